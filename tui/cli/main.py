@@ -1,0 +1,73 @@
+"""Entry point of `nitrodeck`: global options, the command groups, and error reporting.
+
+With no command it opens the full-screen app. Every command group lives in its own module of
+`tui.cli` and adds its subcommands through `register(subparsers)`; each subcommand sets a
+`handler(args) -> int` default. A `NitrodeckError` becomes its message on stderr and its exit
+code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from core.errors import NitrodeckError
+
+# Command-group modules in the order `nitrodeck --help` lists them.
+GROUPS = ("eif", "attestation", "enclaves", "pool", "kms", "agent", "doctor")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nitrodeck",
+        description="A terminal console for AWS Nitro Enclaves. With no command, opens the app.",
+    )
+    parser.add_argument(
+        "--platform",
+        choices=("sim", "nitro"),
+        default=None,
+        help="nitro where /dev/nitro_enclaves exists, else sim (the embedded simulator)",
+    )
+    parser.add_argument(
+        "--profile", default=None, help="simulated instance profile, e.g. m5.xlarge"
+    )
+    parser.add_argument(
+        "--read-only", action="store_true", help="hide every action that changes anything"
+    )
+    parser.add_argument("--theme", default=None, help="colour theme of the app (remembered)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in GROUPS:
+        try:
+            module = importlib.import_module(f"tui.cli.{name}")
+        except ModuleNotFoundError as missing:
+            if missing.name == f"tui.cli.{name}":
+                continue
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            from tui.app import run_app
+
+            return run_app(args)
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            parser.parse_args([*(argv or sys.argv[1:]), "--help"])
+            return 2
+        result: int = handler(args)
+        return result
+    except NitrodeckError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`); nothing left to say.
+        return 0
