@@ -69,7 +69,7 @@ def _reissue(
         x509.CertificateBuilder()
         .subject_name(original.subject)
         .issuer_name(original.issuer)
-        .serial_number(original.serial_number)
+        .serial_number(original.serial_number & ((1 << 159) - 1))  # builder limit: 159 bits
         .not_valid_before(original.not_valid_before_utc)
         .not_valid_after(original.not_valid_after_utc)
         .public_key(key.public_key())
