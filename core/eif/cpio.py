@@ -11,10 +11,10 @@ from __future__ import annotations
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 from core.eif.errors import EifError
+from core.eif.writer import FileRange
 
 MAGIC = b"070701"
 MAGIC_CRC = b"070702"
@@ -39,8 +39,7 @@ class CpioEntry:
     path: str
     mode: int
     mtime: int = 0
-    source: bytes | Path = b""
-    size: int = 0
+    source: bytes | FileRange = b""
     rdevmajor: int = 0
     rdevminor: int = 0
 
@@ -50,10 +49,11 @@ class CpioEntry:
 
     @classmethod
     def file(cls, path: str, data: bytes, perm: int = 0o644, mtime: int = 0) -> CpioEntry:
-        return cls(path, stat.S_IFREG | perm, mtime, data, len(data))
+        return cls(path, stat.S_IFREG | perm, mtime, data)
 
-    def data_size(self) -> int:
-        return len(self.source) if isinstance(self.source, bytes) else self.size
+    @property
+    def size(self) -> int:
+        return len(self.source) if isinstance(self.source, bytes) else self.source.size
 
 
 def _header(
@@ -79,7 +79,7 @@ def write_archive(sink: Writable, entries: Iterable[CpioEntry]) -> None:
     ordered = sorted(entries, key=lambda entry: entry.path.encode("utf-8", "surrogateescape"))
     for ino, entry in enumerate(ordered, start=1):
         name = entry.path.encode("utf-8", "surrogateescape")
-        size = entry.data_size()
+        size = entry.size
         nlink = 2 if stat.S_ISDIR(entry.mode) else 1
         emit(
             _header(
@@ -90,16 +90,17 @@ def write_archive(sink: Writable, entries: Iterable[CpioEntry]) -> None:
         if isinstance(entry.source, bytes):
             emit(entry.source)
         else:
-            _stream_file(entry.source, size, emit)
+            _stream_range(entry.source, emit)
         emit(_pad(size))
     trailer = TRAILER.encode()
     emit(_header(0, 0, 1, 0, 0, trailer, (0, 0)))
     emit(trailer + b"\0" + _pad(HEADER_SIZE + len(trailer) + 1))
 
 
-def _stream_file(path: Path, size: int, emit: Callable[[bytes], None]) -> None:
-    remaining = size
+def _stream_range(source: FileRange, emit: Callable[[bytes], None]) -> None:
+    remaining, path = source.size, source.path
     with open(path, "rb") as stream:
+        stream.seek(source.offset)
         while remaining:
             chunk = stream.read(min(_COPY, remaining))
             if not chunk:
