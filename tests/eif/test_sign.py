@@ -12,7 +12,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from core.eif import (
-    EifError,
     SignatureCheckError,
     check_signature,
     describe_json,
@@ -168,5 +167,6 @@ def test_garbage_certificate(synthetic: Path, make_signer: SignerFactory, tmp_pa
     _, key = make_signer()
     bogus = tmp_path / "bogus.pem"
     bogus.write_text("hello")
-    with pytest.raises(EifError, match=r"not a PEM X\.509 certificate"):
+    with pytest.raises(EifSigningError, match=r"not a PEM X\.509 certificate") as caught:
         sign_eif(synthetic, bogus, key)
+    assert caught.value.exit_code == 60
