@@ -147,6 +147,9 @@ def test_close_removes_the_socket_and_ends_connections(
     server.close()
     assert not socket_path.exists()
     expect_error("InternalError", nsm.get_random)
+    expect_error("InternalError", nsm.get_random)  # still down: reconnecting fails cleanly
+    with start_nsm_server(device, socket_path):
+        assert len(nsm.get_random()) == 256  # the client reconnects to a restarted NSM
     nsm.close()
 
 
