@@ -124,7 +124,13 @@ class DevNsm:
     ) -> None:
         self._path = path
         self._ioctl = ioctl
-        self._fd = opener(path) if opener else os.open(path, os.O_RDWR | os.O_CLOEXEC)
+        try:
+            self._fd = opener(path) if opener else os.open(path, os.O_RDWR | os.O_CLOEXEC)
+        except OSError as error:
+            raise NsmUnavailableError(
+                f"cannot open {path}: {error.strerror}; the NSM driver needs read-write access "
+                "(the upstream driver creates it with mode 0666)"
+            ) from None
         self._lock = threading.Lock()
 
     def transact(self, request: bytes) -> bytes:

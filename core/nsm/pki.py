@@ -24,6 +24,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from core.errors import NitrodeckError
 from core.home import ensure_private_dir, write_private_file
 from core.nsm import certs
 from core.nsm.certs import Issued
@@ -100,15 +101,23 @@ class SimPki:
     def load_or_create(cls, home: Path, *, now: dt.datetime | None = None) -> SimPki:
         """The PKI of `home`, creating its root the first time (exactly once, even when several
         processes start at the same moment)."""
-        directory = ensure_private_dir(home / "sim" / "pki")
-        os.chmod(directory, 0o700)
-        with _file_lock(directory):
-            root = _load(directory / "root.pem", directory / "root.key")
-            if root is None:
-                root = certs.make_root(now or dt.datetime.now(dt.UTC))
-                _atomic_write(directory / "root.key", _pem(root, with_key=True))
-                _atomic_write(directory / "root.pem", _pem(root, with_key=False))
-                os.chmod(directory / "root.pem", 0o644)
+        directory = home / "sim" / "pki"
+        try:
+            ensure_private_dir(directory)
+            os.chmod(directory, 0o700)
+            with _file_lock(directory):
+                root = _load(directory / "root.pem", directory / "root.key")
+                if root is None:
+                    root = certs.make_root(now or dt.datetime.now(dt.UTC))
+                    _atomic_write(directory / "root.key", _pem(root, with_key=True))
+                    _atomic_write(directory / "root.pem", _pem(root, with_key=False))
+                    os.chmod(directory / "root.pem", 0o644)
+        except OSError as error:
+            raise NitrodeckError(
+                f"cannot create or read the simulated Nitro PKI: {error.strerror}",
+                where=str(error.filename or directory),
+                fix="make the nitrodeck home writable, or point NITRODECK_HOME somewhere that is",
+            ) from None
         return cls(directory, root)
 
     def issue_leaf(

@@ -177,3 +177,12 @@ def test_issue_leaf_returns_a_matching_key(pki: SimPki) -> None:
     assert cert.subject.rfc4514_string().startswith(f"CN={MODULE_ID}.eu-west-2.sim")
     assert len(pki.cabundle(INSTANCE_ID, "eu-west-2")) == 4
     assert os.path.exists(pki.directory / f"instance-eu-west-2-{INSTANCE_ID}.pem")
+
+
+def test_an_unwritable_home_is_a_clear_error(tmp_path: Path) -> None:
+    blocked = tmp_path / "home"
+    blocked.mkdir()
+    (blocked / "sim").write_bytes(b"a file where a directory should be")
+    with pytest.raises(NitrodeckError, match="simulated Nitro PKI") as caught:
+        SimPki.load_or_create(blocked)
+    assert caught.value.fix and "NITRODECK_HOME" in caught.value.fix
