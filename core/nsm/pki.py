@@ -88,6 +88,7 @@ class SimPki:
         self.directory = directory
         self.root = root
         self._lock = threading.Lock()
+        self._last: tuple[str, str] | None = None
 
     @property
     def root_pem_path(self) -> Path:
@@ -131,12 +132,23 @@ class SimPki:
         instance_id, enclave_uid = parse_module_id(module_id)
         start = now.replace(microsecond=0) - certs.LEAF_BACKDATE
         chain = self._chain(instance_id, region, now, start, start + certs.LEAF_LIFETIME)
+        self._last = (instance_id, region)
         leaf = certs.make_leaf(chain[-1], module_id, enclave_uid, region, now)
         bundle = tuple(c.cert.public_bytes(serialization.Encoding.DER) for c in chain)
         return IssuedLeaf(leaf.cert, leaf.key, bundle)
 
-    def cabundle(self, instance_id: str, region: str = "us-east-1") -> list[bytes]:
-        """The current chain for that instance as DER, root first (the document's `cabundle`)."""
+    def cabundle(self, instance_id: str | None = None, region: str | None = None) -> list[bytes]:
+        """The current chain for that instance as DER, root first (the document's `cabundle`);
+        without arguments, for the instance and region of the last leaf issued here."""
+        if instance_id is None or region is None:
+            if self._last is None:
+                raise NitrodeckError(
+                    "no leaf has been issued yet, so there is no instance chain",
+                    where="simulated Nitro PKI",
+                    fix="pass the instance id and region, or issue a leaf first",
+                )
+            instance_id = instance_id or self._last[0]
+            region = region or self._last[1]
         now = dt.datetime.now(dt.UTC)
         chain = self._chain(instance_id, region, now, now, now)
         return [c.cert.public_bytes(serialization.Encoding.DER) for c in chain]

@@ -186,3 +186,11 @@ def test_an_unwritable_home_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(NitrodeckError, match="simulated Nitro PKI") as caught:
         SimPki.load_or_create(blocked)
     assert caught.value.fix and "NITRODECK_HOME" in caught.value.fix
+
+
+def test_cabundle_defaults_to_the_last_leafs_instance(pki: SimPki) -> None:
+    with pytest.raises(NitrodeckError, match="no leaf has been issued"):
+        pki.cabundle()
+    issued = pki.issue_leaf_with_chain(MODULE_ID, "us-east-1", dt.datetime.now(dt.UTC))
+    assert tuple(pki.cabundle()) == issued.cabundle
+    assert pki.cabundle()[0] == pki.root_der
