@@ -18,9 +18,9 @@ from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKey
 from cryptography.x509.oid import NameOID
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)  # not frozen: one is built per new certificate, and frozen init is slower
 class CertInfo:
-    """A parsed certificate with the facts every check needs.
+    """A parsed certificate with the facts every check needs (treat as read-only).
 
     Only what every verification reads is computed up front; names and the public key are
     computed on first use (cryptography parses them lazily, and most verifications of a cached
@@ -57,9 +57,9 @@ class CertInfo:
             return self.subject
         return str(names[0].value) if names else self.subject
 
-    @cached_property
     def public_key(self) -> CertificatePublicKeyTypes:
-        """The subject's key (raises ValueError/UnsupportedAlgorithm for a damaged one)."""
+        """The subject's key (raises ValueError/UnsupportedAlgorithm for a damaged one); cheap to
+        call again, cryptography keeps it."""
         return self.certificate.public_key()
 
 
@@ -109,14 +109,14 @@ class CertCache:
         self._store(der, result)
         return result
 
-    def add(self, der: bytes, cert: x509.Certificate) -> None:
+    def add(self, info: CertInfo) -> None:
         """Remember an already parsed certificate (a trust anchor) without parsing it again."""
-        self._store(der, cert_info(der, cert))
+        self._store(info.der, info)
 
     def _store(self, der: bytes, result: CertInfo | str) -> None:
         with self._lock:
             self._items[der] = result
-            while len(self._items) > self._size:
+            if len(self._items) > self._size:
                 del self._items[next(iter(self._items))]
 
 

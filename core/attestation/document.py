@@ -9,6 +9,7 @@ and re-encoding a decoded payload could change them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -28,6 +29,7 @@ PAYLOAD_KEYS = (
     "user_data",
     "nonce",
 )
+PAYLOAD_KEY_SET = frozenset(PAYLOAD_KEYS)
 OPTIONAL_KEYS = frozenset({"public_key", "user_data", "nonce"})
 OPTIONAL_FIELD_MAX = 1024
 CERTIFICATE_MAX = 1024
@@ -137,15 +139,31 @@ def _required(fields: dict[str, object], key: str, kind: type[T], label: str) ->
     raise _fail(f"'{key}' must be {label}, found {_kind(value)}", f"payload.{key}")
 
 
-def _pcrs(value: CborMap) -> dict[int, bytes]:
+def _pcrs(value: object) -> dict[int, bytes]:
+    """PCR index → digest from a strict `CborMap` or (fast path) a cbor2 dict."""
+    if isinstance(value, dict):
+        pairs: Iterable[tuple[object, object]] = value.items()
+    elif isinstance(value, CborMap):
+        pairs = value.pairs
+    else:
+        raise _fail(
+            f"'pcrs' must be a map of PCR index to digest, found {_kind(value)}", "payload.pcrs"
+        )
     pcrs: dict[int, bytes] = {}
-    for key, digest in value.pairs:
-        if type(key) is not int:  # not bool either
+    for key, digest in pairs:
+        if type(key) is not int or not small_int(key):  # not bool, not a bignum tag
             raise _fail(f"PCR index must be an integer, found {_kind(key)}", "payload.pcrs")
         if type(digest) is not bytes:
             raise _fail(f"PCR{key} must be a byte string, found {_kind(digest)}", "payload.pcrs")
         pcrs[key] = digest
     return pcrs
+
+
+def _timestamp(fields: dict[str, object]) -> int:
+    value = _required(fields, "timestamp", int, "an unsigned integer")
+    if not small_int(value):  # only the cbor2 fast path can see a bignum here
+        raise _fail("'timestamp' must be an unsigned integer, found a bignum", "payload.timestamp")
+    return value
 
 
 def _cabundle(value: list[object]) -> list[bytes]:
@@ -180,15 +198,12 @@ def _fast_parse(data: bytes) -> AttestationDocument | None:
         return None
     header = exact_loads(protected) if protected else {}
     fields = exact_map(payload)
-    if type(header) is not dict or fields is None or not fields.keys() <= set(PAYLOAD_KEYS):
+    if type(header) is not dict or fields is None or not fields.keys() <= PAYLOAD_KEY_SET:
         return None
-    pcrs = fields.get("pcrs")
-    if type(pcrs) is not dict or not all(small_int(n) for n in (fields.get("timestamp"), *pcrs)):
-        return None
-    algorithm = next((v for k, v in header.items() if small_int(k) and k == 1), None)
-    if not (small_int(algorithm) or type(algorithm) is str):
-        algorithm = None
-    fields["pcrs"] = CborMap(tuple(pcrs.items()))
+    algorithm = None
+    for key, value in header.items():
+        if type(key) is int and key == 1 and (type(value) is str or small_int(value)):
+            algorithm = value
     try:
         return _document(fields, protected, payload, signature, False, algorithm)
     except AttestationError:
@@ -218,8 +233,8 @@ def _document(
     return AttestationDocument(
         module_id=_required(fields, "module_id", str, "a text string"),
         digest=_required(fields, "digest", str, "a text string"),
-        timestamp_ms=_required(fields, "timestamp", int, "an unsigned integer"),
-        pcrs=_pcrs(_required(fields, "pcrs", CborMap, "a map of PCR index to digest")),
+        timestamp_ms=_timestamp(fields),
+        pcrs=_pcrs(_required(fields, "pcrs", object, "a map of PCR index to digest")),
         certificate=_required(fields, "certificate", bytes, "a byte string"),
         cabundle=_cabundle(_required(fields, "cabundle", list, "an array of certificates")),
         public_key=_bytes_or_none(fields, "public_key"),

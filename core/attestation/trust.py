@@ -8,16 +8,15 @@ names: every anchor is just a certificate with a name and a fingerprint.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 from dataclasses import dataclass, field
-from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from core.attestation.certs import CertInfo, cert_info
 from core.attestation.errors import AttestationError
 from core.home import nitrodeck_home
 
@@ -34,6 +33,9 @@ class TrustAnchor:
     der: bytes
     source: str = ""
     certificate: x509.Certificate = field(init=False, repr=False, compare=False)
+    info: CertInfo = field(init=False, repr=False, compare=False)
+    fingerprint: str = field(init=False, repr=False, compare=False)
+    subject: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         try:
@@ -44,16 +46,12 @@ class TrustAnchor:
                 where=self.source or self.name,
                 fix="name a PEM file holding the root certificate",
             ) from None
+        # computed once: anchors live long and every verification reads these
+        info = cert_info(self.der, cert)
         object.__setattr__(self, "certificate", cert)
-
-    @cached_property
-    def fingerprint(self) -> str:
-        """SHA-256 of the DER certificate, lower-case hex."""
-        return hashlib.sha256(self.der).hexdigest()
-
-    @cached_property
-    def subject(self) -> str:
-        return self.certificate.subject.rfc4514_string()
+        object.__setattr__(self, "info", info)
+        object.__setattr__(self, "fingerprint", info.fingerprint)
+        object.__setattr__(self, "subject", info.subject)
 
 
 def _pem_certificates(text: bytes, where: str) -> list[x509.Certificate]:

@@ -15,13 +15,14 @@ from cryptography.exceptions import UnsupportedAlgorithm
 
 from core.attestation.certs import CertCache, CertInfo
 from core.attestation.chain import ChainValidator
-from core.attestation.checks import CHECKS, FAIL, Context
+from core.attestation.checks import CHECKS, FAIL, Context, document_time
 from core.attestation.document import AttestationDocument, parse_document
 from core.attestation.expectations import Expectations
 from core.attestation.inputs import decode_document_input
 from core.attestation.report import Check, VerificationReport
 from core.attestation.trust import TrustAnchor
 
+NO_EXPECTATIONS = Expectations()
 CERTIFICATE_ERRORS = (ValueError, UnsupportedAlgorithm, x509.DuplicateExtension)
 
 
@@ -37,7 +38,7 @@ class Verifier:
         self.anchors = tuple(anchors)
         self._certs = CertCache(cache_size * 4)
         for anchor in self.anchors:
-            self._certs.add(anchor.der, anchor.certificate)
+            self._certs.add(anchor.info)
         self._chains = ChainValidator(self.anchors, self._certs, cache_size)
 
     def verify(
@@ -51,7 +52,7 @@ class Verifier:
         self, doc: AttestationDocument, *, at: datetime, expect: Expectations | None = None
     ) -> VerificationReport:
         """Run every check on an already parsed document."""
-        ctx = self._context(doc, _aware(at), expect or Expectations())
+        ctx = self._context(doc, _aware(at), expect or NO_EXPECTATIONS)
         checks: list[Check] = []
         for name, check in CHECKS:
             try:
@@ -69,7 +70,8 @@ class Verifier:
         root: CertInfo | str | None = cabundle[0] if cabundle else None
         if chain.anchor is not None:
             root = self._certs.get(chain.anchor.der)
-        return Context(doc, at, expect, leaf, cabundle, chain, self.anchors, root)
+        stamp = document_time(doc)
+        return Context(doc, at, expect, leaf, cabundle, chain, self.anchors, root, stamp)
 
 
 def verify(
