@@ -171,6 +171,9 @@ def test_missing_intermediate_fails_the_chain(
         forge.document(real, cabundle=[root, zonal, instance]), at=when
     )
     assert failed(report) == {"chain"}
+    chain = report.check("chain")
+    assert chain.evidence.startswith("no valid path from the leaf through cabundle to lookalike.pem")
+    assert "--trust" in chain.hint
 
 
 @pytest.mark.parametrize(
