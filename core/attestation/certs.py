@@ -70,11 +70,6 @@ def _safe_name(get: Callable[[], x509.Name]) -> str:
         return f"<unparseable name: {error}>"
 
 
-def load_cert(der: bytes) -> CertInfo:
-    """Parse DER; raise (ValueError and others) when it is not a certificate."""
-    return cert_info(der, x509.load_der_x509_certificate(der))
-
-
 def cert_info(der: bytes, cert: x509.Certificate) -> CertInfo:
     """`CertInfo` of a parsed certificate whose DER bytes are `der`."""
     return CertInfo(
@@ -103,7 +98,7 @@ class CertCache:
         if found is not None:
             return found
         try:
-            result: CertInfo | str = load_cert(der)
+            result: CertInfo | str = cert_info(der, x509.load_der_x509_certificate(der))
         except Exception as error:  # cryptography raises many error types for hostile DER
             result = f"not a valid X.509 certificate ({error or type(error).__name__})"
         self._store(der, result)

@@ -71,12 +71,13 @@ class ChainValidator:
                 self._results.popitem(last=False)
         return result
 
-    def _load(self, ders: Sequence[bytes], first: int) -> list[CertInfo] | ChainResult:
+    def _load(self, ders: Sequence[bytes]) -> list[CertInfo] | ChainResult:
+        """The leaf and cabundle[1:] parsed (position 0 is the leaf, n is cabundle[n])."""
         infos: list[CertInfo] = []
-        for index, der in enumerate(ders, start=first):
+        for index, der in enumerate(ders):
             info = self._certs.get(der)
             if isinstance(info, str):
-                name = "the leaf certificate" if index < 0 else f"cabundle[{index}]"
+                name = f"cabundle[{index}]" if index else "the leaf certificate"
                 return _fail(f"{name} is {info}")
             infos.append(info)
         return infos
@@ -86,13 +87,10 @@ class ChainValidator:
             return _fail("no trust anchor is configured", HINT_UNTRUSTED)
         if not cabundle:
             return _fail("cabundle is empty, so there is no path to a root")
-        loaded = self._load([leaf_der], -1)
-        intermediates = self._load(cabundle[1:], 1)
-        if isinstance(loaded, ChainResult):
-            return loaded
-        if isinstance(intermediates, ChainResult):
-            return intermediates
-        infos = loaded + intermediates
+        infos = self._load([leaf_der, *cabundle[1:]])
+        if isinstance(infos, ChainResult):
+            return infos
+        leaf, intermediates = infos[0], infos[1:]
         latest_start = max(infos, key=lambda info: info.not_before)
         earliest_end = min(infos, key=lambda info: info.not_after)
         if latest_start.not_before > earliest_end.not_after:
@@ -112,13 +110,11 @@ class ChainValidator:
             .build_client_verifier()
         )
         try:
-            verified = verifier.verify(
-                loaded[0].certificate, [i.certificate for i in intermediates]
-            )
+            verified = verifier.verify(leaf.certificate, [i.certificate for i in intermediates])
         except (VerificationError, ValueError) as error:
             return self._no_path(str(error), cabundle)
         chain = verified.chain
-        expected = [info.certificate for info in (loaded[0], *reversed(intermediates))]
+        expected = [info.certificate for info in (leaf, *reversed(intermediates))]
         anchor = next(a for a in self.anchors if a.certificate == chain[-1])
         if chain[:-1] == expected:  # Certificate equality compares the DER bytes
             return ChainResult(

@@ -250,12 +250,6 @@ def _document(
     )
 
 
-def _size(label: str, size: int, low: int, high: int) -> list[str]:
-    if low <= size <= high:
-        return []
-    return [f"{label} is {size} bytes, outside {low}..{high}"]
-
-
 def limit_violations(doc: AttestationDocument) -> list[str]:
     """Every way `doc` breaks the spec's field rules (empty when it keeps them all)."""
     problems: list[str] = []
@@ -272,15 +266,17 @@ def limit_violations(doc: AttestationDocument) -> list[str]:
             problems.append(f"PCR index {index} is outside 0..{MAX_PCRS - 1}")
         if len(value) not in PCR_LENGTHS:
             problems.append(f"PCR{index} is {len(value)} bytes, not 32, 48 or 64")
-    problems += _size("payload", len(doc.payload), 1, PAYLOAD_MAX)
-    problems += _size("certificate", len(doc.certificate), 1, CERTIFICATE_MAX)
     if not doc.cabundle:
         problems.append("cabundle is empty")
-    for index, cert in enumerate(doc.cabundle):
-        problems += _size(f"cabundle[{index}]", len(cert), 1, CERTIFICATE_MAX)
-    if doc.public_key is not None:
-        problems += _size("public_key", len(doc.public_key), 1, OPTIONAL_FIELD_MAX)
-    for label, optional in (("user_data", doc.user_data), ("nonce", doc.nonce)):
-        if optional is not None:
-            problems += _size(label, len(optional), 0, OPTIONAL_FIELD_MAX)
+    sizes: list[tuple[str, bytes | None, int, int]] = [
+        ("payload", doc.payload, 1, PAYLOAD_MAX),
+        ("certificate", doc.certificate, 1, CERTIFICATE_MAX),
+        *((f"cabundle[{i}]", cert, 1, CERTIFICATE_MAX) for i, cert in enumerate(doc.cabundle)),
+        ("public_key", doc.public_key, 1, OPTIONAL_FIELD_MAX),
+        ("user_data", doc.user_data, 0, OPTIONAL_FIELD_MAX),
+        ("nonce", doc.nonce, 0, OPTIONAL_FIELD_MAX),
+    ]
+    for label, value, low, high in sizes:
+        if value is not None and not low <= len(value) <= high:
+            problems.append(f"{label} is {len(value)} bytes, outside {low}..{high}")
     return problems
