@@ -276,7 +276,7 @@ def limit_violations(doc: AttestationDocument) -> list[str]:
         ("user_data", doc.user_data, 0, OPTIONAL_FIELD_MAX),
         ("nonce", doc.nonce, 0, OPTIONAL_FIELD_MAX),
     ]
-    for label, value, low, high in sizes:
-        if value is not None and not low <= len(value) <= high:
-            problems.append(f"{label} is {len(value)} bytes, outside {low}..{high}")
+    for label, blob, low, high in sizes:
+        if blob is not None and not low <= len(blob) <= high:
+            problems.append(f"{label} is {len(blob)} bytes, outside {low}..{high}")
     return problems
