@@ -7,8 +7,8 @@ differs and the likely cause, so an operator knows what to do without reading th
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -31,8 +31,7 @@ DEBUG_PCRS = (0, 1, 2)
 HINT_FRESH = "documents are valid for about 3 hours; fetch a fresh one"
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     """Everything the checks look at: the document, the parsed certificates, the chain result."""
 
     doc: AttestationDocument

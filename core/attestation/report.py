@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from core.attestation.document import AttestationDocument
 
@@ -22,12 +23,12 @@ class CheckStatus(StrEnum):
     SKIP = "skip"
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(NamedTuple):
     """One named verification step: what was found (`evidence`) and what to do (`hint`).
 
     Evidence and hints that list several items (PCR mismatches, expired certificates) put each
-    item on its own line.
+    item on its own line. A named tuple: immutable, and cheap to build fourteen times per
+    document.
     """
 
     name: str
