@@ -96,6 +96,8 @@ def test_base64_document_on_stdin(
     ("argv", "message"),
     [
         (["--at", "yesterday"], "--at 'yesterday' is neither ISO 8601 nor Unix milliseconds"),
+        (["--at", "9" * 30], "is neither ISO 8601 nor Unix milliseconds"),
+        (["--max-age", "nan"], "--max-age nan is not a positive number of seconds"),
         (["--expect-pcr", "0=abcd"], "is not INDEX=HEX"),
         (["--expect-pcr", f"32={PCR0}"], "is not INDEX=HEX"),
         (["--nonce", "xyz"], "--nonce 'xyz' is not hex"),

@@ -50,11 +50,11 @@ def read_document(source: str) -> bytes:
 
 def parse_time(text: str) -> datetime:
     """`--at`: Unix milliseconds, or ISO 8601 (naive means UTC)."""
-    if text.isdigit():
-        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(text))
     try:
+        if text.isdigit():
+            return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(text))
         moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise UsageError(
             f"--at {text!r} is neither ISO 8601 nor Unix milliseconds",
             fix="e.g. --at 2024-11-30T16:22:48Z or --at 1732983768387",
@@ -115,6 +115,8 @@ def build_expectations(args: argparse.Namespace) -> Expectations:
         if not pinned:
             progress(f"note: {args.policy} pins no PCR (no kms:RecipientAttestation condition)")
         _merge(pcrs, pinned, f"--policy {args.policy}")
+    if args.max_age is not None and not args.max_age > 0:
+        raise UsageError(f"--max-age {args.max_age} is not a positive number of seconds")
     return Expectations(
         pcrs=pcrs,
         nonce=_hex("--nonce", args.nonce),
