@@ -6,6 +6,7 @@ See `verifier.Verifier` for the entry point; the spec is `shared/spec/nsm-and-at
 from __future__ import annotations
 
 from core.attestation.checks import is_debug_mode
+from core.attestation.describe import describe_document
 from core.attestation.document import AttestationDocument, parse_document
 from core.attestation.errors import AttestationError
 from core.attestation.expectations import (
@@ -39,6 +40,7 @@ __all__ = [
     "anchor_from_pem",
     "aws_root_anchor",
     "decode_document_input",
+    "describe_document",
     "eif_expectations",
     "is_debug_mode",
     "parse_document",
