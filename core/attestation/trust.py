@@ -102,17 +102,18 @@ def sim_root_path(home: Path | None = None) -> Path:
 def sim_root_anchor(home: Path | None = None) -> TrustAnchor:
     """The simulator's root from `<home>/sim/pki/root.pem`.
 
-    With the simulated NSM installed (`core.nsm.pki`), its PKI is loaded or created first, so
-    the root exists; without it the file is read, and a missing file is a clear error.
+    An existing root is only read. A missing one is created by the simulated NSM's PKI
+    (`core.nsm.pki.SimPki.load_or_create`) when that is installed, else it is a clear error.
     """
     home = home or nitrodeck_home()
-    try:
-        pki = importlib.import_module("core.nsm.pki")
-    except ImportError:
-        pki = None
-    if pki is not None:
-        pki.SimPki.load_or_create(home)
     path = sim_root_path(home)
+    if not path.exists():
+        try:
+            pki = importlib.import_module("core.nsm.pki")
+        except ImportError:
+            pki = None
+        if pki is not None:
+            pki.SimPki.load_or_create(home)
     try:
         text = path.read_bytes()
     except FileNotFoundError:
