@@ -34,7 +34,8 @@ def _wrap_part(text: str, first: str) -> list[str]:
 def render_report(report: VerificationReport) -> str:
     """One line per check (evidence wrapped), the hint under failures and warnings, a verdict."""
     doc = report.document
-    lines = [f"document {doc.module_id} at {report.verified_at.isoformat()}"]
+    when = report.verified_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    lines = [f"document {doc.module_id}, verified as of {when}"]
     for check in report.checks:
         head = f"{MARKERS[check.status]}  {check.name:<{NAME_WIDTH}} "
         lines += _wrap(check.evidence, head)
