@@ -17,6 +17,13 @@ from core.attestation import (
     parse_document,
 )
 from core.attestation.describe import describe_document
+from core.attestation.document import (
+    _algorithm,
+    _document,
+    _envelope,
+    _fast_parse,
+    _payload_fields,
+)
 
 # one verifier for every example: its caches are keyed by bytes, so sharing cannot leak results
 VERIFIER = Verifier([aws_root_anchor()])
@@ -89,3 +96,18 @@ def test_mutated_real_documents(documents: dict[str, bytes], case: Any) -> None:
     if isinstance(result, VerificationReport) and result.ok:
         # only a document with the very same signed bytes may verify against the AWS root
         assert signed_parts(mutated) == signed_parts(original)
+
+
+@given(case=mutation)
+def test_the_fast_path_never_accepts_what_the_strict_decoder_rejects(
+    documents: dict[str, bytes], case: Any
+) -> None:
+    name, edits = case
+    mutated = mutate(documents[name], edits)
+    fast = _fast_parse(mutated)
+    if fast is not None:
+        protected, payload, signature, tagged = _envelope(mutated)
+        strict = _document(
+            _payload_fields(payload), protected, payload, signature, tagged, _algorithm(protected)
+        )
+        assert fast == strict
