@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.eif.errors import EifError
 from core.eif.explain import diff_json, explain
 from core.eif.extract import section_range
 from core.eif.format import SectionType
@@ -43,6 +44,7 @@ class RamdiskDiff:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     changed: list[EntryChange] = field(default_factory=list)
+    unreadable: str | None = None  # why the members could not be compared (not a cpio, …)
 
     def content_changes(self) -> list[EntryChange]:
         return [change for change in self.changed if not change.timestamp_only]
@@ -164,9 +166,12 @@ def diff_eifs(a: Path, b: Path) -> EifDiff:
             )
         )
         if status == "changed" and kind is SectionType.RAMDISK and left and right:
-            ramdisks.append(
-                _compare_ramdisk(name, ramdisk_index(info_a, left), ramdisk_index(info_b, right))
-            )
+            try:
+                members = ramdisk_index(info_a, left), ramdisk_index(info_b, right)
+            except EifError as error:
+                ramdisks.append(RamdiskDiff(name, unreadable=str(error)))
+            else:
+                ramdisks.append(_compare_ramdisk(name, *members))
     flat_a, flat_b = _flatten(info_a.metadata), _flatten(info_b.metadata)
     metadata = [
         (key, flat_a.get(key), flat_b.get(key))

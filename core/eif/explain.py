@@ -30,6 +30,8 @@ _ADVICE = (
 
 
 def _ramdisk_reason(ramdisk: RamdiskDiff) -> str:
+    if ramdisk.unreadable:
+        return f"its bytes differ, and its files cannot be listed ({ramdisk.unreadable})"
     parts = []
     content = ramdisk.content_changes()
     if content:
@@ -119,6 +121,7 @@ def diff_json(diff: EifDiff) -> dict[str, Any]:
                     for c in r.content_changes()
                 ],
                 "TimestampOnly": [c.path for c in r.timestamp_changes()],
+                "Unreadable": r.unreadable,
             }
             for r in diff.ramdisks
         ],

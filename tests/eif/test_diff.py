@@ -86,3 +86,18 @@ def test_identical_images(synthetic: Path) -> None:
         diff_eifs(synthetic, synthetic).explanation()
         == "The images are identical in every section."
     )
+
+
+def test_ramdisks_that_are_not_cpio_are_still_compared(synthetic: Path, tmp_path: Path) -> None:
+    from eif_support import SYNTHETIC_SECTIONS
+
+    from core.eif.format import SectionType
+    from core.eif.writer import Section, write_eif
+
+    other = tmp_path / "other.eif"
+    write_eif(other, [*SYNTHETIC_SECTIONS[:4], Section(SectionType.RAMDISK, b"customer-ramdisk2")])
+    diff = diff_eifs(synthetic, other)
+    assert diff.moved == ["PCR0", "PCR2"]
+    [ramdisk] = diff.ramdisks
+    assert ramdisk.unreadable is not None and "cpio magic" in ramdisk.unreadable
+    assert "cannot be listed" in diff.explanation()
