@@ -34,7 +34,9 @@ def host(profile: str) -> HostInfo:
     )
 
 
-def plan(profile: str, config: PoolConfig, running: int = 0, capacity: dict[int, int] | None = None):  # type: ignore[no-untyped-def]
+def plan(
+    profile: str, config: PoolConfig, running: int = 0, capacity: dict[int, int] | None = None
+):  # type: ignore[no-untyped-def]
     cap = capacity or PROFILES[profile].hugepage_capacity_mib()
     return plan_allocation(config, host(profile), {}, cap, running)
 
@@ -48,7 +50,9 @@ def plan(profile: str, config: PoolConfig, running: int = 0, capacity: dict[int,
         ("c6g.4xlarge", (1,), {0}),
     ],
 )
-def test_profiles_have_real_topology(profile: str, siblings_of_1: tuple[int, ...], nodes: set[int]) -> None:
+def test_profiles_have_real_topology(
+    profile: str, siblings_of_1: tuple[int, ...], nodes: set[int]
+) -> None:
     cpus = {c.cpu: c for c in PROFILES[profile].topology()}
     assert cpus[1].siblings == siblings_of_1
     assert {c.node for c in cpus.values()} == nodes
@@ -69,7 +73,9 @@ def test_two_numa_nodes_split_like_m5_24xlarge() -> None:
         ("c6g.4xlarge", (1, 2), {(0, 32768): 16}),
     ],
 )
-def test_shipped_defaults(profile: str, cpus: tuple[int, ...], pages: dict[tuple[int, int], int]) -> None:
+def test_shipped_defaults(
+    profile: str, cpus: tuple[int, ...], pages: dict[tuple[int, int], int]
+) -> None:
     result = plan(profile, SHIPPED_DEFAULTS)
     assert result.ok, result.violations
     assert result.cpus == cpus and result.node == 0
@@ -87,13 +93,33 @@ def test_hugepages_largest_first_and_rounded_to_the_smallest_size() -> None:
     ("profile", "config", "message"),
     [
         ("m5.xlarge", PoolConfig(512, cpu_count=0), "Provided CPU count is not higher than 0."),
-        ("m5.xlarge", PoolConfig(512, cpu_count=8), "Provided CPU count is higher than available CPUs - 4."),
-        ("m5.xlarge", PoolConfig(512, cpu_count=1), "The CPU count is not multiple of 2 (threads per core)."),
+        (
+            "m5.xlarge",
+            PoolConfig(512, cpu_count=8),
+            "Provided CPU count is higher than available CPUs - 4.",
+        ),
+        (
+            "m5.xlarge",
+            PoolConfig(512, cpu_count=1),
+            "The CPU count is not multiple of 2 (threads per core).",
+        ),
         ("m5.xlarge", PoolConfig(512, cpu_count=4), MSG_NO_CPUS),  # CPU 0's core stays
         ("m5.xlarge", PoolConfig(20000, cpu_count=2), MSG_INSUFFICIENT_MEMORY),
-        ("m5.xlarge", PoolConfig(None, cpu_count=2), "Config error: missing memory reservation (`memory_mib`)."),
-        ("m5.xlarge", PoolConfig(512), "Config error: missing CPU reservation (either `cpu_count` or `cpu_pool`)."),
-        ("m5.xlarge", PoolConfig(512, 2, "1,3"), "Config error: `cpu_count` conflicts with `cpu_pool`."),
+        (
+            "m5.xlarge",
+            PoolConfig(None, cpu_count=2),
+            "Config error: missing memory reservation (`memory_mib`).",
+        ),
+        (
+            "m5.xlarge",
+            PoolConfig(512),
+            "Config error: missing CPU reservation (either `cpu_count` or `cpu_pool`).",
+        ),
+        (
+            "m5.xlarge",
+            PoolConfig(512, 2, "1,3"),
+            "Config error: `cpu_count` conflicts with `cpu_pool`.",
+        ),
     ],
 )
 def test_allocator_failures(profile: str, config: PoolConfig, message: str) -> None:

@@ -95,7 +95,10 @@ def test_e26_names_the_minimum() -> None:
     with pytest.raises(NitroCliError) as caught:
         rules.check_memory(100, 30 * MIB)
     assert "is 100 MB" in caught.value.what and "should be 120 MB" in caught.value.what
-    assert caught.value.detail == "At least 120 MB must be allocated (which is 4 times the EIF file size)"
+    assert (
+        caught.value.detail
+        == "At least 120 MB must be allocated (which is 4 times the EIF file size)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -167,7 +170,9 @@ def test_explicit_cpus_must_be_free_and_full_cores() -> None:
         (1000, {2: 100, 1024: 1}, [1024]),  # smallest-first rescue, then surplus 2 MiB freed
     ],
 )
-def test_memory_regions_follow_nitro_cli(memory: int, free: dict[int, int], regions: list[int]) -> None:
+def test_memory_regions_follow_nitro_cli(
+    memory: int, free: dict[int, int], regions: list[int]
+) -> None:
     assert rules.allocate_regions(memory, free) == regions
 
 
