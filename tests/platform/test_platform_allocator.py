@@ -165,7 +165,10 @@ def test_no_change_while_enclaves_run() -> None:
 
 
 def test_yaml_parser_like_the_service() -> None:
-    text = "# comment\nignored: before start\n---\n# Enclave memory\nmemory_mib: 1024\ncpu_pool: 2,3,6-9\n"
+    text = (
+        "# comment\nignored: before start\n---\n# Enclave memory\n"
+        "memory_mib: 1024\ncpu_pool: 2,3,6-9\n"
+    )
     assert parse_allocator_yaml(text) == PoolConfig(1024, cpu_pool="2,3,6-9")
     with pytest.raises(ValueError, match="unexpected: cpus"):
         parse_allocator_yaml("---\ncpus: 2\n")

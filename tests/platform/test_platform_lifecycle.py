@@ -91,7 +91,7 @@ def test_full_lifecycle_from_the_command_line(
     assert described["State"] == "RUNNING" and described["Flags"] == "DEBUG_MODE"
     assert described["ProcessID"] == started["ProcessID"]
     assert described["Measurements"]["PCR0"] == read_eif(eifs["printer"]).measurements.pcr0
-    assert list(described["Measurements"])[0] == "HashAlgorithm"
+    assert next(iter(described["Measurements"])) == "HashAlgorithm"
 
     pid = payload_pid(sim, started["EnclaveID"])
     assert os.sched_getaffinity(pid) == host_cpus_for([1, 5])
