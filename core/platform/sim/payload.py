@@ -1,12 +1,15 @@
 """How a simulated enclave runs its image's `cmd`: argv, environment, CPU pinning, memory cap.
 
-Limitation (documented): the payload runs on the host's kernel and userland. `argv[0]` comes from
-the unpacked rootfs when it is there and runnable; otherwise the usual interpreters map to the
-host's (`python*` → the simulator's own interpreter, so an agent in the image finds its
-libraries; `sh`/`bash` → the host's). Absolute arguments and `PYTHONPATH` entries that exist in
-the rootfs are remapped into it. The memory cap is cgroup v2 `memory.max` when the cgroup tree
-is writable, else `RLIMIT_AS` when the enclave has at least `RLIMIT_FLOOR_MIB` (an address-space
-limit below that breaks ordinary interpreters), else none.
+Limitation (documented): the payload runs on the host's kernel and userland, without a chroot.
+`argv[0]` comes from the unpacked rootfs when it is there and runnable; otherwise the usual
+interpreters map to the host's (`python*` → the simulator's own interpreter, so an agent in the
+image finds its libraries; `sh`/`bash` → the host's), and a bare command the image lacks is
+looked up on the host's PATH. The working directory is the rootfs; absolute arguments and
+`PYTHONPATH` entries that exist in the rootfs are remapped into it, but absolute paths inside
+scripts are not, so scripts should use paths relative to the working directory. The memory cap
+is cgroup v2 `memory.max` when the cgroup tree is writable, else `RLIMIT_AS` when the enclave has
+at least `RLIMIT_FLOOR_MIB` (an address-space limit below that breaks ordinary interpreters),
+else none.
 """
 
 from __future__ import annotations
@@ -75,6 +78,10 @@ def resolve_argv(argv: Sequence[str], env: dict[str, str], rootfs: Path) -> list
         return [sys.executable, *rest]
     if os.path.basename(first) in SHELLS:
         host = shutil.which(os.path.basename(first)) or shutil.which("sh")
+        if host:
+            return [host, *rest]
+    if "/" not in first:  # a bare command the image lacks: the host's, like its interpreters
+        host = shutil.which(first, path=env.get("PATH", DEFAULT_PATH))
         if host:
             return [host, *rest]
     raise PayloadError(
