@@ -121,13 +121,19 @@ def host_cpus_for(enclave_cpus: Sequence[int]) -> set[int]:
 
 
 def try_cgroup(slot_hex: str, memory_mib: int) -> Path | None:
-    """A child cgroup with `memory.max` when cgroup v2 lets us create one, else None."""
+    """A child cgroup with `memory.max` when cgroup v2 delegates the memory controller to us."""
     try:
         line = Path("/proc/self/cgroup").read_text().strip().splitlines()[-1]
         if not line.startswith("0::"):
             return None
-        group = Path("/sys/fs/cgroup") / line[3:].lstrip("/") / f"nitrodeck-enc-{slot_hex}"
+        parent = Path("/sys/fs/cgroup") / line[3:].lstrip("/")
+        if "memory" not in (parent / "cgroup.subtree_control").read_text().split():
+            return None  # not cgroup v2, or memory not delegated: a plain mkdir would be a lie
+        group = parent / f"nitrodeck-enc-{slot_hex}"
         group.mkdir(exist_ok=True)
+        if not (group / "memory.max").exists():
+            group.rmdir()
+            return None
         (group / "memory.max").write_text(str(memory_mib << 20))
         return group
     except OSError:
