@@ -95,6 +95,10 @@ def test_full_lifecycle_from_the_command_line(
 
     pid = payload_pid(sim, started["EnclaveID"])
     assert os.sched_getaffinity(pid) == host_cpus_for([1, 5])
+    limits = Path(f"/proc/{pid}/limits").read_text()
+    cgroup = Path(f"/proc/{pid}/cgroup").read_text()
+    capped = f"{1024 << 20}" in next(x for x in limits.splitlines() if "address space" in x)
+    assert capped or "nitrodeck-enc-" in cgroup  # RLIMIT_AS, or cgroup v2 memory.max
 
     wait_for(lambda: b"err line" in sim.console_path(started["EnclaveID"]).read_bytes())
     code, out, _ = cli(capsys, "console", "--enclave-name", "printer", "--disconnect-timeout", "1")

@@ -93,7 +93,7 @@ class Supervisor:
         mode = "debug" if row.debug else "production"
         self._log(
             f"nitrodeck-sim: booting enclave {row.enclave_id} (CID {row.cid}, {len(row.cpus)} "
-            f"vCPUs {list(row.cpus)}, {row.memory_mib} MiB, {mode} mode)"
+            f"vCPUs {list(row.cpus)}, {sum(row.regions)} MiB, {mode} mode)"
         )
         host_cpus = pl.host_cpus_for(row.cpus)
         with contextlib.suppress(OSError):
@@ -169,7 +169,7 @@ class Supervisor:
         }
         env = pl.payload_env(self.env_list, self.rootfs, extra)
         argv = pl.resolve_argv(self.argv, env, self.rootfs)
-        cgroup = pl.try_cgroup(row.slot_hex, row.memory_mib)
+        cgroup = pl.try_cgroup(row.slot_hex, sum(row.regions))
         self._log(f"init: exec {argv}")
         out = subprocess.PIPE if row.debug else subprocess.DEVNULL
         self.proc = subprocess.Popen(
@@ -180,7 +180,7 @@ class Supervisor:
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=pl.preexec(row.memory_mib, cgroup),
+            preexec_fn=pl.preexec(sum(row.regions), cgroup),
         )
         with self.state.transaction():
             self.state.update_enclave(row.slot_uid, payload_pid=self.proc.pid)
