@@ -88,14 +88,16 @@ class FileConsoleStream:
         self._poll = poll
         self._max_poll = max_poll
         self._closed = threading.Event()
-        self._wake_r, self._wake_w = os.pipe()
+        self._wake: tuple[int, int] | None = None  # a self-pipe while a follower waits
+        self._wake_lock = threading.Lock()
 
     def close(self) -> None:
         """End the iteration promptly; safe from any thread, idempotent."""
-        if not self._closed.is_set():
-            self._closed.set()
-            with contextlib.suppress(OSError):
-                os.write(self._wake_w, b"x")
+        self._closed.set()
+        with self._wake_lock:
+            if self._wake is not None:
+                with contextlib.suppress(OSError):
+                    os.write(self._wake[1], b"x")
 
     @property
     def closed(self) -> bool:
@@ -122,21 +124,26 @@ class FileConsoleStream:
 
     def _tail(self, fd: int | None) -> Iterator[bytes]:
         watcher = watch(self.path.parent) if self.follow else None
+        if watcher is not None:
+            self._wake = os.pipe()
         try:
             yield from self._tail_with(fd, watcher)
         finally:
             if watcher is not None:
                 watcher.close()
-            for end in (self._wake_r, self._wake_w):
-                with contextlib.suppress(OSError):
-                    os.close(end)
+            with self._wake_lock:
+                wake, self._wake = self._wake, None
+                for end in wake or ():
+                    with contextlib.suppress(OSError):
+                        os.close(end)
 
     def _wait(self, watcher: DirectoryWatch | None, delay: float) -> None:
         """Sleep until the directory changes (inotify), `close()`, or `delay` passes."""
         if watcher is None:
             self._closed.wait(delay)
             return
-        ready, _, _ = select.select([watcher.fileno(), self._wake_r], [], [], 0.2)
+        wake = [self._wake[0]] if self._wake is not None else []
+        ready, _, _ = select.select([watcher.fileno(), *wake], [], [], 0.2)
         if watcher.fileno() in ready:
             watcher.drain()
 
