@@ -5,13 +5,14 @@ CBOR({"register_index": 0, "register_value": PCR0}) (spec eif.md §4).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import cbor2
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import (
@@ -86,12 +87,12 @@ def decode_cose_sign1(raw: bytes, offset: int) -> CoseSign1:
         if item.tag != COSE_SIGN1_TAG:
             raise EifError(f"COSE tag {item.tag}, expected none or 18", offset=offset)
         item = item.value
-    if not isinstance(item, list) or len(item) != 4:
+    if not isinstance(item, list | tuple) or len(item) != 4:  # tagged content decodes as tuple
         raise EifError("COSE_Sign1 must be an array of 4 items", offset=offset)
     protected, unprotected, payload, signature = item
     if not all(isinstance(part, bytes) for part in (protected, payload, signature)):
         raise EifError("COSE_Sign1 protected, payload and signature must be bstr", offset=offset)
-    if not isinstance(unprotected, dict):
+    if not isinstance(unprotected, Mapping):
         raise EifError("COSE_Sign1 unprotected header must be a map", offset=offset)
     try:
         header = cbor2.loads(protected) if protected else {}
@@ -137,7 +138,10 @@ def verify(section: SignatureSection, pcr0_hex: str) -> bool:
     if cose.payload != pcr_payload(pcr0_hex):
         return False
     digest, width, curve = ALGORITHMS[cose.algorithm]
-    key = section.certificate.public_key()
+    try:
+        key = section.certificate.public_key()
+    except (ValueError, UnsupportedAlgorithm):
+        return False
     if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != curve:
         return False
     if len(cose.signature) != 2 * width:
