@@ -38,13 +38,7 @@ class ConsoleWriter:
     def write(self, data: bytes) -> None:
         """Append `data` (thread-safe: the payload pump and boot lines share the file)."""
         with self._lock:
-            view = memoryview(data)
-            while view:
-                written = os.pwrite(self._fd, view, self._size)
-                view = view[written:]
-                self._size += written
-            if self._size >= self.max_bytes:
-                self._rotate()
+            self._append(data)
 
     def copy_from(self, source: int) -> int:
         """Move what a pipe holds into the file (zero-copy `splice` where the kernel allows);
@@ -74,6 +68,11 @@ class ConsoleWriter:
 
     def _copy_read(self, source: int, room: int) -> int:
         data = os.read(source, min(room, READ_CHUNK))
+        self._append(data)
+        return len(data)
+
+    def _append(self, data: bytes) -> None:
+        """Write at the end (the lock is held) and rotate past the bound."""
         view = memoryview(data)
         while view:
             written = os.pwrite(self._fd, view, self._size)
@@ -81,7 +80,6 @@ class ConsoleWriter:
             self._size += written
         if self._size >= self.max_bytes:
             self._rotate()
-        return len(data)
 
     def line(self, text: str) -> None:
         """A boot line stamped like a kernel's (seconds since the enclave started)."""
