@@ -13,6 +13,7 @@ import math
 import os
 import secrets
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from typing import Any
 from core.platform import rules
 from core.platform.base import MIB, EnclaveInfo, RunRequest
 from core.platform.errors import NitroCliCode, NitroCliError
+from core.platform.sim.console import ENDED
 from core.platform.sim.enclave_process import BOOT_ERROR, LAUNCH
 from core.platform.sim.image import ImageFacts, image_facts, unpack_image, verify_image
 from core.platform.sim.instance import SimInstance, row_info
@@ -31,6 +33,7 @@ from core.platform.sim.state import EnclaveRow, process_alive, process_ctime
 from core.platform.sim.vsock import listen, remove_socket
 
 GIB = 1 << 30
+KEEP_ENDED = 32  # ended enclaves whose console stays readable (--history)
 
 
 def boot_timeout(eif_size: int, memory_mib: int) -> float:
@@ -144,6 +147,7 @@ def run_enclave(
             fix="set NITRODECK_HOME to a shorter directory",
         )
     directory.mkdir(parents=True, exist_ok=True)
+    prune_ended(directory.parent)
     (directory / "enclave.json").write_text(
         json.dumps(
             {
@@ -193,6 +197,15 @@ def _prepare_image(eif: Path, image: Path) -> None:
     except NitroCliError as error:
         raise EnclaveProcessError(error) from error
     (image / LAUNCH).write_text(json.dumps({"cmd": argv, "env": env}))
+
+
+def prune_ended(enclaves_dir: Path, keep: int = KEEP_ENDED) -> None:
+    """Keep the saved consoles of the `keep` most recently ended enclaves, drop older ones."""
+    ended = sorted(
+        (marker.stat().st_mtime, marker.parent) for marker in enclaves_dir.glob(f"*/{ENDED}")
+    )
+    for _, directory in ended[: max(0, len(ended) - keep)]:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _spawn(root: Path, slot_uid: int) -> int:
