@@ -15,9 +15,11 @@ import secrets
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -181,8 +183,7 @@ def run_enclave(
         if server is not None:
             server.close()
         remove_socket(listener_path)
-    info = row_info(row)
-    return EnclaveInfo(**{**info.__dict__, "process_id": supervisor_pid, "state": "RUNNING"})
+    return replace(row_info(row), process_id=supervisor_pid, state="RUNNING")
 
 
 def _prepare_image(eif: Path, image: Path) -> None:
@@ -226,10 +227,8 @@ def _spawn(root: Path, slot_uid: int) -> int:
         ) from None
 
 
-def _await_heartbeat(server: object, pid: int, directory: Path, limit: float) -> None:
-    import socket as _socket
-
-    assert isinstance(server, _socket.socket)
+def _await_heartbeat(server: socket.socket, pid: int, directory: Path, limit: float) -> None:
+    """Accept the enclave's 0xB7 and echo it; a supervisor that dies first is a boot failure."""
     ctime = _ctime_or_zero(pid)
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
