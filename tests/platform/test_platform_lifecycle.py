@@ -371,7 +371,10 @@ def test_two_commands_race_for_the_last_core(
     procs = [
         subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)
     ]
-    results = [(p.wait(60), p.stdout.read(), p.stderr.read()) for p in procs]  # type: ignore[union-attr]
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=60)
+        results.append((proc.returncode, out, err))
     codes = sorted(code for code, _, _ in results)
     assert codes == [0, 29], results
     assert len(sim.describe_enclaves()) == 1
