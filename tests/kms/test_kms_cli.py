@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import KmsUnderTest
+from kms_fixtures import KmsUnderTest
 
 from tui.cli.main import main
 
@@ -95,8 +95,8 @@ def test_explain_bad_inputs_are_clear_errors(
     policy = _write_policy(tmp_path, "ab" * 48)
     garbage = tmp_path / "doc.cose"
     garbage.write_bytes(b"\xff\x00garbage")
-    assert main(["kms", "explain", "--policy", str(policy), "--attestation", str(garbage)]) == 1
-    assert "not a Nitro attestation document" in capsys.readouterr().err
+    assert main(["kms", "explain", "--policy", str(policy), "--attestation", str(garbage)]) != 0
+    assert "not an attestation document" in capsys.readouterr().err
 
 
 def test_keys_lists_aliases_and_pinning(

@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from conftest import PROD_PCR0, KmsUnderTest
+from kms_fixtures import PROD_PCR0, KmsUnderTest
 
 from core.errors import NitrodeckError
 from core.kms.local.server import LocalKms
