@@ -59,3 +59,23 @@ def local_kms(tmp_path: Path) -> Iterator[KmsUnderTest]:
         yield KmsUnderTest(server, verifier, tmp_path / "kms")
     finally:
         server.close()
+
+
+def simulated_document(
+    pki_home: Path, public_key: bytes, *, pcr0: bytes, debug: bool = False
+) -> bytes:
+    """A document from the simulated NSM (real COSE, real chain to the simulator's root)."""
+    from core.nsm.device import SimulatedNsm
+    from core.nsm.pki import SimPki
+    from enclave_agent.nsm_messages import Attestation, AttestationResponse, expect_response
+
+    nsm = SimulatedNsm(
+        SimPki.load_or_create(pki_home),
+        measurements={0: pcr0, 1: bytes([1]) * 48, 2: bytes([2]) * 48},
+        debug=debug,
+        instance_id="i-0123456789abcdef0",
+        role_arn=None,
+        enclave_uid=1,
+    )
+    reply = nsm.handle(Attestation(public_key=public_key).to_cbor())
+    return expect_response(reply, AttestationResponse).document
