@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from core.errors import NitrodeckError
@@ -37,7 +39,7 @@ class KeySummary:
         }
 
 
-def endpoint_file() -> Any:
+def endpoint_file() -> Path:
     return nitrodeck_home() / "kms" / "endpoint"
 
 
@@ -61,15 +63,23 @@ def client(endpoint_url: str | None) -> Any:
             fix="start `nitrodeck kms serve`, or pass --endpoint-url",
         )
     if _is_loopback(endpoint_url):
-        creds = load_credentials(credentials_path())
-        return boto3.client(
-            "kms",
-            endpoint_url=endpoint_url,
-            region_name=REGION,
-            aws_access_key_id=creds.access_key_id,
-            aws_secret_access_key=creds.secret_access_key,
-        )
+        return local_client(endpoint_url)
     return boto3.client("kms", endpoint_url=endpoint_url)
+
+
+def local_client(
+    endpoint_url: str, credentials_file: Path | None = None, config: Config | None = None
+) -> Any:
+    """A boto3 KMS client signed with the local KMS's credentials (default: this home's)."""
+    creds = load_credentials(credentials_file or credentials_path())
+    return boto3.client(
+        "kms",
+        endpoint_url=endpoint_url,
+        region_name=REGION,
+        aws_access_key_id=creds.access_key_id,
+        aws_secret_access_key=creds.secret_access_key,
+        config=config,
+    )
 
 
 def pinned_keys(policy_text: str) -> tuple[str, ...]:
