@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,9 +101,36 @@ def pinned_keys(policy_text: str) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+@contextmanager
+def _kms_errors(kms: Any) -> Iterator[None]:
+    """boto3 failures as NitrodeckErrors that say what KMS answered and where."""
+    try:
+        yield
+    except ClientError as error:
+        info = error.response.get("Error", {})
+        raise NitrodeckError(
+            f"KMS refused: {info.get('Code')}: {info.get('Message')}",
+            where=str(kms.meta.endpoint_url),
+            fix=f"check the endpoint and the credentials (profile {PROFILE} for the local KMS)",
+        ) from None
+    except BotoCoreError as error:
+        raise NitrodeckError(
+            f"cannot reach KMS: {error}",
+            where=str(kms.meta.endpoint_url),
+            fix="start `nitrodeck kms serve` or check --endpoint-url",
+        ) from None
+
+
+def key_policy(kms: Any, key_id: str) -> tuple[str, str]:
+    """The key's policy text and ARN (GetKeyPolicy, DescribeKey)."""
+    with _kms_errors(kms):
+        arn = kms.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
+        return kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"], arn
+
+
 def list_keys(kms: Any) -> list[KeySummary]:
     """Every key with aliases and attestation pinning (one GetKeyPolicy per key)."""
-    try:
+    with _kms_errors(kms):
         aliases: dict[str, list[str]] = {}
         for page in kms.get_paginator("list_aliases").paginate():
             for alias in page["Aliases"]:
@@ -122,18 +151,3 @@ def list_keys(kms: Any) -> list[KeySummary]:
                     )
                 )
         return out
-    except ClientError as error:
-        info = error.response.get("Error", {})
-        raise NitrodeckError(
-            f"KMS refused: {info.get('Code')}: {info.get('Message')}",
-            where=str(kms.meta.endpoint_url),
-            fix="check the endpoint and the credentials (profile "
-            + PROFILE
-            + " for the local KMS)",
-        ) from None
-    except BotoCoreError as error:
-        raise NitrodeckError(
-            f"cannot reach KMS: {error}",
-            where=str(kms.meta.endpoint_url),
-            fix="start `nitrodeck kms serve` or check --endpoint-url",
-        ) from None

@@ -39,7 +39,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.set_defaults(handler=run_serve)
 
     explain_cmd = commands.add_parser("explain", help="why a key policy allows or denies")
-    explain_cmd.add_argument("--policy", type=Path, required=True, help="key policy JSON file")
+    policy = explain_cmd.add_mutually_exclusive_group(required=True)
+    policy.add_argument("--policy", type=Path, help="key policy JSON file")
+    policy.add_argument("--key-id", help="fetch the key's policy with GetKeyPolicy")
+    explain_cmd.add_argument("--endpoint-url", default=None, help="with --key-id")
     source = explain_cmd.add_mutually_exclusive_group()
     source.add_argument("--attestation", type=Path, help="attestation document (COSE bytes)")
     source.add_argument(
@@ -47,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     explain_cmd.add_argument("--principal", default=PRINCIPAL_ARN, help="caller ARN")
     explain_cmd.add_argument("--action", default="kms:Decrypt")
-    explain_cmd.add_argument("--key-arn", default="*", help="the key's ARN (for Resource)")
+    explain_cmd.add_argument("--key-arn", default=None, help="the key's ARN (for Resource)")
     explain_cmd.add_argument("--json", action="store_true")
     explain_cmd.set_defaults(handler=run_explain)
 
