@@ -14,7 +14,7 @@ from pathlib import Path
 from core.errors import NitrodeckError, UsageError
 from core.kms.document import document_pcrs
 from core.kms.explain import Explanation, explain
-from core.kms.inventory import client, endpoint_file, list_keys
+from core.kms.inventory import client, endpoint_file, key_policy, list_keys
 from core.kms.local.credentials import PRINCIPAL_ARN, PROFILE, REGION
 from core.kms.local.server import LocalKms, stderr_log
 from tui.cli.output import print_json
@@ -110,17 +110,24 @@ def _explain_pcrs(args: argparse.Namespace) -> dict[int, bytes] | None:
     return None
 
 
-def run_explain(args: argparse.Namespace) -> int:
+def _explain_policy(args: argparse.Namespace) -> tuple[str, str]:
+    """The policy text and the key ARN to evaluate it for."""
+    if args.key_id is not None:
+        return key_policy(client(args.endpoint_url), args.key_id)
     try:
-        text = args.policy.read_text()
+        return args.policy.read_text(), "*"
     except OSError as error:
         raise NitrodeckError(f"cannot read: {error.strerror}", where=str(args.policy)) from None
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    text, key_arn = _explain_policy(args)
     result = explain(
         text,
         principal=args.principal,
         action=args.action,
         pcrs=_explain_pcrs(args),
-        resource=args.key_arn,
+        resource=args.key_arn or key_arn,
     )
     if args.json:
         print_json(result.to_json())
