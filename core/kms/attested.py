@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from core.attestation import (
@@ -49,10 +49,16 @@ def default_anchors(extra_pems: Sequence[Path] = ()) -> list[TrustAnchor]:
     return anchors
 
 
-def verify_with(verifier: Verifier, document: bytes) -> VerifiedRecipient:
-    """Verify `document` now with `verifier`; RecipientDocumentError says why it is refused."""
+def verify_with(
+    verifier: Verifier, document: bytes, max_age: timedelta | None = None
+) -> VerifiedRecipient:
+    """Verify `document` now with `verifier`; RecipientDocumentError says why it is refused.
+
+    `max_age` is a local policy (KMS documents none): refuse documents whose timestamp is older.
+    """
+    now = datetime.now(UTC)
     try:
-        report = verifier.verify(document, at=datetime.now(UTC))
+        report = verifier.verify(document, at=now)
     except NitrodeckError as error:
         raise RecipientDocumentError(error.what, where=WHERE, fix=error.fix) from None
     if not report.ok:
@@ -63,6 +69,14 @@ def verify_with(verifier: Verifier, document: bytes) -> VerifiedRecipient:
             fix="send a fresh document from an enclave whose root is a configured anchor",
         )
     doc = report.document
+    age = now - datetime.fromtimestamp(doc.timestamp_ms / 1000, UTC)
+    if max_age is not None and age > max_age:
+        raise RecipientDocumentError(
+            f"the attestation document is {int(age.total_seconds())} s old, over the local "
+            f"maximum of {int(max_age.total_seconds())} s",
+            where=WHERE,
+            fix="ask the enclave for a fresh document, or raise --max-document-age",
+        )
     if not doc.public_key:
         raise RecipientDocumentError(
             "the attestation document has no public_key",
@@ -76,8 +90,9 @@ class AttestationRecipientVerifier:
     """The default verifier. It picks up the simulator root once the simulator creates it,
     so a local KMS started before the simulator still trusts simulated enclaves."""
 
-    def __init__(self, extra_pems: Sequence[Path] = ()) -> None:
+    def __init__(self, extra_pems: Sequence[Path] = (), max_age: timedelta | None = None) -> None:
         self._extra = list(extra_pems)
+        self._max_age = max_age
         self._lock = threading.Lock()
         self._verifier = Verifier(default_anchors(self._extra))
         self._has_sim = sim_root_path().exists()
@@ -88,4 +103,4 @@ class AttestationRecipientVerifier:
                 self._verifier = Verifier(default_anchors(self._extra))
                 self._has_sim = True
             verifier = self._verifier
-        return verify_with(verifier, document)
+        return verify_with(verifier, document, self._max_age)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +63,7 @@ def local_kms(tmp_path: Path) -> Iterator[KmsUnderTest]:
 
 
 def simulated_document(
-    pki_home: Path, public_key: bytes, *, pcr0: bytes, debug: bool = False
+    pki_home: Path, public_key: bytes, *, pcr0: bytes, debug: bool = False, age_s: float = 0.0
 ) -> bytes:
     """A document from the simulated NSM (real COSE, real chain to the simulator's root)."""
     from core.nsm.device import SimulatedNsm
@@ -76,6 +77,7 @@ def simulated_document(
         instance_id="i-0123456789abcdef0",
         role_arn=None,
         enclave_uid=1,
+        clock=lambda: time.time() - age_s,
     )
     reply = nsm.handle(Attestation(public_key=public_key).to_cbor())
     return expect_response(reply, AttestationResponse).document

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -102,3 +103,16 @@ def test_real_aws_document_has_expired_chain_and_no_rsa_key(
         _client(server).generate_random(NumberOfBytes=16, Recipient=_recipient(document))
     assert refused.value.response["Error"]["Code"] == "ValidationException"
     assert "does not verify" in refused.value.response["Error"]["Message"]
+
+
+def test_optional_max_document_age(tmp_path: Path, nitrodeck_home: Path) -> None:
+    enclave = EphemeralRecipient.generate()
+    old = simulated_document(nitrodeck_home, enclave.public_key_der(), pcr0=PROD_PCR0, age_s=600)
+    fresh = simulated_document(nitrodeck_home, enclave.public_key_der(), pcr0=PROD_PCR0)
+    with LocalKms(directory=tmp_path / "kms", max_document_age=timedelta(seconds=120)) as server:
+        kms = _client(server)
+        with pytest.raises(ClientError) as stale:
+            kms.generate_random(NumberOfBytes=8, Recipient=_recipient(old))
+        assert "over the local maximum of 120 s" in stale.value.response["Error"]["Message"]
+        out = kms.generate_random(NumberOfBytes=8, Recipient=_recipient(fresh))
+        assert len(enclave.decrypt(out["CiphertextForRecipient"])) == 8

@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import signal
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from core.errors import NitrodeckError, UsageError
@@ -35,6 +36,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=[],
         metavar="PEM",
         help="extra root certificate trusted for Recipient documents (repeatable)",
+    )
+    serve.add_argument(
+        "--max-document-age",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="local policy: refuse Recipient documents older than this (KMS documents none)",
     )
     serve.add_argument("--quiet", action="store_true", help="do not log each request")
     serve.set_defaults(handler=run_serve)
@@ -63,8 +71,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run_serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _stop)  # before the endpoint is printed: callers may stop us
+    max_age = None if args.max_document_age is None else timedelta(seconds=args.max_document_age)
     kms = LocalKms(
-        host=args.host, port=args.port, anchors=args.anchor, log=None if args.quiet else stderr_log
+        host=args.host,
+        port=args.port,
+        anchors=args.anchor,
+        max_document_age=max_age,
+        log=None if args.quiet else stderr_log,
     )
     try:
         endpoint_file().write_text(kms.endpoint + "\n")

@@ -13,6 +13,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -150,6 +151,7 @@ class LocalKms:
         directory: Path | None = None,
         verifier: RecipientVerifier | None = None,
         anchors: list[Path] | None = None,
+        max_document_age: timedelta | None = None,
         region: str = REGION,
         log: Callable[[str], None] | None = None,
     ) -> None:
@@ -170,7 +172,9 @@ class LocalKms:
                 fix="choose a free port, or --port 0 for any",
             ) from None
         self._server.service = Service(
-            self._store, verifier or AttestationRecipientVerifier(anchors or []), region
+            self._store,
+            verifier or AttestationRecipientVerifier(anchors or [], max_document_age),
+            region,
         )
         self._server.credentials = self.credentials
         self._server.log = log
