@@ -74,7 +74,11 @@ def _pcr_state(raw: Any) -> tuple[bool, bytes]:
     """(locked, value) from whatever shape the NSM client returns for DescribePCR."""
     if isinstance(raw, tuple) and len(raw) == 2:
         first, second = raw
-        return (bool(first), bytes(second)) if isinstance(first, bool) else (bool(second), bytes(first))
+        return (
+            (bool(first), bytes(second))
+            if isinstance(first, bool)
+            else (bool(second), bytes(first))
+        )
     fields = _fields(raw)
     locked = fields.get("lock", fields.get("locked"))
     value = fields.get("data", fields.get("value"))
@@ -149,9 +153,9 @@ class AgentOps:
             raise OpError(protocol.UNKNOWN_OP, f"unknown operation {op!r}; known: {known}")
         return handler(args)
 
-    def _nsm(self, call: Callable[[], Any], what: str) -> Any:
+    def _nsm(self, what: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
-            return call()
+            return call(*args, **kwargs)
         except OpError:
             raise
         except Exception as error:  # the NSM client's own error types vary by backend
@@ -167,11 +171,11 @@ class AgentOps:
         }
 
     def describe(self, args: Mapping[str, Any]) -> dict[str, Any]:
-        nsm = _fields(self._nsm(self.nsm.describe_nsm, "DescribeNSM"))
+        nsm = _fields(self._nsm("DescribeNSM", self.nsm.describe_nsm))
         count = int(nsm.get("max_pcrs") or PCR_COUNT)
         pcrs = []
         for index in range(min(count, PCR_COUNT)):
-            raw = self._nsm(lambda i=index: self.nsm.describe_pcr(i), f"DescribePCR {index}")
+            raw = self._nsm(f"DescribePCR {index}", self.nsm.describe_pcr, index)
             locked, value = _pcr_state(raw)
             pcrs.append({"index": index, "locked": locked, "value": value})
         nsm["locked_pcrs"] = sorted(int(i) for i in nsm.get("locked_pcrs", []))
@@ -182,8 +186,11 @@ class AgentOps:
         user_data = _optional_bytes(args, "user_data")
         public_key = _optional_bytes(args, "public_key")
         document = self._nsm(
-            lambda: self.nsm.attestation(user_data=user_data, nonce=nonce, public_key=public_key),
             "Attestation",
+            self.nsm.attestation,
+            user_data=user_data,
+            nonce=nonce,
+            public_key=public_key,
         )
         return {"document": bytes(document)}
 
@@ -193,7 +200,7 @@ class AgentOps:
             raise OpError(protocol.BAD_ARGS, f"'length' must be an integer in 1..{MAX_RANDOM}")
         out = b""
         while len(out) < length:
-            chunk = bytes(self._nsm(self.nsm.get_random, "GetRandom"))
+            chunk = bytes(self._nsm("GetRandom", self.nsm.get_random))
             if not chunk:
                 raise OpError(protocol.NSM_ERROR, "NSM GetRandom returned no bytes")
             out += chunk
@@ -202,14 +209,14 @@ class AgentOps:
     def extend_pcr(self, args: Mapping[str, Any]) -> dict[str, Any]:
         index = _user_pcr(args)
         data = _required_bytes(args, "data", MAX_FIELD)
-        value = self._nsm(lambda: self.nsm.extend_pcr(index, data), f"ExtendPCR {index}")
+        value = self._nsm(f"ExtendPCR {index}", self.nsm.extend_pcr, index, data)
         if not isinstance(value, bytes | bytearray):
-            value = _pcr_state(self._nsm(lambda: self.nsm.describe_pcr(index), "DescribePCR"))[1]
+            value = _pcr_state(self._nsm("DescribePCR", self.nsm.describe_pcr, index))[1]
         return {"index": index, "value": bytes(value)}
 
     def lock_pcr(self, args: Mapping[str, Any]) -> dict[str, Any]:
         index = _user_pcr(args)
-        self._nsm(lambda: self.nsm.lock_pcr(index), f"LockPCR {index}")
+        self._nsm(f"LockPCR {index}", self.nsm.lock_pcr, index)
         return {"index": index, "locked": True}
 
     def recipient_key(self, args: Mapping[str, Any]) -> dict[str, Any]:
@@ -218,8 +225,11 @@ class AgentOps:
         recipient = self.new_recipient()
         public_key = recipient.public_key_der()
         document = self._nsm(
-            lambda: self.nsm.attestation(user_data=user_data, nonce=nonce, public_key=public_key),
             "Attestation",
+            self.nsm.attestation,
+            user_data=user_data,
+            nonce=nonce,
+            public_key=public_key,
         )
         handle = self.keys.put(recipient)
         return {

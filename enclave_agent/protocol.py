@@ -98,7 +98,8 @@ def _recv_exact(sock: socket.socket, size: int, deadline: float | None, what: st
             if received == 0 and what == "frame header":
                 return b""
             raise ProtocolError(
-                BAD_FRAME, f"connection closed after {received} of {size} bytes of the {what}",
+                BAD_FRAME,
+                f"connection closed after {received} of {size} bytes of the {what}",
                 fatal=True,
             )
         chunks.append(chunk)

@@ -1,0 +1,208 @@
+"""`AgentClient`: typed calls to the enclave agent over one connected stream socket.
+
+The socket comes from `Platform.connect_vsock` (real AF_VSOCK or the simulator's emulation);
+`connect_agent` finds the enclave by name or id and opens it. Every call is one request frame
+and one reply frame of `enclave_agent.protocol`; an error reply becomes `AgentError` carrying
+the agent's error code, so callers can tell "PCR locked" from "agent unreachable".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import socket
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from core.errors import NitrodeckError
+from enclave_agent import protocol
+
+DEFAULT_PORT = 5005
+DEFAULT_TIMEOUT = 30.0
+
+
+class AgentError(NitrodeckError):
+    """The agent answered with an error, or could not be reached or understood."""
+
+    exit_code = 3
+
+    def __init__(
+        self, what: str, *, code: str = "", where: str | None = None, fix: str | None = None
+    ) -> None:
+        super().__init__(what, where=where, fix=fix)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class AgentHealth:
+    status: str
+    version: str
+    protocol: int
+    uptime_s: float
+    ops: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PcrState:
+    index: int
+    locked: bool
+    value: bytes
+
+
+@dataclass(frozen=True)
+class AgentDescription:
+    """DescribeNSM's fields plus every PCR with its lock state."""
+
+    module_id: str
+    max_pcrs: int
+    locked_pcrs: tuple[int, ...]
+    digest: str
+    version: str
+    pcrs: tuple[PcrState, ...]
+
+
+@dataclass(frozen=True)
+class RecipientKey:
+    """An ephemeral key held by the agent: its handle, SPKI and the document that carries it."""
+
+    handle: str
+    document: bytes
+    public_key: bytes
+    ttl_s: float
+
+
+@dataclass(frozen=True)
+class DecryptDigest:
+    """What leaves the enclave about a decrypted plaintext: its length and SHA-256, nothing more."""
+
+    length: int
+    sha256: bytes
+
+
+def _bytes(result: dict[str, Any], name: str) -> bytes:
+    value = result.get(name)
+    if not isinstance(value, bytes):
+        raise AgentError(f"agent reply lacks the byte string {name!r}", code=protocol.BAD_REQUEST)
+    return value
+
+
+class AgentClient:
+    """One connection to the agent; thread-safe (calls are serialised)."""
+
+    def __init__(
+        self, sock: socket.socket, *, timeout: float = DEFAULT_TIMEOUT, where: str = "agent"
+    ) -> None:
+        self.sock = sock
+        self.timeout = timeout
+        self.where = where
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> AgentClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+    def call(self, op: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Send one request and return its `result`; raises `AgentError`."""
+        with self._lock:
+            request_id = next(self._ids)
+            try:
+                self.sock.settimeout(self.timeout)
+                protocol.send_message(self.sock, protocol.make_request(request_id, op, args))
+                message = protocol.recv_message(
+                    self.sock, idle_timeout=self.timeout, frame_timeout=self.timeout
+                )
+            except protocol.ProtocolError as error:
+                raise AgentError(error.message, code=error.code, where=self.where) from None
+            except OSError as error:
+                raise AgentError(
+                    f"connection to the agent failed during {op}: {error}",
+                    where=self.where,
+                    fix="check that the enclave is running and its agent listens on this port",
+                ) from None
+        if message is None:
+            raise AgentError(f"the agent closed the connection during {op}", where=self.where)
+        try:
+            reply = protocol.parse_reply(message)
+        except protocol.ProtocolError as error:
+            raise AgentError(error.message, code=error.code, where=self.where) from None
+        if not reply.ok:
+            raise AgentError(
+                f"agent refused {op}: {reply.error_message}",
+                code=reply.error_code,
+                where=self.where,
+            )
+        if reply.id != request_id:
+            raise AgentError(f"agent answered request {reply.id}, expected {request_id}")
+        return reply.result
+
+    def health(self) -> AgentHealth:
+        r = self.call("health")
+        return AgentHealth(
+            str(r.get("status")),
+            str(r.get("version")),
+            int(r.get("protocol", 0)),
+            float(r.get("uptime_s", 0.0)),
+            tuple(str(o) for o in r.get("ops", [])),
+        )
+
+    def describe(self) -> AgentDescription:
+        r = self.call("describe")
+        nsm = r.get("nsm", {})
+        pcrs = tuple(
+            PcrState(int(p["index"]), bool(p["locked"]), bytes(p["value"])) for p in r["pcrs"]
+        )
+        version = ".".join(
+            str(nsm.get(f"version_{part}", 0)) for part in ("major", "minor", "patch")
+        )
+        return AgentDescription(
+            module_id=str(nsm.get("module_id", "")),
+            max_pcrs=int(nsm.get("max_pcrs", len(pcrs))),
+            locked_pcrs=tuple(int(i) for i in nsm.get("locked_pcrs", [])),
+            digest=str(nsm.get("digest", "")),
+            version=version,
+            pcrs=pcrs,
+        )
+
+    def attest(
+        self,
+        *,
+        nonce: bytes | None = None,
+        user_data: bytes | None = None,
+        public_key: bytes | None = None,
+    ) -> bytes:
+        """An attestation document (COSE_Sign1 bytes) carrying the given fields."""
+        args = {"nonce": nonce, "user_data": user_data, "public_key": public_key}
+        return _bytes(self.call("attest", args), "document")
+
+    def random(self, length: int = 32) -> bytes:
+        return _bytes(self.call("random", {"length": length}), "random")
+
+    def extend_pcr(self, index: int, data: bytes) -> bytes:
+        """Extend user PCR `index` (16-31) with `data`; returns its new value."""
+        return _bytes(self.call("extend_pcr", {"index": index, "data": data}), "value")
+
+    def lock_pcr(self, index: int) -> None:
+        self.call("lock_pcr", {"index": index})
+
+    def recipient_key(self, *, nonce: bytes | None = None) -> RecipientKey:
+        r = self.call("recipient_key", {"nonce": nonce})
+        handle = r.get("handle")
+        if not isinstance(handle, str):
+            raise AgentError("agent reply lacks the key handle", code=protocol.BAD_REQUEST)
+        return RecipientKey(
+            handle, _bytes(r, "document"), _bytes(r, "public_key"), float(r.get("ttl_s", 0))
+        )
+
+    def recipient_decrypt(self, handle: str, ciphertext_for_recipient: bytes) -> DecryptDigest:
+        r = self.call(
+            "recipient_decrypt", {"handle": handle, "ciphertext": ciphertext_for_recipient}
+        )
+        return DecryptDigest(int(r["length"]), _bytes(r, "sha256"))
