@@ -1,0 +1,48 @@
+"""Parse and verify Nitro Enclaves attestation documents, explaining every failed check.
+
+See `verifier.Verifier` for the entry point; the spec is `shared/spec/nsm-and-attestation.md`.
+"""
+
+from __future__ import annotations
+
+from core.attestation.checks import is_debug_mode
+from core.attestation.document import AttestationDocument, parse_document
+from core.attestation.errors import AttestationError
+from core.attestation.expectations import (
+    Expectations,
+    PolicyError,
+    eif_expectations,
+    policy_expectations,
+)
+from core.attestation.inputs import decode_document_input
+from core.attestation.report import Check, CheckStatus, VerificationReport
+from core.attestation.trust import (
+    AWS_ROOT_SHA256,
+    TrustAnchor,
+    anchor_from_pem,
+    aws_root_anchor,
+    sim_root_anchor,
+)
+from core.attestation.verifier import Verifier, verify
+
+__all__ = [
+    "AWS_ROOT_SHA256",
+    "AttestationDocument",
+    "AttestationError",
+    "Check",
+    "CheckStatus",
+    "Expectations",
+    "PolicyError",
+    "TrustAnchor",
+    "VerificationReport",
+    "Verifier",
+    "anchor_from_pem",
+    "aws_root_anchor",
+    "decode_document_input",
+    "eif_expectations",
+    "is_debug_mode",
+    "parse_document",
+    "policy_expectations",
+    "sim_root_anchor",
+    "verify",
+]

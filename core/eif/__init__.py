@@ -1,0 +1,1 @@
+"""The EIF engine: read, validate, measure, build, sign, diff and unpack enclave image files."""
