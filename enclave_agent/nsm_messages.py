@@ -12,8 +12,8 @@ serve the client in the enclave and the simulated device in `core` (one encoder,
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 import cbor2

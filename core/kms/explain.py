@@ -1,0 +1,264 @@
+"""Why KMS allowed or denied: the policy engine's own decision, turned into causes and fixes.
+
+`explain()` evaluates the policy with the same engine the local KMS uses and then reads the
+result: which statement decided, which condition failed with what expected against what actual,
+and which well-known traps the policy holds (debug-mode zeros, a PCR0 from another build, an
+Allow without attestation, a misspelled condition key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from core.kms.context import IMAGE_SHA384, RECIPIENT_PREFIX, RequestContext, request_context
+from core.kms.keynames import check_key
+from core.kms.policy import ConditionResult, Decision, StatementResult, evaluate, principal_matches
+from core.kms.policy_model import Policy, parse_policy
+
+ZERO = bytes(48)
+DEBUG_ZERO_PCRS = (0, 1, 2)
+MEANING = {
+    0: "the enclave image",
+    1: "the kernel and boot ramfs",
+    2: "the application",
+    3: "the parent instance's IAM role",
+    4: "the parent instance's ID",
+    8: "the EIF signing certificate",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the reader should know: a cause of the decision, or a weakness in the policy."""
+
+    kind: str  # "cause" | "warning" | "note"
+    statement: str | None
+    message: str
+    fix: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "statement": self.statement,
+            "message": self.message,
+            "fix": self.fix,
+        }
+
+
+@dataclass(frozen=True)
+class Explanation:
+    decision: Decision
+    context: RequestContext
+    debug_mode: bool
+    findings: tuple[Finding, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "principal": self.context.principal,
+            "action": self.context.action,
+            "attestation": self.context.value(IMAGE_SHA384) is not None,
+            "debug_mode": self.debug_mode,
+            **self.decision.to_json(),
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+def is_debug(pcrs: Mapping[int, bytes] | None) -> bool:
+    """Debug-mode documents carry all-zero PCR0/1/2 (nsm-and-attestation.md §7)."""
+    if not pcrs or 0 not in pcrs:
+        return False
+    return all(pcrs[i] == ZERO for i in DEBUG_ZERO_PCRS if i in pcrs)
+
+
+def _pcr_index(key: str) -> int | None:
+    lowered = key.lower()
+    if lowered == IMAGE_SHA384.lower():
+        return 0
+    prefix = (RECIPIENT_PREFIX + "PCR").lower()
+    if lowered.startswith(prefix) and lowered[len(prefix) :].isdigit():
+        return int(lowered[len(prefix) :])
+    return None
+
+
+def _condition_finding(
+    result: StatementResult, cond: ConditionResult, pcrs: Mapping[int, bytes] | None
+) -> Finding:
+    label = result.label
+    expected = ", ".join(cond.expected)
+    index = _pcr_index(cond.key)
+    if index is not None and cond.actual is None:
+        if pcrs is None:
+            return Finding(
+                "cause",
+                label,
+                f"{cond.operator} on {cond.key} cannot hold: the request has no attestation "
+                "document, so KMS sets no kms:RecipientAttestation:* keys",
+                "call KMS from inside the enclave with Recipient (nitrodeck kms decrypt, kmstool)",
+            )
+        return Finding(
+            "cause",
+            label,
+            f"{cond.key} is not in the attestation document (user PCRs 16-31 appear only once "
+            "locked)",
+            f"lock PCR{index} in the enclave before attesting, or drop the condition",
+        )
+    if index is not None and cond.actual is not None:
+        actual = cond.actual[0]
+        name = "PCR0" if index == 0 else f"PCR{index}"
+        if pcrs is not None and is_debug(pcrs) and index in (0, 1, 2, 8) and actual == ZERO.hex():
+            return Finding(
+                "cause",
+                label,
+                f"the enclave runs in debug mode: its {name} is all zeros, so it never matches "
+                f"the policy's {expected}",
+                "run the enclave without --debug-mode (debug documents zero PCR0/1/2/8)",
+            )
+        if (
+            cond.operator.startswith("StringEquals")
+            and not cond.operator.startswith("StringEqualsIgnoreCase")
+            and any(e.lower() == actual for e in cond.expected)
+        ):
+            return Finding(
+                "cause",
+                label,
+                f"{cond.key}: the policy's value is upper-case hex but KMS gives lower-case hex, "
+                "and StringEquals is case-sensitive",
+                "write the value in lower case, or use StringEqualsIgnoreCase as AWS recommends",
+            )
+        what = MEANING.get(index, f"PCR{index}")
+        return Finding(
+            "cause",
+            label,
+            f"{name} in the policy is not {what} the enclave runs: expected {expected}, "
+            f"actual {actual}",
+            f"update the policy to {actual} or run the image it pins",
+        )
+    actual_text = "absent" if cond.actual is None else ", ".join(cond.actual)
+    return Finding(
+        "cause",
+        label,
+        f"{cond.operator} on {cond.key}: expected {expected}, actual {actual_text}",
+        "make the request carry the expected value, or change the condition",
+    )
+
+
+def _decision_findings(decision: Decision, pcrs: Mapping[int, bytes] | None) -> list[Finding]:
+    findings: list[Finding] = []
+    for result in decision.statements:
+        matched_scope = result.principal_match and result.action_match and result.resource_match
+        if result.effect == "Deny" and result.applies:
+            held = ", ".join(f"{c.operator} {c.key}" for c in result.conditions) or "no condition"
+            findings.append(
+                Finding(
+                    "cause",
+                    result.label,
+                    f"explicit Deny applies ({held} held); a Deny always wins over any Allow",
+                    "satisfy the Deny's condition, or narrow the Deny",
+                )
+            )
+        elif result.effect == "Allow" and matched_scope and not result.conditions_match:
+            findings.extend(
+                _condition_finding(result, c, pcrs) for c in result.conditions if not c.matched
+            )
+    if not decision.allowed and not findings:
+        findings.append(
+            Finding(
+                "cause",
+                None,
+                "no Allow statement names this principal and action",
+                "add an Allow for the principal and action (with the attestation conditions)",
+            )
+        )
+    return findings
+
+
+def _attestation_keys(statement: Any) -> list[tuple[str, str]]:
+    return [
+        (op.name, key)
+        for op, entries in statement.conditions
+        for key, _ in entries
+        if key.lower().startswith(RECIPIENT_PREFIX.lower())
+    ]
+
+
+def _policy_findings(policy: Policy, context: RequestContext) -> list[Finding]:
+    findings: list[Finding] = []
+    for index, statement in enumerate(policy.statements):
+        label = repr(statement.sid) if statement.sid else f"Statement[{index}]"
+        for _, entries in statement.conditions:
+            for key, _ in entries:
+                problem = check_key(key)
+                if problem:
+                    kind = "cause" if problem.is_cause else "note"
+                    findings.append(Finding(kind, label, problem.message, problem.fix))
+        if statement.effect != "Allow":
+            continue
+        grants_decrypt = statement.not_action or any(
+            a.lower() in ("kms:*", "kms:decrypt", "kms:decrypt*", "*") for a in statement.actions
+        )
+        broad = statement.principals is not None and any(
+            p == "*"
+            or p.endswith(":root")
+            or p.isdigit()
+            or principal_matches(p, context.principal)
+            for p in statement.principals
+        )
+        attested = _attestation_keys(statement)
+        if grants_decrypt and broad and not attested:
+            findings.append(
+                Finding(
+                    "warning",
+                    label,
+                    "an Allow of kms:Decrypt without an attestation condition lets the parent "
+                    "decrypt without any enclave",
+                    f"scope it to administrators, or add a condition on {IMAGE_SHA384}",
+                )
+            )
+        for operator, key in attested:
+            if operator.endswith("IfExists"):
+                findings.append(
+                    Finding(
+                        "warning",
+                        label,
+                        f"{operator} on {key} also holds for requests without attestation",
+                        f"use {operator.removesuffix('IfExists')}: only attested requests pass",
+                    )
+                )
+    return findings
+
+
+def explain(
+    policy: str | Policy,
+    *,
+    principal: str,
+    action: str = "kms:Decrypt",
+    pcrs: Mapping[int, bytes] | None = None,
+    resource: str = "*",
+    encryption_context: Mapping[str, str] | None = None,
+) -> Explanation:
+    """Evaluate and explain `policy` for one request; `pcrs` None means no attestation document."""
+    parsed = policy if isinstance(policy, Policy) else parse_policy(policy)
+    context = request_context(
+        principal=principal,
+        action=action,
+        resource=resource,
+        pcrs=pcrs,
+        encryption_context=encryption_context,
+    )
+    decision = evaluate(parsed, context)
+    findings = _decision_findings(decision, pcrs) if not decision.allowed else []
+    findings += _policy_findings(parsed, context)
+    debug = pcrs is not None and is_debug(pcrs)
+    if debug and not any("debug mode" in f.message for f in findings):
+        findings.append(
+            Finding(
+                "note",
+                None,
+                "the enclave runs in debug mode (PCR0/1/2 all zeros): a policy that admits it "
+                "admits every debug enclave",
+                "pin the production image's PCR0 in the policy",
+            )
+        )
+    return Explanation(decision, context, debug, tuple(findings))

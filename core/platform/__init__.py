@@ -1,0 +1,1 @@
+"""Everything hardware-specific behind one interface: the simulator today, real Nitro later."""

@@ -1,0 +1,1 @@
+"""The simulated Nitro parent instance: profiles, state, allocator, supervised enclaves, vsock."""

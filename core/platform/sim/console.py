@@ -1,0 +1,160 @@
+"""An enclave's console on disk: a bounded, rotated file and any number of followers.
+
+The supervisor appends the payload's output (and its own boot lines) to `console.log`; past
+`max_bytes` the file becomes `console.log.1` and a new one starts, so at most twice that is kept,
+also after the enclave exits (nitro-cli keeps nothing). Followers tail the files, so they never
+slow the enclave down and may come and go at will.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+MAX_BYTES = 8 << 20
+READ_CHUNK = 1 << 16
+ENDED = "ended"
+
+
+class ConsoleWriter:
+    """Appends to `console.log`, rotating to `console.log.1` past `max_bytes`."""
+
+    def __init__(self, path: Path, max_bytes: int = MAX_BYTES) -> None:
+        self.path = path
+        self.max_bytes = max_bytes
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._size = os.fstat(self._fd).st_size
+        self._started = time.monotonic()
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            written = os.write(self._fd, view)
+            view = view[written:]
+        self._size += len(data)
+        if self._size >= self.max_bytes:
+            self._rotate()
+
+    def line(self, text: str) -> None:
+        """A boot line stamped like a kernel's (seconds since the enclave started)."""
+        self.write(f"[{time.monotonic() - self._started:12.6f}] {text}\n".encode())
+
+    def _rotate(self) -> None:
+        os.replace(self.path, self.path.with_name(self.path.name + ".1"))
+        os.close(self._fd)
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._size = 0
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self._fd)
+
+
+def mark_ended(directory: Path) -> None:
+    """Tell followers the enclave is gone: after this no byte will be added."""
+    with contextlib.suppress(OSError):
+        (directory / ENDED).touch()
+
+
+class FileConsoleStream:
+    """Chunks of the saved console from its start; when following, new ones as they come.
+
+    Ends when the enclave has ended (its `ended` marker or `alive()` turning false) and every
+    byte has been read, or when `close()` is called (from any thread).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        follow: bool = True,
+        alive: Callable[[], bool] | None = None,
+        poll: float = 0.002,
+        max_poll: float = 0.05,
+    ) -> None:
+        self.path = path
+        self.follow = follow
+        self._alive = alive or (lambda: True)
+        self._poll = poll
+        self._max_poll = max_poll
+        self._closed = threading.Event()
+
+    def close(self) -> None:
+        self._closed.set()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
+
+    def _ended(self) -> bool:
+        return (self.path.parent / ENDED).exists() or not self._alive()
+
+    def __iter__(self) -> Iterator[bytes]:
+        old = self.path.with_name(self.path.name + ".1")
+        fd_old = _open(old)
+        fd = _open(self.path)
+        try:
+            if fd_old is not None:
+                yield from _drain(fd_old, self._closed)
+                os.close(fd_old)
+                fd_old = None
+            yield from self._tail(fd)
+        finally:
+            for f in (fd_old, fd):
+                if f is not None:
+                    with contextlib.suppress(OSError):
+                        os.close(f)
+
+    def _tail(self, fd: int | None) -> Iterator[bytes]:
+        delay = self._poll
+        last_check = 0.0
+        while not self._closed.is_set():
+            if fd is None:
+                fd = _open(self.path)
+            data = os.read(fd, READ_CHUNK) if fd is not None else b""
+            if data:
+                delay = self._poll
+                yield data
+                continue
+            if fd is not None and _rotated(fd, self.path):
+                yield from _drain(fd, self._closed)
+                os.close(fd)
+                fd = None
+                continue
+            if not self.follow:
+                return
+            now = time.monotonic()
+            if now - last_check > 0.2 or delay >= self._max_poll:
+                last_check = now
+                if self._ended():
+                    if fd is not None:
+                        yield from _drain(fd, self._closed)
+                    return
+            self._closed.wait(delay)
+            delay = min(delay * 2, self._max_poll)
+
+
+def _open(path: Path) -> int | None:
+    try:
+        return os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+
+
+def _rotated(fd: int, path: Path) -> bool:
+    try:
+        return os.stat(path).st_ino != os.fstat(fd).st_ino
+    except FileNotFoundError:
+        return True
+
+
+def _drain(fd: int, closed: threading.Event) -> Iterator[bytes]:
+    while not closed.is_set():
+        data = os.read(fd, READ_CHUNK)
+        if not data:
+            return
+        yield data

@@ -1,0 +1,246 @@
+"""run-enclave on the simulator: nitro-cli's checks, the reservation, the supervisor, the boot.
+
+Resources are reserved in one `BEGIN IMMEDIATE` transaction (racing launches never share a CPU
+or a hugepage); the parent's heartbeat listener (CID 3, port 9000) is open before the supervisor
+starts; the launch succeeds when the enclave's init sends 0xB7 and gets its echo.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import secrets
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from core.platform import rules
+from core.platform.base import MIB, EnclaveInfo, RunRequest
+from core.platform.errors import NitroCliCode, NitroCliError
+from core.platform.sim.image import ImageFacts, image_facts
+from core.platform.sim.instance import SimInstance, row_info
+from core.platform.sim.layout import HEARTBEAT_PORT, SUN_PATH_MAX
+from core.platform.sim.state import EnclaveRow, process_alive, process_ctime
+from core.platform.sim.supervisor import BOOT_ERROR
+from core.platform.sim.vsock import listen, remove_socket
+
+GIB = 1 << 30
+
+
+def boot_timeout(eif_size: int, memory_mib: int) -> float:
+    """nitro-cli's: 90 s per started 6 GiB of EIF plus 90 s per started 100 GiB of memory."""
+    return 90.0 * math.ceil(eif_size / (6 * GIB)) + 90.0 * math.ceil(memory_mib * MIB / (100 * GIB))
+
+
+class EnclaveProcessError(NitroCliError):
+    """A failure inside the enclave process: its own `[ Exx ]` text, then E39 (nitro-cli's way)."""
+
+    def __init__(self, inner: NitroCliError) -> None:
+        self.inner = inner
+        super().__init__(
+            NitroCliCode.EnclaveProcessConnectionFailure,
+            detail=str(inner).split("\n\nFor more details", 1)[0],
+            fix=inner.fix,
+        )
+
+
+def reserve(instance: SimInstance, request: RunRequest, facts: ImageFacts) -> EnclaveRow:
+    """Check the request against the pool and record the enclave (state STARTING)."""
+    state = instance.state
+    with state.transaction():
+        instance._reap_locked()
+        _config, pool, node = instance.pool_record()
+        rows = state.enclaves()
+        used = {c for r in rows for c in r.cpus}
+        if request.cpu_ids is not None:
+            rules.check_cpu_ids(request.cpu_ids, pool)
+            rules.check_cpus_free(request.cpu_ids, used)
+            rules.check_full_cores(request.cpu_ids, instance.topology)
+            cpus = tuple(sorted(request.cpu_ids))
+        else:
+            count = request.cpu_count or 0
+            rules.check_cpu_count(count, pool)
+            cpus = rules.pick_cpus(count, pool, used, instance.topology)
+        regions = rules.allocate_regions(request.memory_mib, free_pages(instance, node, rows))
+        cid = _cid(instance, request.enclave_cid, rows)
+        base = request.enclave_name or rules.default_name(request.eif_path)
+        name = rules.unique_name(base, {r.name for r in rows})
+        slot = secrets.randbits(64) or 1
+        image: dict[str, Any] = dict(facts.measurements)
+        image.update(
+            {"ImageName": facts.name, "ImageVersion": facts.version, "Metadata": facts.metadata}
+        )
+        row = EnclaveRow(
+            slot_uid=slot,
+            enclave_id=f"{instance.instance_id}-enc{slot:x}",
+            name=name,
+            cid=cid,
+            cpus=cpus,
+            memory_mib=request.memory_mib,
+            regions=tuple(regions),
+            debug=request.debug_mode,
+            eif_path=str(request.eif_path.resolve()),
+            state="STARTING",
+            pid=os.getpid(),
+            pid_ctime=process_ctime(os.getpid()),
+            payload_pid=None,
+            image=image,
+        )
+        state.insert_enclave(row)
+    return row
+
+
+def free_pages(instance: SimInstance, node: int | None, rows: list[EnclaveRow]) -> dict[int, int]:
+    """Free hugepages of the pool's node, by size in MiB (reserved minus running enclaves')."""
+    free: dict[int, int] = {}
+    for (n, size_kib), count in instance.state.hugepages().items():
+        if n == node and size_kib >= 2048:
+            free[size_kib // 1024] = free.get(size_kib // 1024, 0) + count
+    for row in rows:
+        for size in row.regions:
+            free[size] -= 1
+    return free
+
+
+def _cid(instance: SimInstance, wanted: int | None, rows: list[EnclaveRow]) -> int:
+    taken = {r.cid for r in rows}
+    if wanted is not None:
+        if wanted in taken:
+            raise NitroCliError(
+                NitroCliCode.IoctlFailure,
+                detail=f"The enclave CID {wanted} is already used by a running enclave",
+                fix="pick another --enclave-cid, or omit it to get one assigned",
+            )
+        return wanted
+    cid = int(instance.state.get_meta("next_cid") or rules.MIN_CID_AUTO)
+    while cid in taken or cid in (0, 1, 2, 3) or cid >= rules.U32_MAX:
+        cid = cid + 1 if cid < rules.U32_MAX - 1 else rules.MIN_CID_AUTO
+    instance.state.set_meta("next_cid", str(cid + 1))
+    return cid
+
+
+def run_enclave(
+    instance: SimInstance, request: RunRequest, timeout: float | None = None
+) -> EnclaveInfo:
+    """The whole launch; on any failure the reservation and its files are released."""
+    rules.check_cid(request.enclave_cid)
+    facts = image_facts(request.eif_path)
+    rules.check_memory(request.memory_mib, facts.size)
+    row = reserve(instance, request, facts)
+    layout = instance.layout
+    directory = layout.enclave_dir(row.slot_hex)
+    listener_path = layout.parent_listener(row.cid, HEARTBEAT_PORT)
+    if len(str(layout.enclave_listen_dir(row.cid) / "4294967295")) > SUN_PATH_MAX:
+        _abandon(instance, row, None)
+        raise NitroCliError(
+            NitroCliCode.SocketError,
+            detail=f"socket paths under {layout.root} are too long for Unix sockets",
+            fix="set NITRODECK_HOME to a shorter directory",
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "enclave.json").write_text(
+        json.dumps(
+            {
+                "enclave_id": row.enclave_id,
+                "name": row.name,
+                "cid": row.cid,
+                "debug": row.debug,
+                "eif_path": row.eif_path,
+            }
+        )
+    )
+    server = listen(listener_path)
+    supervisor_pid: int | None = None
+    try:
+        supervisor_pid = _spawn(layout.root, row.slot_uid)
+        limit = timeout if timeout is not None else boot_timeout(facts.size, request.memory_mib)
+        _await_heartbeat(server, supervisor_pid, directory, limit)
+    except BaseException:
+        _abandon(instance, row, supervisor_pid)
+        raise
+    finally:
+        server.close()
+        remove_socket(listener_path)
+    info = row_info(row)
+    return EnclaveInfo(**{**info.__dict__, "process_id": supervisor_pid, "state": "RUNNING"})
+
+
+def _spawn(root: Path, slot_uid: int) -> int:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "core.platform.sim.supervisor", str(root), str(slot_uid)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    out, err = proc.communicate(timeout=60)
+    try:
+        return int(out.decode().strip())
+    except ValueError:
+        raise NitroCliError(
+            NitroCliCode.ProcessSpawnFailure,
+            detail=(err.decode(errors="replace").strip() or "no pid reported")[-2000:],
+        ) from None
+
+
+def _await_heartbeat(server: object, pid: int, directory: Path, limit: float) -> None:
+    import socket as _socket
+
+    assert isinstance(server, _socket.socket)
+    ctime = _ctime_or_zero(pid)
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([server], [], [], 0.05)
+        if ready:
+            conn, _ = server.accept()
+            with conn:
+                conn.settimeout(5)
+                if conn.recv(1) == b"\xb7":
+                    conn.sendall(b"\xb7")
+                    return
+            continue
+        if not ctime or not process_alive(pid, ctime):
+            raise _boot_failure(directory)
+    raise NitroCliError(
+        NitroCliCode.EnclaveBootFailure,
+        detail=f"no heartbeat from the enclave within {limit:.0f} s",
+        fix="check the console (run with --debug-mode) for what the enclave's init did",
+    )
+
+
+def _boot_failure(directory: Path) -> NitroCliError:
+    try:
+        data = json.loads((directory / BOOT_ERROR).read_text())
+        inner = NitroCliError(int(data["code"]), detail=str(data["detail"]))
+    except (OSError, ValueError, KeyError):
+        log = directory / "supervisor.log"
+        tail = log.read_text(errors="replace")[-1500:] if log.exists() else ""
+        inner = NitroCliError(
+            NitroCliCode.EnclaveBootFailure,
+            detail=f"the enclave process exited before the heartbeat. {tail}".strip(),
+        )
+    return EnclaveProcessError(inner)
+
+
+def _ctime_or_zero(pid: int) -> float:
+    try:
+        return process_ctime(pid)
+    except Exception:
+        return 0.0
+
+
+def _abandon(instance: SimInstance, row: EnclaveRow, pid: int | None) -> None:
+    """Undo a launch that failed: stop its supervisor and free what was reserved."""
+    if pid is not None:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    with instance.state.transaction():
+        current = instance.state.enclave(row.slot_uid)
+        if current is not None:
+            instance.release(current)

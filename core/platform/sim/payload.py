@@ -1,0 +1,144 @@
+"""How a simulated enclave runs its image's `cmd`: argv, environment, CPU pinning, memory cap.
+
+Limitation (documented): the payload runs on the host's kernel and userland. `argv[0]` comes from
+the unpacked rootfs when it is there and runnable; otherwise the usual interpreters map to the
+host's (`python*` → the simulator's own interpreter, so an agent in the image finds its
+libraries; `sh`/`bash` → the host's). Absolute arguments and `PYTHONPATH` entries that exist in
+the rootfs are remapped into it. The memory cap is cgroup v2 `memory.max` when the cgroup tree
+is writable, else `RLIMIT_AS` when the enclave has at least `RLIMIT_FLOOR_MIB` (an address-space
+limit below that breaks ordinary interpreters), else none.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import resource
+import shutil
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+RLIMIT_FLOOR_MIB = 256
+PR_SET_PDEATHSIG = 1
+PYTHONS = ("python", "python3")
+SHELLS = ("sh", "bash", "ash", "dash")
+
+
+class PayloadError(Exception):
+    """The image's cmd cannot be started (the enclave's init would fail the same way)."""
+
+
+def _in_rootfs(rootfs: Path, path: str) -> Path:
+    return rootfs / path.lstrip("/")
+
+
+def _is_python(name: str) -> bool:
+    base = os.path.basename(name)
+    return base in PYTHONS or (base.startswith("python3.") and base[8:].isdigit())
+
+
+def _shebang(path: Path) -> str | None:
+    with contextlib.suppress(OSError), path.open("rb") as f:
+        head = f.readline(256)
+        if head.startswith(b"#!"):
+            return head[2:].decode(errors="replace").strip()
+    return None
+
+
+def _find_in_rootfs(name: str, rootfs: Path, search_path: str) -> Path | None:
+    if "/" in name:
+        candidate = _in_rootfs(rootfs, name) if name.startswith("/") else rootfs / name
+        return candidate if candidate.is_file() else None
+    for entry in search_path.split(":"):
+        candidate = _in_rootfs(rootfs, entry) / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def resolve_argv(argv: Sequence[str], env: dict[str, str], rootfs: Path) -> list[str]:
+    """The host command line that stands for the image's `cmd`."""
+    if not argv:
+        raise PayloadError("the image has no cmd to run")
+    first, rest = argv[0], [_remap_arg(a, rootfs) for a in argv[1:]]
+    found = _find_in_rootfs(first, rootfs, env.get("PATH", DEFAULT_PATH))
+    if found is not None and os.access(found, os.X_OK):
+        interpreter = _shebang(found)
+        if interpreter and any(_is_python(word) for word in interpreter.split()):
+            return [sys.executable, str(found), *rest]
+        return [str(found), *rest]
+    if _is_python(first):
+        return [sys.executable, *rest]
+    if os.path.basename(first) in SHELLS:
+        host = shutil.which(os.path.basename(first)) or shutil.which("sh")
+        if host:
+            return [host, *rest]
+    raise PayloadError(
+        f"cannot execute {first!r}: it is not a runnable file in the image's rootfs and not an "
+        "interpreter the simulator maps to the host (python3, sh)"
+    )
+
+
+def _remap_arg(arg: str, rootfs: Path) -> str:
+    if arg.startswith("/") and _in_rootfs(rootfs, arg).exists():
+        return str(_in_rootfs(rootfs, arg))
+    return arg
+
+
+def payload_env(image_env: Sequence[str], rootfs: Path, extra: dict[str, str]) -> dict[str, str]:
+    """The image's env (`K=V` list) with PYTHONPATH remapped, a PATH, and the simulator's vars."""
+    env: dict[str, str] = {}
+    for item in image_env:
+        key, sep, value = item.partition("=")
+        if sep:
+            env[key] = value
+    env.setdefault("PATH", DEFAULT_PATH)
+    env.setdefault("HOME", "/")
+    if "PYTHONPATH" in env:
+        env["PYTHONPATH"] = ":".join(
+            str(_in_rootfs(rootfs, p)) if p.startswith("/") else p
+            for p in env["PYTHONPATH"].split(":")
+        )
+    env.update(extra)
+    return env
+
+
+def host_cpus_for(enclave_cpus: Sequence[int]) -> set[int]:
+    """Host CPUs standing for enclave CPUs: enclave id mod the CPUs this process may use."""
+    allowed = sorted(os.sched_getaffinity(0))
+    return {allowed[c % len(allowed)] for c in enclave_cpus}
+
+
+def try_cgroup(slot_hex: str, memory_mib: int) -> Path | None:
+    """A child cgroup with `memory.max` when cgroup v2 lets us create one, else None."""
+    try:
+        line = Path("/proc/self/cgroup").read_text().strip().splitlines()[-1]
+        if not line.startswith("0::"):
+            return None
+        group = Path("/sys/fs/cgroup") / line[3:].lstrip("/") / f"nitrodeck-enc-{slot_hex}"
+        group.mkdir(exist_ok=True)
+        (group / "memory.max").write_text(str(memory_mib << 20))
+        return group
+    except OSError:
+        return None
+
+
+def preexec(memory_mib: int, cgroup: Path | None) -> Callable[[], None]:
+    """Runs in the payload child before exec: die with the supervisor, and the memory cap."""
+
+    def setup() -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if cgroup is not None:
+            with contextlib.suppress(OSError):
+                (cgroup / "cgroup.procs").write_text(str(os.getpid()))
+                return
+        if memory_mib >= RLIMIT_FLOOR_MIB:
+            limit = memory_mib << 20
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return setup

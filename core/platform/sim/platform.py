@@ -1,0 +1,168 @@
+"""`SimPlatform`: the `Platform` interface on the simulated parent instance."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import time
+from pathlib import Path
+
+from core.platform import rules
+from core.platform.base import (
+    ConsoleStream,
+    EnclaveInfo,
+    HostInfo,
+    PoolConfig,
+    PoolPlan,
+    PoolState,
+    RunRequest,
+)
+from core.platform.errors import NitroCliCode, NitroCliError
+from core.platform.sim import launcher, vsock
+from core.platform.sim.console import FileConsoleStream
+from core.platform.sim.instance import SimInstance, get_profile, row_info
+from core.platform.sim.state import process_alive
+
+TERMINATE_WAIT = 5.0
+
+
+class SimPlatform:
+    """The embedded simulator; state under `nitrodeck_home()/sim/<profile>`."""
+
+    name = "sim"
+
+    def __init__(self, profile: str | None = None, *, boot_timeout: float | None = None) -> None:
+        self.profile = get_profile(profile)
+        self.instance = SimInstance(self.profile)
+        self.layout = self.instance.layout
+        self.boot_timeout = boot_timeout
+
+    def close(self) -> None:
+        self.instance.close()
+
+    # host and pool --------------------------------------------------------------
+    def host_info(self) -> HostInfo:
+        return self.instance.host_info()
+
+    def pool_state(self) -> PoolState:
+        return self.instance.pool_state()
+
+    def plan_pool(self, config: PoolConfig) -> PoolPlan:
+        return self.instance.plan_pool(config)
+
+    def apply_pool(self, config: PoolConfig) -> PoolState:
+        self.instance.apply_pool(config)
+        return self.instance.pool_state()
+
+    # enclaves ---------------------------------------------------------------------
+    def run_enclave(self, request: RunRequest) -> EnclaveInfo:
+        return launcher.run_enclave(self.instance, request, self.boot_timeout)
+
+    def describe_enclaves(self) -> list[EnclaveInfo]:
+        return [row_info(r) for r in self.instance.live_rows() if r.state != "STARTING"]
+
+    def find_enclave(
+        self, *, enclave_id: str | None = None, enclave_name: str | None = None
+    ) -> EnclaveInfo:
+        enclaves = self.describe_enclaves()
+        if enclave_name is not None:
+            return rules.match_name(enclave_name, enclaves)
+        for info in enclaves:
+            if info.enclave_id == enclave_id:
+                return info
+        raise NitroCliError(
+            NitroCliCode.SocketPathNotFound,
+            detail=f"No running enclave has the ID {enclave_id!r}",
+            fix="list the running enclaves and their IDs with describe-enclaves",
+        )
+
+    def terminate_enclave(
+        self,
+        *,
+        enclave_id: str | None = None,
+        enclave_name: str | None = None,
+        all_enclaves: bool = False,
+    ) -> list[EnclaveInfo]:
+        if all_enclaves:
+            targets = self.describe_enclaves()
+        else:
+            targets = [self.find_enclave(enclave_id=enclave_id, enclave_name=enclave_name)]
+        for info in targets:
+            self._stop(info)
+        return targets
+
+    def _stop(self, info: EnclaveInfo) -> None:
+        rows = {r.enclave_id: r for r in self.instance.state.enclaves()}
+        row = rows.get(info.enclave_id)
+        if row is None:
+            return
+        with self.instance.state.transaction():
+            self.instance.state.update_enclave(row.slot_uid, state="TERMINATING")
+        if process_alive(row.pid, row.pid_ctime):
+            os.kill(row.pid, signal.SIGTERM)
+            deadline = time.monotonic() + TERMINATE_WAIT
+            while time.monotonic() < deadline and process_alive(row.pid, row.pid_ctime):
+                time.sleep(0.01)
+            if process_alive(row.pid, row.pid_ctime):
+                os.kill(row.pid, signal.SIGKILL)
+        self.instance.live_rows()
+
+    # console ------------------------------------------------------------------------
+    def console(
+        self, enclave_id: str, *, follow: bool = True, history: bool = False
+    ) -> ConsoleStream:
+        """A running debug enclave's console (E44 otherwise); `history` also finds ended ones."""
+        row = next((r for r in self.instance.live_rows() if r.enclave_id == enclave_id), None)
+        if row is not None:
+            rules.check_console_allowed(row_info(row))
+            pid, ctime = row.pid, row.pid_ctime
+            return FileConsoleStream(
+                self.layout.console(row.slot_hex),
+                follow=follow,
+                alive=lambda: process_alive(pid, ctime),
+            )
+        if not history:
+            self.find_enclave(enclave_id=enclave_id)
+        record = self.saved_enclave(enclave_id=enclave_id)
+        path = self.layout.console(enclave_id.rsplit("-enc", 1)[-1])
+        if not record.get("debug") or not path.exists():
+            raise NitroCliError(
+                NitroCliCode.EnclaveConsoleConnectionFailure,
+                detail=f"no console was saved for {enclave_id}: it did not run in debug mode",
+            )
+        return FileConsoleStream(path, follow=False)
+
+    def saved_enclave(
+        self, *, enclave_id: str | None = None, enclave_name: str | None = None
+    ) -> dict[str, object]:
+        """The record an enclave left in its directory (running or not), newest match first."""
+        base = self.layout.root / "enclaves"
+        records = []
+        for path in base.glob("*/enclave.json") if base.exists() else []:
+            try:
+                data = json.loads(path.read_text())
+            except (OSError, ValueError):
+                continue
+            if enclave_id is not None and data.get("enclave_id") == enclave_id:
+                return dict(data)
+            if enclave_name is not None and data.get("name") == enclave_name:
+                records.append((path.stat().st_mtime, data))
+        if records:
+            return dict(max(records, key=lambda r: r[0])[1])
+        raise NitroCliError(
+            NitroCliCode.SocketPathNotFound,
+            detail=f"no enclave {enclave_id or enclave_name!r} ever ran on this simulator",
+            fix="list the running enclaves with describe-enclaves",
+        )
+
+    # vsock ----------------------------------------------------------------------------
+    def connect_vsock(self, cid: int, port: int, timeout: float | None = None) -> socket.socket:
+        return vsock.connect(self.layout.host_uds(cid), cid, port, timeout)
+
+    def listen_vsock(self, cid: int, port: int) -> socket.socket:
+        return vsock.listen(self.layout.parent_listener(cid, port))
+
+    def console_path(self, enclave_id: str) -> Path:
+        return self.layout.console(enclave_id.rsplit("-enc", 1)[-1])
