@@ -186,7 +186,7 @@ def _attestation_keys(statement: Any) -> list[tuple[str, str]]:
 def _policy_findings(policy: Policy, context: RequestContext) -> list[Finding]:
     findings: list[Finding] = []
     for index, statement in enumerate(policy.statements):
-        label = repr(statement.sid) if statement.sid else f"Statement[{index}]"
+        label = statement.sid or f"Statement[{index}]"
         for _, entries in statement.conditions:
             for key, _ in entries:
                 problem = check_key(key)
@@ -261,4 +261,6 @@ def explain(
                 "pin the production image's PCR0 in the policy",
             )
         )
+    order = {"cause": 0, "warning": 1, "note": 2}
+    findings.sort(key=lambda f: order[f.kind])
     return Explanation(decision, context, debug, tuple(findings))

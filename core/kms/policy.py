@@ -65,7 +65,7 @@ class StatementResult:
 
     @property
     def label(self) -> str:
-        return repr(self.sid) if self.sid else "(no Sid)"
+        return self.sid if self.sid else "(no Sid)"
 
 
 @dataclass(frozen=True)
@@ -176,9 +176,9 @@ def evaluate(policy: Policy | str | Mapping[str, Any], context: RequestContext) 
     denies = [r for r in results if r.effect == "Deny" and r.applies]
     if denies:
         return Decision(
-            False, f"explicit Deny in statement {denies[0].label}", results, explicit_deny=True
+            False, f"explicit Deny in statement [{denies[0].label}]", results, explicit_deny=True
         )
     allows = [r for r in results if r.effect == "Allow" and r.applies]
     if allows:
-        return Decision(True, f"allowed by statement {allows[0].label}", results)
+        return Decision(True, f"allowed by statement [{allows[0].label}]", results)
     return Decision(False, f"no statement allows {context.action} (default deny)", results)

@@ -1,0 +1,129 @@
+"""Keys of a KMS (local or AWS) with their aliases and whether their policy pins attestation."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from core.errors import NitrodeckError
+from core.home import nitrodeck_home
+from core.kms.context import RECIPIENT_PREFIX
+from core.kms.local.credentials import PROFILE, REGION, credentials_path
+from core.kms.local.credentials import load_or_create as load_credentials
+from core.kms.policy_model import PolicyError, parse_policy
+
+
+@dataclass(frozen=True)
+class KeySummary:
+    key_id: str
+    arn: str
+    aliases: tuple[str, ...]
+    description: str
+    pinned_keys: tuple[str, ...]  # kms:RecipientAttestation:* keys its Allow statements test
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "KeyId": self.key_id,
+            "Arn": self.arn,
+            "Aliases": list(self.aliases),
+            "Description": self.description,
+            "PinsAttestation": bool(self.pinned_keys),
+            "AttestationKeys": list(self.pinned_keys),
+        }
+
+
+def endpoint_file() -> Any:
+    return nitrodeck_home() / "kms" / "endpoint"
+
+
+def _is_loopback(endpoint: str) -> bool:
+    host = urlparse(endpoint).hostname or ""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def client(endpoint_url: str | None) -> Any:
+    """A boto3 KMS client: the local KMS (its own credentials) when the endpoint is loopback or
+    omitted (the endpoint `kms serve` recorded), else AWS through boto3's usual chain."""
+    if endpoint_url is None and endpoint_file().exists():
+        endpoint_url = endpoint_file().read_text().strip()
+    if endpoint_url is None:
+        raise NitrodeckError(
+            "no KMS endpoint: the local KMS is not running and none was given",
+            where="--endpoint-url",
+            fix="start `nitrodeck kms serve`, or pass --endpoint-url",
+        )
+    if _is_loopback(endpoint_url):
+        creds = load_credentials(credentials_path())
+        return boto3.client(
+            "kms",
+            endpoint_url=endpoint_url,
+            region_name=REGION,
+            aws_access_key_id=creds.access_key_id,
+            aws_secret_access_key=creds.secret_access_key,
+        )
+    return boto3.client("kms", endpoint_url=endpoint_url)
+
+
+def pinned_keys(policy_text: str) -> tuple[str, ...]:
+    """The attestation condition keys tested by the policy's Allow statements."""
+    try:
+        policy = parse_policy(policy_text)
+    except PolicyError:
+        return ()
+    found = {
+        key
+        for statement in policy.statements
+        if statement.effect == "Allow"
+        for _, entries in statement.conditions
+        for key, _ in entries
+        if key.lower().startswith(RECIPIENT_PREFIX.lower())
+    }
+    return tuple(sorted(found))
+
+
+def list_keys(kms: Any) -> list[KeySummary]:
+    """Every key with aliases and attestation pinning (one GetKeyPolicy per key)."""
+    try:
+        aliases: dict[str, list[str]] = {}
+        for page in kms.get_paginator("list_aliases").paginate():
+            for alias in page["Aliases"]:
+                if "TargetKeyId" in alias:
+                    aliases.setdefault(alias["TargetKeyId"], []).append(alias["AliasName"])
+        out = []
+        for page in kms.get_paginator("list_keys").paginate():
+            for key in page["Keys"]:
+                meta = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+                policy = kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"]
+                out.append(
+                    KeySummary(
+                        key_id=key["KeyId"],
+                        arn=key["KeyArn"],
+                        aliases=tuple(sorted(aliases.get(key["KeyId"], []))),
+                        description=meta.get("Description", ""),
+                        pinned_keys=pinned_keys(policy),
+                    )
+                )
+        return out
+    except ClientError as error:
+        info = error.response.get("Error", {})
+        raise NitrodeckError(
+            f"KMS refused: {info.get('Code')}: {info.get('Message')}",
+            where=str(kms.meta.endpoint_url),
+            fix="check the endpoint and the credentials (profile "
+            + PROFILE
+            + " for the local KMS)",
+        ) from None
+    except BotoCoreError as error:
+        raise NitrodeckError(
+            f"cannot reach KMS: {error}",
+            where=str(kms.meta.endpoint_url),
+            fix="start `nitrodeck kms serve` or check --endpoint-url",
+        ) from None

@@ -1,0 +1,176 @@
+"""`nitrodeck kms`: the local KMS server, the policy explainer, and a key listing.
+
+Each subcommand has its own small handler; the explainer's inputs (a document, `--pcr`, and
+later `--enclave-name`) are resolved by `_explain_pcrs`, the one place to add a new source.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from pathlib import Path
+
+from core.errors import NitrodeckError, UsageError
+from core.kms.document import document_pcrs
+from core.kms.explain import Explanation, explain
+from core.kms.inventory import client, endpoint_file, list_keys
+from core.kms.local.credentials import PRINCIPAL_ARN, PROFILE, REGION
+from core.kms.local.server import LocalKms, stderr_log
+from tui.cli.output import print_json
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    group = subparsers.add_parser("kms", help="local KMS, key-policy explainer, key listing")
+    commands = group.add_subparsers(dest="kms_command", metavar="SUBCOMMAND")
+
+    serve = commands.add_parser("serve", help="run the local KMS (AWS JSON 1.1) in the foreground")
+    serve.add_argument("--port", type=int, default=4599, help="TCP port; 0 picks a free one")
+    serve.add_argument("--host", default="127.0.0.1", help="loopback address only")
+    serve.add_argument(
+        "--anchor",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="PEM",
+        help="extra root certificate trusted for Recipient documents (repeatable)",
+    )
+    serve.add_argument("--quiet", action="store_true", help="do not log each request")
+    serve.set_defaults(handler=run_serve)
+
+    explain_cmd = commands.add_parser("explain", help="why a key policy allows or denies")
+    explain_cmd.add_argument("--policy", type=Path, required=True, help="key policy JSON file")
+    source = explain_cmd.add_mutually_exclusive_group()
+    source.add_argument("--attestation", type=Path, help="attestation document (COSE bytes)")
+    source.add_argument(
+        "--pcr", action="append", default=[], metavar="N=HEX", help="a PCR value (repeatable)"
+    )
+    explain_cmd.add_argument("--principal", default=PRINCIPAL_ARN, help="caller ARN")
+    explain_cmd.add_argument("--action", default="kms:Decrypt")
+    explain_cmd.add_argument("--key-arn", default="*", help="the key's ARN (for Resource)")
+    explain_cmd.add_argument("--json", action="store_true")
+    explain_cmd.set_defaults(handler=run_explain)
+
+    keys = commands.add_parser("keys", help="list keys, aliases and attestation pinning")
+    keys.add_argument("--endpoint-url", default=None, help="default: the running local KMS")
+    keys.add_argument("--json", action="store_true")
+    keys.set_defaults(handler=run_keys)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    kms = LocalKms(
+        host=args.host, port=args.port, anchors=args.anchor, log=None if args.quiet else stderr_log
+    )
+    endpoint_file().write_text(kms.endpoint + "\n")
+    print(f"nitrodeck local KMS listening on {kms.endpoint}")
+    print(f"export AWS_SHARED_CREDENTIALS_FILE={kms.credentials_path}")
+    print(f"export AWS_PROFILE={PROFILE}")
+    print(f"export AWS_DEFAULT_REGION={REGION}")
+    print(f"# principal: {kms.credentials.principal}")
+    print(f"# try: aws kms list-keys --endpoint-url {kms.endpoint}", flush=True)
+    try:
+        kms.serve_forever()
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            endpoint_file().unlink()
+    return 0
+
+
+def _parse_pcr(text: str) -> tuple[int, bytes]:
+    index, sep, value = text.partition("=")
+    try:
+        if not sep or not index.strip().isdigit() or not 0 <= int(index) <= 31:
+            raise ValueError
+        digest = bytes.fromhex(value.strip())
+    except ValueError:
+        raise UsageError(
+            f"cannot read --pcr {text!r}", where="--pcr", fix="write N=HEX, N in 0..31"
+        ) from None
+    if len(digest) != 48:
+        raise UsageError(
+            f"PCR{index} must be 48 bytes (96 hex digits), got {len(digest)}", where="--pcr"
+        )
+    return int(index), digest
+
+
+def _explain_pcrs(args: argparse.Namespace) -> dict[int, bytes] | None:
+    """The measurements to explain against; None means a request without attestation."""
+    if args.attestation is not None:
+        try:
+            data = args.attestation.read_bytes()
+        except OSError as error:
+            where = str(args.attestation)
+            raise NitrodeckError(f"cannot read: {error.strerror}", where=where) from None
+        return document_pcrs(data)
+    if args.pcr:
+        return dict(_parse_pcr(p) for p in args.pcr)
+    return None
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    try:
+        text = args.policy.read_text()
+    except OSError as error:
+        raise NitrodeckError(f"cannot read: {error.strerror}", where=str(args.policy)) from None
+    result = explain(
+        text,
+        principal=args.principal,
+        action=args.action,
+        pcrs=_explain_pcrs(args),
+        resource=args.key_arn,
+    )
+    if args.json:
+        print_json(result.to_json())
+    else:
+        sys.stdout.write(render_explanation(result))
+    return 0 if result.decision.allowed else 1
+
+
+def render_explanation(result: Explanation) -> str:
+    """Plain text: the verdict, each statement with its conditions, then causes and fixes."""
+    decision = result.decision
+    verdict = "ALLOWED" if decision.allowed else "DENIED"
+    attested = "with" if result.context.value("kms:RecipientAttestation:ImageSha384") else "without"
+    lines = [
+        f"{verdict}: {result.context.principal} {result.context.action} "
+        f"({attested} attestation{', debug mode' if result.debug_mode else ''})",
+        f"  {decision.reason}",
+        "",
+    ]
+    for s in decision.statements:
+        mark = "applies" if s.applies else "does not apply"
+        lines.append(f"{s.effect} {s.label}: {mark}")
+        lines.append(
+            f"  principal {'✓' if s.principal_match else '✗'}  action "
+            f"{'✓' if s.action_match else '✗'}  resource {'✓' if s.resource_match else '✗'}"
+        )
+        for c in s.conditions:
+            actual = "(absent)" if c.actual is None else ", ".join(c.actual)
+            lines.append(f"  {'✓' if c.matched else '✗'} {c.operator} {c.key}")
+            lines.append(f"      expected {', '.join(c.expected)}")
+            lines.append(f"      actual   {actual}")
+    if result.findings:
+        lines.append("")
+    for f in result.findings:
+        where = f" [{f.statement}]" if f.statement else ""
+        lines.append(f"{f.kind}{where}: {f.message}")
+        if f.fix:
+            lines.append(f"  fix: {f.fix}")
+    return "\n".join(lines) + "\n"
+
+
+def run_keys(args: argparse.Namespace) -> int:
+    summaries = list_keys(client(args.endpoint_url))
+    if args.json:
+        print_json([s.to_json() for s in summaries])
+        return 0
+    if not summaries:
+        print("no keys")
+        return 0
+    print(f"{'KEY ID':36}  {'ATTESTATION':11}  ALIASES / DESCRIPTION")
+    for s in summaries:
+        pinned = "pinned" if s.pinned_keys else "NOT pinned"
+        names = ", ".join(s.aliases) or "-"
+        extra = f"  ({s.description})" if s.description else ""
+        print(f"{s.key_id:36}  {pinned:11}  {names}{extra}")
+    return 0
