@@ -37,6 +37,7 @@ def _open_error(path: Path, error: OSError) -> NitroCliError:
 def image_facts(path: Path) -> ImageFacts:
     """Size, PCRs and identity of the EIF at `path` (read once, at run-enclave)."""
     from core.eif import EifError, read_eif
+    from core.eif.describe import describe_metadata
 
     try:
         size = path.stat().st_size
@@ -50,15 +51,15 @@ def image_facts(path: Path) -> ImageFacts:
         raise NitroCliError(
             NitroCliCode.EifParsingError, detail=str(error), fix="rebuild the EIF"
         ) from error
-    meta = dict(getattr(info, "metadata", None) or {})
+    meta = dict(info.metadata or {})
     return ImageFacts(
         size=size,
         measurements=pcr_map(info.measurements),
         name=_str_or_none(meta.get("ImageName")),
         version=_str_or_none(meta.get("ImageVersion")),
-        metadata=_metadata(meta),
-        signed=bool(getattr(info, "is_signed", False)),
-        crc_ok=bool(getattr(info, "crc_ok", True)),
+        metadata=describe_metadata(meta) if meta else None,
+        signed=info.is_signed,
+        crc_ok=info.crc_ok,
     )
 
 
@@ -72,13 +73,13 @@ def verify_image(path: Path) -> None:
         raise _open_error(path, error) from error
     except EifError as error:
         raise NitroCliError(NitroCliCode.EifParsingError, detail=str(error)) from error
-    if not getattr(info, "crc_ok", True):
+    if not info.crc_ok:
         raise NitroCliError(
             NitroCliCode.EifParsingError,
             detail=f"{path}: the EIF's CRC-32 does not match its contents",
             fix="the file is damaged: copy or rebuild it",
         )
-    if getattr(info, "is_signed", False):
+    if info.is_signed:
         from datetime import UTC, datetime
 
         try:
@@ -123,11 +124,3 @@ def pcr_map(measurements: Any) -> dict[str, str]:
 
 def _str_or_none(value: Any) -> str | None:
     return None if value is None else str(value)
-
-
-def _metadata(meta: dict[str, Any]) -> dict[str, Any] | None:
-    inner = meta.get("Metadata")
-    if isinstance(inner, dict):
-        return inner
-    rest = {k: v for k, v in meta.items() if k not in ("ImageName", "ImageVersion")}
-    return rest or None

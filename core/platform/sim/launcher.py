@@ -23,11 +23,11 @@ from typing import Any
 from core.platform import rules
 from core.platform.base import MIB, EnclaveInfo, RunRequest
 from core.platform.errors import NitroCliCode, NitroCliError
-from core.platform.sim.image import ImageFacts, image_facts
+from core.platform.sim.enclave_process import BOOT_ERROR, LAUNCH
+from core.platform.sim.image import ImageFacts, image_facts, unpack_image, verify_image
 from core.platform.sim.instance import SimInstance, row_info
 from core.platform.sim.layout import HEARTBEAT_PORT, SUN_PATH_MAX
 from core.platform.sim.state import EnclaveRow, process_alive, process_ctime
-from core.platform.sim.supervisor import BOOT_ERROR
 from core.platform.sim.vsock import listen, remove_socket
 
 GIB = 1 << 30
@@ -71,7 +71,7 @@ def reserve(instance: SimInstance, request: RunRequest, facts: ImageFacts) -> En
         cid = _cid(instance, request.enclave_cid, rows)
         base = request.enclave_name or rules.default_name(request.eif_path)
         name = rules.unique_name(base, {r.name for r in rows})
-        slot = secrets.randbits(64) or 1
+        slot = secrets.randbits(63) or 1
         image: dict[str, Any] = dict(facts.measurements)
         image.update(
             {"ImageName": facts.name, "ImageVersion": facts.version, "Metadata": facts.metadata}
@@ -155,20 +155,39 @@ def run_enclave(
             }
         )
     )
-    server = listen(listener_path)
+    server = None
     supervisor_pid: int | None = None
     try:
+        _prepare_image(request.eif_path, layout.image_dir(row.slot_hex))
+        server = listen(listener_path)
         supervisor_pid = _spawn(layout.root, row.slot_uid)
         limit = timeout if timeout is not None else boot_timeout(facts.size, request.memory_mib)
         _await_heartbeat(server, supervisor_pid, directory, limit)
+        with instance.state.transaction():
+            instance.state.update_enclave(row.slot_uid, state="RUNNING")
     except BaseException:
         _abandon(instance, row, supervisor_pid)
         raise
     finally:
-        server.close()
+        if server is not None:
+            server.close()
         remove_socket(listener_path)
     info = row_info(row)
     return EnclaveInfo(**{**info.__dict__, "process_id": supervisor_pid, "state": "RUNNING"})
+
+
+def _prepare_image(eif: Path, image: Path) -> None:
+    """The enclave process's image work: CRC and signature (E59), then the ramdisks.
+
+    Done here, where the EIF engine is already loaded, so the supervisor boots fast; a failure
+    is still reported the way nitro-cli relays one from its enclave process (E39).
+    """
+    try:
+        verify_image(eif)
+        argv, env = unpack_image(eif, image)
+    except NitroCliError as error:
+        raise EnclaveProcessError(error) from error
+    (image / LAUNCH).write_text(json.dumps({"cmd": argv, "env": env}))
 
 
 def _spawn(root: Path, slot_uid: int) -> int:
