@@ -50,7 +50,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    from enclave_agent import transport
+    import enclave_agent.transport as transport
     from enclave_agent.nsm import NsmClient
 
     console(f"version {VERSION}, protocol 1")

@@ -13,10 +13,13 @@ import itertools
 import socket
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import NitrodeckError
 from enclave_agent import protocol
+
+if TYPE_CHECKING:
+    from core.platform.base import EnclaveInfo, Platform
 
 DEFAULT_PORT = 5005
 DEFAULT_TIMEOUT = 30.0
@@ -206,3 +209,33 @@ class AgentClient:
             "recipient_decrypt", {"handle": handle, "ciphertext": ciphertext_for_recipient}
         )
         return DecryptDigest(int(r["length"]), _bytes(r, "sha256"))
+
+
+def find_agent_enclave(platform: Platform, enclave: str) -> EnclaveInfo:
+    """The running enclave named `enclave`, or whose id it is (names win, like nitro-cli's)."""
+    if enclave.startswith("i-") and "-enc" in enclave:
+        return platform.find_enclave(enclave_id=enclave)
+    return platform.find_enclave(enclave_name=enclave)
+
+
+def connect_agent(
+    platform: Platform,
+    enclave_name_or_id: str,
+    port: int = DEFAULT_PORT,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    connect_timeout: float = 10.0,
+) -> AgentClient:
+    """Open the agent of a running enclave through `Platform.connect_vsock`."""
+    info = find_agent_enclave(platform, enclave_name_or_id)
+    where = f"enclave {info.name or info.enclave_id} (CID {info.cid}) port {port}"
+    try:
+        sock = platform.connect_vsock(info.cid, port, connect_timeout)
+    except OSError as error:
+        raise AgentError(
+            f"cannot connect to the agent: {error}",
+            where=where,
+            fix="the enclave must run the nitrodeck agent (nitrodeck eif build-demo, or add "
+            "`python3 -m enclave_agent` to your image) and be past boot; check its console",
+        ) from None
+    return AgentClient(sock, timeout=timeout, where=where)

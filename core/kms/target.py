@@ -6,18 +6,18 @@ daemon under the home; AWS uses whatever boto3 finds (environment, profile, inst
 
 from __future__ import annotations
 
-import configparser
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from core.errors import NitrodeckError
 from core.home import nitrodeck_home
+from core.kms.local.credentials import PRINCIPAL_ARN, PROFILE, REGION
+from core.kms.local.credentials import load_or_create as load_credentials
 from core.kms.local.daemon import ensure_local_kms
 
-LOCAL_PROFILE = "nitrodeck-local"
-LOCAL_REGION = "us-east-1"
-LOCAL_PRINCIPAL = "arn:aws:iam::111122223333:user/nitrodeck-local"
+LOCAL_PROFILE = PROFILE
+LOCAL_REGION = REGION
 
 
 @dataclass(frozen=True)
@@ -64,20 +64,6 @@ def resolve_target(endpoint_url: str | None, *, local: bool, home: Path | None =
     return KmsTarget()
 
 
-def _local_keys(path: Path) -> tuple[str, str]:
-    parser = configparser.ConfigParser()
-    parser.read(path)
-    try:
-        section = parser[LOCAL_PROFILE]
-        return section["aws_access_key_id"], section["aws_secret_access_key"]
-    except KeyError:
-        raise NitrodeckError(
-            f"no [{LOCAL_PROFILE}] profile with keys in the local KMS credentials file",
-            where=str(path),
-            fix="delete the file and restart `nitrodeck kms serve` to recreate it",
-        ) from None
-
-
 def boto3_client(target: KmsTarget, service: str = "kms") -> Any:
     """A boto3 client for `service` ("kms" or "sts") aimed at `target`."""
     import boto3
@@ -88,9 +74,9 @@ def boto3_client(target: KmsTarget, service: str = "kms") -> Any:
     if target.region:
         kwargs["region_name"] = target.region
     if target.credentials_file is not None:
-        access, secret = _local_keys(target.credentials_file)
-        kwargs["aws_access_key_id"] = access
-        kwargs["aws_secret_access_key"] = secret
+        creds = load_credentials(target.credentials_file)
+        kwargs["aws_access_key_id"] = creds.access_key_id
+        kwargs["aws_secret_access_key"] = creds.secret_access_key
     session = boto3.session.Session()
     client: Any = session.client(service, **kwargs)  # type: ignore[call-overload]
     return client
@@ -99,7 +85,7 @@ def boto3_client(target: KmsTarget, service: str = "kms") -> Any:
 def caller_principal(target: KmsTarget) -> str:
     """The caller's ARN: the local principal, or `sts get-caller-identity` on AWS."""
     if target.local:
-        return LOCAL_PRINCIPAL
+        return PRINCIPAL_ARN
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
