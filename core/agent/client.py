@@ -12,6 +12,7 @@ import contextlib
 import itertools
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -224,13 +225,27 @@ def connect_agent(
     port: int = DEFAULT_PORT,
     *,
     timeout: float = DEFAULT_TIMEOUT,
-    connect_timeout: float = 10.0,
+    wait: float = 0.0,
 ) -> AgentClient:
-    """Open the agent of a running enclave through `Platform.connect_vsock`."""
-    info = find_agent_enclave(platform, enclave_name_or_id)
+    """Open the agent of a running enclave through `Platform.connect_vsock`.
+
+    `wait` seconds of retrying cover an enclave that is still booting its agent.
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return _connect_once(platform, enclave_name_or_id, port, timeout)
+        except NitrodeckError:
+            if time.monotonic() >= deadline:
+                raise
+        time.sleep(0.1)
+
+
+def _connect_once(platform: Platform, enclave: str, port: int, timeout: float) -> AgentClient:
+    info = find_agent_enclave(platform, enclave)
     where = f"enclave {info.name or info.enclave_id} (CID {info.cid}) port {port}"
     try:
-        sock = platform.connect_vsock(info.cid, port, connect_timeout)
+        sock = platform.connect_vsock(info.cid, port, min(timeout, 10.0))
     except OSError as error:
         raise AgentError(
             f"cannot connect to the agent: {error}",
