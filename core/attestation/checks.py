@@ -146,7 +146,8 @@ def check_validity(ctx: Context) -> Check:
     if expired:
         label, info = min(expired, key=lambda pair: pair[1].not_after)
         gap = format_duration((ctx.at - info.not_after).total_seconds())
-        more = f"; {len(expired) - 1} more certificate(s) expired too" if len(expired) > 1 else ""
+        others = [f"{o_label} at {iso(o.not_after)}" for o_label, o in expired if o is not info]
+        more = f"; also expired: {', '.join(others)}" if others else ""
         hint = (
             HINT_FRESH if info is ctx.leaf else "the document's CA chain expired; fetch a fresh one"
         )

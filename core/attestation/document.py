@@ -171,6 +171,7 @@ def _payload_fields(payload: bytes) -> dict[str, object]:
 def parse_document(data: bytes) -> AttestationDocument:
     """Parse raw COSE_Sign1 bytes (tagged or not); raise `AttestationError` on malformed input."""
     protected, payload, signature, tagged = _envelope(bytes(data))
+    algorithm = _algorithm(protected)
     fields = _payload_fields(payload)
     return AttestationDocument(
         module_id=_required(fields, "module_id", str, "a text string"),
@@ -186,7 +187,7 @@ def parse_document(data: bytes) -> AttestationDocument:
         payload=payload,
         signature=signature,
         tagged=tagged,
-        algorithm=_algorithm(protected),
+        algorithm=algorithm,
         indefinite_payload=payload[:1] == b"\xbf",
         unknown_keys=tuple(key for key in fields if key not in PAYLOAD_KEYS),
     )

@@ -202,7 +202,9 @@ class CpioReader:
                 raise self._fail(f"cpio name size {namesize}, expected 1..{MAX_NAME}", start + 94)
             name = self._read(namesize, "a cpio name")
             self._skip(-(HEADER_SIZE + namesize) % 4, "name padding")
-            path = name.rstrip(b"\0").decode("utf-8", "surrogateescape")
+            if b"\0" in name[:-1] or name[-1:] != b"\0":
+                raise self._fail("cpio name is not one NUL-terminated string", start + HEADER_SIZE)
+            path = name[:-1].decode("utf-8", "surrogateescape")
             if path == TRAILER:
                 continue
             self._unread = size

@@ -50,25 +50,37 @@ def _unpack(reader: CpioReader, dest: Path, where: str, dir_modes: dict[Path, in
         target = _safe_target(dest, member, where)
         if target is None:
             continue
-        kind = stat.S_IFMT(member.mode)
-        perm = member.mode & 0o7777
-        _clear(target, keep_dir=kind == stat.S_IFDIR)
-        if kind == stat.S_IFDIR:
-            target.mkdir(parents=True, exist_ok=True)
-            dir_modes[target] = perm
-        elif kind == stat.S_IFREG:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-            with os.fdopen(fd, "wb") as sink:
-                for chunk in reader.chunks():
-                    sink.write(chunk)
-            os.chmod(target, perm)
-        elif kind == stat.S_IFLNK:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.symlink(reader.read_all(4096).decode("utf-8", "surrogateescape"), target)
-        elif kind == stat.S_IFIFO:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.mkfifo(target, perm)
+        try:
+            _place(reader, member, target, dir_modes)
+        except (OSError, ValueError) as error:
+            raise EifError(
+                f"cannot unpack cpio member {member.path!r}: {error}",
+                where=f"{where}, uncompressed offset {member.offset}",
+            ) from error
+
+
+def _place(
+    reader: CpioReader, member: CpioMember, target: Path, dir_modes: dict[Path, int]
+) -> None:
+    kind = stat.S_IFMT(member.mode)
+    perm = member.mode & 0o7777
+    _clear(target, keep_dir=kind == stat.S_IFDIR)
+    if kind == stat.S_IFDIR:
+        target.mkdir(parents=True, exist_ok=True)
+        dir_modes[target] = perm
+    elif kind == stat.S_IFREG:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as sink:
+            for chunk in reader.chunks():
+                sink.write(chunk)
+        os.chmod(target, perm)
+    elif kind == stat.S_IFLNK:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(reader.read_all(4096).decode("utf-8", "surrogateescape"), target)
+    elif kind == stat.S_IFIFO:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(target, perm)
 
 
 def extract_ramdisks(eif: Path, dest: Path) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import cbor2
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import (
@@ -137,7 +137,10 @@ def verify(section: SignatureSection, pcr0_hex: str) -> bool:
     if cose.payload != pcr_payload(pcr0_hex):
         return False
     digest, width, curve = ALGORITHMS[cose.algorithm]
-    key = section.certificate.public_key()
+    try:
+        key = section.certificate.public_key()
+    except (ValueError, UnsupportedAlgorithm):
+        return False
     if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != curve:
         return False
     if len(cose.signature) != 2 * width:

@@ -118,7 +118,7 @@ class NsmServer:
         self._thread: threading.Thread | None = None
 
     def serve_forever(self) -> None:
-        self._server.serve_forever(poll_interval=0.2)
+        self._server.serve_forever(poll_interval=0.05)
 
     def start(self) -> NsmServer:
         self._thread = threading.Thread(

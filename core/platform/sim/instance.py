@@ -146,7 +146,7 @@ class SimInstance:
             )
             if not plan.ok:
                 raise AllocatorError(
-                    f"Error: {plan.violations[0]}",
+                    plan.violations[0],
                     fix="see every broken rule with: nitrodeck pool plan",
                 )
             self._store_plan(plan)

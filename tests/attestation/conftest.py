@@ -1,0 +1,28 @@
+"""Fixtures for the attestation tests: the real documents, their manifest, times and anchors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from attestation_vectors import DOCUMENTS
+
+from core.attestation import TrustAnchor, aws_root_anchor
+
+
+@pytest.fixture(scope="session")
+def manifest(vectors: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((vectors / "manifest.json").read_text())
+    return loaded
+
+
+@pytest.fixture(scope="session")
+def documents(vectors: Path) -> dict[str, bytes]:
+    return {name: (vectors / name).read_bytes() for name in DOCUMENTS}
+
+
+@pytest.fixture(scope="session")
+def aws() -> TrustAnchor:
+    return aws_root_anchor()
