@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import shutil
 import socket
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import cbor2
@@ -101,3 +105,62 @@ def start_agent() -> Iterator[Callable[..., Running]]:
 @pytest.fixture
 def agent(start_agent: Callable[..., Running]) -> Running:
     return start_agent(Limits(frame_timeout=0.5, max_connections=8))
+
+
+# --- the agent over a real simulated NSM device (signed documents), and the local KMS -------
+
+PCR0 = hashlib.sha384(b"demo image").digest()
+SIM_MEASUREMENTS = {
+    0: PCR0,
+    1: hashlib.sha384(b"kernel").digest(),
+    2: hashlib.sha384(b"app").digest(),
+}
+
+
+@pytest.fixture
+def start_sim_agent(nitrodeck_home: Path) -> Iterator[Callable[..., Running]]:
+    """`start(debug=False)`: an agent whose NSM is `core.nsm`'s simulated device over its socket."""
+    from core.nsm.device import SimulatedNsm
+    from core.nsm.pki import SimPki
+    from core.nsm.server import start_nsm_server
+    from enclave_agent.nsm import NsmClient, SimNsmDevice
+
+    stack = contextlib.ExitStack()
+    short = Path(tempfile.mkdtemp(prefix="nsm", dir="/tmp"))
+    stack.callback(shutil.rmtree, short, True)
+
+    def start(debug: bool = False, **ops_kwargs: object) -> Running:
+        device = SimulatedNsm(
+            SimPki.load_or_create(nitrodeck_home),
+            measurements=SIM_MEASUREMENTS,
+            debug=debug,
+            instance_id="i-0123456789abcdef0",
+            role_arn=None,
+            enclave_uid=7 + len(stack._exit_callbacks),
+        )
+        path = short / f"nsm{len(stack._exit_callbacks)}"
+        stack.enter_context(start_nsm_server(device, path))
+        nsm = stack.enter_context(NsmClient(SimNsmDevice(path)))
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        log: list[str] = []
+        server = AgentServer(listener, AgentOps(nsm, **ops_kwargs), None, log=log.append)  # type: ignore[arg-type]
+        server.start()
+        stack.callback(server.close)
+        return Running(server, nsm, listener.getsockname(), log)  # type: ignore[arg-type]
+
+    with stack:
+        yield start
+
+
+@pytest.fixture
+def local_kms(nitrodeck_home: Path) -> Iterator[tuple[Any, list[str]]]:
+    """The local KMS in process (its log lines collected) and a boto3 client for it."""
+    from core.kms.local.server import LocalKms
+    from core.kms.target import KmsTarget, boto3_client
+
+    log: list[str] = []
+    with LocalKms(directory=nitrodeck_home / "kms", log=log.append) as kms:
+        target = KmsTarget(kms.endpoint, "us-east-1", kms.credentials_path)
+        yield boto3_client(target), log
