@@ -76,15 +76,20 @@ def _answers(endpoint: str, timeout: float = 1.0) -> bool:
 
 
 def running_local_kms(home: Path | None = None) -> DaemonInfo | None:
-    """The recorded daemon when its process lives and its port answers, else None."""
+    """The recorded daemon when its process lives and its port answers; else a foreground
+    `nitrodeck kms serve` of this home (pid 0: not ours to stop) when its endpoint answers."""
     try:
         data = json.loads(state_path(home).read_text())
         info = DaemonInfo(str(data["endpoint"]), int(data["pid"]))
+        if _alive(info.pid) and _answers(info.endpoint):
+            return info
     except (OSError, ValueError, KeyError, TypeError):
+        pass
+    try:  # `kms serve` records its endpoint here while it runs
+        endpoint = (_kms_dir(home) / "endpoint").read_text().strip()
+    except OSError:
         return None
-    if _alive(info.pid) and _answers(info.endpoint):
-        return info
-    return None
+    return DaemonInfo(endpoint, 0) if endpoint and _answers(endpoint) else None
 
 
 def _free_port() -> int:
