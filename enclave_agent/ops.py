@@ -161,6 +161,18 @@ class AgentOps:
         except Exception as error:  # the NSM client's own error types vary by backend
             raise OpError(protocol.NSM_ERROR, f"NSM {what} failed: {error}") from error
 
+    def _attest(
+        self, user_data: bytes | None, nonce: bytes | None, public_key: bytes | None
+    ) -> bytes:
+        document = self._nsm(
+            "Attestation",
+            self.nsm.attestation,
+            user_data=user_data,
+            nonce=nonce,
+            public_key=public_key,
+        )
+        return bytes(document)
+
     def health(self, args: Mapping[str, Any]) -> dict[str, Any]:
         return {
             "status": "ok",
@@ -185,14 +197,7 @@ class AgentOps:
         nonce = _optional_bytes(args, "nonce")
         user_data = _optional_bytes(args, "user_data")
         public_key = _optional_bytes(args, "public_key")
-        document = self._nsm(
-            "Attestation",
-            self.nsm.attestation,
-            user_data=user_data,
-            nonce=nonce,
-            public_key=public_key,
-        )
-        return {"document": bytes(document)}
+        return {"document": self._attest(user_data, nonce, public_key)}
 
     def random(self, args: Mapping[str, Any]) -> dict[str, Any]:
         length = args.get("length", 32)
@@ -224,17 +229,11 @@ class AgentOps:
         user_data = _optional_bytes(args, "user_data")
         recipient = self.new_recipient()
         public_key = recipient.public_key_der()
-        document = self._nsm(
-            "Attestation",
-            self.nsm.attestation,
-            user_data=user_data,
-            nonce=nonce,
-            public_key=public_key,
-        )
+        document = self._attest(user_data, nonce, public_key)
         handle = self.keys.put(recipient)
         return {
             "handle": handle,
-            "document": bytes(document),
+            "document": document,
             "public_key": public_key,
             "ttl_s": self.keys.ttl,
         }

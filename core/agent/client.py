@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 DEFAULT_PORT = 5005
 DEFAULT_TIMEOUT = 30.0
+LAUNCH_GRACE = 2.0  # seconds a just-launched enclave may take to be listed
 
 
 class AgentError(NitrodeckError):
@@ -231,12 +232,15 @@ def connect_agent(
 
     `wait` seconds of retrying cover an enclave that is still booting its agent.
     """
-    deadline = time.monotonic() + wait
+    start = time.monotonic()
     while True:
         try:
             return _connect_once(platform, enclave_name_or_id, port, timeout)
-        except NitrodeckError:
-            if time.monotonic() >= deadline:
+        except AgentError:  # the enclave is there but its agent does not answer yet
+            if time.monotonic() - start >= wait:
+                raise
+        except NitrodeckError:  # no such enclave: allow only for one just being launched
+            if time.monotonic() - start >= min(wait, LAUNCH_GRACE):
                 raise
         time.sleep(0.1)
 

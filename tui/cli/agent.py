@@ -19,6 +19,7 @@ from core.agent.client import DEFAULT_PORT, AgentClient, connect_agent
 from core.attestation import is_debug_mode, parse_document
 from core.errors import NitrodeckError, UsageError
 from core.platform.select import open_platform
+from tui.cli.attestation import _hex as parse_hex
 from tui.cli.output import print_json, progress
 
 AGENT_WAIT = 10.0  # seconds to wait for an agent that is still starting
@@ -67,15 +68,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_enclave_args(describe)
     describe.add_argument("--json", action="store_true")
     describe.set_defaults(handler=run_describe)
-
-
-def parse_hex(option: str, text: str | None) -> bytes | None:
-    if text is None:
-        return None
-    try:
-        return bytes.fromhex(text.removeprefix("0x"))
-    except ValueError:
-        raise UsageError(f"{option} {text!r} is not hex", fix=f"e.g. {option} 0a1b2c") from None
 
 
 def read_public_key(path: Path | None) -> bytes | None:
