@@ -124,7 +124,13 @@ class DevNsm:
     ) -> None:
         self._path = path
         self._ioctl = ioctl
-        self._fd = opener(path) if opener else os.open(path, os.O_RDWR | os.O_CLOEXEC)
+        try:
+            self._fd = opener(path) if opener else os.open(path, os.O_RDWR | os.O_CLOEXEC)
+        except OSError as error:
+            raise NsmUnavailableError(
+                f"cannot open {path}: {error.strerror}; the NSM driver needs read-write access "
+                "(the upstream driver creates it with mode 0666)"
+            ) from None
         self._lock = threading.Lock()
 
     def transact(self, request: bytes) -> bytes:
@@ -156,34 +162,56 @@ class DevNsm:
 
 class SimNsmDevice:
     """The simulator's NSM: frames are a u32 big-endian length and the exact CBOR bytes, both
-    ways, over one Unix-socket connection (the simulator applies the driver's limits)."""
+    ways, over one Unix-socket connection (the simulator applies the driver's limits). After a
+    failed exchange the connection is dropped and the next request opens a fresh one, so a
+    half-read reply can never be mistaken for the answer to a later request."""
 
     def __init__(self, socket_path: Path | str) -> None:
         self._path = Path(socket_path)
         self._lock = threading.Lock()
-        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._sock: socket.socket | None = self._connect()
+
+    def _connect(self) -> socket.socket:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            self._sock.connect(str(self._path))
+            sock.connect(str(self._path))
         except OSError as error:
-            self._sock.close()
+            sock.close()
             raise NsmUnavailableError(
                 f"cannot connect to the simulated NSM at {self._path}: {error.strerror}; "
                 "is the simulated enclave still running?"
             ) from None
+        return sock
 
     def transact(self, request: bytes) -> bytes:
         with self._lock:
+            if self._sock is None:
+                try:
+                    self._sock = self._connect()
+                except NsmUnavailableError as error:
+                    raise NsmError("InternalError", str(error)) from None
             try:
-                self._sock.sendall(_FRAME.pack(len(request)) + request)
-                (length,) = _FRAME.unpack(_recv_exact(self._sock, _FRAME.size))
-                if length > NSM_RESPONSE_MAX:
-                    raise NsmError("InternalError", f"simulator sent a {length}-byte response")
-                return _recv_exact(self._sock, length)
-            except OSError as error:
+                return self._exchange(self._sock, request)
+            except (OSError, NsmError) as error:
+                self._sock.close()
+                self._sock = None
+                if isinstance(error, NsmError):
+                    raise
                 raise NsmError("InternalError", f"simulated NSM at {self._path}: {error}") from None
 
+    @staticmethod
+    def _exchange(sock: socket.socket, request: bytes) -> bytes:
+        sock.sendall(_FRAME.pack(len(request)) + request)
+        (length,) = _FRAME.unpack(_recv_exact(sock, _FRAME.size))
+        if length > NSM_RESPONSE_MAX:
+            raise NsmError("InternalError", f"the simulator sent a {length}-byte response")
+        return _recv_exact(sock, length)
+
     def close(self) -> None:
-        self._sock.close()
+        with self._lock:
+            if self._sock is not None:
+                self._sock.close()
+                self._sock = None
 
 
 def _recv_exact(sock: socket.socket, count: int) -> bytes:

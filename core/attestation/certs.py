@@ -25,6 +25,8 @@ class CertInfo:
     certificate: x509.Certificate
     fingerprint: str
     subject: str
+    issuer: str
+    serial: int
     common_name: str
     not_before: datetime
     not_after: datetime
@@ -32,8 +34,9 @@ class CertInfo:
 
 
 def load_cert(der: bytes) -> CertInfo:
-    """Parse DER; raise ValueError (with cryptography's reason) when it is not a certificate."""
+    """Parse DER eagerly (cryptography parses names and extensions lazily); ValueError if bad."""
     cert = x509.load_der_x509_certificate(der)
+    _ = cert.extensions
     names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     common_name = str(names[0].value) if names else cert.subject.rfc4514_string()
     return CertInfo(
@@ -41,6 +44,8 @@ def load_cert(der: bytes) -> CertInfo:
         certificate=cert,
         fingerprint=hashlib.sha256(der).hexdigest(),
         subject=cert.subject.rfc4514_string(),
+        issuer=cert.issuer.rfc4514_string(),
+        serial=cert.serial_number,
         common_name=common_name,
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
@@ -65,8 +70,8 @@ class CertCache:
                 return found
         try:
             result: CertInfo | str = load_cert(der)
-        except ValueError as error:
-            result = f"not a valid X.509 certificate ({error})"
+        except Exception as error:  # cryptography raises many error types for hostile DER
+            result = f"not a valid X.509 certificate ({error or type(error).__name__})"
         with self._lock:
             self._items[der] = result
             if len(self._items) > self._size:

@@ -61,7 +61,7 @@ def is_debug_mode(doc: AttestationDocument) -> bool:
 def check_structure(ctx: Context) -> Check:
     problems = limit_violations(ctx.doc)
     if problems:
-        return Check("structure", FAIL, "; ".join(problems), "the NSM never produces this")
+        return Check("structure", FAIL, "\n".join(problems), "the NSM never produces this")
     form = "indefinite" if ctx.doc.indefinite_payload else "definite"
     tag = "tagged" if ctx.doc.tagged else "untagged"
     evidence = f"{tag} COSE_Sign1, {form}-length payload map, every field within its limits"
@@ -147,7 +147,7 @@ def check_validity(ctx: Context) -> Check:
         label, info = min(expired, key=lambda pair: pair[1].not_after)
         gap = format_duration((ctx.at - info.not_after).total_seconds())
         others = [f"{o_label} at {iso(o.not_after)}" for o_label, o in expired if o is not info]
-        more = f"; also expired: {', '.join(others)}" if others else ""
+        more = "".join(f"\nalso expired: {other}" for other in others)
         hint = (
             HINT_FRESH if info is ctx.leaf else "the document's CA chain expired; fetch a fresh one"
         )
@@ -226,7 +226,7 @@ def check_leaf_usage(ctx: Context) -> Check:
             f"signed with {cert.signature_algorithm_oid.dotted_string}, not ecdsa-with-SHA384"
         )
     if problems:
-        return Check("leaf_usage", FAIL, "; ".join(problems), "the leaf cannot sign documents")
+        return Check("leaf_usage", FAIL, "\n".join(problems), "the leaf cannot sign documents")
     return Check(
         "leaf_usage", PASS, "end-entity certificate with digitalSignature, ecdsa-with-SHA384"
     )
@@ -281,7 +281,7 @@ def check_pcrs(ctx: Context) -> Check:
     ]
     if mismatches:
         return Check(
-            "pcrs", FAIL, "; ".join(m[0] for m in mismatches), "; ".join(m[1] for m in mismatches)
+            "pcrs", FAIL, "\n".join(m[0] for m in mismatches), "\n".join(m[1] for m in mismatches)
         )
     names = ", ".join(f"PCR{index}" for index in sorted(expected))
     return Check("pcrs", PASS, f"{names} match")

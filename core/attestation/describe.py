@@ -20,12 +20,11 @@ def _blob(value: bytes | None) -> dict[str, Any] | None:
 def _certificate(position: str, info: CertInfo | str) -> dict[str, Any]:
     if isinstance(info, str):
         return {"position": position, "error": info}
-    cert = info.certificate
     return {
         "position": position,
         "subject": info.subject,
-        "issuer": cert.issuer.rfc4514_string(),
-        "serial": format(cert.serial_number, "x"),
+        "issuer": info.issuer,
+        "serial": format(info.serial, "x"),
         "not_before": iso(info.not_before),
         "not_after": iso(info.not_after),
         "sha256": info.fingerprint,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.errors import NitrodeckError
+from core.errors import NitrodeckError, UsageError
 
 DEFAULT_CLOCK_SKEW_S = 300.0
 _CONDITION_KEY = re.compile(r"kms:recipientattestation:(imagesha384|pcr(\d{1,2}))", re.IGNORECASE)
@@ -109,7 +109,7 @@ def eif_expectations(path: Path) -> dict[int, bytes]:
     try:
         measure_eif = importlib.import_module("core.eif").measure_eif
     except (ImportError, AttributeError):
-        raise NitrodeckError(
+        raise UsageError(
             "this build of nitrodeck cannot measure EIF files (core.eif.measure_eif is missing)",
             where=str(path),
             fix="pass the PCRs with --expect-pcr N=HEX (nitro-cli describe-eif prints them)",

@@ -24,7 +24,11 @@ class CheckStatus(StrEnum):
 
 @dataclass(frozen=True)
 class Check:
-    """One named verification step: what was found (`evidence`) and what to do (`hint`)."""
+    """One named verification step: what was found (`evidence`) and what to do (`hint`).
+
+    Evidence and hints that list several items (PCR mismatches, expired certificates) put each
+    item on its own line.
+    """
 
     name: str
     status: CheckStatus

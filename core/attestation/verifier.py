@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 
 from core.attestation.certs import CertCache, CertInfo
@@ -20,6 +21,8 @@ from core.attestation.expectations import Expectations
 from core.attestation.inputs import decode_document_input
 from core.attestation.report import Check, VerificationReport
 from core.attestation.trust import TrustAnchor
+
+CERTIFICATE_ERRORS = (ValueError, UnsupportedAlgorithm, x509.DuplicateExtension)
 
 
 def _aware(at: datetime) -> datetime:
@@ -51,7 +54,7 @@ class Verifier:
         for name, check in CHECKS:
             try:
                 checks.append(check(ctx))
-            except (ValueError, UnsupportedAlgorithm) as error:
+            except CERTIFICATE_ERRORS as error:
                 # cryptography parses extensions lazily and reports damage as ValueError.
                 checks.append(Check(name, FAIL, f"cannot check: malformed data ({error})"))
         anchor = ctx.chain.anchor

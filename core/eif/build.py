@@ -176,7 +176,10 @@ def build_eif(
     try:
         work = Path(tempfile.mkdtemp(prefix=".nitrodeck-build-", dir=output.parent))
     except OSError as error:
-        raise EifBuildError(f"cannot write in {output.parent}: {error.strerror}") from error
+        raise EifBuildError(
+            f"cannot write in {output.parent}: {error.strerror}",
+            fix="create the output directory first, or choose a writable --output",
+        ) from error
     try:
         docker_info: dict[str, Any] = {}
         if rootfs is not None:

@@ -9,12 +9,12 @@ kernel accepts) are read in order.
 from __future__ import annotations
 
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
 from core.eif.errors import EifError
-from core.eif.writer import FileRange
+from core.eif.writer import FileRange, iter_range
 
 MAGIC = b"070701"
 MAGIC_CRC = b"070702"
@@ -90,23 +90,12 @@ def write_archive(sink: Writable, entries: Iterable[CpioEntry]) -> None:
         if isinstance(entry.source, bytes):
             emit(entry.source)
         else:
-            _stream_range(entry.source, emit)
+            for chunk in iter_range(entry.source):
+                emit(chunk)
         emit(_pad(size))
     trailer = TRAILER.encode()
     emit(_header(0, 0, 1, 0, 0, trailer, (0, 0)))
     emit(trailer + b"\0" + _pad(HEADER_SIZE + len(trailer) + 1))
-
-
-def _stream_range(source: FileRange, emit: Callable[[bytes], None]) -> None:
-    remaining, path = source.size, source.path
-    with open(path, "rb") as stream:
-        stream.seek(source.offset)
-        while remaining:
-            chunk = stream.read(min(_COPY, remaining))
-            if not chunk:
-                raise EifError(f"{path} shrank while it was being archived", fix="retry the build")
-            emit(chunk)
-            remaining -= len(chunk)
 
 
 @dataclass

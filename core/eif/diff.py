@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.eif.explain import diff_json, explain
 from core.eif.extract import section_range
 from core.eif.format import SectionType
-from core.eif.measure import CHUNK, Measurements
+from core.eif.measure import Measurements
 from core.eif.ramdisk import read_ramdisk
 from core.eif.reader import EifInfo, SectionInfo, read_eif
+from core.eif.writer import iter_range
 
 _MEASURED = {SectionType.KERNEL, SectionType.CMDLINE, SectionType.RAMDISK}
 _FIELDS = ("mode", "uid", "gid", "size", "mtime", "sha256")
@@ -74,13 +76,9 @@ class EifDiff:
 
     def explanation(self) -> str:
         """One or two sentences on why the PCRs moved (or why they did not)."""
-        from core.eif.explain import explain
-
         return explain(self)
 
     def to_json(self) -> dict[str, Any]:
-        from core.eif.explain import diff_json
-
         return diff_json(self)
 
 
@@ -90,15 +88,8 @@ def _section_key(section: SectionInfo) -> str:
 
 def _digest(info: EifInfo, section: SectionInfo) -> str:
     digest = hashlib.sha256()
-    with open(info.path, "rb") as stream:
-        stream.seek(section.data_offset)
-        remaining = section.size
-        while remaining:
-            chunk = stream.read(min(CHUNK, remaining))
-            if not chunk:
-                break
-            digest.update(chunk)
-            remaining -= len(chunk)
+    for chunk in iter_range(section_range(info, section)):
+        digest.update(chunk)
     return digest.hexdigest()
 
 

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_private_key,
 )
 
-from core.eif.errors import EifSigningError, SignatureCheckError
+from core.eif.errors import EifError, EifSigningError, SignatureCheckError
 from core.eif.format import SectionType
 from core.eif.measure import Measurements, pcr8_of_certificate
 from core.eif.reader import read_eif
@@ -61,7 +61,10 @@ def sign_eif(eif_path: Path, signing_certificate: Path, private_key: Path) -> Me
     """Sign `eif_path` in place; return its measurements including PCR8."""
     eif_path = Path(eif_path)
     certificate_pem = _read(signing_certificate, "signing certificate")
-    pcr8 = pcr8_of_certificate(certificate_pem, source=signing_certificate)
+    try:
+        pcr8 = pcr8_of_certificate(certificate_pem, source=signing_certificate)
+    except EifError as error:
+        raise EifSigningError(error.what, path=signing_certificate, fix=error.fix) from error
     key = load_signing_key(private_key)
     certificate = x509.load_pem_x509_certificate(certificate_pem)
     if _spki(certificate.public_key()) != _spki(key.public_key()):

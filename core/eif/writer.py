@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -54,7 +54,8 @@ def whole_file(path: Path) -> FileRange:
     return FileRange(path, 0, path.stat().st_size)
 
 
-def _copy_range(source: FileRange, sink: BinaryIO, accumulator: PcrAccumulator) -> None:
+def iter_range(source: FileRange) -> Iterator[bytes]:
+    """The bytes of `source` in chunks of at most 1 MiB; an `EifError` if the file is short."""
     with open(source.path, "rb") as stream:
         stream.seek(source.offset)
         remaining = source.size
@@ -62,12 +63,17 @@ def _copy_range(source: FileRange, sink: BinaryIO, accumulator: PcrAccumulator) 
             chunk = stream.read(min(CHUNK, remaining))
             if not chunk:
                 raise EifError(
-                    f"{source.path} shrank while it was being copied into the image",
+                    f"{source.path} ended (or shrank) {remaining} bytes early",
                     offset=source.offset + source.size - remaining,
                 )
-            accumulator.update(chunk)
-            sink.write(chunk)
+            yield chunk
             remaining -= len(chunk)
+
+
+def _copy_range(source: FileRange, sink: BinaryIO, accumulator: PcrAccumulator) -> None:
+    for chunk in iter_range(source):
+        accumulator.update(chunk)
+        sink.write(chunk)
 
 
 def _write_all(

@@ -2,21 +2,29 @@
 uses (its PCRs for the `kms:RecipientAttestation:*` keys and its public key for the CMS).
 
 The local KMS takes any `RecipientVerifier`, so tests can inject a fake; the default one is the
-project's single attestation verifier (`core.attestation`) with the simulator root and the AWS
-root as anchors, checked at the current time.
+project's single attestation verifier (`core.attestation`) with the AWS root, the simulator root
+(once the simulator has made it) and any extra PEM roots as anchors, checked at the current time.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
+from core.attestation import (
+    TrustAnchor,
+    Verifier,
+    anchor_from_pem,
+    aws_root_anchor,
+    sim_root_anchor,
+)
+from core.attestation.trust import sim_root_path
 from core.errors import NitrodeckError
+
+WHERE = "Recipient.AttestationDocument"
 
 
 class RecipientDocumentError(NitrodeckError):
@@ -32,52 +40,52 @@ class VerifiedRecipient:
 RecipientVerifier = Callable[[bytes], VerifiedRecipient]
 
 
-def _attestation() -> Any:
-    try:
-        return importlib.import_module("core.attestation")
-    except ModuleNotFoundError:
-        raise NitrodeckError(
-            "the attestation verifier (core.attestation) is not installed in this build",
-            where="local KMS",
-            fix="merge the attestation branch, or run the local KMS without Recipient requests",
-        ) from None
-
-
-def default_anchors(extra_pems: Sequence[Path] = ()) -> list[Any]:
+def default_anchors(extra_pems: Sequence[Path] = ()) -> list[TrustAnchor]:
     """AWS root, the simulator root when the simulator has made one, and any extra PEM roots."""
-    attestation = _attestation()
-    anchors = [attestation.aws_root_anchor()]
-    with contextlib.suppress(NitrodeckError):
-        anchors.append(attestation.sim_root_anchor())
-    for pem in extra_pems:
-        anchors.append(attestation.pem_anchor(pem))
+    anchors = [aws_root_anchor()]
+    if sim_root_path().exists():
+        anchors.append(sim_root_anchor())
+    anchors.extend(anchor_from_pem(pem) for pem in extra_pems)
     return anchors
 
 
-def attestation_verifier(extra_pems: Sequence[Path] = ()) -> RecipientVerifier:
-    """A verifier over the configured anchors, checking the chain at the time of each call."""
-    attestation = _attestation()
-    verifier = attestation.Verifier(default_anchors(extra_pems))
+def verify_with(verifier: Verifier, document: bytes) -> VerifiedRecipient:
+    """Verify `document` now with `verifier`; RecipientDocumentError says why it is refused."""
+    try:
+        report = verifier.verify(document, at=datetime.now(UTC))
+    except NitrodeckError as error:
+        raise RecipientDocumentError(error.what, where=WHERE, fix=error.fix) from None
+    if not report.ok:
+        failures = "; ".join(f"{c.name}: {c.evidence}" for c in report.failures)
+        raise RecipientDocumentError(
+            f"the attestation document does not verify ({failures})",
+            where=WHERE,
+            fix="send a fresh document from an enclave whose root is a configured anchor",
+        )
+    doc = report.document
+    if not doc.public_key:
+        raise RecipientDocumentError(
+            "the attestation document has no public_key",
+            where=WHERE,
+            fix="request the document with the enclave's RSA-2048 SPKI as public_key",
+        )
+    return VerifiedRecipient(pcrs=dict(doc.pcrs), public_key=bytes(doc.public_key))
 
-    def verify(document: bytes) -> VerifiedRecipient:
-        try:
-            report = verifier.verify(document, at=datetime.now(UTC))
-        except NitrodeckError as error:
-            raise RecipientDocumentError(error.what, where=error.where, fix=error.fix) from None
-        if not report.ok:
-            failures = "; ".join(str(f) for f in report.failures) or "verification failed"
-            raise RecipientDocumentError(
-                f"the attestation document does not verify: {failures}",
-                where="Recipient.AttestationDocument",
-                fix="send a fresh document from an enclave whose root is a configured anchor",
-            )
-        doc = report.document
-        if not doc.public_key:
-            raise RecipientDocumentError(
-                "the attestation document has no public_key",
-                where="Recipient.AttestationDocument",
-                fix="request the document with the enclave's RSA-2048 SPKI as public_key",
-            )
-        return VerifiedRecipient(pcrs=dict(doc.pcrs), public_key=bytes(doc.public_key))
 
-    return verify
+class AttestationRecipientVerifier:
+    """The default verifier. It picks up the simulator root once the simulator creates it,
+    so a local KMS started before the simulator still trusts simulated enclaves."""
+
+    def __init__(self, extra_pems: Sequence[Path] = ()) -> None:
+        self._extra = list(extra_pems)
+        self._lock = threading.Lock()
+        self._verifier = Verifier(default_anchors(self._extra))
+        self._has_sim = sim_root_path().exists()
+
+    def __call__(self, document: bytes) -> VerifiedRecipient:
+        with self._lock:
+            if not self._has_sim and sim_root_path().exists():
+                self._verifier = Verifier(default_anchors(self._extra))
+                self._has_sim = True
+            verifier = self._verifier
+        return verify_with(verifier, document)

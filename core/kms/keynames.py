@@ -91,7 +91,7 @@ def check_key(key: str) -> KeyProblem | None:
             f"{RECIPIENT_PREFIX}PCR<n>, so this key is absent from every request"
         )
         fix = f'test a real key, e.g. Null {{"{IMAGE_SHA384}": "true"}}'
-    elif tail and key.lower().startswith(RECIPIENT_PREFIX.lower()):
+    elif key.lower().startswith(RECIPIENT_PREFIX.lower()):
         message = f"{key!r} is not a key KMS sets (misspelled), so it is absent from every request"
         fix = f"use {IMAGE_SHA384} or {RECIPIENT_PREFIX}PCR<n> with n in 0..31"
     elif tail:

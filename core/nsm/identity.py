@@ -13,7 +13,7 @@ import time
 
 from core.errors import NitrodeckError
 
-_INSTANCE_ID = re.compile(r"i-(?:[0-9a-f]{8}|[0-9a-f]{17})")
+_INSTANCE_ID = re.compile(r"i-[0-9a-f]{8,17}")
 _REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}")
 _MODULE_ID = re.compile(r"(i-[0-9a-f]{8,17})-enc([0-9a-f]{16})")
 
@@ -23,7 +23,7 @@ def check_instance_id(instance_id: str) -> str:
         raise NitrodeckError(
             f"invalid EC2 instance id {instance_id!r}",
             where="simulated NSM",
-            fix="use the form i- followed by 17 (or 8) lowercase hex digits, e.g. "
+            fix="use i- followed by 8 to 17 lowercase hex digits (real ids have 17), e.g. "
             "i-0123456789abcdef0",
         )
     return instance_id

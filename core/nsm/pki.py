@@ -24,6 +24,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from core.errors import NitrodeckError
 from core.home import ensure_private_dir, write_private_file
 from core.nsm import certs
 from core.nsm.certs import Issued
@@ -87,6 +88,7 @@ class SimPki:
         self.directory = directory
         self.root = root
         self._lock = threading.Lock()
+        self._last: tuple[str, str] | None = None
 
     @property
     def root_pem_path(self) -> Path:
@@ -100,15 +102,23 @@ class SimPki:
     def load_or_create(cls, home: Path, *, now: dt.datetime | None = None) -> SimPki:
         """The PKI of `home`, creating its root the first time (exactly once, even when several
         processes start at the same moment)."""
-        directory = ensure_private_dir(home / "sim" / "pki")
-        os.chmod(directory, 0o700)
-        with _file_lock(directory):
-            root = _load(directory / "root.pem", directory / "root.key")
-            if root is None:
-                root = certs.make_root(now or dt.datetime.now(dt.UTC))
-                _atomic_write(directory / "root.key", _pem(root, with_key=True))
-                _atomic_write(directory / "root.pem", _pem(root, with_key=False))
-                os.chmod(directory / "root.pem", 0o644)
+        directory = home / "sim" / "pki"
+        try:
+            ensure_private_dir(directory)
+            os.chmod(directory, 0o700)
+            with _file_lock(directory):
+                root = _load(directory / "root.pem", directory / "root.key")
+                if root is None:
+                    root = certs.make_root(now or dt.datetime.now(dt.UTC))
+                    _atomic_write(directory / "root.key", _pem(root, with_key=True))
+                    _atomic_write(directory / "root.pem", _pem(root, with_key=False))
+                    os.chmod(directory / "root.pem", 0o644)
+        except OSError as error:
+            raise NitrodeckError(
+                f"cannot create or read the simulated Nitro PKI: {error.strerror}",
+                where=str(error.filename or directory),
+                fix="make the nitrodeck home writable, or point NITRODECK_HOME somewhere that is",
+            ) from None
         return cls(directory, root)
 
     def issue_leaf(
@@ -122,12 +132,23 @@ class SimPki:
         instance_id, enclave_uid = parse_module_id(module_id)
         start = now.replace(microsecond=0) - certs.LEAF_BACKDATE
         chain = self._chain(instance_id, region, now, start, start + certs.LEAF_LIFETIME)
+        self._last = (instance_id, region)
         leaf = certs.make_leaf(chain[-1], module_id, enclave_uid, region, now)
         bundle = tuple(c.cert.public_bytes(serialization.Encoding.DER) for c in chain)
         return IssuedLeaf(leaf.cert, leaf.key, bundle)
 
-    def cabundle(self, instance_id: str, region: str = "us-east-1") -> list[bytes]:
-        """The current chain for that instance as DER, root first (the document's `cabundle`)."""
+    def cabundle(self, instance_id: str | None = None, region: str | None = None) -> list[bytes]:
+        """The current chain for that instance as DER, root first (the document's `cabundle`);
+        without arguments, for the instance and region of the last leaf issued here."""
+        if instance_id is None or region is None:
+            if self._last is None:
+                raise NitrodeckError(
+                    "no leaf has been issued yet, so there is no instance chain",
+                    where="simulated Nitro PKI",
+                    fix="pass the instance id and region, or issue a leaf first",
+                )
+            instance_id = instance_id or self._last[0]
+            region = region or self._last[1]
         now = dt.datetime.now(dt.UTC)
         chain = self._chain(instance_id, region, now, now, now)
         return [c.cert.public_bytes(serialization.Encoding.DER) for c in chain]

@@ -1,4 +1,4 @@
-"""Tampering is caught by the check that owns it: payload fields, signature, chain, anchor, usage."""
+"""Tampering is caught by the check that owns it: payload, signature, chain, anchor, usage."""
 
 from __future__ import annotations
 

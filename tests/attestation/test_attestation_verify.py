@@ -111,7 +111,7 @@ def test_an_expired_intermediate_is_named(
     evidence = report.check("validity").evidence
     assert evidence.startswith("the leaf certificate expired")
     assert evidence.endswith(
-        "; also expired: the CA certificate cabundle[3] "
+        "\nalso expired: the CA certificate cabundle[3] "
         "(i-0de38b2b6853cc9e8.us-east-1.aws.nitro-enclaves) at 2024-12-01T12:41:31Z"
     )
 

@@ -170,6 +170,12 @@ def test_get_random_gives_fresh_bytes(device: SimulatedNsm) -> None:
     assert first != second
 
 
+def test_get_random_reply_is_what_the_kernel_hwrng_parses(device: SimulatedNsm) -> None:
+    reply = device.handle(bytes.fromhex("6947657452616e646f6d"))
+    assert reply.startswith(b"\xa1\x69GetRandom\xa1\x66random\x59\x01\x00")
+    assert len(reply) == 22 + 256
+
+
 def test_attestation_field_limits(device: SimulatedNsm) -> None:
     full = Attestation(bytes(1024), bytes(1024), bytes(1024))
     reply = ask(device, full)

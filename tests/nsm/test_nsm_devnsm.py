@@ -141,3 +141,8 @@ def test_open_without_either_names_both(tmp_path: Path) -> None:
 def test_a_dead_simulator_socket_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(NsmUnavailableError, match="cannot connect to the simulated NSM"):
         SimNsmDevice(tmp_path / "gone.sock")
+
+
+def test_an_unopenable_dev_nsm_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(NsmUnavailableError, match="cannot open"):
+        DevNsm(tmp_path / "missing-nsm")

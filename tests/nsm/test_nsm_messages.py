@@ -199,3 +199,14 @@ def test_every_request_round_trips(message: Message) -> None:
 @given(responses)
 def test_every_response_round_trips(message: Message) -> None:
     assert decode_response(message.to_cbor()) == message
+
+
+@given(st.binary(max_size=300))
+def test_any_reply_bytes_give_a_response_or_an_nsm_error(data: bytes) -> None:
+    """What the client does with whatever comes back: a typed response or NsmError, nothing else."""
+    try:
+        response = expect_response(data, GetRandomResponse)
+    except NsmError as error:
+        assert error.code in ERROR_CODES or data.startswith(b"\xa1\x65Error")
+    else:
+        assert isinstance(response.random, bytes)

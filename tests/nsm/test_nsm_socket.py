@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import socket
 import struct
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import cbor2
@@ -144,6 +147,9 @@ def test_close_removes_the_socket_and_ends_connections(
     server.close()
     assert not socket_path.exists()
     expect_error("InternalError", nsm.get_random)
+    expect_error("InternalError", nsm.get_random)  # still down: reconnecting fails cleanly
+    with start_nsm_server(device, socket_path):
+        assert len(nsm.get_random()) == 256  # the client reconnects to a restarted NSM
     nsm.close()
 
 
@@ -157,3 +163,59 @@ def test_a_stale_socket_file_is_replaced(device: SimulatedNsm, socket_path: Path
 def test_too_long_socket_paths_are_a_clear_error(device: SimulatedNsm, tmp_path: Path) -> None:
     with pytest.raises(NitrodeckError, match="at most 107"):
         start_nsm_server(device, tmp_path / ("x" * 120))
+
+
+def test_the_client_frames_are_u32_big_endian_and_exact(tmp_path: Path) -> None:
+    """The framing contract with the simulator, checked on the wire with a bare listener."""
+    path = tmp_path / "wire.sock"
+    received: list[bytes] = []
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(str(path))
+        listener.listen(1)
+
+        def answer() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                received.append(connection.recv(4096))
+                connection.sendall(b"\x00\x00\x00\x08" + b"\x67LockPCR")
+
+        thread = threading.Thread(target=answer)
+        thread.start()
+        with NsmClient(SimNsmDevice(path)) as nsm:
+            nsm.lock_pcr(16)
+        thread.join()
+    assert received == [bytes.fromhex("00000011a1674c6f636b504352a165696e64657810")]
+
+
+SUPERVISOR = """
+import sys
+from pathlib import Path
+from core.nsm.device import SimulatedNsm
+from core.nsm.pki import SimPki
+from core.nsm.server import serve_nsm
+home, sock = Path(sys.argv[1]), Path(sys.argv[2])
+device = SimulatedNsm(SimPki.load_or_create(home), measurements={0: bytes(48), 1: bytes(48),
+    2: bytes(48)}, debug=True, instance_id="i-0123456789abcdef0", role_arn=None,
+    enclave_uid=0x0193685E7FEE7D85)
+serve_nsm(device, sock)
+"""
+
+
+def test_serve_nsm_in_a_separate_process(nitrodeck_home: Path, socket_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-c", SUPERVISOR, str(nitrodeck_home), str(socket_path)],
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        for _ in range(600):  # wait for the socket to appear (bounded, not a timed assertion)
+            if socket_path.exists() or process.poll() is not None:
+                break
+            time.sleep(0.05)
+        environ = {"NITRODECK_NSM_SOCKET": str(socket_path)}
+        with NsmClient.open(dev_path=socket_path.parent / "absent", environ=environ) as nsm:
+            assert nsm.describe_nsm().module_id.startswith("i-0123456789abcdef0-enc")
+            document = nsm.attestation(nonce=b"from another process")
+        assert cbor2.loads(cbor2.loads(document)[2])["nonce"] == b"from another process"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -18,6 +18,14 @@ INDENT = " " * (len("✓ pass") + NAME_WIDTH + 3)
 
 
 def _wrap(text: str, first: str) -> list[str]:
+    """Each line of a check's text (one per listed item) wrapped under the check's column."""
+    lines: list[str] = []
+    for part in text.splitlines():
+        lines += _wrap_part(part, first if not lines else INDENT)
+    return lines
+
+
+def _wrap_part(text: str, first: str) -> list[str]:
     return textwrap.wrap(
         text, 100, initial_indent=first, subsequent_indent=INDENT, break_on_hyphens=False
     ) or [first]
@@ -31,7 +39,7 @@ def render_report(report: VerificationReport) -> str:
         head = f"{MARKERS[check.status]}  {check.name:<{NAME_WIDTH}} "
         lines += _wrap(check.evidence, head)
         if check.hint and check.status in (CheckStatus.FAIL, CheckStatus.WARN):
-            lines += _wrap(f"hint: {check.hint}", INDENT)
+            lines += _wrap(check.hint, INDENT + "hint: ")
     lines.append(f"verdict: {report.verdict}")
     return "\n".join(lines) + "\n"
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import NitrodeckError
-from core.kms.attested import RecipientVerifier, VerifiedRecipient, attestation_verifier
+from core.kms.attested import AttestationRecipientVerifier, RecipientVerifier
 from core.kms.local import ops_crypto, ops_keys, sigv4
 from core.kms.local.credentials import REGION, Credentials, kms_dir
 from core.kms.local.credentials import load_or_create as load_credentials
@@ -59,24 +59,10 @@ def require_loopback(host: str) -> None:
         )
 
 
-class _Lazy:
-    """Build the attestation verifier on the first Recipient request, not at start-up."""
-
-    def __init__(self, anchors: list[Path]) -> None:
-        self._anchors = anchors
-        self._verify: RecipientVerifier | None = None
-        self._lock = threading.Lock()
-
-    def __call__(self, document: bytes) -> VerifiedRecipient:
-        with self._lock:
-            if self._verify is None:
-                self._verify = attestation_verifier(self._anchors)
-        return self._verify(document)
-
-
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stalls
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         if self.server.log:
@@ -178,7 +164,9 @@ class LocalKms:
                 where="--port",
                 fix="choose a free port, or --port 0 for any",
             ) from None
-        self._server.service = Service(self._store, verifier or _Lazy(anchors or []), region)
+        self._server.service = Service(
+            self._store, verifier or AttestationRecipientVerifier(anchors or []), region
+        )
         self._server.credentials = self.credentials
         self._server.log = log
         self._thread: threading.Thread | None = None

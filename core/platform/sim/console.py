@@ -29,15 +29,18 @@ class ConsoleWriter:
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         self._size = os.fstat(self._fd).st_size
         self._started = time.monotonic()
+        self._lock = threading.Lock()
 
     def write(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
-        self._size += len(data)
-        if self._size >= self.max_bytes:
-            self._rotate()
+        """Append `data` (thread-safe: the payload pump and boot lines share the file)."""
+        with self._lock:
+            view = memoryview(data)
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+            self._size += len(data)
+            if self._size >= self.max_bytes:
+                self._rotate()
 
     def line(self, text: str) -> None:
         """A boot line stamped like a kernel's (seconds since the enclave started)."""

@@ -16,6 +16,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 from pathlib import Path
 from types import FrameType
 
@@ -167,25 +168,35 @@ class Supervisor:
             self.state.update_enclave(row.slot_uid, payload_pid=self.proc.pid)
         if self.terminated:
             os.killpg(self.proc.pid, signal.SIGKILL)
-        if self.proc.stdout is not None and self.console is not None:
-            fd = self.proc.stdout.fileno()
-            while True:
-                try:
-                    data = os.read(fd, 1 << 16)
-                except InterruptedError:
-                    continue
-                if not data:
-                    break
-                self.console.write(data)
-        status = self.proc.wait()
+        pump = threading.Thread(target=self._pump, name="console-pump", daemon=True)
+        pump.start()
+        status = self.proc.wait()  # the payload itself: its exit (or kill) ends the enclave
         with contextlib.suppress(OSError):
             os.killpg(self.proc.pid, signal.SIGKILL)
+        pump.join(5)
         if cgroup is not None:
             with contextlib.suppress(OSError):
                 cgroup.rmdir()
         how = "terminated" if self.terminated else f"exited with status {status}"
         self._log(f"init: payload {how}; enclave shutting down")
         return 0
+
+    def _pump(self) -> None:
+        """Copy the payload's stdout+stderr to the console until every writer has gone."""
+        assert self.proc is not None
+        if self.proc.stdout is None or self.console is None:
+            return
+        fd = self.proc.stdout.fileno()
+        while True:
+            try:
+                data = os.read(fd, 1 << 16)
+            except InterruptedError:
+                continue
+            except OSError:
+                return
+            if not data:
+                return
+            self.console.write(data)
 
     def _boot_error(self, code: int, detail: str) -> None:
         self._log(f"nitrodeck-sim: boot failed: [ E{code:02d} ] {detail}")

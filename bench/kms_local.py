@@ -1,0 +1,146 @@
+"""Benchmark: Decrypt with `Recipient` against plain Decrypt, on the local KMS, same run.
+
+Starts `nitrodeck kms serve --port 0` as a real subprocess in a throw-away home, with a test
+PKI (the simulated NSM's, created in a separate directory) trusted through `--anchor root.pem`.
+Each measurement runs N boto3 clients (one per thread, each with its own client) for a fixed
+time against one ciphertext and reports requests per second. A Recipient request costs a full
+document verification (COSE signature, chain), a policy evaluation on the PCRs and an RSA-OAEP +
+AES-CBC CMS, so the figure to read is the ratio to plain Decrypt measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from core.kms.local.credentials import load_or_create  # noqa: E402
+from core.nsm.device import SimulatedNsm  # noqa: E402
+from core.nsm.pki import SimPki  # noqa: E402
+from enclave_agent.nsm_messages import Attestation, AttestationResponse, expect_response  # noqa: E402
+from enclave_agent.recipient import EphemeralRecipient  # noqa: E402
+
+PCR0 = bytes.fromhex("ab" * 48)
+
+
+def start_server(home: Path, anchor: Path) -> tuple[subprocess.Popen[str], str]:
+    env = {**os.environ, "NITRODECK_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "tui", "kms", "serve", "--port", "0", "--quiet"]
+    process = subprocess.Popen(
+        [*command, "--anchor", str(anchor)], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT
+    )
+    assert process.stdout is not None
+    match = re.search(r"(http://127\.0\.0\.1:\d+)", process.stdout.readline())
+    if not match:
+        process.kill()
+        raise SystemExit("kms serve did not print its endpoint")
+    return process, match.group(1)
+
+
+def client(home: Path, endpoint: str) -> Any:
+    creds = load_or_create(home / "kms" / "credentials")
+    return boto3.client(
+        "kms",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=creds.access_key_id,
+        aws_secret_access_key=creds.secret_access_key,
+        config=Config(retries={"max_attempts": 1}, max_pool_connections=2),
+    )
+
+
+def document_for(pki_home: Path, public_key: bytes) -> bytes:
+    nsm = SimulatedNsm(
+        SimPki.load_or_create(pki_home),
+        measurements={0: PCR0, 1: bytes(48), 2: bytes([1]) * 48},
+        debug=False,
+        instance_id="i-0123456789abcdef0",
+        role_arn=None,
+        enclave_uid=1,
+    )
+    reply = nsm.handle(Attestation(public_key=public_key).to_cbor())
+    return expect_response(reply, AttestationResponse).document
+
+
+def run(clients: list[Any], request: dict[str, Any], seconds: float) -> float:
+    """Requests per second of `len(clients)` threads calling Decrypt for `seconds`."""
+    counts = [0] * len(clients)
+    stop = threading.Event()
+
+    def loop(index: int) -> None:
+        kms = clients[index]
+        kms.decrypt(**request)  # warm the connection
+        while not stop.is_set():
+            kms.decrypt(**request)
+            counts[index] += 1
+
+    threads = [threading.Thread(target=loop, args=(i,)) for i in range(len(clients))]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    time.sleep(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.perf_counter() - start)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=4.0, help="per measurement")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="nitrodeck-bench-kms-") as temp:
+        home, pki_home = Path(temp) / "home", Path(temp) / "test-pki"
+        enclave = EphemeralRecipient.generate()
+        document = document_for(pki_home, enclave.public_key_der())
+        process, endpoint = start_server(home, pki_home / "sim" / "pki" / "root.pem")
+        try:
+            admin = client(home, endpoint)
+            key_id = admin.create_key(Description="bench")["KeyMetadata"]["KeyId"]
+            blob = admin.encrypt(KeyId=key_id, Plaintext=os.urandom(32))["CiphertextBlob"]
+            recipient = {
+                "KeyEncryptionAlgorithm": "RSAES_OAEP_SHA_256",
+                "AttestationDocument": document,
+            }
+            check = admin.decrypt(CiphertextBlob=blob, Recipient=recipient)
+            assert len(enclave.decrypt(check["CiphertextForRecipient"])) == 32
+            results: dict[str, float] = {}
+            for n in (1, 4):
+                pool = [client(home, endpoint) for _ in range(n)]
+                results[f"plain_{n}"] = run(pool, {"CiphertextBlob": blob}, args.seconds)
+                results[f"recipient_{n}"] = run(
+                    pool, {"CiphertextBlob": blob, "Recipient": recipient}, args.seconds
+                )
+        finally:
+            process.kill()
+            process.wait()
+    if args.json:
+        print(json.dumps(results))
+        return 0
+    print(f"local KMS Decrypt, {args.seconds:g} s per measurement, {os.cpu_count()} CPUs")
+    for n in (1, 4):
+        plain, attested = results[f"plain_{n}"], results[f"recipient_{n}"]
+        print(
+            f"  {n} client(s): plain Decrypt {plain:8.1f} req/s | with Recipient "
+            f"{attested:8.1f} req/s | ratio {attested / plain:.3f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,81 @@
+"""Fixtures for the KMS tests: an in-process local KMS with a fake recipient verifier."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from core.kms.attested import RecipientDocumentError, VerifiedRecipient
+from core.kms.local.server import LocalKms
+
+PROD_PCR0 = bytes.fromhex(
+    "ec74bfbe7f7445a6c7610e152935e028276f638042b74797b119648e13f7a3675796b721034c320f140ea001b41aeae2"
+)
+
+
+@dataclass
+class FakeVerifier:
+    """Documents are opaque tokens registered with the PCRs and key they stand for."""
+
+    documents: dict[bytes, VerifiedRecipient] = field(default_factory=dict)
+
+    def register(self, token: bytes, public_key: bytes, pcrs: dict[int, bytes]) -> bytes:
+        self.documents[token] = VerifiedRecipient(pcrs=pcrs, public_key=public_key)
+        return token
+
+    def __call__(self, document: bytes) -> VerifiedRecipient:
+        if document not in self.documents:
+            raise RecipientDocumentError("signature does not verify", where="test")
+        return self.documents[document]
+
+
+@dataclass
+class KmsUnderTest:
+    server: LocalKms
+    verifier: FakeVerifier
+    directory: Path
+
+    def client(self, secret: str | None = None, access_key: str | None = None) -> Any:
+        creds = self.server.credentials
+        return boto3.client(
+            "kms",
+            endpoint_url=self.server.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=access_key or creds.access_key_id,
+            aws_secret_access_key=secret or creds.secret_access_key,
+        )
+
+
+@pytest.fixture
+def local_kms(tmp_path: Path) -> Iterator[KmsUnderTest]:
+    verifier = FakeVerifier()
+    server = LocalKms(directory=tmp_path / "kms", verifier=verifier).start()
+    try:
+        yield KmsUnderTest(server, verifier, tmp_path / "kms")
+    finally:
+        server.close()
+
+
+def simulated_document(
+    pki_home: Path, public_key: bytes, *, pcr0: bytes, debug: bool = False
+) -> bytes:
+    """A document from the simulated NSM (real COSE, real chain to the simulator's root)."""
+    from core.nsm.device import SimulatedNsm
+    from core.nsm.pki import SimPki
+    from enclave_agent.nsm_messages import Attestation, AttestationResponse, expect_response
+
+    nsm = SimulatedNsm(
+        SimPki.load_or_create(pki_home),
+        measurements={0: pcr0, 1: bytes([1]) * 48, 2: bytes([2]) * 48},
+        debug=debug,
+        instance_id="i-0123456789abcdef0",
+        role_arn=None,
+        enclave_uid=1,
+    )
+    reply = nsm.handle(Attestation(public_key=public_key).to_cbor())
+    return expect_response(reply, AttestationResponse).document

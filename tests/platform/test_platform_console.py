@@ -1,0 +1,64 @@
+"""The console file: rotation, followers from the start, EOF at the enclave's end, close()."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from core.platform.sim.console import ConsoleWriter, FileConsoleStream, mark_ended
+
+
+def collect(stream: FileConsoleStream, into: list[bytes]) -> threading.Thread:
+    thread = threading.Thread(target=lambda: into.extend(stream), daemon=True)
+    thread.start()
+    return thread
+
+
+def test_two_followers_see_everything_across_rotations(tmp_path: Path) -> None:
+    path = tmp_path / "console.log"
+    writer = ConsoleWriter(path, max_bytes=4096)
+    writer.write(b"early line\n")  # written before anyone follows: still seen
+    firsts: list[bytes] = []
+    seconds: list[bytes] = []
+    threads = [collect(FileConsoleStream(path), firsts), collect(FileConsoleStream(path), seconds)]
+    lines = b"".join(b"line %05d\n" % i for i in range(300))  # ~3 KB per write → rotations
+    for i in range(0, len(lines), 1000):
+        writer.write(lines[i : i + 1000])
+    writer.close()
+    mark_ended(tmp_path)
+    for thread in threads:
+        thread.join(10)
+        assert not thread.is_alive()
+    expected = b"early line\n" + lines
+    assert b"".join(firsts) == expected
+    assert b"".join(seconds) == expected
+
+
+def test_history_keeps_at_most_two_files(tmp_path: Path) -> None:
+    path = tmp_path / "console.log"
+    writer = ConsoleWriter(path, max_bytes=1000)
+    for i in range(100):
+        writer.write(b"%04d" % i + b"x" * 95 + b"\n")
+    writer.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["console.log", "console.log.1"]
+    saved = b"".join(FileConsoleStream(path, follow=False))
+    assert len(saved) <= 2000
+    assert saved.endswith(b"0099" + b"x" * 95 + b"\n")
+
+
+def test_a_dead_enclave_ends_the_stream_without_marker(tmp_path: Path) -> None:
+    path = tmp_path / "console.log"
+    ConsoleWriter(path).write(b"last words\n")
+    stream = FileConsoleStream(path, alive=lambda: False)
+    assert b"".join(stream) == b"last words\n"
+
+
+def test_close_from_another_thread_stops_a_follower(tmp_path: Path) -> None:
+    path = tmp_path / "console.log"
+    ConsoleWriter(path).write(b"x\n")
+    stream = FileConsoleStream(path)
+    got: list[bytes] = []
+    thread = collect(stream, got)
+    stream.close()
+    thread.join(5)
+    assert not thread.is_alive()
