@@ -31,7 +31,7 @@ def console(line: str) -> None:
 class Limits:
     max_frame: int = protocol.MAX_FRAME
     max_connections: int = 16
-    idle_timeout: float = 300.0  # between requests
+    idle_timeout: float = 60.0  # between requests: an idle client gives its slot back
     frame_timeout: float = 5.0  # from a frame's first byte to its last
     write_timeout: float = 5.0
 
@@ -95,10 +95,17 @@ class AgentServer:
 
     def _send(self, conn: socket.socket, message: dict[str, Any]) -> bool:
         try:
+            frame = protocol.encode_frame(message, max_size=self.limits.max_frame)
+        except protocol.ProtocolError as error:  # a reply too large for one frame
+            request_id = protocol.request_id_of(message)
+            frame = protocol.encode_frame(
+                protocol.error_reply(request_id, error.code, error.message)
+            )
+        try:
             conn.settimeout(self.limits.write_timeout)
-            protocol.send_message(conn, message)
+            conn.sendall(frame)
             return True
-        except (OSError, protocol.ProtocolError):
+        except OSError:
             return False
 
     def _run(self, conn: socket.socket) -> None:

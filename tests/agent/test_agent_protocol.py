@@ -115,3 +115,23 @@ def test_decode_body_never_raises_anything_but_protocol_error(body: bytes) -> No
 def test_any_map_survives_encode_decode(value: dict[str, object]) -> None:
     frame = protocol.encode_frame(value)
     assert protocol.decode_body(frame[4:]) == value
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["v", "id", "op", "args", "x"]),
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.text(max_size=8)
+        | st.binary(max_size=8)
+        | st.dictionaries(st.text(max_size=4) | st.integers(), st.integers(), max_size=3),
+    )
+)
+def test_parse_request_accepts_or_names_the_problem(message: dict[str, object]) -> None:
+    try:
+        request = protocol.parse_request(message)
+    except protocol.ProtocolError as error:
+        assert error.code in (protocol.BAD_REQUEST, protocol.UNSUPPORTED_VERSION)
+    else:
+        assert message["v"] == 1 and request.id == message["id"] and request.op == message["op"]

@@ -211,3 +211,12 @@ def test_concurrent_clients(agent: Running) -> None:
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_reply_too_large_for_a_frame_becomes_an_error(start_agent: Callable[..., Running]) -> None:
+    agent = start_agent(Limits(max_frame=512))
+    with client(agent) as c:
+        with pytest.raises(AgentError) as caught:
+            c.random(1000)  # 1000 random bytes do not fit a 512-byte frame
+        assert caught.value.code == protocol.FRAME_TOO_LARGE
+        assert c.health().status == "ok"  # and the connection still works
