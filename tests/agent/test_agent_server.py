@@ -220,3 +220,14 @@ def test_reply_too_large_for_a_frame_becomes_an_error(start_agent: Callable[...,
             c.random(1000)  # 1000 random bytes do not fit a 512-byte frame
         assert caught.value.code == protocol.FRAME_TOO_LARGE
         assert c.health().status == "ok"  # and the connection still works
+
+
+def test_deeply_nested_cbor_is_refused_and_connection_survives(agent: Running) -> None:
+    body = b"\x81" * 60000 + b"\x01"
+    with agent.connect() as sock:
+        sock.sendall(struct.pack(">I", len(body)) + body)
+        reply = raw_reply(sock)
+        assert reply is not None and reply["error"]["code"] == protocol.BAD_FRAME
+        sock.sendall(protocol.encode_frame(protocol.make_request(3, "health")))
+        reply = raw_reply(sock)
+    assert reply is not None and reply["ok"]
