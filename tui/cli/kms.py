@@ -17,7 +17,7 @@ from core.kms.explain import Explanation, explain
 from core.kms.inventory import client, endpoint_file, list_keys
 from core.kms.local.credentials import PRINCIPAL_ARN, PROFILE, REGION
 from core.kms.local.server import LocalKms, stderr_log
-from tui.cli import kms_recipient
+from tui.cli import kms_daemon, kms_recipient
 from tui.cli.output import print_json
 
 
@@ -60,6 +60,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     keys.set_defaults(handler=run_keys)
 
     kms_recipient.register(commands)
+    kms_daemon.register(commands)
 
 
 def run_serve(args: argparse.Namespace) -> int:

@@ -142,7 +142,7 @@ def ensure_local_kms(home: Path | None = None) -> str:
 
 
 def stop_local_kms(home: Path | None = None, timeout: float = 10.0) -> bool:
-    """Stop this home's daemon (SIGTERM, then SIGKILL); True when one was running."""
+    """Stop this home's daemon (SIGINT, then SIGKILL); True when one was running."""
     home = home or nitrodeck_home()
     with _locked(home):
         try:
@@ -152,7 +152,7 @@ def stop_local_kms(home: Path | None = None, timeout: float = 10.0) -> bool:
         state_path(home).unlink(missing_ok=True)
         if not _alive(pid):
             return False
-        os.kill(pid, signal.SIGTERM)
+        os.kill(pid, signal.SIGINT)  # kms serve cleans up (its endpoint file) on Ctrl-C
         deadline = time.monotonic() + timeout
         while _alive(pid) and time.monotonic() < deadline:
             with contextlib.suppress(ChildProcessError):
