@@ -13,14 +13,17 @@ import itertools
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.errors import NitrodeckError
 from enclave_agent import protocol
 
 if TYPE_CHECKING:
     from core.platform.base import EnclaveInfo, Platform
+
+T = TypeVar("T")
 
 DEFAULT_PORT = 5005
 DEFAULT_TIMEOUT = 30.0
@@ -125,8 +128,11 @@ class AgentClient:
                     self.sock, idle_timeout=self.timeout, frame_timeout=self.timeout
                 )
             except protocol.ProtocolError as error:
+                if error.fatal:
+                    self.close()  # the stream is out of step; no later call may read it
                 raise AgentError(error.message, code=error.code, where=self.where) from None
             except OSError as error:
+                self.close()
                 raise AgentError(
                     f"connection to the agent failed during {op}: {error}",
                     where=self.where,
@@ -138,43 +144,36 @@ class AgentClient:
             reply = protocol.parse_reply(message)
         except protocol.ProtocolError as error:
             raise AgentError(error.message, code=error.code, where=self.where) from None
+        if reply.id not in (request_id, 0):  # 0: an error about the frame, not a request
+            self.close()
+            raise AgentError(
+                f"agent answered request {reply.id}, expected {request_id}", where=self.where
+            )
         if not reply.ok:
             raise AgentError(
                 f"agent refused {op}: {reply.error_message}",
                 code=reply.error_code,
                 where=self.where,
             )
-        if reply.id != request_id:
-            raise AgentError(f"agent answered request {reply.id}, expected {request_id}")
         return reply.result
 
+    def _typed(self, op: str, args: dict[str, Any] | None, build: Callable[[Any], T]) -> T:
+        """`call` then shape its result; a reply missing fields is an `AgentError`, not a crash."""
+        result = self.call(op, args)
+        try:
+            return build(result)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise AgentError(
+                f"malformed {op} reply from the agent ({type(error).__name__}: {error})",
+                code=protocol.BAD_REQUEST,
+                where=self.where,
+            ) from None
+
     def health(self) -> AgentHealth:
-        r = self.call("health")
-        return AgentHealth(
-            str(r.get("status")),
-            str(r.get("version")),
-            int(r.get("protocol", 0)),
-            float(r.get("uptime_s", 0.0)),
-            tuple(str(o) for o in r.get("ops", [])),
-        )
+        return self._typed("health", None, _health)
 
     def describe(self) -> AgentDescription:
-        r = self.call("describe")
-        nsm = r.get("nsm", {})
-        pcrs = tuple(
-            PcrState(int(p["index"]), bool(p["locked"]), bytes(p["value"])) for p in r["pcrs"]
-        )
-        version = ".".join(
-            str(nsm.get(f"version_{part}", 0)) for part in ("major", "minor", "patch")
-        )
-        return AgentDescription(
-            module_id=str(nsm.get("module_id", "")),
-            max_pcrs=int(nsm.get("max_pcrs", len(pcrs))),
-            locked_pcrs=tuple(int(i) for i in nsm.get("locked_pcrs", [])),
-            digest=str(nsm.get("digest", "")),
-            version=version,
-            pcrs=pcrs,
-        )
+        return self._typed("describe", None, _description)
 
     def attest(
         self,
@@ -198,19 +197,50 @@ class AgentClient:
         self.call("lock_pcr", {"index": index})
 
     def recipient_key(self, *, nonce: bytes | None = None) -> RecipientKey:
-        r = self.call("recipient_key", {"nonce": nonce})
-        handle = r.get("handle")
-        if not isinstance(handle, str):
-            raise AgentError("agent reply lacks the key handle", code=protocol.BAD_REQUEST)
-        return RecipientKey(
-            handle, _bytes(r, "document"), _bytes(r, "public_key"), float(r.get("ttl_s", 0))
-        )
+        """A fresh single-use key in the agent, and the document that carries its public half."""
+        return self._typed("recipient_key", {"nonce": nonce}, _recipient_key)
 
     def recipient_decrypt(self, handle: str, ciphertext_for_recipient: bytes) -> DecryptDigest:
-        r = self.call(
-            "recipient_decrypt", {"handle": handle, "ciphertext": ciphertext_for_recipient}
+        """Decrypt inside the enclave; only the plaintext's length and SHA-256 come back."""
+        args = {"handle": handle, "ciphertext": ciphertext_for_recipient}
+        return self._typed(
+            "recipient_decrypt",
+            args,
+            lambda r: DecryptDigest(int(r["length"]), _bytes(r, "sha256")),
         )
-        return DecryptDigest(int(r["length"]), _bytes(r, "sha256"))
+
+
+def _health(r: dict[str, Any]) -> AgentHealth:
+    return AgentHealth(
+        str(r["status"]),
+        str(r.get("version")),
+        int(r.get("protocol", 0)),
+        float(r.get("uptime_s", 0.0)),
+        tuple(str(o) for o in r.get("ops", [])),
+    )
+
+
+def _description(r: dict[str, Any]) -> AgentDescription:
+    nsm = r["nsm"]
+    pcrs = tuple(PcrState(int(p["index"]), bool(p["locked"]), bytes(p["value"])) for p in r["pcrs"])
+    version = ".".join(str(nsm.get(f"version_{part}", 0)) for part in ("major", "minor", "patch"))
+    return AgentDescription(
+        module_id=str(nsm.get("module_id", "")),
+        max_pcrs=int(nsm.get("max_pcrs", len(pcrs))),
+        locked_pcrs=tuple(int(i) for i in nsm.get("locked_pcrs", [])),
+        digest=str(nsm.get("digest", "")),
+        version=version,
+        pcrs=pcrs,
+    )
+
+
+def _recipient_key(r: dict[str, Any]) -> RecipientKey:
+    handle = r["handle"]
+    if not isinstance(handle, str):
+        raise TypeError("the key handle is not a string")
+    return RecipientKey(
+        handle, _bytes(r, "document"), _bytes(r, "public_key"), float(r.get("ttl_s", 0))
+    )
 
 
 def find_agent_enclave(platform: Platform, enclave: str) -> EnclaveInfo:
