@@ -51,16 +51,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     import enclave_agent.transport as transport
-    from enclave_agent.nsm import NsmClient
+    from enclave_agent.nsm import NsmClient, NsmError, NsmUnavailableError
 
     console(f"version {VERSION}, protocol 1")
-    nsm = NsmClient.open()
-    description = nsm.describe_nsm()
-    module_id = getattr(description, "module_id", None)
-    if module_id is None and isinstance(description, dict):
-        module_id = description.get("module_id")
+    try:
+        nsm = NsmClient.open()
+        module_id = nsm.describe_nsm().module_id
+        listener = transport.listen(args.port)
+    except (NsmUnavailableError, NsmError, OSError) as error:
+        console(f"cannot start: {error}")
+        return 1
     console(f"NSM ready (module {module_id}); simulated vsock: {transport.is_simulated()}")
-    listener = transport.listen(args.port)
     server = AgentServer(
         listener,
         AgentOps(nsm, key_ttl=args.key_ttl, version=VERSION),

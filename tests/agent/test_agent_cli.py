@@ -72,3 +72,18 @@ def test_encryption_context_pairs() -> None:
     assert encryption_context([]) is None
     with pytest.raises(Exception, match="not K=V"):
         encryption_context(["novalue"])
+
+
+def test_agent_outside_an_enclave_says_why(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NITRODECK_NSM")}
+    done = subprocess.run(
+        [sys.executable, "-m", "enclave_agent", "--port", "5005"],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "nitrodeck-agent: cannot start: no NSM" in done.stdout
+    assert "Traceback" not in done.stderr
