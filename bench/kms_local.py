@@ -22,13 +22,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
 from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.kms.local.credentials import load_or_create  # noqa: E402
+from core.kms.inventory import local_client  # noqa: E402
 from core.nsm.device import SimulatedNsm  # noqa: E402
 from core.nsm.pki import SimPki  # noqa: E402
 from enclave_agent.nsm_messages import Attestation, AttestationResponse, expect_response  # noqa: E402
@@ -52,15 +51,8 @@ def start_server(home: Path, anchor: Path) -> tuple[subprocess.Popen[str], str]:
 
 
 def client(home: Path, endpoint: str) -> Any:
-    creds = load_or_create(home / "kms" / "credentials")
-    return boto3.client(
-        "kms",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=creds.access_key_id,
-        aws_secret_access_key=creds.secret_access_key,
-        config=Config(retries={"max_attempts": 1}, max_pool_connections=2),
-    )
+    config = Config(retries={"max_attempts": 1}, max_pool_connections=2)
+    return local_client(endpoint, home / "kms" / "credentials", config)
 
 
 def document_for(pki_home: Path, public_key: bytes) -> bytes:

@@ -75,50 +75,72 @@ def value_key(value: object) -> object:
 class _Decoder:
     def __init__(self, data: bytes) -> None:
         self.data = data
+        self.size = len(data)
         self.pos = 0
+
+    def truncated(self, needed: int, at: int) -> CborError:
+        return CborError(f"truncated: {needed} bytes needed, {self.size - at} left", at)
 
     def take(self, count: int) -> bytes:
         end = self.pos + count
-        if end > len(self.data):
-            raise CborError(
-                f"truncated: {count} bytes needed, {len(self.data) - self.pos} left", self.pos
-            )
+        if end > self.size:
+            raise self.truncated(count, self.pos)
         chunk = self.data[self.pos : end]
         self.pos = end
         return chunk
 
-    def head(self) -> tuple[int, int, int | None, int]:
-        """Major type, additional info, argument (None for indefinite) and the head's offset."""
+    def head(self) -> tuple[int, int | None]:
+        """Major type and argument (None for indefinite length) of the next item."""
         start = self.pos
-        initial = self.take(1)[0]
-        major, info = initial >> 5, initial & 0x1F
+        major, info, arg = self.data[start] >> 5, self.data[start] & 0x1F, None
+        self.pos = start + 1
         if info < 24:
-            return major, info, info, start
-        if info <= 27:
-            return major, info, int.from_bytes(self.take(1 << (info - 24)), "big"), start
-        if info == 31:
-            return major, info, None, start
-        raise CborError(f"reserved additional information {info}", start)
+            arg = info
+        elif info <= 27:
+            arg = int.from_bytes(self.take(1 << (info - 24)), "big")
+        elif info != 31:
+            raise CborError(f"reserved additional information {info}", start)
+        return major, arg
 
     def item(self, depth: int) -> object:
+        """The next data item (or _BREAK); written flat because it runs for every item."""
         if depth > MAX_DEPTH:
             raise CborError(f"nesting deeper than {MAX_DEPTH} levels", self.pos)
-        major, info, arg, start = self.head()
-        if major == 7:
-            return self.simple(info, arg, start)
-        if arg is None:
-            return self.indefinite(major, depth, start)
+        data, start = self.data, self.pos
+        if start >= self.size:
+            raise self.truncated(1, start)
+        major, info = data[start] >> 5, data[start] & 0x1F
+        pos = start + 1
+        if info < 24:
+            arg = info
+        elif info <= 27:
+            end = pos + (1 << (info - 24))
+            if end > self.size:
+                raise self.truncated(end - pos, pos)
+            arg, pos = int.from_bytes(data[pos:end], "big"), end
+        elif info == 31:
+            self.pos = pos
+            return _BREAK if major == 7 else self.indefinite(major, depth, start)
+        else:
+            raise CborError(f"reserved additional information {info}", start)
+        if major == 2 or major == 3:
+            end = pos + arg
+            if end > self.size:
+                raise self.truncated(arg, pos)
+            self.pos = end
+            return data[pos:end] if major == 2 else self.text(data[pos:end], start)
+        self.pos = pos
         if major == 0:
             return arg
-        if major == 1:
-            return -1 - arg
-        if major in (2, 3):
-            return self.string(major, self.take(arg), start)
-        if major == 4:
-            return [self.value(depth + 1) for _ in range(arg)]
         if major == 5:
             return self.map_pairs(depth, start, arg)
-        return Tagged(arg, self.value(depth + 1))
+        if major == 4:
+            return [self.value(depth + 1) for _ in range(arg)]
+        if major == 1:
+            return -1 - arg
+        if major == 6:
+            return Tagged(arg, self.value(depth + 1))
+        return self.simple(info, arg, start)
 
     def value(self, depth: int) -> object:
         start = self.pos
@@ -127,17 +149,13 @@ class _Decoder:
             raise CborError("unexpected break byte 0xFF", start)
         return result
 
-    def string(self, major: int, raw: bytes, start: int) -> bytes | str:
-        if major == 2:
-            return raw
+    def text(self, raw: bytes, start: int) -> str:
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError as error:
             raise CborError(f"text string is not valid UTF-8 ({error.reason})", start) from None
 
-    def simple(self, info: int, arg: int | None, start: int) -> object:
-        if arg is None:
-            return _BREAK
+    def simple(self, info: int, arg: int, start: int) -> object:
         if info == 25:
             return float(struct.unpack(">e", arg.to_bytes(2, "big"))[0])
         if info == 26:
@@ -153,12 +171,13 @@ class _Decoder:
         if major in (2, 3):
             chunks: list[bytes] = []
             while (chunk_start := self.pos) < len(self.data) and self.data[self.pos] != 0xFF:
-                chunk_major, _, length, _ = self.head()
+                chunk_major, length = self.head()
                 if chunk_major != major or length is None:
                     raise CborError("bad chunk inside an indefinite-length string", chunk_start)
                 chunks.append(self.take(length))
             self.take(1)
-            return self.string(major, b"".join(chunks), start)
+            joined = b"".join(chunks)
+            return joined if major == 2 else self.text(joined, start)
         if major == 4:
             items: list[object] = []
             while (element := self.item(depth + 1)) is not _BREAK:
@@ -178,7 +197,7 @@ class _Decoder:
                 if count is None:
                     break
                 raise CborError("unexpected break byte 0xFF", key_start)
-            identity = value_key(key)
+            identity = ("t", key) if type(key) is str else value_key(key)
             if identity in seen:
                 raise CborError(f"duplicate map key {key!r} in the map at {start}", key_start)
             seen.add(identity)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
@@ -19,37 +21,64 @@ from cryptography.x509.oid import NameOID
 
 @dataclass(frozen=True)
 class CertInfo:
-    """A parsed certificate with the facts every check needs."""
+    """A parsed certificate with the facts every check needs.
+
+    Only what every verification reads is computed up front; names and the public key are
+    computed on first use (cryptography parses them lazily, and most verifications of a cached
+    chain never look at them), and a damaged name reads as a placeholder instead of raising.
+    """
 
     der: bytes
     certificate: x509.Certificate
-    fingerprint: str
-    subject: str
-    issuer: str
-    serial: int
-    common_name: str
     not_before: datetime
     not_after: datetime
-    public_key: CertificatePublicKeyTypes
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 of the DER bytes, lower-case hex."""
+        return hashlib.sha256(self.der).hexdigest()
+
+    @cached_property
+    def subject(self) -> str:
+        return _safe_name(lambda: self.certificate.subject)
+
+    @cached_property
+    def issuer(self) -> str:
+        return _safe_name(lambda: self.certificate.issuer)
+
+    @cached_property
+    def serial(self) -> int:
+        return self.certificate.serial_number
+
+    @cached_property
+    def common_name(self) -> str:
+        try:
+            names = self.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        except ValueError:
+            return self.subject
+        return str(names[0].value) if names else self.subject
+
+    @cached_property
+    def public_key(self) -> CertificatePublicKeyTypes:
+        """The subject's key (raises ValueError/UnsupportedAlgorithm for a damaged one)."""
+        return self.certificate.public_key()
+
+
+def _safe_name(get: Callable[[], x509.Name]) -> str:
+    try:
+        return get().rfc4514_string()
+    except ValueError as error:
+        return f"<unparseable name: {error}>"
 
 
 def load_cert(der: bytes) -> CertInfo:
-    """Parse DER eagerly (cryptography parses names and extensions lazily); ValueError if bad."""
+    """Parse DER; raise (ValueError and others) when it is not a certificate."""
     cert = x509.load_der_x509_certificate(der)
-    _ = cert.extensions
-    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    common_name = str(names[0].value) if names else cert.subject.rfc4514_string()
     return CertInfo(
         der=der,
         certificate=cert,
-        fingerprint=hashlib.sha256(der).hexdigest(),
-        subject=cert.subject.rfc4514_string(),
-        issuer=cert.issuer.rfc4514_string(),
-        serial=cert.serial_number,
-        common_name=common_name,
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
-        public_key=cert.public_key(),
     )
 
 
@@ -97,4 +126,4 @@ def format_duration(seconds: float) -> str:
 
 def iso(moment: datetime) -> str:
     """UTC ISO 8601 with a Z, to the second (what certificates carry)."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -51,7 +51,6 @@ class ChainValidator:
 
     def __init__(self, anchors: Sequence[TrustAnchor], certs: CertCache, size: int = 256) -> None:
         self.anchors = tuple(anchors)
-        self._by_der = {anchor.der: anchor for anchor in self.anchors}
         self._store = Store([anchor.certificate for anchor in self.anchors]) if anchors else None
         self._certs = certs
         self._size = size
@@ -118,28 +117,26 @@ class ChainValidator:
             )
         except (VerificationError, ValueError) as error:
             return self._no_path(str(error), cabundle)
-        path = [cert.public_bytes(Encoding.DER) for cert in verified.chain]
-        anchor = self._by_der[path[-1]]
-        return self._check_order(path, leaf_der, cabundle, anchor)
-
-    def _check_order(
-        self, path: list[bytes], leaf_der: bytes, cabundle: list[bytes], anchor: TrustAnchor
-    ) -> ChainResult:
-        expected = [leaf_der, *reversed(cabundle[1:])]
-        if path[:-1] != expected:
-            position = {der: f"cabundle[{i}]" for i, der in enumerate(cabundle)}
-            used = " → ".join(["leaf", *(position.get(d, "?") for d in path[1:-1]), "root"])
-            return _fail(
-                f"cabundle is not in root-first issuing order: the valid path is {used}; real "
-                f"documents list the root, then each CA issued by the one before it",
-                "the cabundle was reordered or padded after the NSM produced it; fetch a fresh "
-                "document",
+        chain = verified.chain
+        expected = [info.certificate for info in (loaded[0], *reversed(intermediates))]
+        anchor = next(a for a in self.anchors if a.certificate == chain[-1])
+        if chain[:-1] == expected:  # Certificate equality compares the DER bytes
+            return ChainResult(
+                True,
+                f"leaf → {len(cabundle) - 1} intermediate CA(s) → {anchor.name}: every "
+                f"signature and CA constraint holds",
+                anchor=anchor,
             )
-        return ChainResult(
-            True,
-            f"leaf → {len(cabundle) - 1} intermediate CA(s) → {anchor.name}: every signature "
-            f"and CA constraint holds",
-            anchor=anchor,
+        return self._misordered([c.public_bytes(Encoding.DER) for c in chain], cabundle)
+
+    def _misordered(self, path: list[bytes], cabundle: list[bytes]) -> ChainResult:
+        position = {der: f"cabundle[{i}]" for i, der in enumerate(cabundle)}
+        used = " → ".join(["leaf", *(position.get(d, "?") for d in path[1:-1]), "root"])
+        return _fail(
+            f"cabundle is not in root-first issuing order: the valid path is {used}; real "
+            f"documents list the root, then each CA issued by the one before it",
+            "the cabundle was reordered or padded after the NSM produced it; fetch a fresh "
+            "document",
         )
 
     def _no_path(self, reason: str, cabundle: list[bytes]) -> ChainResult:

@@ -127,26 +127,35 @@ def check_chain(ctx: Context) -> Check:
     return Check("chain", status, ctx.chain.evidence, ctx.chain.hint)
 
 
-def _validity_subjects(ctx: Context) -> list[tuple[str, CertInfo]]:
-    named: list[tuple[str, CertInfo | str | None]] = [("the leaf certificate", ctx.leaf)]
-    for index, info in enumerate(ctx.cabundle[1:], start=1):
-        label = info.common_name if isinstance(info, CertInfo) else "?"
-        named.append((f"the CA certificate cabundle[{index}] ({label})", info))
-    named.append(("the root certificate", ctx.root))
-    return [(label, info) for label, info in named if isinstance(info, CertInfo)]
+def _validity_subjects(ctx: Context) -> list[tuple[int, CertInfo]]:
+    """(position, certificate): -1 for the leaf, 0 for the root, else the cabundle index."""
+    named: list[tuple[int, CertInfo | str | None]] = [(-1, ctx.leaf)]
+    named += list(enumerate(ctx.cabundle))[1:]
+    named.append((0, ctx.root))
+    return [(position, info) for position, info in named if isinstance(info, CertInfo)]
+
+
+def _label(position: int, info: CertInfo) -> str:
+    """How a report names a certificate (computed only for the ones it mentions)."""
+    if position < 0:
+        return "the leaf certificate"
+    if position == 0:
+        return "the root certificate"
+    return f"the CA certificate cabundle[{position}] ({info.common_name})"
 
 
 def check_validity(ctx: Context) -> Check:
     certs = _validity_subjects(ctx)
     if isinstance(ctx.leaf, str):
         return Check("validity", FAIL, "cannot check: the leaf is not a certificate", HINT_FRESH)
-    expired = [(label, i) for label, i in certs if ctx.at > i.not_after]
-    early = [(label, i) for label, i in certs if ctx.at < i.not_before]
+    expired = [(position, i) for position, i in certs if ctx.at > i.not_after]
+    early = [(position, i) for position, i in certs if ctx.at < i.not_before]
     at = iso(ctx.at)
     if expired:
-        label, info = min(expired, key=lambda pair: pair[1].not_after)
+        position, info = min(expired, key=lambda pair: pair[1].not_after)
+        label = _label(position, info)
         gap = format_duration((ctx.at - info.not_after).total_seconds())
-        others = [f"{o_label} at {iso(o.not_after)}" for o_label, o in expired if o is not info]
+        others = [f"{_label(p, o)} at {iso(o.not_after)}" for p, o in expired if o is not info]
         more = "".join(f"\nalso expired: {other}" for other in others)
         hint = (
             HINT_FRESH if info is ctx.leaf else "the document's CA chain expired; fetch a fresh one"
@@ -159,7 +168,8 @@ def check_validity(ctx: Context) -> Check:
             hint,
         )
     if early:
-        label, info = max(early, key=lambda pair: pair[1].not_before)
+        position, info = max(early, key=lambda pair: pair[1].not_before)
+        label = _label(position, info)
         gap = format_duration((info.not_before - ctx.at).total_seconds())
         return Check(
             "validity",

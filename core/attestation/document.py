@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+import cbor2
+
 from core.attestation.cbor import CborError, CborMap, Tagged, decode_prefix, decode_strict
 from core.attestation.errors import AttestationError
 
@@ -168,11 +170,54 @@ def _payload_fields(payload: bytes) -> dict[str, object]:
     return fields
 
 
+def _fast_fields(payload: bytes) -> dict[str, object] | None:
+    """The payload decoded by cbor2 (C speed), but only when re-encoding the result gives back
+    the exact bytes: then the input is the unambiguous encoding of that map, so it cannot hide a
+    duplicate key or trailing bytes. Anything else (None) goes to the strict decoder, which
+    also produces the precise error. The signature still covers the received bytes only."""
+    try:
+        decoded = cbor2.loads(payload)
+        if type(decoded) is not dict:
+            return None
+        if payload[:1] == b"\xbf":
+            pairs = (cbor2.dumps(key) + cbor2.dumps(value) for key, value in decoded.items())
+            again = b"\xbf" + b"".join(pairs) + b"\xff"
+        else:
+            again = cbor2.dumps(decoded)
+    except Exception:  # cbor2 reports hostile input in many ways; the strict path decides
+        return None
+    pcrs = decoded.get("pcrs")
+    if again != payload or not decoded.keys() <= set(PAYLOAD_KEYS) or not isinstance(pcrs, dict):
+        return None
+    integers = [decoded.get("timestamp"), *pcrs]
+    if any(isinstance(n, int) and not -(2**64) <= n < 2**64 for n in integers):
+        return None  # a bignum tag: only the strict decoder keeps those apart
+    decoded["pcrs"] = CborMap(tuple(pcrs.items()))
+    return decoded
+
+
 def parse_document(data: bytes) -> AttestationDocument:
     """Parse raw COSE_Sign1 bytes (tagged or not); raise `AttestationError` on malformed input."""
     protected, payload, signature, tagged = _envelope(bytes(data))
     algorithm = _algorithm(protected)
+    fields = _fast_fields(payload)
+    if fields is not None:
+        try:
+            return _document(fields, protected, payload, signature, tagged, algorithm)
+        except AttestationError:
+            pass  # let the strict decoder find and word the problem
     fields = _payload_fields(payload)
+    return _document(fields, protected, payload, signature, tagged, algorithm)
+
+
+def _document(
+    fields: dict[str, object],
+    protected: bytes,
+    payload: bytes,
+    signature: bytes,
+    tagged: bool,
+    algorithm: int | str | None,
+) -> AttestationDocument:
     return AttestationDocument(
         module_id=_required(fields, "module_id", str, "a text string"),
         digest=_required(fields, "digest", str, "a text string"),

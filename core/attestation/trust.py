@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -44,12 +45,12 @@ class TrustAnchor:
             ) from None
         object.__setattr__(self, "certificate", cert)
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         """SHA-256 of the DER certificate, lower-case hex."""
         return hashlib.sha256(self.der).hexdigest()
 
-    @property
+    @cached_property
     def subject(self) -> str:
         return self.certificate.subject.rfc4514_string()
 

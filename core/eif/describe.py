@@ -64,11 +64,11 @@ def describe_json(info: EifInfo, at: datetime | None = None) -> dict[str, Any]:
 
 
 def _size(size: int) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024  # type: ignore[assignment]
-    return str(size)
+    """1536 -> "1.5 KiB"; bytes below 1 KiB, GiB at most."""
+    if size < 1024:
+        return f"{size} B"
+    exponent = min(3, (size.bit_length() - 1) // 10)
+    return f"{size / 1024**exponent:.1f} {('KiB', 'MiB', 'GiB')[exponent - 1]}"
 
 
 def _signature_line(info: EifInfo, at: datetime) -> str:

@@ -88,7 +88,7 @@ def _section_key(section: SectionInfo) -> str:
 
 def _digest(info: EifInfo, section: SectionInfo) -> str:
     digest = hashlib.sha256()
-    for chunk in iter_range(section_range(info, section)):
+    for chunk in iter_range(section_range(info.path, section)):
         digest.update(chunk)
     return digest.hexdigest()
 
@@ -96,7 +96,9 @@ def _digest(info: EifInfo, section: SectionInfo) -> str:
 def ramdisk_index(info: EifInfo, section: SectionInfo) -> dict[str, dict[str, Any]]:
     """path -> {mode, uid, gid, size, mtime, sha256} for every member of one ramdisk."""
     entries: dict[str, dict[str, Any]] = {}
-    stream, reader = read_ramdisk(section_range(info, section), f"{section.name} of {info.path}")
+    stream, reader = read_ramdisk(
+        section_range(info.path, section), f"{section.name} of {info.path}"
+    )
     with stream:
         for member in reader:
             digest = hashlib.sha256()

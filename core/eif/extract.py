@@ -14,13 +14,14 @@ from pathlib import Path
 
 from core.eif.cpio import CpioMember, CpioReader
 from core.eif.errors import EifError
+from core.eif.format import SectionType
 from core.eif.ramdisk import read_ramdisk
-from core.eif.reader import EifInfo, SectionInfo, read_eif
+from core.eif.reader import SectionInfo, read_layout
 from core.eif.writer import FileRange
 
 
-def section_range(info: EifInfo, section: SectionInfo) -> FileRange:
-    return FileRange(info.path, section.data_offset, section.size)
+def section_range(path: Path, section: SectionInfo) -> FileRange:
+    return FileRange(path, section.data_offset, section.size)
 
 
 def _safe_target(dest: Path, member: CpioMember, where: str) -> Path | None:
@@ -85,43 +86,47 @@ def _place(
 
 def extract_ramdisks(eif: Path, dest: Path) -> None:
     """Unpack every ramdisk of `eif` into `dest`, in order (customer files land in rootfs/)."""
-    info = read_eif(Path(eif))
+    eif = Path(eif)
+    sections = read_layout(eif)
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     dest = dest.resolve()
     dir_modes: dict[Path, int] = {}
-    for section in info.ramdisks():
+    for section in _ramdisks(sections):
         where = f"{section.name} of {eif}"
-        stream, reader = read_ramdisk(section_range(info, section), where)
+        stream, reader = read_ramdisk(section_range(eif, section), where)
         with stream:
             _unpack(reader, dest, where, dir_modes)
     for directory in sorted(dir_modes, key=lambda path: len(path.parts), reverse=True):
         os.chmod(directory, dir_modes[directory] | 0o700)  # keep it removable by its owner
 
 
-def _read_member(info: EifInfo, wanted: str) -> bytes | None:
-    found = None
-    for section in info.ramdisks():
-        where = f"{section.name} of {info.path}"
-        stream, reader = read_ramdisk(section_range(info, section), where)
-        with stream:
-            for member in reader:
-                if member.path.strip("/").removeprefix("./") == wanted:
-                    found = reader.read_all()
-    return found
+def _ramdisks(sections: list[SectionInfo]) -> list[SectionInfo]:
+    return [section for section in sections if section.type is SectionType.RAMDISK]
 
 
 def read_cmd_env(eif: Path) -> tuple[list[str], list[str]]:
-    """The customer command (argv) and environment (K=V list) from the `cmd`/`env` files."""
-    info = read_eif(Path(eif))
+    """The customer command (argv) and environment (K=V list) from the `cmd`/`env` files.
+
+    One pass over the ramdisks; a later ramdisk's file wins, as when the kernel unpacks them.
+    """
+    eif = Path(eif)
+    found: dict[str, bytes] = {}
+    for section in _ramdisks(read_layout(eif)):
+        where = f"{section.name} of {eif}"
+        stream, reader = read_ramdisk(section_range(eif, section), where)
+        with stream:
+            for member in reader:
+                name = member.path.strip("/").removeprefix("./")
+                if name in ("cmd", "env"):
+                    found[name] = reader.read_all()
     values = []
     for name in ("cmd", "env"):
-        raw = _read_member(info, name)
-        if raw is None:
+        if name not in found:
             raise EifError(
                 f"the image has no {name!r} file in its ramdisks",
                 path=eif,
                 fix="build it with `nitrodeck eif build` or nitro-cli",
             )
-        values.append([line for line in raw.decode("utf-8", "replace").split("\n") if line])
+        values.append([line for line in found[name].decode("utf-8", "replace").split("\n") if line])
     return values[0], values[1]

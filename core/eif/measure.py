@@ -198,7 +198,7 @@ class PcrAccumulator:
         while remaining:
             chunk = stream.read(min(CHUNK, remaining))
             if not chunk:
-                raise EOFError(remaining)
+                raise EifError(f"the file ended {remaining} bytes before the section did")
             self.update(chunk)
             remaining -= len(chunk)
         self.end()

@@ -279,8 +279,9 @@ def _scan(path: Path, *, check_crc: bool) -> EifInfo:
 
 
 def _walk_sections(
-    stream: BinaryIO, header: EifHeader, size: int, accumulator: PcrAccumulator, path: Path
+    stream: BinaryIO, header: EifHeader, size: int, accumulator: PcrAccumulator | None, path: Path
 ) -> _Walk:
+    """Walk and check every section; with no accumulator, skip the data (layout only)."""
     walk = _Walk(path)
     position = HEADER_SIZE
     for index in range(header.num_sections):
@@ -310,6 +311,10 @@ def _walk_sections(
                 fix="the image is truncated; copy or rebuild it",
             )
         info = walk.add(index, kind, position, length)
+        position = data_at + length
+        if accumulator is None:
+            stream.seek(length, os.SEEK_CUR)
+            continue
         accumulator.unmeasured(raw)
         if info.type in _IN_MEMORY:
             blob = _read_exact(stream, length, data_at, f"{info.name} section", path)
@@ -319,7 +324,6 @@ def _walk_sections(
             walk.blobs[info.type] = (data_at, blob)
         else:
             accumulator.feed(info.type, stream, length)
-        position = data_at + length
     if position != size:
         raise EifError(
             f"{size - position} bytes follow the last section (the sections end at {position})",
@@ -358,6 +362,22 @@ def validate_eif(path: Path) -> EifInfo:
             fix="re-sign the image with `nitrodeck eif sign`",
         )
     return info
+
+
+def read_layout(path: Path) -> list[SectionInfo]:
+    """Check the header and section structure without reading section data (cheap for any
+    size); for unpacking, where the CRC and PCRs are not needed."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            header = EifHeader.unpack(
+                _read_exact(stream, HEADER_SIZE, 0, "548-byte EIF header", path)
+            )
+            _check_header(header, size, path)
+            return _walk_sections(stream, header, size, None, path).sections
+    except OSError as error:
+        raise EifError(f"cannot read the image: {error.strerror}", path=path) from error
 
 
 def measure_eif(path: Path) -> Measurements:

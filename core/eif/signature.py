@@ -5,6 +5,7 @@ CBOR({"register_index": 0, "register_value": PCR0}) (spec eif.md §4).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -86,12 +87,12 @@ def decode_cose_sign1(raw: bytes, offset: int) -> CoseSign1:
         if item.tag != COSE_SIGN1_TAG:
             raise EifError(f"COSE tag {item.tag}, expected none or 18", offset=offset)
         item = item.value
-    if not isinstance(item, list) or len(item) != 4:
+    if not isinstance(item, list | tuple) or len(item) != 4:  # tagged content decodes as tuple
         raise EifError("COSE_Sign1 must be an array of 4 items", offset=offset)
     protected, unprotected, payload, signature = item
     if not all(isinstance(part, bytes) for part in (protected, payload, signature)):
         raise EifError("COSE_Sign1 protected, payload and signature must be bstr", offset=offset)
-    if not isinstance(unprotected, dict):
+    if not isinstance(unprotected, Mapping):
         raise EifError("COSE_Sign1 unprotected header must be a map", offset=offset)
     try:
         header = cbor2.loads(protected) if protected else {}

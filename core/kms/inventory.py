@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from core.errors import NitrodeckError
@@ -37,7 +41,7 @@ class KeySummary:
         }
 
 
-def endpoint_file() -> Any:
+def endpoint_file() -> Path:
     return nitrodeck_home() / "kms" / "endpoint"
 
 
@@ -61,15 +65,23 @@ def client(endpoint_url: str | None) -> Any:
             fix="start `nitrodeck kms serve`, or pass --endpoint-url",
         )
     if _is_loopback(endpoint_url):
-        creds = load_credentials(credentials_path())
-        return boto3.client(
-            "kms",
-            endpoint_url=endpoint_url,
-            region_name=REGION,
-            aws_access_key_id=creds.access_key_id,
-            aws_secret_access_key=creds.secret_access_key,
-        )
+        return local_client(endpoint_url)
     return boto3.client("kms", endpoint_url=endpoint_url)
+
+
+def local_client(
+    endpoint_url: str, credentials_file: Path | None = None, config: Config | None = None
+) -> Any:
+    """A boto3 KMS client signed with the local KMS's credentials (default: this home's)."""
+    creds = load_credentials(credentials_file or credentials_path())
+    return boto3.client(
+        "kms",
+        endpoint_url=endpoint_url,
+        region_name=REGION,
+        aws_access_key_id=creds.access_key_id,
+        aws_secret_access_key=creds.secret_access_key,
+        config=config,
+    )
 
 
 def pinned_keys(policy_text: str) -> tuple[str, ...]:
@@ -89,9 +101,36 @@ def pinned_keys(policy_text: str) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+@contextmanager
+def _kms_errors(kms: Any) -> Iterator[None]:
+    """boto3 failures as NitrodeckErrors that say what KMS answered and where."""
+    try:
+        yield
+    except ClientError as error:
+        info = error.response.get("Error", {})
+        raise NitrodeckError(
+            f"KMS refused: {info.get('Code')}: {info.get('Message')}",
+            where=str(kms.meta.endpoint_url),
+            fix=f"check the endpoint and the credentials (profile {PROFILE} for the local KMS)",
+        ) from None
+    except BotoCoreError as error:
+        raise NitrodeckError(
+            f"cannot reach KMS: {error}",
+            where=str(kms.meta.endpoint_url),
+            fix="start `nitrodeck kms serve` or check --endpoint-url",
+        ) from None
+
+
+def key_policy(kms: Any, key_id: str) -> tuple[str, str]:
+    """The key's policy text and ARN (GetKeyPolicy, DescribeKey)."""
+    with _kms_errors(kms):
+        arn = kms.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
+        return kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"], arn
+
+
 def list_keys(kms: Any) -> list[KeySummary]:
     """Every key with aliases and attestation pinning (one GetKeyPolicy per key)."""
-    try:
+    with _kms_errors(kms):
         aliases: dict[str, list[str]] = {}
         for page in kms.get_paginator("list_aliases").paginate():
             for alias in page["Aliases"]:
@@ -112,18 +151,3 @@ def list_keys(kms: Any) -> list[KeySummary]:
                     )
                 )
         return out
-    except ClientError as error:
-        info = error.response.get("Error", {})
-        raise NitrodeckError(
-            f"KMS refused: {info.get('Code')}: {info.get('Message')}",
-            where=str(kms.meta.endpoint_url),
-            fix="check the endpoint and the credentials (profile "
-            + PROFILE
-            + " for the local KMS)",
-        ) from None
-    except BotoCoreError as error:
-        raise NitrodeckError(
-            f"cannot reach KMS: {error}",
-            where=str(kms.meta.endpoint_url),
-            fix="start `nitrodeck kms serve` or check --endpoint-url",
-        ) from None

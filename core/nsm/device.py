@@ -14,8 +14,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 
-from cryptography.hazmat.primitives import serialization
-
 from core.errors import NitrodeckError
 from core.nsm.document import encode_payload, sign_document
 from core.nsm.identity import check_region, module_id
@@ -164,7 +162,7 @@ class SimulatedNsm:
             module_id=self.module_id,
             timestamp_ms=int(now_s * 1000),
             pcrs=self._bank.locked_values(),
-            certificate=leaf.cert.public_bytes(serialization.Encoding.DER),
+            certificate=leaf.der,
             cabundle=list(leaf.cabundle),
             public_key=request.public_key,
             user_data=request.user_data,

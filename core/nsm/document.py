@@ -43,10 +43,10 @@ def encode_payload(
         ("user_data", user_data),
         ("nonce", nonce),
     ]
-    if not indefinite:
-        return bytes(cbor2.dumps(dict(items)))
-    body = b"".join(bytes(cbor2.dumps(key)) + bytes(cbor2.dumps(value)) for key, value in items)
-    return b"\xbf" + body + b"\xff"
+    definite = bytes(cbor2.dumps(dict(items)))
+    # A definite map of 9 starts with the single byte a9; the indefinite form is the same
+    # key/value pairs between bf and the break byte ff.
+    return b"\xbf" + definite[1:] + b"\xff" if indefinite else definite
 
 
 def sig_structure(protected: bytes, payload: bytes) -> bytes:

@@ -38,6 +38,7 @@ class IssuedLeaf:
     cert: x509.Certificate
     key: ec.EllipticCurvePrivateKey
     cabundle: tuple[bytes, ...]
+    der: bytes  # the certificate's DER, encoded once for every document it signs
 
 
 def _pem(issued: Issued, *, with_key: bool) -> bytes:
@@ -135,7 +136,8 @@ class SimPki:
         self._last = (instance_id, region)
         leaf = certs.make_leaf(chain[-1], module_id, enclave_uid, region, now)
         bundle = tuple(c.cert.public_bytes(serialization.Encoding.DER) for c in chain)
-        return IssuedLeaf(leaf.cert, leaf.key, bundle)
+        der = leaf.cert.public_bytes(serialization.Encoding.DER)
+        return IssuedLeaf(leaf.cert, leaf.key, bundle, der)
 
     def cabundle(self, instance_id: str | None = None, region: str | None = None) -> list[bytes]:
         """The current chain for that instance as DER, root first (the document's `cabundle`);

@@ -20,10 +20,9 @@ def measurements_json(measurements: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def run_json(info: EnclaveInfo) -> dict[str, Any]:
-    """run-enclave's stdout object."""
+def _placement(info: EnclaveInfo) -> dict[str, Any]:
+    """The fields run-enclave and describe-enclaves share, in nitro-cli's order."""
     return {
-        "EnclaveName": info.name,
         "EnclaveID": info.enclave_id,
         "ProcessID": info.process_id,
         "EnclaveCID": info.cid,
@@ -33,24 +32,18 @@ def run_json(info: EnclaveInfo) -> dict[str, Any]:
     }
 
 
+def run_json(info: EnclaveInfo) -> dict[str, Any]:
+    """run-enclave's stdout object."""
+    return {"EnclaveName": info.name, **_placement(info)}
+
+
 def describe_json(info: EnclaveInfo, *, metadata: bool = False) -> dict[str, Any]:
     """One describe-enclaves item; `EnclaveName` is omitted when null, as serde skips it."""
-    out: dict[str, Any] = {}
-    if info.name is not None:
-        out["EnclaveName"] = info.name
-    out.update(
-        {
-            "EnclaveID": info.enclave_id,
-            "ProcessID": info.process_id,
-            "EnclaveCID": info.cid,
-            "NumberOfCPUs": len(info.cpu_ids),
-            "CPUIDs": list(info.cpu_ids),
-            "MemoryMiB": info.memory_mib,
-            "State": info.state,
-            "Flags": info.flags,
-            "Measurements": measurements_json(info.measurements),
-        }
-    )
+    out: dict[str, Any] = {} if info.name is None else {"EnclaveName": info.name}
+    out.update(_placement(info))
+    out["State"] = info.state
+    out["Flags"] = info.flags
+    out["Measurements"] = measurements_json(info.measurements)
     if metadata:
         out["ImageName"] = info.image_name
         out["ImageVersion"] = info.image_version

@@ -11,6 +11,8 @@ from attestation_forge import assemble, encode_payload, fields, split, with_payl
 from attestation_vectors import DOCUMENTS
 
 from core.attestation import AttestationError, decode_document_input, parse_document
+from core.attestation.cbor import value_key
+from core.attestation.document import _fast_fields, _payload_fields
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)
@@ -157,3 +159,27 @@ def test_unrecognised_input_is_a_clear_error(data: bytes, message: str) -> None:
         decode_document_input(data)
     assert caught.value.exit_code == 2
     assert caught.value.fix
+
+
+@pytest.mark.parametrize("name", DOCUMENTS)
+def test_fast_and_strict_payload_decoding_agree(name: str, documents: dict[str, bytes]) -> None:
+    payload = split(documents[name])[1]
+    fast = _fast_fields(payload)
+    assert fast is not None  # real documents take the fast path
+    strict = _payload_fields(payload)
+    assert fast.keys() == strict.keys()
+    for key in fast:
+        assert value_key(fast[key]) == value_key(strict[key]), key
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        bytes.fromhex("a2616101616102"),  # duplicate key: cbor2 keeps the last one
+        bytes.fromhex("a1657465787472618181818181818181818181818181818181818100"),  # deep
+        cbor2.dumps({"timestamp": 2**70, "pcrs": {}}),  # a bignum re-encodes identically
+        cbor2.dumps({"pcrs": {}}) + b"\x00",  # trailing bytes
+    ],
+)
+def test_fast_path_declines_what_only_the_strict_decoder_judges(payload: bytes) -> None:
+    assert _fast_fields(payload) is None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from eif_support import SYNTHETIC_SECTIONS
+from eif_support import SYNTHETIC_SECTIONS, RootfsFactory, SignerFactory
 
 from core.eif.writer import write_eif
 
@@ -22,9 +21,6 @@ def synthetic(tmp_path: Path) -> Path:
     path = tmp_path / "synthetic.eif"
     write_eif(path, SYNTHETIC_SECTIONS)
     return path
-
-
-RootfsFactory = Callable[..., Path]
 
 
 @pytest.fixture
@@ -41,9 +37,6 @@ def make_rootfs(tmp_path: Path) -> RootfsFactory:
         return root
 
     return make
-
-
-SignerFactory = Callable[..., tuple[Path, Path]]
 
 
 @pytest.fixture

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from core.eif.format import SectionType
 from core.eif.writer import Section
 
@@ -17,3 +20,8 @@ SYNTHETIC_SECTIONS = [
     Section(SectionType.RAMDISK, b"bootstrap-ramdisk"),
     Section(SectionType.RAMDISK, b"customer-ramdisk"),
 ]
+
+# `make_rootfs(name, {relative path: text})` -> root directory
+RootfsFactory = Callable[..., Path]
+# `make_signer(curve, valid_from, valid_until)` -> (certificate PEM path, key PEM path)
+SignerFactory = Callable[..., tuple[Path, Path]]

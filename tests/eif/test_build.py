@@ -10,7 +10,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from conftest import RootfsFactory
+from eif_support import RootfsFactory
 
 from core.eif import (
     EifError,

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import RootfsFactory, SignerFactory
+from eif_support import RootfsFactory, SignerFactory
 
 from core.eif import read_cmd_env, read_eif
 from tui.cli.main import main

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import RootfsFactory, SignerFactory
+from eif_support import RootfsFactory, SignerFactory
 
 from core.eif import build_eif, diff_eifs, sign_eif
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import cbor2
 import pytest
-from conftest import SignerFactory
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from eif_support import SignerFactory
 
 from core.eif import (
     SignatureCheckError,
@@ -170,3 +170,24 @@ def test_garbage_certificate(synthetic: Path, make_signer: SignerFactory, tmp_pa
     with pytest.raises(EifSigningError, match=r"not a PEM X\.509 certificate") as caught:
         sign_eif(synthetic, bogus, key)
     assert caught.value.exit_code == 60
+
+
+def test_tag_18_cose_is_accepted(
+    synthetic: Path, make_signer: SignerFactory, tmp_path: Path
+) -> None:
+    """nitro-cli writes COSE_Sign1 untagged; a tag-18 one must read and verify just the same."""
+    sign_eif(synthetic, *make_signer())
+    info = read_eif(synthetic)
+    signature = info.sections[-1]
+    raw = synthetic.read_bytes()[signature.data_offset : signature.data_offset + signature.size]
+    entries = cbor2.loads(raw)
+    cose = cbor2.loads(bytes(entries[0]["signature"]))
+    entries[0]["signature"] = list(cbor2.dumps(cbor2.CBORTag(18, cose)))
+    tagged = tmp_path / "tagged.eif"
+    sections = [
+        Section(s.type, FileRange(synthetic, s.data_offset, s.size)) for s in info.sections[:-1]
+    ]
+    write_eif(tagged, [*sections, Section(SectionType.SIGNATURE, cbor2.dumps(entries))])
+    again = read_eif(tagged)
+    assert again.signature is not None and again.signature.cose.tagged
+    assert again.signature_ok is True and again.measurements == info.measurements

@@ -9,24 +9,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from kms_fixtures import PROD_PCR0, simulated_document
 
+from core.kms.inventory import local_client
 from core.kms.local.server import LocalKms
 from enclave_agent.recipient import EphemeralRecipient
 
 
 def _client(server: LocalKms) -> Any:
-    creds = server.credentials
-    return boto3.client(
-        "kms",
-        endpoint_url=server.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=creds.access_key_id,
-        aws_secret_access_key=creds.secret_access_key,
-    )
+    return local_client(server.endpoint, server.credentials_path)
 
 
 @pytest.fixture

@@ -137,3 +137,41 @@ def test_keys_without_server_says_how_to_start_one(capsys: pytest.CaptureFixture
 def test_serve_refuses_public_bind(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["kms", "serve", "--host", "0.0.0.0", "--port", "0"]) == 1
     assert "loopback only" in capsys.readouterr().err
+
+
+def test_explain_fetches_the_policy_of_a_key(
+    local_kms: KmsUnderTest, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("NITRODECK_HOME", str(local_kms.directory.parent))
+    kms = local_kms.client()
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName="alias/app", TargetKeyId=key_id)
+    code = main(
+        [
+            "kms",
+            "explain",
+            "--key-id",
+            "alias/app",
+            "--endpoint-url",
+            local_kms.server.endpoint,
+            "--json",
+        ]
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0 and data["allowed"] is True  # the default policy: the account root may do all
+    assert data["reason"] == "allowed by statement [Enable IAM User Permissions]"
+    assert [f["kind"] for f in data["findings"]] == ["warning"]
+    assert (
+        main(
+            [
+                "kms",
+                "explain",
+                "--key-id",
+                "alias/none",
+                "--endpoint-url",
+                local_kms.server.endpoint,
+            ]
+        )
+        == 1
+    )
+    assert "NotFoundException" in capsys.readouterr().err

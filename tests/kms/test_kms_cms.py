@@ -178,71 +178,33 @@ def _self_signed(key: rsa.RSAPrivateKey, directory: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-@openssl
-def test_openssl_made_cms_decrypts_with_ephemeral_recipient(tmp_path: Path) -> None:
+def _openssl_encrypt(tmp_path: Path, plaintext: bytes, *, keyid: bool) -> rsa.RSAPrivateKey:
+    """`openssl cms -encrypt` with KMS's algorithms to a fresh key's self-signed certificate."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     cert, _ = _self_signed(key, tmp_path)
-    (tmp_path / "plain").write_bytes(b"a data key from openssl, 42 bytes long!!!")
-    subprocess.run(
-        [
-            "openssl",
-            "cms",
-            "-encrypt",
-            "-in",
-            str(tmp_path / "plain"),
-            "-recip",
-            str(cert),
-            "-keyid",
-            "-keyopt",
-            "rsa_padding_mode:oaep",
-            "-keyopt",
-            "rsa_oaep_md:sha256",
-            "-keyopt",
-            "rsa_mgf1_md:sha256",
-            "-aes-256-cbc",
-            "-binary",
-            "-outform",
-            "DER",
-            "-out",
-            str(tmp_path / "cms.der"),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    (tmp_path / "plain").write_bytes(plaintext)
+    command = ["openssl", "cms", "-encrypt", "-in", str(tmp_path / "plain"), "-recip", str(cert)]
+    command += ["-keyid"] if keyid else []
+    command += ["-keyopt", "rsa_padding_mode:oaep", "-keyopt", "rsa_oaep_md:sha256"]
+    command += ["-keyopt", "rsa_mgf1_md:sha256", "-aes-256-cbc", "-binary"]
+    command += ["-outform", "DER", "-out", str(tmp_path / "cms.der")]
+    subprocess.run(command, check=True, capture_output=True)
+    return key
+
+
+@openssl
+def test_openssl_made_cms_decrypts_with_ephemeral_recipient(tmp_path: Path) -> None:
+    plaintext = b"a data key from openssl, 42 bytes long!!!"
+    key = _openssl_encrypt(tmp_path, plaintext, keyid=True)
     blob = (tmp_path / "cms.der").read_bytes()
-    assert EphemeralRecipient(key).decrypt(blob) == (tmp_path / "plain").read_bytes()
+    assert EphemeralRecipient(key).decrypt(blob) == plaintext
 
 
 @openssl
 def test_openssl_without_keyid_uses_issuer_serial_and_is_refused(tmp_path: Path) -> None:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    cert, _ = _self_signed(key, tmp_path)
-    (tmp_path / "plain").write_bytes(b"x")
-    subprocess.run(
-        [
-            "openssl",
-            "cms",
-            "-encrypt",
-            "-in",
-            str(tmp_path / "plain"),
-            "-recip",
-            str(cert),
-            "-keyopt",
-            "rsa_padding_mode:oaep",
-            "-keyopt",
-            "rsa_oaep_md:sha256",
-            "-keyopt",
-            "rsa_mgf1_md:sha256",
-            "-aes-256-cbc",
-            "-binary",
-            "-outform",
-            "DER",
-            "-out",
-            str(tmp_path / "cms.der"),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    """Without -keyid OpenSSL names the recipient by issuer/serial (EnvelopedData v0), which
+    KMS never sends and kmstool rejects: refused with the reason."""
+    key = _openssl_encrypt(tmp_path, b"x", keyid=False)
     with pytest.raises(RecipientError, match="EnvelopedData version must be 2, found v0"):
         EphemeralRecipient(key).decrypt((tmp_path / "cms.der").read_bytes())
 

@@ -12,12 +12,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from core.kms.local.credentials import load_or_create
+from core.kms.inventory import local_client
 
 ENDPOINT = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 
@@ -41,15 +40,8 @@ def _serve(home: Path) -> tuple[subprocess.Popen[str], str]:
 
 
 def _client(home: Path, endpoint: str) -> Any:
-    creds = load_or_create(home / "kms" / "credentials")
-    return boto3.client(
-        "kms",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=creds.access_key_id,
-        aws_secret_access_key=creds.secret_access_key,
-        config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=10),
-    )
+    config = Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=10)
+    return local_client(endpoint, home / "kms" / "credentials", config)
 
 
 def test_acknowledged_keys_survive_kill_9(tmp_path: Path) -> None:

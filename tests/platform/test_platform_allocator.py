@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.platform.allocator import (
     MSG_INSUFFICIENT_MEMORY,
@@ -176,3 +178,13 @@ def test_yaml_parser_like_the_service() -> None:
         parse_allocator_yaml("---\ncpu_count:\n")
     with pytest.raises(ValueError, match=r"The CPU count value \(two\) is invalid"):
         parse_allocator_yaml("---\nmemory_mib: 5\ncpu_count: two\n")
+
+
+@given(st.text(max_size=200))
+def test_yaml_parser_fails_only_with_a_message(text: str) -> None:
+    try:
+        config = parse_allocator_yaml("---\n" + text)
+    except ValueError as error:
+        assert str(error)
+    else:
+        assert config.memory_mib is None or config.memory_mib >= 0

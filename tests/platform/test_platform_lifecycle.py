@@ -95,6 +95,10 @@ def test_full_lifecycle_from_the_command_line(
 
     pid = payload_pid(sim, started["EnclaveID"])
     assert os.sched_getaffinity(pid) == host_cpus_for([1, 5])
+    limits = Path(f"/proc/{pid}/limits").read_text()
+    cgroup = Path(f"/proc/{pid}/cgroup").read_text()
+    capped = f"{1024 << 20}" in next(x for x in limits.splitlines() if "address space" in x)
+    assert capped or "nitrodeck-enc-" in cgroup  # RLIMIT_AS, or cgroup v2 memory.max
 
     wait_for(lambda: b"err line" in sim.console_path(started["EnclaveID"]).read_bytes())
     code, out, _ = cli(capsys, "console", "--enclave-name", "printer", "--disconnect-timeout", "1")
@@ -282,3 +286,63 @@ def test_names_cids_and_errors(sim: SimPlatform, eifs: dict[str, Path], tmp_path
             run(sim, options.pop("eif_path", options.pop("eif")), **options)  # type: ignore[arg-type]
         assert caught.value.code == code, request
     assert sim.describe_enclaves() == [] and sim.pool_state().used_cpus == ()
+
+
+def _signed_copy(eif: Path, directory: Path, *, expired: bool) -> Path:
+    import datetime as dt
+    import shutil
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from core.eif import sign_eif
+
+    key = ec.generate_private_key(ec.SECP384R1())
+    now = dt.datetime.now(dt.UTC)
+    start, end = (
+        (now - dt.timedelta(days=10), now - dt.timedelta(days=1))
+        if expired
+        else (
+            now - dt.timedelta(days=1),
+            now + dt.timedelta(days=10),
+        )
+    )
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "nitrodeck test signer")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .sign(key, hashes.SHA384())
+    )
+    (directory / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (directory / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    target = directory / ("expired.eif" if expired else "signed.eif")
+    shutil.copy(eif, target)
+    sign_eif(target, directory / "cert.pem", directory / "key.pem")
+    return target
+
+
+def test_signed_images_run_and_an_expired_signer_is_e59(
+    sim: SimPlatform, eifs: dict[str, Path], tmp_path: Path
+) -> None:
+    good = _signed_copy(eifs["quick"], tmp_path, expired=False)
+    info = run(sim, good)
+    assert "PCR8" in info.measurements  # type: ignore[attr-defined]
+    wait_for(lambda: sim.describe_enclaves() == [])  # the quick payload ends by itself
+    expired = _signed_copy(eifs["quick"], tmp_path, expired=True)
+    with pytest.raises(EnclaveProcessError) as relayed:
+        run(sim, expired)
+    assert relayed.value.exit_code == 39 and relayed.value.inner.code == 59
+    assert "[ E59 ]" in str(relayed.value)

@@ -14,7 +14,7 @@ from pathlib import Path
 from core.errors import NitrodeckError, UsageError
 from core.kms.document import document_pcrs
 from core.kms.explain import Explanation, explain
-from core.kms.inventory import client, endpoint_file, list_keys
+from core.kms.inventory import client, endpoint_file, key_policy, list_keys
 from core.kms.local.credentials import PRINCIPAL_ARN, PROFILE, REGION
 from core.kms.local.server import LocalKms, stderr_log
 from tui.cli import kms_daemon, kms_recipient
@@ -40,7 +40,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.set_defaults(handler=run_serve)
 
     explain_cmd = commands.add_parser("explain", help="why a key policy allows or denies")
-    explain_cmd.add_argument("--policy", type=Path, required=True, help="key policy JSON file")
+    policy = explain_cmd.add_mutually_exclusive_group(required=True)
+    policy.add_argument("--policy", type=Path, help="key policy JSON file")
+    policy.add_argument("--key-id", help="fetch the key's policy with GetKeyPolicy")
+    explain_cmd.add_argument("--endpoint-url", default=None, help="with --key-id")
     source = explain_cmd.add_mutually_exclusive_group()
     source.add_argument("--attestation", type=Path, help="attestation document (COSE bytes)")
     source.add_argument(
@@ -50,7 +53,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     explain_cmd.add_argument("--agent-port", type=int, default=5005, help=argparse.SUPPRESS)
     explain_cmd.add_argument("--principal", default=PRINCIPAL_ARN, help="caller ARN")
     explain_cmd.add_argument("--action", default="kms:Decrypt")
-    explain_cmd.add_argument("--key-arn", default="*", help="the key's ARN (for Resource)")
+    explain_cmd.add_argument("--key-arn", default=None, help="the key's ARN (for Resource)")
     explain_cmd.add_argument("--json", action="store_true")
     explain_cmd.set_defaults(handler=run_explain)
 
@@ -115,17 +118,24 @@ def _explain_pcrs(args: argparse.Namespace) -> dict[int, bytes] | None:
     return None
 
 
-def run_explain(args: argparse.Namespace) -> int:
+def _explain_policy(args: argparse.Namespace) -> tuple[str, str]:
+    """The policy text and the key ARN to evaluate it for."""
+    if args.key_id is not None:
+        return key_policy(client(args.endpoint_url), args.key_id)
     try:
-        text = args.policy.read_text()
+        return args.policy.read_text(), "*"
     except OSError as error:
         raise NitrodeckError(f"cannot read: {error.strerror}", where=str(args.policy)) from None
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    text, key_arn = _explain_policy(args)
     result = explain(
         text,
         principal=args.principal,
         action=args.action,
         pcrs=_explain_pcrs(args),
-        resource=args.key_arn,
+        resource=args.key_arn or key_arn,
     )
     if args.json:
         print_json(result.to_json())

@@ -68,7 +68,13 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.log:
             self.server.log(format % args)
 
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """One line per request from `_send` instead (operation, status, error code)."""
+
     def _send(self, status: int, body: dict[str, Any], code: str | None = None) -> None:
+        if self.server.log:
+            operation = self.headers.get("X-Amz-Target", "?").removeprefix(TARGET_PREFIX)
+            self.server.log(f"{operation} {status}{' ' + code if code else ''}")
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", CONTENT_TYPE)
@@ -93,9 +99,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(failure.status, failure.body(), failure.code)
 
     def _handle(self) -> dict[str, Any]:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            raise KmsError("ValidationException", f"request body over {MAX_BODY} bytes")
+        length_text = self.headers.get("Content-Length") or "0"
+        if not length_text.isdigit() or int(length_text) > MAX_BODY:
+            self.close_connection = True  # the body is not read: the stream is out of step
+            raise KmsError("ValidationException", f"Content-Length must be 0..{MAX_BODY} bytes")
+        length = int(length_text)
         body = self.rfile.read(length)
         headers = {name.lower(): value for name, value in self.headers.items()}
         path, _, query = self.path.partition("?")
@@ -117,10 +125,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise KmsError("SerializationException", "the request body is not JSON") from None
         if not isinstance(request, dict):
             raise KmsError("SerializationException", "the request body must be a JSON object")
-        result = operation(self.server.service, request, self.server.credentials.principal)
-        if self.server.log:
-            self.server.log(f"{target.removeprefix(TARGET_PREFIX)} 200")
-        return result
+        return operation(self.server.service, request, self.server.credentials.principal)
 
 
 class _Server(ThreadingHTTPServer):

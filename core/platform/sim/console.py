@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from core.platform.sim.inotify import DirectoryWatch, watch
+
 MAX_BYTES = 8 << 20
-READ_CHUNK = 1 << 16
+READ_CHUNK = 1 << 20
 ENDED = "ended"
 
 
@@ -85,9 +88,16 @@ class FileConsoleStream:
         self._poll = poll
         self._max_poll = max_poll
         self._closed = threading.Event()
+        self._wake: tuple[int, int] | None = None  # a self-pipe while a follower waits
+        self._wake_lock = threading.Lock()
 
     def close(self) -> None:
+        """End the iteration promptly; safe from any thread, idempotent."""
         self._closed.set()
+        with self._wake_lock:
+            if self._wake is not None:
+                with contextlib.suppress(OSError):
+                    os.write(self._wake[1], b"x")
 
     @property
     def closed(self) -> bool:
@@ -113,6 +123,31 @@ class FileConsoleStream:
                         os.close(f)
 
     def _tail(self, fd: int | None) -> Iterator[bytes]:
+        watcher = watch(self.path.parent) if self.follow else None
+        if watcher is not None:
+            self._wake = os.pipe()
+        try:
+            yield from self._tail_with(fd, watcher)
+        finally:
+            if watcher is not None:
+                watcher.close()
+            with self._wake_lock:
+                wake, self._wake = self._wake, None
+                for end in wake or ():
+                    with contextlib.suppress(OSError):
+                        os.close(end)
+
+    def _wait(self, watcher: DirectoryWatch | None, delay: float) -> None:
+        """Sleep until the directory changes (inotify), `close()`, or `delay` passes."""
+        if watcher is None:
+            self._closed.wait(delay)
+            return
+        wake = [self._wake[0]] if self._wake is not None else []
+        ready, _, _ = select.select([watcher.fileno(), *wake], [], [], 0.2)
+        if watcher.fileno() in ready:
+            watcher.drain()
+
+    def _tail_with(self, fd: int | None, watcher: DirectoryWatch | None) -> Iterator[bytes]:
         delay = self._poll
         last_check = 0.0
         while not self._closed.is_set():
@@ -137,7 +172,7 @@ class FileConsoleStream:
                     if fd is not None:
                         yield from _drain(fd, self._closed)
                     return
-            self._closed.wait(delay)
+            self._wait(watcher, delay)
             delay = min(delay * 2, self._max_poll)
 
 

@@ -11,6 +11,7 @@ exit, terminate, boot failure) frees its resources. Boot failures are left for t
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -19,16 +20,19 @@ import subprocess
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from core.platform.errors import NitroCliCode, NitroCliError
 from core.platform.sim import payload as pl
 from core.platform.sim.console import ConsoleWriter, mark_ended
 from core.platform.sim.layout import HEARTBEAT_PORT, Layout
-from core.platform.sim.state import EnclaveRow, SimState, process_ctime
+from core.platform.sim.state import EnclaveRow, SimState
 from core.platform.sim.vsock import VsockMux, heartbeat
 
 BOOT_ERROR = "boot-error.json"
 LAUNCH = "launch.json"
+F_SETPIPE_SZ = 1031
+PIPE_SIZE = 1 << 20
 
 
 class _Terminated(Exception):
@@ -84,16 +88,12 @@ class Supervisor:
 
     def _boot(self) -> None:
         row = self.row
-        with self.state.transaction():
-            self.state.update_enclave(
-                row.slot_uid, pid=os.getpid(), pid_ctime=process_ctime(os.getpid())
-            )
         if row.debug:
             self.console = ConsoleWriter(self.layout.console(row.slot_hex))
         mode = "debug" if row.debug else "production"
         self._log(
             f"nitrodeck-sim: booting enclave {row.enclave_id} (CID {row.cid}, {len(row.cpus)} "
-            f"vCPUs {list(row.cpus)}, {row.memory_mib} MiB, {mode} mode)"
+            f"vCPUs {list(row.cpus)}, {sum(row.regions)} MiB, {mode} mode)"
         )
         host_cpus = pl.host_cpus_for(row.cpus)
         with contextlib.suppress(OSError):
@@ -106,6 +106,12 @@ class Supervisor:
         self.argv, self.env_list = list(launch["cmd"]), list(launch["env"])
         self.rootfs = image / "rootfs"
         self._log(f"nitrodeck-sim: ramdisks unpacked; cmd {self.argv}")
+        self.nsm_path = self.layout.nsm_socket(row.cid)
+        identity = {
+            "instance_id": str(self.state.get_meta("instance_id")),
+            "role_arn": self.state.get_meta("role_arn"),
+            "region": str(self.state.get_meta("region")),
+        }
         mux = VsockMux(self.layout.host_uds(row.cid), self.layout.enclave_listen_dir(row.cid))
         mux.start()
         self.closers.append(mux)
@@ -116,11 +122,13 @@ class Supervisor:
                 NitroCliCode.EnclaveBootFailure, detail=f"heartbeat to the parent failed: {error}"
             ) from error
         self._log(f"init: heartbeat sent to CID 3 port {HEARTBEAT_PORT}, echo received")
-        self._start_nsm()
+        # The NSM (whose crypto imports are the slow part of a boot) loads after the heartbeat,
+        # as the real init loads nsm.ko after signalling the parent.
+        self._nsm_thread = threading.Thread(target=self._start_nsm, args=(identity,), daemon=True)
+        self._nsm_thread.start()
 
-    def _start_nsm(self) -> None:
+    def _start_nsm(self, identity: dict[str, Any]) -> None:
         row = self.row
-        self.nsm_path = self.layout.nsm_socket(row.cid)
         self.nsm_path.parent.mkdir(parents=True, exist_ok=True)
         try:
             from core.platform.sim.nsm_link import start_nsm
@@ -129,19 +137,29 @@ class Supervisor:
                 self.nsm_path,
                 measurements={k: v for k, v in row.image.items() if k.startswith("PCR")},
                 debug=row.debug,
-                instance_id=str(self.state.get_meta("instance_id")),
-                role_arn=self.state.get_meta("role_arn"),
                 enclave_uid=row.slot_uid,
-                region=str(self.state.get_meta("region")),
+                **identity,
             )
         except ImportError:
             self._log("nitrodeck-sim: no simulated NSM in this build; /dev/nsm is absent")
             return
+        except Exception as error:  # reported when init needs the device
+            self._nsm_error = error
+            return
         self.closers.append(handle)
         self._log(f"nitrodeck-sim: NSM device ready at {self.nsm_path.name}")
 
+    def _await_nsm(self) -> None:
+        self._nsm_thread.join()
+        error = getattr(self, "_nsm_error", None)
+        if error is not None:
+            raise NitroCliError(
+                NitroCliCode.EnclaveBootFailure, detail=f"the simulated NSM failed: {error}"
+            )
+
     def _serve(self) -> int:
         row = self.row
+        self._await_nsm()
         extra = {
             "NITRODECK_VSOCK": "sim",
             "NITRODECK_VSOCK_DIR": str(self.layout.enclave_listen_dir(row.cid)),
@@ -151,7 +169,7 @@ class Supervisor:
         }
         env = pl.payload_env(self.env_list, self.rootfs, extra)
         argv = pl.resolve_argv(self.argv, env, self.rootfs)
-        cgroup = pl.try_cgroup(row.slot_hex, row.memory_mib)
+        cgroup = pl.try_cgroup(row.slot_hex, sum(row.regions))
         self._log(f"init: exec {argv}")
         out = subprocess.PIPE if row.debug else subprocess.DEVNULL
         self.proc = subprocess.Popen(
@@ -162,7 +180,7 @@ class Supervisor:
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=pl.preexec(row.memory_mib, cgroup),
+            preexec_fn=pl.preexec(sum(row.regions), cgroup),
         )
         with self.state.transaction():
             self.state.update_enclave(row.slot_uid, payload_pid=self.proc.pid)
@@ -187,9 +205,11 @@ class Supervisor:
         if self.proc.stdout is None or self.console is None:
             return
         fd = self.proc.stdout.fileno()
+        with contextlib.suppress(OSError):  # a bigger pipe: fewer wake-ups at full speed
+            fcntl.fcntl(fd, F_SETPIPE_SZ, PIPE_SIZE)
         while True:
             try:
-                data = os.read(fd, 1 << 16)
+                data = os.read(fd, PIPE_SIZE)
             except InterruptedError:
                 continue
             except OSError:

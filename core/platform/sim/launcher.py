@@ -163,8 +163,13 @@ def run_enclave(
         supervisor_pid = _spawn(layout.root, row.slot_uid)
         limit = timeout if timeout is not None else boot_timeout(facts.size, request.memory_mib)
         _await_heartbeat(server, supervisor_pid, directory, limit)
-        with instance.state.transaction():
-            instance.state.update_enclave(row.slot_uid, state="RUNNING")
+        with instance.state.transaction():  # from now on the supervisor answers for it
+            instance.state.update_enclave(
+                row.slot_uid,
+                state="RUNNING",
+                pid=supervisor_pid,
+                pid_ctime=process_ctime(supervisor_pid),
+            )
     except BaseException:
         _abandon(instance, row, supervisor_pid)
         raise

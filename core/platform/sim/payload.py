@@ -1,12 +1,15 @@
 """How a simulated enclave runs its image's `cmd`: argv, environment, CPU pinning, memory cap.
 
-Limitation (documented): the payload runs on the host's kernel and userland. `argv[0]` comes from
-the unpacked rootfs when it is there and runnable; otherwise the usual interpreters map to the
-host's (`python*` → the simulator's own interpreter, so an agent in the image finds its
-libraries; `sh`/`bash` → the host's). Absolute arguments and `PYTHONPATH` entries that exist in
-the rootfs are remapped into it. The memory cap is cgroup v2 `memory.max` when the cgroup tree
-is writable, else `RLIMIT_AS` when the enclave has at least `RLIMIT_FLOOR_MIB` (an address-space
-limit below that breaks ordinary interpreters), else none.
+Limitation (documented): the payload runs on the host's kernel and userland, without a chroot.
+`argv[0]` comes from the unpacked rootfs when it is there and runnable; otherwise the usual
+interpreters map to the host's (`python*` → the simulator's own interpreter, so an agent in the
+image finds its libraries; `sh`/`bash` → the host's), and a bare command the image lacks is
+looked up on the host's PATH. The working directory is the rootfs; absolute arguments and
+`PYTHONPATH` entries that exist in the rootfs are remapped into it, but absolute paths inside
+scripts are not, so scripts should use paths relative to the working directory. The memory cap
+is cgroup v2 `memory.max` when the cgroup tree is writable, else `RLIMIT_AS` when the enclave has
+at least `RLIMIT_FLOOR_MIB` (an address-space limit below that breaks ordinary interpreters),
+else none.
 """
 
 from __future__ import annotations
@@ -77,6 +80,10 @@ def resolve_argv(argv: Sequence[str], env: dict[str, str], rootfs: Path) -> list
         host = shutil.which(os.path.basename(first)) or shutil.which("sh")
         if host:
             return [host, *rest]
+    if "/" not in first:  # a bare command the image lacks: the host's, like its interpreters
+        host = shutil.which(first, path=env.get("PATH", DEFAULT_PATH))
+        if host:
+            return [host, *rest]
     raise PayloadError(
         f"cannot execute {first!r}: it is not a runnable file in the image's rootfs and not an "
         "interpreter the simulator maps to the host (python3, sh)"
@@ -114,13 +121,19 @@ def host_cpus_for(enclave_cpus: Sequence[int]) -> set[int]:
 
 
 def try_cgroup(slot_hex: str, memory_mib: int) -> Path | None:
-    """A child cgroup with `memory.max` when cgroup v2 lets us create one, else None."""
+    """A child cgroup with `memory.max` when cgroup v2 delegates the memory controller to us."""
     try:
         line = Path("/proc/self/cgroup").read_text().strip().splitlines()[-1]
         if not line.startswith("0::"):
             return None
-        group = Path("/sys/fs/cgroup") / line[3:].lstrip("/") / f"nitrodeck-enc-{slot_hex}"
+        parent = Path("/sys/fs/cgroup") / line[3:].lstrip("/")
+        if "memory" not in (parent / "cgroup.subtree_control").read_text().split():
+            return None  # not cgroup v2, or memory not delegated: a plain mkdir would be a lie
+        group = parent / f"nitrodeck-enc-{slot_hex}"
         group.mkdir(exist_ok=True)
+        if not (group / "memory.max").exists():
+            group.rmdir()
+            return None
         (group / "memory.max").write_text(str(memory_mib << 20))
         return group
     except OSError:

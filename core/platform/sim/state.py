@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS hugepages (
@@ -67,6 +65,8 @@ class EnclaveRow:
 
 def process_alive(pid: int, create_time: float) -> bool:
     """True when `pid` still is the process that started at `create_time` (not a reused pid)."""
+    import psutil  # not at import time: the supervisor boots without it
+
     try:
         proc = psutil.Process(pid)
         if abs(proc.create_time() - create_time) > 0.05:
@@ -77,6 +77,8 @@ def process_alive(pid: int, create_time: float) -> bool:
 
 
 def process_ctime(pid: int) -> float:
+    import psutil
+
     return float(psutil.Process(pid).create_time())
 
 

@@ -1,0 +1,150 @@
+"""Simulator benchmark: run-enclave → heartbeat time, and console throughput vs `cat | pipe`.
+
+Run: `.venv/bin/python bench/sim_enclave.py [--lines N] [--boots N]`. Everything happens in a
+temporary NITRODECK_HOME. Targets: boot under 0.5 s; console ≥ 0.5× the pipe baseline, both
+measured in this same run, both timed from the payload's own start stamp to the last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def make_lines(path: Path, count: int) -> None:
+    with path.open("w") as f:
+        for i in range(count):
+            f.write(f"enclave console line {i:08d} lorem ipsum\n")
+
+
+SCRIPT = "date +%s.%N; exec cat {}"
+MARKER = b"enclave console line "
+
+
+class LineClock:
+    """Counts bench lines in a byte stream (markers may straddle chunks) and times them from
+    the payload's own start stamp (its first line, printed by `date`) to the last line."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.seen = 0
+        self.started: float | None = None
+        self.finished: float | None = None
+        self._carry = b""
+        self._head = b""
+
+    def feed(self, chunk: bytes) -> None:
+        if self.started is None:
+            self._head += chunk
+            for line in self._head.split(b"\n")[:-1]:
+                try:
+                    self.started = float(line.strip())
+                    break
+                except ValueError:
+                    continue
+        joined = self._carry + chunk
+        self.seen += joined.count(MARKER)
+        tail = joined[-len(MARKER) :]
+        self._carry = b"" if MARKER in tail else joined[-(len(MARKER) - 1) :]
+        if self.seen >= self.total and self.finished is None:
+            self.finished = time.time()
+
+    def rate(self) -> float:
+        if self.started is None or self.finished is None:
+            return 0.0
+        return self.total / (self.finished - self.started)
+
+
+def pipe_baseline(lines: Path, count: int) -> float:
+    """Lines/s of the same payload read straight through a pipe."""
+    proc = subprocess.Popen(["sh", "-c", SCRIPT.format(lines)], stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    clock = LineClock(count)
+    while data := os.read(proc.stdout.fileno(), 1 << 20):  # the follower's read size too
+        clock.feed(data)
+    proc.wait()
+    assert clock.seen == count, (clock.seen, count)
+    return clock.rate()
+
+
+def build(work: Path, lines: Path) -> tuple[Path, Path]:
+    from core.eif import build_eif
+
+    idle = work / "idle"
+    (idle / "app").mkdir(parents=True)
+    (idle / "app" / "run.sh").write_text("#!/bin/sh\nexec sleep 600\n")
+    (idle / "app" / "run.sh").chmod(0o755)
+    cat = work / "cat"
+    (cat / "app").mkdir(parents=True)
+    (cat / "app" / "lines.txt").write_bytes(lines.read_bytes())
+    _, idle_eif = build_eif(rootfs=idle, output=work / "idle.eif", cmd=["/app/run.sh"])
+    _, cat_eif = build_eif(
+        rootfs=cat,
+        output=work / "cat.eif",
+        cmd=["sh", "-c", SCRIPT.format("app/lines.txt")],  # cwd is the rootfs
+    )
+    return idle_eif, cat_eif
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lines", type=int, default=400_000)
+    parser.add_argument("--boots", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="ndb") as tmp:
+        work = Path(tmp)
+        os.environ["NITRODECK_HOME"] = str(work / "h")
+        from core.platform.base import PoolConfig, RunRequest
+        from core.platform.sim.platform import SimPlatform
+
+        lines = work / "lines.txt"
+        make_lines(lines, args.lines)
+        idle_eif, cat_eif = build(work, lines)
+        sim = SimPlatform("m5.2xlarge")
+        size_mib = cat_eif.stat().st_size // (1 << 20) + 1
+        memory = max(256, 4 * size_mib)
+        sim.apply_pool(PoolConfig(memory_mib=memory + 256, cpu_count=2))
+        try:
+            boots = []
+            for _ in range(args.boots):
+                start = time.perf_counter()
+                info = sim.run_enclave(RunRequest(idle_eif, memory_mib=256, cpu_count=2))
+                boots.append(time.perf_counter() - start)
+                sim.terminate_enclave(enclave_id=info.enclave_id)
+            boot = statistics.median(boots)
+            print(
+                f"boot: run-enclave → heartbeat median {boot * 1000:.0f} ms over {len(boots)} "
+                f"(min {min(boots) * 1000:.0f}, max {max(boots) * 1000:.0f}); target < 500 ms: "
+                f"{'PASS' if boot < 0.5 else 'FAIL'}"
+            )
+            baseline = pipe_baseline(lines, args.lines)
+            info = sim.run_enclave(
+                RunRequest(cat_eif, memory_mib=memory, cpu_count=2, debug_mode=True)
+            )
+            clock = LineClock(args.lines)
+            for chunk in sim.console(info.enclave_id):
+                clock.feed(chunk)
+            seen, rate = clock.seen, clock.rate()
+            ratio = rate / baseline
+            print(
+                f"console: {rate:,.0f} lines/s payload → follower ({seen} of {args.lines} lines); "
+                f"cat | pipe {baseline:,.0f} lines/s; ratio {ratio:.2f}; target ≥ 0.5: "
+                f"{'PASS' if ratio >= 0.5 else 'FAIL'}"
+            )
+        finally:
+            sim.terminate_enclave(all_enclaves=True)
+            sim.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

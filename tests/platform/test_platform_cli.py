@@ -1,0 +1,135 @@
+"""The command line: nitro-cli's argument errors and exit codes, pool commands, --config."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from core.errors import NitrodeckError
+from core.platform import select
+from core.platform.sim.launcher import boot_timeout
+from core.platform.sim.platform import SimPlatform
+from tui.cli.main import main
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "text"),
+    [
+        (["--memory", "128", "--cpu-count", "2"], 1, "`eif-path`"),
+        (["--eif-path", "x.eif", "--cpu-count", "2"], 1, "`memory`"),
+        (["--eif-path", "x.eif", "--memory", "128"], 1, "`cpu-count`"),
+        (["--eif-path", "x.eif", "--memory", "1", "--cpu-count", "2", "--cpu-ids", "1"], 2, "both"),
+        (["--eif-path", "x.eif", "--memory", "12K", "--cpu-count", "2"], 3, "`memory`"),
+        (["--eif-path", "x.eif", "--memory", "128", "--cpu-count", "two"], 3, "`cpu-count`"),
+        (
+            ["--eif-path", "x.eif", "--memory", "128", "--cpu-count", "2", "--enclave-cid", "2"],
+            3,
+            "",
+        ),
+        (["--eif-path", "missing.eif", "--memory", "128", "--cpu-count", "2"], 19, "missing.eif"),
+    ],
+)
+def test_run_enclave_argument_errors(
+    capsys: pytest.CaptureFixture[str], argv: list[str], code: int, text: str
+) -> None:
+    got, out, err = run_cli(capsys, "run-enclave", *argv)
+    assert got == code
+    assert out == ""
+    assert f"[ E{code:02d} ]" in err and text in err
+    assert f"cli-errors.html#E{code:02d}" in err
+
+
+def test_config_file_conflicts_and_serde(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config = tmp_path / "run.json"
+    config.write_text(json.dumps({"eif_path": "x.eif", "memory_mib": 128, "cpu_count": 2}))
+    assert run_cli(capsys, "run-enclave", "--config", str(config), "--memory", "5")[0] == 2
+    config.write_text("{not json")
+    assert run_cli(capsys, "run-enclave", "--config", str(config))[0] == 17
+    config.write_text(
+        json.dumps({"eif_path": "x.eif", "memory_mib": 128, "cpu_ids": [1, 3], "cpu_count": 2})
+    )
+    assert run_cli(capsys, "run-enclave", "--config", str(config))[0] == 2
+    config.write_text(json.dumps({"eif_path": "x.eif", "memory_mib": 128}))
+    assert run_cli(capsys, "run-enclave", "--config", str(config))[0] == 1
+
+
+@pytest.mark.slow
+def test_config_file_and_attach_console(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, eifs: dict[str, Path]
+) -> None:
+    config = tmp_path / "run.json"
+    config.write_text(
+        json.dumps(
+            {"eif_path": str(eifs["quick"]), "memory_mib": 64, "cpu_count": 2, "enclave_name": "q"}
+        )
+    )
+    code, out, err = run_cli(capsys, "run-enclave", "--config", str(config), "--attach-console")
+    assert code == 0, err
+    head, _, stream = out.partition("}\n")
+    assert json.loads(head + "}")["EnclaveName"] == "q"
+    assert stream.startswith("Connecting to the console for enclave 16...\n")
+    assert "bye" in stream and "payload exited with status 0" in stream
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [
+        ([], 1),
+        (["--enclave-id", "a", "--all"], 2),
+        (["--enclave-name", "nope"], 58),
+        (["--enclave-id", "i-0-enc1"], 40),
+    ],
+)
+def test_terminate_errors(capsys: pytest.CaptureFixture[str], argv: list[str], code: int) -> None:
+    assert run_cli(capsys, "terminate-enclave", *argv)[0] == code
+
+
+def test_describe_is_an_empty_array(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(capsys, "describe-enclaves") == (0, "[]\n", "")
+
+
+def test_pool_show_plan_apply(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run_cli(capsys, "--profile", "m5.xlarge", "pool", "show", "--json")
+    shown = json.loads(out)
+    assert code == 0 and shown["Host"]["InstanceType"] == "m5.xlarge"
+    assert shown["Pool"]["CPUs"] == [1, 3] and shown["Pool"]["MemoryMiB"] == 512
+    code, out, _ = run_cli(capsys, "--profile", "m5.xlarge", "pool", "plan", "--cpu-pool", "0,1")
+    assert code == 1 and "CPU 0 and its siblings" in out and "full cores" in out
+    yaml = tmp_path / "allocator.yaml"
+    yaml.write_text("---\nmemory_mib: 1024\ncpu_count: 2\n")
+    code, out, _ = run_cli(
+        capsys, "--profile", "m5.xlarge", "pool", "apply", "--config", str(yaml), "--json"
+    )
+    applied = json.loads(out)
+    assert code == 0 and applied["Pool"]["MemoryMiB"] == 1024
+    assert applied["Plan"]["Steps"][-1].startswith("Successfully allocated Nitro Enclaves")
+    code, _, err = run_cli(capsys, "--profile", "m5.xlarge", "pool", "apply", "--cpu-count", "4")
+    assert code == 1 and "Failed to find suitable CPUs" in err
+
+
+def test_unknown_profile_and_platform_selection(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(NitrodeckError, match="unknown simulated instance profile"):
+        SimPlatform("m5.huge")
+    assert isinstance(select.open_platform("sim", "c6g.4xlarge"), SimPlatform)
+    with pytest.raises(NitrodeckError, match="not implemented yet"):
+        select.open_platform("nitro", None)
+    monkeypatch.setattr(select, "NITRO_DEVICE", "/nonexistent/nitro_enclaves")
+    assert select.default_platform_name() == "sim"
+
+
+@pytest.mark.parametrize(
+    ("eif", "mib", "seconds"),
+    [(2 << 30, 512, 180.0), (6 << 30, 100 << 10, 180.0), ((6 << 30) + 1, (100 << 10) + 1, 360.0)],
+)
+def test_boot_timeout_formula(eif: int, mib: int, seconds: float) -> None:
+    assert boot_timeout(eif, mib) == seconds
