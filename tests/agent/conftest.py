@@ -164,3 +164,21 @@ def local_kms(nitrodeck_home: Path) -> Iterator[tuple[Any, list[str]]]:
     with LocalKms(directory=nitrodeck_home / "kms", log=log.append) as kms:
         target = KmsTarget(kms.endpoint, "us-east-1", kms.credentials_path)
         yield boto3_client(target), log
+
+
+@pytest.fixture(scope="module")
+def random_agent() -> Iterator[Running]:
+    """One agent for a whole fuzzing run (hypothesis reuses it across examples)."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(32)
+    log: list[str] = []
+    server = AgentServer(
+        listener,
+        AgentOps(FakeNsm()),
+        Limits(frame_timeout=0.5),
+        log=log.append,  # type: ignore[arg-type]
+    )
+    server.start()
+    yield Running(server, FakeNsm(), listener.getsockname(), log)
+    server.close()

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import cbor2
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from core.agent.client import AgentClient, AgentError
 from core.kms.cms import build_ciphertext_for_recipient
@@ -234,3 +236,11 @@ def test_deeply_nested_cbor_is_refused_and_connection_survives(agent: Running) -
         sock.sendall(protocol.encode_frame(protocol.make_request(3, "health")))
         reply = raw_reply(sock)
     assert reply is not None and reply["ok"]
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(min_size=1, max_size=300))
+def test_any_byte_stream_leaves_the_agent_serving(random_agent: Running, data: bytes) -> None:
+    with random_agent.connect() as sock:
+        sock.sendall(data)
+    still_served(random_agent)
