@@ -132,6 +132,17 @@ def test_recipient_flow_end_to_end(
     assert code == 0, out
     parsed = parse_document(document.read_bytes())
     assert parsed.nonce == bytes.fromhex("c0ffee") and parsed.pcrs[0].hex() == measurements.pcr0
+    code, out = cli(capsys, "agent", "extend-pcr", "--enclave-name", "pinned", "--index", "16",
+                    "--data", "616263")  # fmt: skip
+    assert code == 0 and hashlib.sha384(bytes(48) + b"abc").hexdigest() in out, out
+    code, out = cli(capsys, "agent", "lock-pcr", "--enclave-name", "pinned", "--index", "16")
+    assert code == 0, out
+    code, out = cli(capsys, "agent", "extend-pcr", "--enclave-name", "pinned", "--index", "4",
+                    "--data", "00")  # fmt: skip
+    assert code != 0 and "16..31" in out, out
+    code, out = cli(capsys, "agent", "describe", "--enclave-name", "pinned", "--json")
+    described = json.loads(out[: out.rindex("}") + 1])
+    assert described["PCRs"][16]["Locked"] and described["PCRs"][0]["Value"] == measurements.pcr0
     platform.terminate_enclave(enclave_name="pinned")
 
     # 2. a rebuilt image: denied, and the explainer names PCR0

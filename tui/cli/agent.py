@@ -68,6 +68,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_enclave_args(describe)
     describe.add_argument("--json", action="store_true")
     describe.set_defaults(handler=run_describe)
+    extend = commands.add_parser("extend-pcr", help="extend a user PCR (16-31) with data")
+    add_enclave_args(extend)
+    extend.add_argument("--index", type=int, required=True, help="16..31")
+    extend.add_argument("--data", required=True, metavar="HEX", help="bytes to extend with")
+    extend.set_defaults(handler=run_extend)
+    lock = commands.add_parser("lock-pcr", help="lock a user PCR (16-31) until the enclave ends")
+    add_enclave_args(lock)
+    lock.add_argument("--index", type=int, required=True, help="16..31")
+    lock.set_defaults(handler=run_lock)
+    rand = commands.add_parser("random", help="random bytes from the NSM, as hex")
+    add_enclave_args(rand)
+    rand.add_argument("--length", type=int, default=32, help="1..1024 (32)")
+    rand.set_defaults(handler=run_random)
 
 
 def read_public_key(path: Path | None) -> bytes | None:
@@ -167,4 +180,25 @@ def run_describe(args: argparse.Namespace) -> int:
     print(f"module {described.module_id}, NSM {described.version}, {described.digest}")
     for pcr in described.pcrs:
         print(f"PCR{pcr.index:<3} {'locked  ' if pcr.locked else 'unlocked'} {pcr.value.hex()}")
+    return 0
+
+
+def run_extend(args: argparse.Namespace) -> int:
+    data = parse_hex("--data", args.data) or b""
+    with open_agent(args) as agent:
+        value = agent.extend_pcr(args.index, data)
+    print(f"PCR{args.index} {value.hex()}")
+    return 0
+
+
+def run_lock(args: argparse.Namespace) -> int:
+    with open_agent(args) as agent:
+        agent.lock_pcr(args.index)
+    print(f"PCR{args.index} locked: attestation documents now carry it")
+    return 0
+
+
+def run_random(args: argparse.Namespace) -> int:
+    with open_agent(args) as agent:
+        print(agent.random(args.length).hex())
     return 0
