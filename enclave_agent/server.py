@@ -27,6 +27,11 @@ def console(line: str) -> None:
     print(f"nitrodeck-agent: {line}", file=sys.stdout, flush=True)
 
 
+def _op_name(message: dict[str, Any]) -> str:
+    """The request's op for a log line: client text, so quoted and cut short."""
+    return repr(message.get("op"))[:40]
+
+
 @dataclass(frozen=True)
 class Limits:
     max_frame: int = protocol.MAX_FRAME
@@ -150,10 +155,10 @@ class AgentServer:
         except protocol.ProtocolError as error:
             return protocol.error_reply(request_id, error.code, error.message)
         except OpError as error:
-            self.log(f"{message.get('op')}: {error.code}")
+            self.log(f"{_op_name(message)}: {error.code}")
             return protocol.error_reply(request_id, error.code, error.message)
         except Exception as error:  # a bug in the agent must not take the connection down
-            self.log(f"{message.get('op')}: internal error {type(error).__name__}")
+            self.log(f"{_op_name(message)}: internal error {type(error).__name__}")
             return protocol.error_reply(
                 request_id, protocol.INTERNAL, f"internal error: {type(error).__name__}"
             )
