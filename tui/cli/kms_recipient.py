@@ -33,7 +33,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "decrypt", help="decrypt inside an enclave with KMS Recipient (prints length + SHA-256)"
     )
     add_enclave_args(decrypt)
-    decrypt.add_argument("--ciphertext-file", type=Path, required=True, metavar="F")
+    decrypt.add_argument(
+        "--ciphertext-file", type=Path, required=True, metavar="F", help="raw or base64 blob"
+    )
     decrypt.add_argument("--key-id", metavar="K", help="key ID, ARN or alias (optional)")
     add_kms_args(decrypt)
     decrypt.add_argument("--json", action="store_true", help="the steps and result as JSON")
