@@ -12,10 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-import cbor2
-
 from core.attestation.cbor import CborError, CborMap, Tagged, decode_prefix, decode_strict
 from core.attestation.errors import AttestationError
+from core.attestation.fastcbor import exact_loads, exact_map, small_int
 
 COSE_SIGN1_TAG = 18
 PAYLOAD_KEYS = (
@@ -36,6 +35,7 @@ PAYLOAD_MAX = 16384
 PCR_LENGTHS = (32, 48, 64)
 MAX_PCRS = 32
 T = TypeVar("T")
+_FAST_TYPES = (bytes, dict, bytes, bytes)
 FIX_INPUT = "pass the attestation document exactly as the NSM returned it (raw, base64 or hex)"
 
 
@@ -140,9 +140,9 @@ def _required(fields: dict[str, object], key: str, kind: type[T], label: str) ->
 def _pcrs(value: CborMap) -> dict[int, bytes]:
     pcrs: dict[int, bytes] = {}
     for key, digest in value.pairs:
-        if not isinstance(key, int) or isinstance(key, bool):
+        if type(key) is not int:  # not bool either
             raise _fail(f"PCR index must be an integer, found {_kind(key)}", "payload.pcrs")
-        if not isinstance(digest, bytes):
+        if type(digest) is not bytes:
             raise _fail(f"PCR{key} must be a byte string, found {_kind(digest)}", "payload.pcrs")
         pcrs[key] = digest
     return pcrs
@@ -170,42 +170,39 @@ def _payload_fields(payload: bytes) -> dict[str, object]:
     return fields
 
 
-def _fast_fields(payload: bytes) -> dict[str, object] | None:
-    """The payload decoded by cbor2 (C speed), but only when re-encoding the result gives back
-    the exact bytes: then the input is the unambiguous encoding of that map, so it cannot hide a
-    duplicate key or trailing bytes. Anything else (None) goes to the strict decoder, which
-    also produces the precise error. The signature still covers the received bytes only."""
+def _fast_parse(data: bytes) -> AttestationDocument | None:
+    """The document via `fastcbor` (C speed), or None to let the strict decoder decide."""
+    outer = exact_loads(data)
+    if type(outer) is not list or len(outer) != 4:
+        return None
+    protected, unprotected, payload, signature = outer
+    if (type(protected), type(unprotected), type(payload), type(signature)) != _FAST_TYPES:
+        return None
+    header = exact_loads(protected) if protected else {}
+    fields = exact_map(payload)
+    if type(header) is not dict or fields is None or not fields.keys() <= set(PAYLOAD_KEYS):
+        return None
+    pcrs = fields.get("pcrs")
+    if type(pcrs) is not dict or not all(small_int(n) for n in (fields.get("timestamp"), *pcrs)):
+        return None
+    algorithm = next((v for k, v in header.items() if small_int(k) and k == 1), None)
+    if not (small_int(algorithm) or type(algorithm) is str):
+        algorithm = None
+    fields["pcrs"] = CborMap(tuple(pcrs.items()))
     try:
-        decoded = cbor2.loads(payload)
-        if type(decoded) is not dict:
-            return None
-        if payload[:1] == b"\xbf":
-            pairs = (cbor2.dumps(key) + cbor2.dumps(value) for key, value in decoded.items())
-            again = b"\xbf" + b"".join(pairs) + b"\xff"
-        else:
-            again = cbor2.dumps(decoded)
-    except Exception:  # cbor2 reports hostile input in many ways; the strict path decides
+        return _document(fields, protected, payload, signature, False, algorithm)
+    except AttestationError:
         return None
-    pcrs = decoded.get("pcrs")
-    if again != payload or not decoded.keys() <= set(PAYLOAD_KEYS) or not isinstance(pcrs, dict):
-        return None
-    integers = [decoded.get("timestamp"), *pcrs]
-    if any(isinstance(n, int) and not -(2**64) <= n < 2**64 for n in integers):
-        return None  # a bignum tag: only the strict decoder keeps those apart
-    decoded["pcrs"] = CborMap(tuple(pcrs.items()))
-    return decoded
 
 
 def parse_document(data: bytes) -> AttestationDocument:
     """Parse raw COSE_Sign1 bytes (tagged or not); raise `AttestationError` on malformed input."""
-    protected, payload, signature, tagged = _envelope(bytes(data))
+    data = bytes(data)
+    fast = _fast_parse(data)
+    if fast is not None:
+        return fast
+    protected, payload, signature, tagged = _envelope(data)
     algorithm = _algorithm(protected)
-    fields = _fast_fields(payload)
-    if fields is not None:
-        try:
-            return _document(fields, protected, payload, signature, tagged, algorithm)
-        except AttestationError:
-            pass  # let the strict decoder find and word the problem
     fields = _payload_fields(payload)
     return _document(fields, protected, payload, signature, tagged, algorithm)
 

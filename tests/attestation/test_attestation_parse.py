@@ -11,8 +11,15 @@ from attestation_forge import assemble, encode_payload, fields, split, with_payl
 from attestation_vectors import DOCUMENTS
 
 from core.attestation import AttestationError, decode_document_input, parse_document
-from core.attestation.cbor import value_key
-from core.attestation.document import _fast_fields, _payload_fields
+from core.attestation.document import (
+    AttestationDocument,
+    _algorithm,
+    _document,
+    _envelope,
+    _fast_parse,
+    _payload_fields,
+)
+from core.attestation.fastcbor import exact_map
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)
@@ -161,25 +168,40 @@ def test_unrecognised_input_is_a_clear_error(data: bytes, message: str) -> None:
     assert caught.value.fix
 
 
+def strict_parse(raw: bytes) -> AttestationDocument:
+    """The strict decoder's document, bypassing the cbor2 fast path."""
+    protected, payload, signature, tagged = _envelope(raw)
+    fields_ = _payload_fields(payload)
+    return _document(fields_, protected, payload, signature, tagged, _algorithm(protected))
+
+
 @pytest.mark.parametrize("name", DOCUMENTS)
-def test_fast_and_strict_payload_decoding_agree(name: str, documents: dict[str, bytes]) -> None:
-    payload = split(documents[name])[1]
-    fast = _fast_fields(payload)
+def test_fast_and_strict_parsing_agree(name: str, documents: dict[str, bytes]) -> None:
+    fast = _fast_parse(documents[name])
     assert fast is not None  # real documents take the fast path
-    strict = _payload_fields(payload)
-    assert fast.keys() == strict.keys()
-    for key in fast:
-        assert value_key(fast[key]) == value_key(strict[key]), key
+    assert fast == strict_parse(documents[name])
 
 
 @pytest.mark.parametrize(
     "payload",
     [
         bytes.fromhex("a2616101616102"),  # duplicate key: cbor2 keeps the last one
-        bytes.fromhex("a1657465787472618181818181818181818181818181818181818100"),  # deep
-        cbor2.dumps({"timestamp": 2**70, "pcrs": {}}),  # a bignum re-encodes identically
+        bytes.fromhex("bf616101616102ff"),  # the same in the indefinite form
         cbor2.dumps({"pcrs": {}}) + b"\x00",  # trailing bytes
+        bytes.fromhex("b900016161f6"),  # a non-shortest length
     ],
 )
-def test_fast_path_declines_what_only_the_strict_decoder_judges(payload: bytes) -> None:
-    assert _fast_fields(payload) is None
+def test_exact_decoding_declines_what_only_the_strict_decoder_judges(payload: bytes) -> None:
+    assert exact_map(payload) is None
+
+
+def test_fast_path_declines_bignums_and_bool_keys(documents: dict[str, bytes]) -> None:
+    raw = documents["base_prod_2024-11-30.cose"]
+    bignum = with_payload(raw, encode_payload(fields(raw) | {"timestamp": 2**70}))
+    assert _fast_parse(bignum) is None
+    with pytest.raises(AttestationError, match="'timestamp' must be an unsigned integer"):
+        parse_document(bignum)
+    _protected, payload, signature = split(raw)
+    true_alg = assemble(bytes.fromhex("a1f53822"), payload, signature)  # {true: -35}
+    assert strict_parse(true_alg).algorithm is None
+    assert parse_document(true_alg).algorithm is None  # true is not the label 1

@@ -44,6 +44,7 @@ def _client(home: Path, endpoint: str) -> Any:
     return local_client(endpoint, home / "kms" / "credentials", config)
 
 
+@pytest.mark.slow
 def test_acknowledged_keys_survive_kill_9(tmp_path: Path) -> None:
     home = tmp_path / "home"
     process, endpoint = _serve(home)
@@ -82,3 +83,12 @@ def test_acknowledged_keys_survive_kill_9(tmp_path: Path) -> None:
     finally:
         process.kill()
         process.wait(10)
+
+
+def test_sigterm_stops_cleanly_and_forgets_the_endpoint(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    process, endpoint = _serve(home)
+    assert (home / "kms" / "endpoint").read_text().strip() == endpoint
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(10) == 130
+    assert not (home / "kms" / "endpoint").exists()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -90,13 +89,3 @@ def make_sim() -> Iterator[Callable[[str], SimPlatform]]:
 @pytest.fixture
 def sim(make_sim: Callable[[str], SimPlatform]) -> SimPlatform:
     return make_sim("m5.2xlarge")
-
-
-def gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    import psutil
-
-    return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE

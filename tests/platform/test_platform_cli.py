@@ -133,3 +133,14 @@ def test_unknown_profile_and_platform_selection(monkeypatch: pytest.MonkeyPatch)
 )
 def test_boot_timeout_formula(eif: int, mib: int, seconds: float) -> None:
     assert boot_timeout(eif, mib) == seconds
+
+
+def test_identity_is_configurable_and_kept() -> None:
+    sim = SimPlatform("m5.xlarge")
+    first = sim.host_info()
+    assert first.instance_id.startswith("i-0") and len(first.instance_id) == 19
+    sim.set_identity(role_arn="arn:aws:iam::111122223333:role/parent", region="eu-west-1")
+    sim.close()
+    again = SimPlatform("m5.xlarge").host_info()
+    assert again.instance_id == first.instance_id
+    assert (again.role_arn, again.region) == ("arn:aws:iam::111122223333:role/parent", "eu-west-1")

@@ -62,3 +62,19 @@ def test_close_from_another_thread_stops_a_follower(tmp_path: Path) -> None:
     stream.close()
     thread.join(5)
     assert not thread.is_alive()
+
+
+def test_a_follower_one_rotation_behind_still_gets_every_byte(tmp_path: Path) -> None:
+    path = tmp_path / "console.log"
+    writer = ConsoleWriter(path, max_bytes=1000)
+    writer.write(b"start\n")
+    stream = iter(FileConsoleStream(path))
+    got = [next(stream)]  # the follower holds the first file open …
+    writer.write(b"a" * 999 + b"\n")  # … while it is rotated to console.log.1,
+    writer.write(b"b" * 999 + b"\n")  # and the next one is filled and rotated over it
+    writer.write(b"c" * 10 + b"\n")
+    writer.close()
+    mark_ended(tmp_path)
+    got.extend(stream)
+    expected = b"start\n" + b"a" * 999 + b"\n" + b"b" * 999 + b"\n" + b"c" * 10 + b"\n"
+    assert b"".join(got) == expected

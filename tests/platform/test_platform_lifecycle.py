@@ -19,10 +19,19 @@ from core.platform.errors import NitroCliError
 from core.platform.sim.launcher import EnclaveProcessError
 from core.platform.sim.payload import host_cpus_for
 from core.platform.sim.platform import SimPlatform
-from tests.platform.conftest import gone
 from tui.cli.main import main
 
 pytestmark = pytest.mark.slow
+
+
+def gone(pid: int) -> bool:
+    """The process has exited (a zombie waiting for its reaper counts as gone)."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
 
 
 def wait_for(check: Callable[[], bool], timeout: float = 15.0) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import signal
 import sys
 from pathlib import Path
 
@@ -77,12 +78,18 @@ def run_serve(args: argparse.Namespace) -> int:
     print(f"export AWS_DEFAULT_REGION={REGION}")
     print(f"# principal: {kms.credentials.principal}")
     print(f"# try: aws kms list-keys --endpoint-url {kms.endpoint}", flush=True)
+    signal.signal(signal.SIGTERM, _stop)
     try:
         kms.serve_forever()
     finally:
         with contextlib.suppress(FileNotFoundError):
             endpoint_file().unlink()
     return 0
+
+
+def _stop(signum: int, frame: object) -> None:
+    """SIGTERM ends `kms serve` like Ctrl-C: the store closes, the endpoint file goes away."""
+    raise KeyboardInterrupt
 
 
 def _parse_pcr(text: str) -> tuple[int, bytes]:

@@ -29,21 +29,57 @@ class ConsoleWriter:
     def __init__(self, path: Path, max_bytes: int = MAX_BYTES) -> None:
         self.path = path
         self.max_bytes = max_bytes
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)  # no O_APPEND: splice
         self._size = os.fstat(self._fd).st_size
         self._started = time.monotonic()
         self._lock = threading.Lock()
+        self._splice = hasattr(os, "splice")
 
     def write(self, data: bytes) -> None:
         """Append `data` (thread-safe: the payload pump and boot lines share the file)."""
         with self._lock:
-            view = memoryview(data)
-            while view:
-                written = os.write(self._fd, view)
-                view = view[written:]
-            self._size += len(data)
+            self._append(data)
+
+    def copy_from(self, source: int) -> int:
+        """Move what a pipe holds into the file (zero-copy `splice` where the kernel allows);
+        0 at EOF. Raises BlockingIOError when nothing is there yet (`source` is non-blocking)."""
+        with self._lock:
+            room = max(self.max_bytes - self._size, 1)
+            if self._splice:
+                try:
+                    moved = os.splice(
+                        source,
+                        self._fd,
+                        min(room, READ_CHUNK),
+                        offset_dst=self._size,
+                        flags=os.SPLICE_F_NONBLOCK,
+                    )
+                except OSError as error:
+                    if isinstance(error, BlockingIOError):
+                        raise
+                    self._splice = False  # e.g. a file system without splice support
+                    return self._copy_read(source, room)
+            else:
+                return self._copy_read(source, room)
+            self._size += moved
             if self._size >= self.max_bytes:
                 self._rotate()
+            return moved
+
+    def _copy_read(self, source: int, room: int) -> int:
+        data = os.read(source, min(room, READ_CHUNK))
+        self._append(data)
+        return len(data)
+
+    def _append(self, data: bytes) -> None:
+        """Write at the end (the lock is held) and rotate past the bound."""
+        view = memoryview(data)
+        while view:
+            written = os.pwrite(self._fd, view, self._size)
+            view = view[written:]
+            self._size += written
+        if self._size >= self.max_bytes:
+            self._rotate()
 
     def line(self, text: str) -> None:
         """A boot line stamped like a kernel's (seconds since the enclave started)."""
@@ -52,7 +88,7 @@ class ConsoleWriter:
     def _rotate(self) -> None:
         os.replace(self.path, self.path.with_name(self.path.name + ".1"))
         os.close(self._fd)
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         self._size = 0
 
     def close(self) -> None:
@@ -137,6 +173,9 @@ class FileConsoleStream:
                     with contextlib.suppress(OSError):
                         os.close(end)
 
+    def _missed_segment(self, done: int) -> Iterator[bytes]:
+        return _missed_segment_of(self.path, done, self._closed)
+
     def _wait(self, watcher: DirectoryWatch | None, delay: float) -> None:
         """Sleep until the directory changes (inotify), `close()`, or `delay` passes."""
         if watcher is None:
@@ -160,6 +199,7 @@ class FileConsoleStream:
                 continue
             if fd is not None and _rotated(fd, self.path):
                 yield from _drain(fd, self._closed)
+                yield from self._missed_segment(fd)
                 os.close(fd)
                 fd = None
                 continue
@@ -174,6 +214,19 @@ class FileConsoleStream:
                     return
             self._wait(watcher, delay)
             delay = min(delay * 2, self._max_poll)
+
+
+def _missed_segment_of(path: Path, done: int, closed: threading.Event) -> Iterator[bytes]:
+    """After finishing the rotated file `done`: if `.1` is a newer file we never read (the
+    writer rotated twice meanwhile), read it too before moving on to the current file."""
+    older = _open(path.with_name(path.name + ".1"))
+    if older is None:
+        return
+    try:
+        if os.fstat(older).st_ino != os.fstat(done).st_ino:
+            yield from _drain(older, closed)
+    finally:
+        os.close(older)
 
 
 def _open(path: Path) -> int | None:

@@ -14,6 +14,7 @@ import contextlib
 import fcntl
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -95,10 +96,10 @@ class Supervisor:
             f"nitrodeck-sim: booting enclave {row.enclave_id} (CID {row.cid}, {len(row.cpus)} "
             f"vCPUs {list(row.cpus)}, {sum(row.regions)} MiB, {mode} mode)"
         )
-        host_cpus = pl.host_cpus_for(row.cpus)
-        with contextlib.suppress(OSError):
-            os.sched_setaffinity(0, host_cpus)
-        self._log(f"nitrodeck-sim: vCPUs {list(row.cpus)} run on host CPUs {sorted(host_cpus)}")
+        self.host_cpus = pl.host_cpus_for(row.cpus)
+        self._log(
+            f"nitrodeck-sim: vCPUs {list(row.cpus)} run on host CPUs {sorted(self.host_cpus)}"
+        )
         eif = Path(row.eif_path)
         self._log(f"nitrodeck-sim: EIF {eif.name}: CRC ok, PCR0 {row.image['PCR0'][:16]}…")
         image = self.layout.image_dir(row.slot_hex)
@@ -180,7 +181,7 @@ class Supervisor:
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=pl.preexec(sum(row.regions), cgroup),
+            preexec_fn=pl.preexec(sum(row.regions), cgroup, self.host_cpus),
         )
         with self.state.transaction():
             self.state.update_enclave(row.slot_uid, payload_pid=self.proc.pid)
@@ -207,16 +208,16 @@ class Supervisor:
         fd = self.proc.stdout.fileno()
         with contextlib.suppress(OSError):  # a bigger pipe: fewer wake-ups at full speed
             fcntl.fcntl(fd, F_SETPIPE_SZ, PIPE_SIZE)
+        os.set_blocking(fd, False)
         while True:
+            select.select([fd], [], [])
             try:
-                data = os.read(fd, PIPE_SIZE)
-            except InterruptedError:
+                if self.console.copy_from(fd) == 0:
+                    return
+            except (BlockingIOError, InterruptedError):
                 continue
             except OSError:
                 return
-            if not data:
-                return
-            self.console.write(data)
 
     def _boot_error(self, code: int, detail: str) -> None:
         self._log(f"nitrodeck-sim: boot failed: [ E{code:02d} ] {detail}")

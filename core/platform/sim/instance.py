@@ -72,6 +72,14 @@ class SimInstance:
         self.state.close()
 
     # identity and host ------------------------------------------------------
+    def set_identity(self, *, role_arn: str | None = None, region: str | None = None) -> None:
+        """The parent's IAM role ARN (PCR3 of new enclaves) and region (their NSM's region)."""
+        with self.state.transaction():
+            if role_arn is not None:
+                self.state.set_meta("role_arn", role_arn)
+            if region is not None:
+                self.state.set_meta("region", region)
+
     @property
     def instance_id(self) -> str:
         return str(self.state.get_meta("instance_id"))

@@ -140,12 +140,16 @@ def try_cgroup(slot_hex: str, memory_mib: int) -> Path | None:
         return None
 
 
-def preexec(memory_mib: int, cgroup: Path | None) -> Callable[[], None]:
-    """Runs in the payload child before exec: die with the supervisor, and the memory cap."""
+def preexec(memory_mib: int, cgroup: Path | None, cpus: set[int]) -> Callable[[], None]:
+    """Runs in the payload child before exec: die with the supervisor, pin to the CPUs that
+    stand for the enclave's, cap the memory. (The supervisor itself, playing the hypervisor's
+    console and vsock devices, stays unpinned.)"""
 
     def setup() -> None:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(0, cpus)
         if cgroup is not None:
             with contextlib.suppress(OSError):
                 (cgroup / "cgroup.procs").write_text(str(os.getpid()))

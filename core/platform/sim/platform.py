@@ -42,6 +42,10 @@ class SimPlatform:
     def close(self) -> None:
         self.instance.close()
 
+    def set_identity(self, *, role_arn: str | None = None, region: str | None = None) -> None:
+        """Configure the simulated parent's role ARN and region (kept in its state)."""
+        self.instance.set_identity(role_arn=role_arn, region=region)
+
     # host and pool --------------------------------------------------------------
     def host_info(self) -> HostInfo:
         return self.instance.host_info()
