@@ -14,6 +14,7 @@ import contextlib
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,7 @@ class Limits:
     idle_timeout: float = 60.0  # between requests: an idle client gives its slot back
     frame_timeout: float = 5.0  # from a frame's first byte to its last
     write_timeout: float = 5.0
+    evict_after: float = 1.0  # when full, a client idle this long yields its slot to a new one
 
 
 class AgentServer:
@@ -57,7 +59,8 @@ class AgentServer:
         self.log = log
         self._slots = threading.BoundedSemaphore(self.limits.max_connections)
         self._stop = threading.Event()
-        self._conns: set[socket.socket] = set()
+        # connection -> monotonic time since it has waited for its next request (None: busy)
+        self._conns: dict[socket.socket, float | None] = {}
         self._conns_lock = threading.Lock()
 
     def serve_forever(self) -> None:
@@ -71,7 +74,9 @@ class AgentServer:
                 if self._stop.is_set():
                     break
                 raise
-            if not self._slots.acquire(blocking=False):
+            if not self._slots.acquire(blocking=False) and not (
+                self._evict_idle() and self._slots.acquire(timeout=1.0)
+            ):
                 self._refuse(conn)
                 continue
             threading.Thread(target=self._run, args=(conn,), daemon=True).start()
@@ -91,6 +96,22 @@ class AgentServer:
         for conn in conns:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
+
+    def _evict_idle(self) -> bool:
+        """Close the connection that has waited longest for its next request, if it has waited
+        `evict_after` seconds: idle clients must not lock everyone else out."""
+        now = time.monotonic()
+        with self._conns_lock:
+            idle = [(since, c) for c, since in self._conns.items() if since is not None]
+        if not idle:
+            return False
+        since, victim = min(idle, key=lambda pair: pair[0])
+        if now - since < self.limits.evict_after:
+            return False
+        self.log("closed the longest-idle connection to admit a new client")
+        with contextlib.suppress(OSError):
+            victim.shutdown(socket.SHUT_RDWR)
+        return True
 
     def _refuse(self, conn: socket.socket) -> None:
         self.log("refused a connection: too many clients")
@@ -115,18 +136,19 @@ class AgentServer:
 
     def _run(self, conn: socket.socket) -> None:
         with self._conns_lock:
-            self._conns.add(conn)
+            self._conns[conn] = None
         try:
             self._serve(conn)
         finally:
             with self._conns_lock:
-                self._conns.discard(conn)
+                self._conns.pop(conn, None)
             with contextlib.suppress(OSError):
                 conn.close()
             self._slots.release()
 
     def _serve(self, conn: socket.socket) -> None:
         while not self._stop.is_set():
+            self._mark(conn, time.monotonic())
             try:
                 message = protocol.recv_message(
                     conn,
@@ -144,8 +166,14 @@ class AgentServer:
                 return
             if message is None:
                 return
+            self._mark(conn, None)
             if not self._send(conn, self._answer(message)):
                 return
+
+    def _mark(self, conn: socket.socket, since: float | None) -> None:
+        with self._conns_lock:
+            if conn in self._conns:
+                self._conns[conn] = since
 
     def _answer(self, message: dict[str, Any]) -> dict[str, Any]:
         request_id = protocol.request_id_of(message)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import select
 import socket
 import struct
 import threading
@@ -178,7 +179,7 @@ def test_slowloris_is_cut_off_while_others_are_served(
 
 
 def test_connection_limit_refuses_with_busy(start_agent: Callable[..., Running]) -> None:
-    agent = start_agent(Limits(max_connections=2))
+    agent = start_agent(Limits(max_connections=2, evict_after=3600))
     held = [agent.connect(), agent.connect()]
     try:
         for sock in held:  # make sure both are being served
@@ -197,6 +198,22 @@ def test_connection_limit_refuses_with_busy(start_agent: Callable[..., Running])
             break
         except AgentError:
             assert time.monotonic() < deadline
+
+
+def test_idle_client_yields_its_slot(start_agent: Callable[..., Running]) -> None:
+    agent = start_agent(Limits(max_connections=2, evict_after=0.0))
+    held = [agent.connect(), agent.connect()]
+    try:
+        for sock in held:
+            protocol.send_message(sock, protocol.make_request(1, "health"))
+            assert raw_reply(sock) is not None
+        still_served(agent)  # a third client gets in: the longest-idle one was closed
+        readable, _, _ = select.select(held, [], [], 10)
+        assert len(readable) == 1 and readable[0].recv(1) == b""
+        assert "closed the longest-idle connection to admit a new client" in agent.log
+    finally:
+        for sock in held:
+            sock.close()
 
 
 def test_concurrent_clients(agent: Running) -> None:
