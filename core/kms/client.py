@@ -99,7 +99,11 @@ def recipient_decrypt(
     from botocore.exceptions import BotoCoreError, ClientError
 
     flow = _Flow(on_step)
-    key = agent.recipient_key()
+    try:
+        key = agent.recipient_key()
+    except AgentError as error:
+        flow.step("enclave key", FAILED, str(error))
+        return flow.result
     flow.result.document = key.document
     flow.step(
         "enclave key",

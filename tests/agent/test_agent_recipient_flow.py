@@ -160,3 +160,15 @@ def test_kms_error_other_than_denial_is_a_failed_step(
         result = recipient_decrypt(c, kms, b"\x01\x02garbage", principal=lambda: PRINCIPAL_ARN)
     assert not result.ok
     assert result.steps[-1].name == "kms decrypt" and result.steps[-1].status == "failed"
+
+
+def test_agent_failure_is_a_failed_first_step(local_kms: tuple[Any, list[str]]) -> None:
+    kms, _ = local_kms
+
+    class Broken:
+        def recipient_key(self) -> None:
+            raise AgentError("the agent closed the connection during recipient_key")
+
+    result = recipient_decrypt(Broken(), kms, b"x", principal=lambda: PRINCIPAL_ARN)  # type: ignore[arg-type]
+    assert [(s.name, s.status) for s in result.steps] == [("enclave key", "failed")]
+    assert "closed the connection" in result.steps[0].detail
