@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,7 +72,11 @@ def _safe_name(get: Callable[[], x509.Name]) -> str:
 
 def load_cert(der: bytes) -> CertInfo:
     """Parse DER; raise (ValueError and others) when it is not a certificate."""
-    cert = x509.load_der_x509_certificate(der)
+    return cert_info(der, x509.load_der_x509_certificate(der))
+
+
+def cert_info(der: bytes, cert: x509.Certificate) -> CertInfo:
+    """`CertInfo` of a parsed certificate whose DER bytes are `der`."""
     return CertInfo(
         der=der,
         certificate=cert,
@@ -83,29 +86,38 @@ def load_cert(der: bytes) -> CertInfo:
 
 
 class CertCache:
-    """A bounded, thread-safe LRU of `CertInfo` (or the parse error) keyed by DER bytes."""
+    """A bounded, thread-safe cache of `CertInfo` (or the parse error) keyed by DER bytes.
+
+    Eviction is first-in first-out: the certificates of a live enclave are looked up on every
+    document, so they are re-added soon after leaving; reads take no lock (dict reads are atomic).
+    """
 
     def __init__(self, size: int = 512) -> None:
         self._size = size
-        self._items: OrderedDict[bytes, CertInfo | str] = OrderedDict()
+        self._items: dict[bytes, CertInfo | str] = {}
         self._lock = threading.Lock()
 
     def get(self, der: bytes) -> CertInfo | str:
         """The parsed certificate, or a message saying why `der` is not one."""
-        with self._lock:
-            found = self._items.get(der)
-            if found is not None:
-                self._items.move_to_end(der)
-                return found
+        found = self._items.get(der)
+        if found is not None:
+            return found
         try:
             result: CertInfo | str = load_cert(der)
         except Exception as error:  # cryptography raises many error types for hostile DER
             result = f"not a valid X.509 certificate ({error or type(error).__name__})"
+        self._store(der, result)
+        return result
+
+    def add(self, der: bytes, cert: x509.Certificate) -> None:
+        """Remember an already parsed certificate (a trust anchor) without parsing it again."""
+        self._store(der, cert_info(der, cert))
+
+    def _store(self, der: bytes, result: CertInfo | str) -> None:
         with self._lock:
             self._items[der] = result
-            if len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return result
+            while len(self._items) > self._size:
+                del self._items[next(iter(self._items))]
 
 
 def format_duration(seconds: float) -> str:

@@ -7,7 +7,6 @@ document against the policy tells an operator before the Decrypt call whether KM
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,8 +106,8 @@ def policy_expectations(policy: dict[str, Any]) -> dict[int, bytes]:
 def eif_expectations(path: Path) -> dict[int, bytes]:
     """PCR0/1/2 (and 8 when the EIF is signed) measured from an EIF file by `core.eif`."""
     try:
-        measure_eif = importlib.import_module("core.eif").measure_eif
-    except (ImportError, AttributeError):
+        from core.eif import measure_eif
+    except ImportError:
         raise UsageError(
             "this build of nitrodeck cannot measure EIF files (core.eif.measure_eif is missing)",
             where=str(path),

@@ -9,6 +9,7 @@ names: every anchor is just a certificate with a name and a fingerprint.
 from __future__ import annotations
 
 import hashlib
+import importlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -101,7 +102,18 @@ def sim_root_path(home: Path | None = None) -> Path:
 
 
 def sim_root_anchor(home: Path | None = None) -> TrustAnchor:
-    """The simulator's root from `<home>/sim/pki/root.pem`; a clear error when it is missing."""
+    """The simulator's root from `<home>/sim/pki/root.pem`.
+
+    With the simulated NSM installed (`core.nsm.pki`), its PKI is loaded or created first, so
+    the root exists; without it the file is read, and a missing file is a clear error.
+    """
+    home = home or nitrodeck_home()
+    try:
+        pki = importlib.import_module("core.nsm.pki")
+    except ImportError:
+        pki = None
+    if pki is not None:
+        pki.SimPki.load_or_create(home)
     path = sim_root_path(home)
     try:
         text = path.read_bytes()

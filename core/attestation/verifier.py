@@ -36,6 +36,8 @@ class Verifier:
     def __init__(self, anchors: Sequence[TrustAnchor], *, cache_size: int = 256) -> None:
         self.anchors = tuple(anchors)
         self._certs = CertCache(cache_size * 4)
+        for anchor in self.anchors:
+            self._certs.add(anchor.der, anchor.certificate)
         self._chains = ChainValidator(self.anchors, self._certs, cache_size)
 
     def verify(

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import cbor2
 import pytest
 from attestation_forge import Forge
 
@@ -98,7 +99,6 @@ def test_base64_document_on_stdin(
         (["--expect-pcr", "0=abcd"], "is not INDEX=HEX"),
         (["--expect-pcr", f"32={PCR0}"], "is not INDEX=HEX"),
         (["--nonce", "xyz"], "--nonce 'xyz' is not hex"),
-        (["--trust", "sim"], "simulator's root certificate does not exist"),
         (["--trust", "/nonexistent.pem"], "cannot read the trust anchor"),
         (["--policy", "/nonexistent.json"], "cannot read the key policy"),
         (["--expect-pcr", f"0={PCR0}", "--expect-pcr", "0=" + "00" * 48], "PCR0 from --expect-pcr"),
@@ -175,22 +175,6 @@ def test_trusting_a_pem_anchor(
     assert code == 1 and "look-alike" in out
 
 
-def test_simulator_root_from_home(
-    vectors: Path, nitrodeck_home: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    real = (vectors / BASE).read_bytes()
-    forge = Forge.clone(real)  # stands in for the simulator's PKI
-    pki = nitrodeck_home / "sim" / "pki"
-    pki.mkdir(parents=True)
-    (pki / "root.pem").write_bytes(forge.root_pem)
-    document = nitrodeck_home / "sim.cose"
-    document.write_bytes(forge.document(real))
-    assert run(capsys, "verify", str(document), "--at", BASE_MS, "--trust", "sim")[0] == 0
-    assert run(capsys, "verify", str(document), "--at", BASE_MS, "--trust", "aws")[0] == 1
-    both = run(capsys, "verify", str(document), "--at", BASE_MS, "--trust", "aws", "--trust", "sim")
-    assert both[0] == 0
-
-
 def test_show_human(vectors: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "show", str(vectors / "evervault_prod_2022-10-13.cose"))
     assert code == 0
@@ -222,3 +206,74 @@ def test_show_json(
         "cabundle[0]",
     ]
     assert shown["certificates"][-1]["sha256"].startswith("641a0321")
+
+
+def simulated_document(home: Path, pcrs: dict[int, bytes], nonce: bytes = b"n-1") -> Path:
+    """A document from the simulated NSM of `home` (its PKI created on first use)."""
+    from core.nsm.device import SimulatedNsm
+    from core.nsm.pki import SimPki
+
+    device = SimulatedNsm(
+        SimPki.load_or_create(home),
+        measurements=pcrs,
+        debug=False,
+        instance_id="i-0123456789abcdef0",
+        role_arn="arn:aws:iam::123456789012:role/Webserver",
+        enclave_uid=0x0193685E7FEE7D85,
+    )
+    request = cbor2.dumps({"Attestation": {"user_data": None, "nonce": nonce, "public_key": None}})
+    path = home / "sim.cose"
+    path.write_bytes(cbor2.loads(device.handle(request))["Attestation"]["document"])
+    return path
+
+
+def test_simulated_nsm_documents_verify_against_the_sim_root_only(
+    nitrodeck_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = simulated_document(nitrodeck_home, {i: bytes([i + 1]) * 48 for i in (0, 1, 2)})
+    code, out, _ = run(capsys, "verify", str(document), "--trust", "sim", "--nonce", b"n-1".hex())
+    assert code == 0, out
+    assert "nitrodeck simulator root" in out
+    code, out, _ = run(capsys, "verify", str(document), "--trust", "aws")
+    assert code == 1
+    assert "✗ FAIL  chain" in out and "✗ FAIL  anchor" in out
+    both = run(capsys, "verify", str(document), "--trust", "aws", "--trust", "sim")
+    assert both[0] == 0
+
+
+METADATA = (
+    b'{"ImageName":"test","ImageVersion":"1.0","BuildMetadata":{"BuildTime":'
+    b'"2024-01-01T00:00:00+00:00","BuildTool":"nitro-cli","BuildToolVersion":"1.5.0",'
+    b'"OperatingSystem":"Linux","KernelVersion":"6.1.0"},"DockerInfo":{},"CustomMetadata":null}'
+)
+
+
+def test_expect_eif_end_to_end(
+    nitrodeck_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from core.eif.format import SectionType
+    from core.eif.writer import Section, write_eif
+
+    def eif(name: str, application: bytes) -> tuple[Path, dict[int, bytes]]:
+        sections = [
+            Section(SectionType.KERNEL, b"kernel"),
+            Section(SectionType.CMDLINE, b"console=ttyS0"),
+            Section(SectionType.METADATA, METADATA),
+            Section(SectionType.RAMDISK, b"bootstrap-ramdisk"),
+            Section(SectionType.RAMDISK, application),
+        ]
+        measured = write_eif(tmp_path / name, sections)
+        pcrs = {0: measured.pcr0, 1: measured.pcr1, 2: measured.pcr2}
+        return tmp_path / name, {i: bytes.fromhex(v) for i, v in pcrs.items()}
+
+    launched, pcrs = eif("launched.eif", b"app v1")
+    other, _ = eif("other.eif", b"app v2")
+    document = simulated_document(nitrodeck_home, pcrs)
+    good = run(capsys, "verify", str(document), "--trust", "sim", "--expect-eif", str(launched))
+    assert good[0] == 0, good[1]
+    assert "✓ pass  pcrs        PCR0, PCR1, PCR2 match" in good[1]
+    code, out, _ = run(
+        capsys, "verify", str(document), "--trust", "sim", "--expect-eif", str(other)
+    )
+    assert code == 1
+    assert "PCR0: expected" in out and "PCR2: expected" in out and "PCR1:" not in out

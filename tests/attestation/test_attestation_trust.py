@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,10 @@ def test_the_pin_is_checked_at_load(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "reinstall" in (caught.value.fix or "")
 
 
-def test_missing_sim_root_says_how_to_create_it(nitrodeck_home: Path) -> None:
+def test_missing_sim_root_says_how_to_create_it(
+    nitrodeck_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "core.nsm.pki", None)  # a build without the simulated NSM
     with pytest.raises(
         AttestationError, match="simulator's root certificate does not exist"
     ) as caught:
@@ -40,13 +44,25 @@ def test_missing_sim_root_says_how_to_create_it(nitrodeck_home: Path) -> None:
     assert "start the simulator" in (caught.value.fix or "")
 
 
-def test_sim_root_is_read_from_the_home(nitrodeck_home: Path, vectors: Path) -> None:
+def test_sim_root_is_read_from_the_home(
+    nitrodeck_home: Path, vectors: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "core.nsm.pki", None)
     path = nitrodeck_home / "sim" / "pki" / "root.pem"
     path.parent.mkdir(parents=True)
     path.write_bytes((vectors / "aws-nitro-enclaves-root-g1.pem").read_bytes())
     anchor = sim_root_anchor()
     assert anchor.name == "nitrodeck simulator root"
     assert anchor.fingerprint == AWS_ROOT_SHA256
+
+
+def test_sim_root_comes_from_the_simulated_pki(nitrodeck_home: Path) -> None:
+    from core.nsm.pki import SimPki
+
+    anchor = sim_root_anchor()  # creates the PKI of this home the first time
+    assert anchor.der == SimPki.load_or_create(nitrodeck_home).root_der
+    assert sim_root_anchor().der == anchor.der  # and keeps it
+    assert anchor.fingerprint != AWS_ROOT_SHA256
 
 
 def test_pem_and_der_anchor_files(tmp_path: Path, vectors: Path) -> None:

@@ -144,3 +144,30 @@ def test_identity_is_configurable_and_kept() -> None:
     again = SimPlatform("m5.xlarge").host_info()
     assert again.instance_id == first.instance_id
     assert (again.role_arn, again.region) == ("arn:aws:iam::111122223333:role/parent", "eu-west-1")
+
+
+def test_no_heartbeat_in_time_is_e36(tmp_path: Path) -> None:
+    import os
+
+    from core.platform.errors import NitroCliError
+    from core.platform.sim import launcher, vsock
+
+    server = vsock.listen(tmp_path / "cid_16.sock_9000")
+    with pytest.raises(NitroCliError) as caught:  # an alive "supervisor" that never calls
+        launcher._await_heartbeat(server, os.getpid(), tmp_path, 0.2)
+    server.close()
+    assert caught.value.code == 36
+
+
+def test_old_saved_consoles_are_pruned(tmp_path: Path) -> None:
+    import os
+
+    from core.platform.sim.launcher import prune_ended
+
+    for i in range(5):
+        (tmp_path / f"e{i}").mkdir()
+        (tmp_path / f"e{i}" / "ended").touch()
+        os.utime(tmp_path / f"e{i}" / "ended", (1000 + i, 1000 + i))
+    (tmp_path / "running").mkdir()
+    prune_ended(tmp_path, keep=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e3", "e4", "running"]

@@ -40,7 +40,8 @@ def test_history_keeps_at_most_two_files(tmp_path: Path) -> None:
     for i in range(100):
         writer.write(b"%04d" % i + b"x" * 95 + b"\n")
     writer.close()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["console.log", "console.log.1"]
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["console.log", "console.log.1", "console.log.files"]  # + the file index
     saved = b"".join(FileConsoleStream(path, follow=False))
     assert len(saved) <= 2000
     assert saved.endswith(b"0099" + b"x" * 95 + b"\n")
@@ -78,3 +79,20 @@ def test_a_follower_one_rotation_behind_still_gets_every_byte(tmp_path: Path) ->
     got.extend(stream)
     expected = b"start\n" + b"a" * 999 + b"\n" + b"b" * 999 + b"\n" + b"c" * 10 + b"\n"
     assert b"".join(got) == expected
+
+
+def test_a_follower_too_far_behind_is_told_what_it_lost(tmp_path: Path) -> None:
+    path = tmp_path / "console.log"
+    writer = ConsoleWriter(path, max_bytes=1000)
+    writer.write(b"start\n")
+    stream = iter(FileConsoleStream(path))
+    got = [next(stream)]
+    for letter in b"abcd":  # four rotations while the follower holds the first file
+        writer.write(bytes([letter]) * 999 + b"\n")
+    writer.write(b"end\n")
+    writer.close()
+    mark_ended(tmp_path)
+    text = b"".join([*got, *stream])
+    assert text.startswith(b"start\n" + b"a" * 999 + b"\n")
+    assert b"2 console file(s) rotated away" in text  # b and c are gone
+    assert text.endswith(b"d" * 999 + b"\n" + b"end\n")

@@ -355,3 +355,23 @@ def test_signed_images_run_and_an_expired_signer_is_e59(
         run(sim, expired)
     assert relayed.value.exit_code == 39 and relayed.value.inner.code == 59
     assert "[ E59 ]" in str(relayed.value)
+
+
+def test_two_commands_race_for_the_last_core(
+    make_sim: Callable[[str], SimPlatform], eifs: dict[str, Path]
+) -> None:
+    import subprocess
+    import sys
+
+    sim = make_sim("m5.xlarge")  # the pool: one core (CPUs 1, 3)
+    argv = [
+        sys.executable, "-m", "tui", "--profile", "m5.xlarge", "run-enclave",
+        "--eif-path", str(eifs["printer"]), "--memory", "128", "--cpu-count", "2",
+    ]  # fmt: skip
+    procs = [
+        subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)
+    ]
+    results = [(p.wait(60), p.stdout.read(), p.stderr.read()) for p in procs]  # type: ignore[union-attr]
+    codes = sorted(code for code, _, _ in results)
+    assert codes == [0, 29], results
+    assert len(sim.describe_enclaves()) == 1

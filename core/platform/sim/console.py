@@ -13,7 +13,7 @@ import os
 import select
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 from core.platform.sim.inotify import DirectoryWatch, watch
@@ -21,6 +21,7 @@ from core.platform.sim.inotify import DirectoryWatch, watch
 MAX_BYTES = 8 << 20
 READ_CHUNK = 1 << 20
 ENDED = "ended"
+LOST = "\n[nitrodeck-sim: {} console file(s) rotated away before this reader got to them]\n"
 
 
 class ConsoleWriter:
@@ -31,6 +32,7 @@ class ConsoleWriter:
         self.max_bytes = max_bytes
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)  # no O_APPEND: splice
         self._size = os.fstat(self._fd).st_size
+        self._note_file()
         self._started = time.monotonic()
         self._lock = threading.Lock()
         self._splice = hasattr(os, "splice")
@@ -90,6 +92,16 @@ class ConsoleWriter:
         os.close(self._fd)
         self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         self._size = 0
+        self._note_file()
+
+    def _note_file(self) -> None:
+        """Record each new file's inode in order, so a reader can tell what it missed."""
+        line = f"{os.fstat(self._fd).st_ino}\n".encode()
+        index = os.open(_index(self.path), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            os.write(index, line)
+        finally:
+            os.close(index)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -173,7 +185,7 @@ class FileConsoleStream:
                     with contextlib.suppress(OSError):
                         os.close(end)
 
-    def _missed_segment(self, done: int) -> Iterator[bytes]:
+    def _missed_segment(self, done: int) -> Generator[bytes, None, int]:
         return _missed_segment_of(self.path, done, self._closed)
 
     def _wait(self, watcher: DirectoryWatch | None, delay: float) -> None:
@@ -189,9 +201,15 @@ class FileConsoleStream:
     def _tail_with(self, fd: int | None, watcher: DirectoryWatch | None) -> Iterator[bytes]:
         delay = self._poll
         last_check = 0.0
+        finished: int | None = None  # inode of the last file read to its end
         while not self._closed.is_set():
             if fd is None:
                 fd = _open(self.path)
+                if fd is not None and finished is not None:
+                    lost = _files_between(self.path, finished, os.fstat(fd).st_ino)
+                    finished = None
+                    if lost:
+                        yield LOST.format(lost).encode()
             data = os.read(fd, READ_CHUNK) if fd is not None else b""
             if data:
                 delay = self._poll
@@ -199,7 +217,7 @@ class FileConsoleStream:
                 continue
             if fd is not None and _rotated(fd, self.path):
                 yield from _drain(fd, self._closed)
-                yield from self._missed_segment(fd)
+                finished = yield from self._missed_segment(fd)
                 os.close(fd)
                 fd = None
                 continue
@@ -216,17 +234,46 @@ class FileConsoleStream:
             delay = min(delay * 2, self._max_poll)
 
 
-def _missed_segment_of(path: Path, done: int, closed: threading.Event) -> Iterator[bytes]:
+def _missed_segment_of(
+    path: Path, done: int, closed: threading.Event
+) -> Generator[bytes, None, int]:
     """After finishing the rotated file `done`: if `.1` is a newer file we never read (the
-    writer rotated twice meanwhile), read it too before moving on to the current file."""
+    writer rotated twice meanwhile), read it too. Returns the inode of the last file read."""
+    last = os.fstat(done).st_ino
     older = _open(path.with_name(path.name + ".1"))
     if older is None:
-        return
+        return last
     try:
-        if os.fstat(older).st_ino != os.fstat(done).st_ino:
+        ino = os.fstat(older).st_ino
+        if ino != last:
+            lost = _files_between(path, last, ino)
+            if lost:
+                yield LOST.format(lost).encode()
             yield from _drain(older, closed)
+            return ino
+        return last
     finally:
         os.close(older)
+
+
+def _index(path: Path) -> Path:
+    return path.with_name(path.name + ".files")
+
+
+def _files_between(path: Path, before: int, after: int) -> int:
+    """How many console files came between two inodes (they rotated away unread)."""
+    try:
+        inodes = [int(x) for x in _index(path).read_text().split()]
+    except (OSError, ValueError):
+        return 0
+    if after not in inodes:
+        return 0
+    end = len(inodes) - 1 - inodes[::-1].index(after)
+    earlier = inodes[:end]
+    if before not in earlier:
+        return 0
+    start = len(earlier) - 1 - earlier[::-1].index(before)
+    return max(0, end - start - 1)
 
 
 def _open(path: Path) -> int | None:

@@ -13,16 +13,20 @@ import math
 import os
 import secrets
 import select
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from core.platform import rules
 from core.platform.base import MIB, EnclaveInfo, RunRequest
 from core.platform.errors import NitroCliCode, NitroCliError
+from core.platform.sim.console import ENDED
 from core.platform.sim.enclave_process import BOOT_ERROR, LAUNCH
 from core.platform.sim.image import ImageFacts, image_facts, unpack_image, verify_image
 from core.platform.sim.instance import SimInstance, row_info
@@ -31,6 +35,7 @@ from core.platform.sim.state import EnclaveRow, process_alive, process_ctime
 from core.platform.sim.vsock import listen, remove_socket
 
 GIB = 1 << 30
+KEEP_ENDED = 32  # ended enclaves whose console stays readable (--history)
 
 
 def boot_timeout(eif_size: int, memory_mib: int) -> float:
@@ -144,6 +149,7 @@ def run_enclave(
             fix="set NITRODECK_HOME to a shorter directory",
         )
     directory.mkdir(parents=True, exist_ok=True)
+    prune_ended(directory.parent)
     (directory / "enclave.json").write_text(
         json.dumps(
             {
@@ -177,8 +183,7 @@ def run_enclave(
         if server is not None:
             server.close()
         remove_socket(listener_path)
-    info = row_info(row)
-    return EnclaveInfo(**{**info.__dict__, "process_id": supervisor_pid, "state": "RUNNING"})
+    return replace(row_info(row), process_id=supervisor_pid, state="RUNNING")
 
 
 def _prepare_image(eif: Path, image: Path) -> None:
@@ -193,6 +198,15 @@ def _prepare_image(eif: Path, image: Path) -> None:
     except NitroCliError as error:
         raise EnclaveProcessError(error) from error
     (image / LAUNCH).write_text(json.dumps({"cmd": argv, "env": env}))
+
+
+def prune_ended(enclaves_dir: Path, keep: int = KEEP_ENDED) -> None:
+    """Keep the saved consoles of the `keep` most recently ended enclaves, drop older ones."""
+    ended = sorted(
+        (marker.stat().st_mtime, marker.parent) for marker in enclaves_dir.glob(f"*/{ENDED}")
+    )
+    for _, directory in ended[: max(0, len(ended) - keep)]:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _spawn(root: Path, slot_uid: int) -> int:
@@ -213,10 +227,8 @@ def _spawn(root: Path, slot_uid: int) -> int:
         ) from None
 
 
-def _await_heartbeat(server: object, pid: int, directory: Path, limit: float) -> None:
-    import socket as _socket
-
-    assert isinstance(server, _socket.socket)
+def _await_heartbeat(server: socket.socket, pid: int, directory: Path, limit: float) -> None:
+    """Accept the enclave's 0xB7 and echo it; a supervisor that dies first is a boot failure."""
     ctime = _ctime_or_zero(pid)
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
