@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from core.kms.conditions import parse_operator
 from core.kms.context import IMAGE_SHA384, RECIPIENT_PREFIX, RequestContext, request_context
 from core.kms.keynames import check_key
 from core.kms.policy import ConditionResult, Decision, StatementResult, evaluate, principal_matches
@@ -217,16 +218,28 @@ def _policy_findings(policy: Policy, context: RequestContext) -> list[Finding]:
                 )
             )
         for operator, key in attested:
-            if operator.endswith("IfExists"):
+            if holds_when_absent(operator):
                 findings.append(
                     Finding(
                         "warning",
                         label,
                         f"{operator} on {key} also holds for requests without attestation",
-                        f"use {operator.removesuffix('IfExists')}: only attested requests pass",
+                        f"use {positive_form(operator)}: only attested requests pass",
                     )
                 )
     return findings
+
+
+def holds_when_absent(operator: str) -> bool:
+    """Operators that are true when the key is missing (IAM rules; see core.kms.conditions)."""
+    op = parse_operator(operator)
+    return op.if_exists or op.set_prefix == "ForAllValues:" or (op.negated and not op.set_prefix)
+
+
+def positive_form(operator: str) -> str:
+    """The operator an Allow on attestation keys should use instead."""
+    base = parse_operator(operator).base
+    return base.replace("Not", "", 1) if base.startswith("StringNot") else base
 
 
 def explain(

@@ -216,3 +216,20 @@ def test_json_shape(vectors: Path) -> None:
         "matched": False,
     }
     assert data["findings"][0]["kind"] == "cause"
+
+
+@pytest.mark.parametrize(
+    ("operator", "fix"),
+    [
+        ("StringEqualsIfExists", "use StringEquals"),
+        ("ForAllValues:StringEqualsIgnoreCase", "use StringEqualsIgnoreCase"),
+        ("StringNotEquals", "use StringEquals"),
+        ("StringNotLike", "use StringLike"),
+    ],
+)
+def test_allow_operators_that_hold_without_attestation(operator: str, fix: str) -> None:
+    policy = _policy(_enclave_allow("kms:RecipientAttestation:PCR0", "ab" * 48, operator))
+    result = explain(policy, principal=SESSION)
+    assert result.decision.allowed  # no document at all, and still allowed
+    (warning,) = [f for f in result.findings if "without attestation" in f.message]
+    assert warning.fix is not None and warning.fix.startswith(fix)

@@ -68,20 +68,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    signal.signal(signal.SIGTERM, _stop)  # before the endpoint is printed: callers may stop us
     kms = LocalKms(
         host=args.host, port=args.port, anchors=args.anchor, log=None if args.quiet else stderr_log
     )
-    endpoint_file().write_text(kms.endpoint + "\n")
-    print(f"nitrodeck local KMS listening on {kms.endpoint}")
-    print(f"export AWS_SHARED_CREDENTIALS_FILE={kms.credentials_path}")
-    print(f"export AWS_PROFILE={PROFILE}")
-    print(f"export AWS_DEFAULT_REGION={REGION}")
-    print(f"# principal: {kms.credentials.principal}")
-    print(f"# try: aws kms list-keys --endpoint-url {kms.endpoint}", flush=True)
-    signal.signal(signal.SIGTERM, _stop)
     try:
+        endpoint_file().write_text(kms.endpoint + "\n")
+        print(f"nitrodeck local KMS listening on {kms.endpoint}")
+        print(f"export AWS_SHARED_CREDENTIALS_FILE={kms.credentials_path}")
+        print(f"export AWS_PROFILE={PROFILE}")
+        print(f"export AWS_DEFAULT_REGION={REGION}")
+        print(f"# principal: {kms.credentials.principal}")
+        print(f"# try: aws kms list-keys --endpoint-url {kms.endpoint}", flush=True)
         kms.serve_forever()
     finally:
+        kms.close()
         with contextlib.suppress(FileNotFoundError):
             endpoint_file().unlink()
     return 0
