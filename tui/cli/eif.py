@@ -72,6 +72,16 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _build_demo(args: argparse.Namespace) -> int:
+    from core.agent.demo import build_demo_image
+
+    extra = {"/app/VARIANT": args.variant.encode()} if args.variant is not None else None
+    measurements = build_demo_image(Path(args.output), extra_files=extra, progress=progress)
+    progress(f"Wrote {args.output}")
+    print_json({"Measurements": measurements.to_json()})
+    return 0
+
+
 def _sign(args: argparse.Namespace) -> int:
     measurements = sign_eif(
         Path(args.eif_path), Path(args.signing_certificate), Path(args.private_key)
@@ -149,3 +159,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     diff.add_argument("b", help="the later image")
     diff.add_argument("--json", action="store_true")
     diff.set_defaults(handler=_diff)
+
+    demo = commands.add_parser("build-demo", help="build the demo image: the nitrodeck agent")
+    demo.add_argument("--output", required=True, help="the .eif file to write")
+    demo.add_argument("--variant", help="text written to /app/VARIANT: a rebuild with a change")
+    demo.set_defaults(handler=_build_demo)

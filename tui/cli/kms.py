@@ -19,6 +19,7 @@ from core.kms.explain import Explanation, explain
 from core.kms.inventory import client, endpoint_file, key_policy, list_keys
 from core.kms.local.credentials import PRINCIPAL_ARN, PROFILE, REGION
 from core.kms.local.server import LocalKms, stderr_log
+from tui.cli import kms_daemon, kms_recipient
 from tui.cli.output import print_json
 
 
@@ -57,6 +58,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     source.add_argument(
         "--pcr", action="append", default=[], metavar="N=HEX", help="a PCR value (repeatable)"
     )
+    source.add_argument("--enclave-name", help="ask this running enclave's agent for a document")
+    explain_cmd.add_argument("--agent-port", type=int, default=5005, help=argparse.SUPPRESS)
     explain_cmd.add_argument("--principal", default=PRINCIPAL_ARN, help="caller ARN")
     explain_cmd.add_argument("--action", default="kms:Decrypt")
     explain_cmd.add_argument("--key-arn", default=None, help="the key's ARN (for Resource)")
@@ -67,6 +70,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     keys.add_argument("--endpoint-url", default=None, help="default: the running local KMS")
     keys.add_argument("--json", action="store_true")
     keys.set_defaults(handler=run_keys)
+
+    kms_recipient.register(commands)
+    kms_daemon.register(commands)
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -128,6 +134,8 @@ def _explain_pcrs(args: argparse.Namespace) -> dict[int, bytes] | None:
         return document_pcrs(data)
     if args.pcr:
         return dict(_parse_pcr(p) for p in args.pcr)
+    if args.enclave_name is not None:
+        return document_pcrs(kms_recipient.enclave_document(args))
     return None
 
 

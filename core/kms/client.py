@@ -1,0 +1,199 @@
+"""The parent side of KMS's `Recipient` flow, step by step.
+
+1. the enclave's agent makes an ephemeral RSA-2048 key and an attestation document carrying it;
+2. KMS Decrypt with `Recipient` (RSAES_OAEP_SHA_256 + that document) → `CiphertextForRecipient`;
+3. the agent decrypts inside the enclave and returns only the plaintext's length and SHA-256.
+On AccessDeniedException the flow fetches the key policy (GetKeyPolicy, which may itself be
+denied) and runs the policy explainer on the document and the caller's principal. Each step is a
+`FlowStep` the command line prints and the app steps through. The plaintext never reaches here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.agent.client import AgentClient, AgentError, DecryptDigest
+from core.errors import NitrodeckError
+from core.kms.denial import DenialExplanation, explain_denial
+
+KEY_ENCRYPTION_ALGORITHM = "RSAES_OAEP_SHA_256"
+_RESOURCE = re.compile(r"on resource: (arn:aws[\w-]*:kms:[^\s]+)")
+
+OK, FAILED, DENIED, SKIPPED = "ok", "failed", "denied", "skipped"
+
+
+@dataclass(frozen=True)
+class FlowStep:
+    name: str
+    status: str
+    detail: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"name": self.name, "status": self.status, "detail": self.detail}
+
+
+@dataclass
+class FlowResult:
+    steps: list[FlowStep] = field(default_factory=list)
+    digest: DecryptDigest | None = None
+    key_id: str | None = None
+    document: bytes | None = None
+    explanation: DenialExplanation | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.digest is not None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "key_id": self.key_id,
+            "steps": [s.to_json() for s in self.steps],
+            "plaintext": None
+            if self.digest is None
+            else {"length": self.digest.length, "sha256": self.digest.sha256.hex()},
+            "explanation": None if self.explanation is None else self.explanation.to_json(),
+        }
+
+
+def _code(error: Exception) -> str:
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", ""))
+    return ""
+
+
+def _message(error: Exception) -> str:
+    response = getattr(error, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Message", error))
+    return str(error)
+
+
+class _Flow:
+    def __init__(self, on_step: Callable[[FlowStep], None] | None) -> None:
+        self.result = FlowResult()
+        self.on_step = on_step
+
+    def step(self, name: str, status: str, detail: str) -> None:
+        step = FlowStep(name, status, detail)
+        self.result.steps.append(step)
+        if self.on_step is not None:
+            self.on_step(step)
+
+
+def recipient_decrypt(
+    agent: AgentClient,
+    kms: Any,
+    ciphertext_blob: bytes,
+    *,
+    principal: Callable[[], str],
+    key_id: str | None = None,
+    encryption_context: Mapping[str, str] | None = None,
+    on_step: Callable[[FlowStep], None] | None = None,
+) -> FlowResult:
+    """Run the whole flow with a boto3 KMS client `kms`; never raises for a KMS denial."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    flow = _Flow(on_step)
+    try:
+        key = agent.recipient_key()
+    except AgentError as error:
+        flow.step("enclave key", FAILED, str(error))
+        return flow.result
+    flow.result.document = key.document
+    flow.step(
+        "enclave key",
+        OK,
+        f"RSA-2048 key made inside the enclave; attestation document {len(key.document)} bytes",
+    )
+    request: dict[str, Any] = {
+        "CiphertextBlob": ciphertext_blob,
+        "Recipient": {
+            "KeyEncryptionAlgorithm": KEY_ENCRYPTION_ALGORITHM,
+            "AttestationDocument": key.document,
+        },
+    }
+    if key_id:
+        request["KeyId"] = key_id
+    if encryption_context:
+        request["EncryptionContext"] = dict(encryption_context)
+    try:
+        response = kms.decrypt(**request)
+    except ClientError as error:
+        code, message = _code(error), _message(error)
+        if code != "AccessDeniedException":
+            flow.step("kms decrypt", FAILED, f"{code}: {message}")
+            return flow.result
+        flow.step("kms decrypt", DENIED, f"AccessDeniedException: {message}")
+        match = _RESOURCE.search(message)
+        flow.result.key_id = match.group(1) if match else key_id
+        _explain(flow, kms, key.document, principal, encryption_context)
+        return flow.result
+    except BotoCoreError as error:
+        raise NitrodeckError(
+            f"KMS could not be reached: {error}",
+            fix="check --endpoint-url, the region and your network",
+        ) from None
+    flow.result.key_id = str(response.get("KeyId") or key_id)
+    blob = response.get("CiphertextForRecipient")
+    if not blob:
+        flow.step("kms decrypt", FAILED, "KMS answered without CiphertextForRecipient")
+        return flow.result
+    flow.step(
+        "kms decrypt",
+        OK,
+        f"key {flow.result.key_id}: CiphertextForRecipient {len(blob)} bytes "
+        "(CMS for the enclave's key; KMS returned no plaintext)",
+    )
+    try:
+        digest = agent.recipient_decrypt(key.handle, bytes(blob))
+    except AgentError as error:
+        flow.step("enclave decrypt", FAILED, str(error))
+        return flow.result
+    flow.result.digest = digest
+    flow.step(
+        "enclave decrypt",
+        OK,
+        f"decrypted inside the enclave: {digest.length} bytes, SHA-256 {digest.sha256.hex()}",
+    )
+    return flow.result
+
+
+def _explain(
+    flow: _Flow,
+    kms: Any,
+    document: bytes,
+    principal: Callable[[], str],
+    encryption_context: Mapping[str, str] | None,
+) -> None:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    key_id = flow.result.key_id
+    if not key_id:
+        flow.step("key policy", SKIPPED, "the denial names no key; pass --key-id to explain it")
+        return
+    try:
+        policy = str(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
+    except (ClientError, BotoCoreError) as error:
+        flow.step(
+            "key policy",
+            FAILED,
+            f"GetKeyPolicy was denied too ({_code(error) or error}): ask the key's owner for the "
+            "policy and run `nitrodeck kms explain --policy FILE --enclave-name N`",
+        )
+        return
+    flow.step("key policy", OK, f"fetched the key policy of {key_id} ({len(policy)} bytes)")
+    try:
+        who = principal()
+        explanation = explain_denial(
+            policy, document, who, resource=key_id, encryption_context=encryption_context
+        )
+    except NitrodeckError as error:
+        flow.step("explain", FAILED, str(error))
+        return
+    flow.result.explanation = explanation
+    flow.step("explain", DENIED, explanation.summary)

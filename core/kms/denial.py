@@ -1,0 +1,67 @@
+"""Why KMS said no to a `Recipient` request: the key policy against the enclave's document.
+
+A thin adapter between the recipient flow and the explainer (`core.kms.explain`, the same policy
+engine the local KMS denies with): it parses the document the enclave sent and hands its PCRs
+and the caller to `explain`, then condenses the findings into a one-line summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from core.attestation import parse_document
+from core.kms.explain import Explanation, explain
+
+
+@dataclass(frozen=True)
+class DenialExplanation:
+    explanation: Explanation
+    summary: str
+
+    @property
+    def debug_mode(self) -> bool:
+        return self.explanation.debug_mode
+
+    def lines(self) -> list[str]:
+        """One line per cause (with its fix), then warnings and notes."""
+        out = []
+        for finding in self.explanation.findings:
+            where = f"[{finding.statement}] " if finding.statement else ""
+            out.append(f"{finding.kind}: {where}{finding.message}")
+            if finding.fix:
+                out.append(f"  fix: {finding.fix}")
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {"summary": self.summary, **self.explanation.to_json()}
+
+
+def explain_denial(
+    policy: str,
+    document: bytes,
+    principal: str,
+    *,
+    resource: str,
+    action: str = "kms:Decrypt",
+    encryption_context: Mapping[str, str] | None = None,
+) -> DenialExplanation:
+    """Evaluate `policy` as KMS would for `principal` presenting `document` in `Recipient`."""
+    doc = parse_document(document)
+    explanation = explain(
+        policy,
+        principal=principal,
+        action=action,
+        pcrs=doc.pcrs,
+        resource=resource,
+        encryption_context=encryption_context,
+    )
+    causes = [f for f in explanation.findings if f.kind == "cause"]
+    if explanation.decision.allowed:
+        summary = f"the policy allows this request ({explanation.decision.reason})"
+    elif causes:
+        summary = f"denied: {causes[0].message}"
+    else:
+        summary = f"denied: {explanation.decision.reason}"
+    return DenialExplanation(explanation, summary)

@@ -1,0 +1,165 @@
+"""The local KMS as a background daemon, so the command line and the app share one instance.
+
+`ensure_local_kms(home)` returns the endpoint of a running `nitrodeck kms serve` for that home,
+starting one (loopback, a free port, its own session so it outlives the command) when none
+answers. The endpoint and pid go to `home/kms/daemon.json`, its output to `home/kms/server.log`.
+A lock file serialises concurrent starters, so two commands never start two servers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from core.errors import NitrodeckError
+from core.home import ensure_private_dir, nitrodeck_home
+
+START_TIMEOUT = 20.0
+
+
+@dataclass(frozen=True)
+class DaemonInfo:
+    endpoint: str
+    pid: int
+
+
+def _kms_dir(home: Path | None) -> Path:
+    return ensure_private_dir((home or nitrodeck_home()) / "kms")
+
+
+def state_path(home: Path | None = None) -> Path:
+    return _kms_dir(home) / "daemon.json"
+
+
+def log_path(home: Path | None = None) -> Path:
+    return _kms_dir(home) / "server.log"
+
+
+@contextlib.contextmanager
+def _locked(home: Path | None) -> Iterator[None]:
+    with open(_kms_dir(home) / "daemon.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _answers(endpoint: str, timeout: float = 1.0) -> bool:
+    parts = urlsplit(endpoint)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout):
+            return True
+    except OSError:
+        return False
+
+
+def running_local_kms(home: Path | None = None) -> DaemonInfo | None:
+    """The recorded daemon when its process lives and its port answers; else a foreground
+    `nitrodeck kms serve` of this home (pid 0: not ours to stop) when its endpoint answers."""
+    try:
+        data = json.loads(state_path(home).read_text())
+        info = DaemonInfo(str(data["endpoint"]), int(data["pid"]))
+        if _alive(info.pid) and _answers(info.endpoint):
+            return info
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    try:  # `kms serve` records its endpoint here while it runs
+        endpoint = (_kms_dir(home) / "endpoint").read_text().strip()
+    except OSError:
+        return None
+    return DaemonInfo(endpoint, 0) if endpoint and _answers(endpoint) else None
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _spawn(home: Path, port: int) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, NITRODECK_HOME=str(home), PYTHONUNBUFFERED="1")
+    with open(log_path(home), "ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "tui", "kms", "serve", "--port", str(port)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+            cwd=home,
+        )
+
+
+def ensure_local_kms(home: Path | None = None) -> str:
+    """The endpoint of this home's local KMS, starting the daemon first if none is running."""
+    home = home or nitrodeck_home()
+    with _locked(home):
+        running = running_local_kms(home)
+        if running is not None:
+            return running.endpoint
+        port = _free_port()
+        process = _spawn(home, port)
+        endpoint = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + START_TIMEOUT
+        while not _answers(endpoint, timeout=0.2):
+            if process.poll() is not None or time.monotonic() > deadline:
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+                raise NitrodeckError(
+                    "the local KMS did not start",
+                    where=str(log_path(home)),
+                    fix="read that log; or run `nitrodeck kms serve` in a terminal to see why",
+                )
+            time.sleep(0.05)
+        state = {"endpoint": endpoint, "pid": process.pid}
+        tmp = state_path(home).with_suffix(".tmp")
+        tmp.write_text(json.dumps(state))
+        tmp.replace(state_path(home))
+        return endpoint
+
+
+def stop_local_kms(home: Path | None = None, timeout: float = 10.0) -> bool:
+    """Stop this home's daemon (SIGINT, then SIGKILL); True when one was running."""
+    home = home or nitrodeck_home()
+    with _locked(home):
+        try:
+            pid = int(json.loads(state_path(home).read_text())["pid"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+        state_path(home).unlink(missing_ok=True)
+        if not _alive(pid):
+            return False
+        os.kill(pid, signal.SIGINT)  # kms serve cleans up (its endpoint file) on Ctrl-C
+        deadline = time.monotonic() + timeout
+        while _alive(pid) and time.monotonic() < deadline:
+            with contextlib.suppress(ChildProcessError):
+                if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                    break
+            time.sleep(0.05)
+        if _alive(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        return True

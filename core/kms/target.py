@@ -1,0 +1,98 @@
+"""Which KMS the parent talks to: real AWS (boto3's usual chain) or the embedded local KMS.
+
+The local KMS signs with its own credentials file (profile `nitrodeck-local`) and runs as a
+daemon under the home; AWS uses whatever boto3 finds (environment, profile, instance role).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.errors import NitrodeckError
+from core.home import nitrodeck_home
+from core.kms.local.credentials import PRINCIPAL_ARN, PROFILE, REGION
+from core.kms.local.credentials import load_or_create as load_credentials
+from core.kms.local.daemon import ensure_local_kms
+
+LOCAL_PROFILE = PROFILE
+LOCAL_REGION = REGION
+
+
+@dataclass(frozen=True)
+class KmsTarget:
+    """Where KMS requests go; `credentials_file` is set only for the local KMS."""
+
+    endpoint_url: str | None = None
+    region: str | None = None
+    credentials_file: Path | None = None
+
+    @property
+    def local(self) -> bool:
+        return self.credentials_file is not None
+
+    def describe(self) -> str:
+        if self.local:
+            return f"local KMS at {self.endpoint_url}"
+        where = self.endpoint_url or f"AWS KMS ({self.region or 'default region'})"
+        return str(where)
+
+
+def local_target(home: Path | None = None, endpoint_url: str | None = None) -> KmsTarget:
+    """The home's local KMS, started as a daemon when `endpoint_url` is not given."""
+    home = home or nitrodeck_home()
+    endpoint = endpoint_url or ensure_local_kms(home)
+    return KmsTarget(endpoint, LOCAL_REGION, home / "kms" / "credentials")
+
+
+def resolve_target(endpoint_url: str | None, *, local: bool, home: Path | None = None) -> KmsTarget:
+    """`--endpoint-url` wins; else the local KMS when `local`, else AWS through boto3's chain.
+
+    An explicit endpoint is treated as the local KMS when this home's credentials file exists
+    and the URL is loopback, because only the local KMS accepts those credentials.
+    """
+    home = home or nitrodeck_home()
+    credentials = home / "kms" / "credentials"
+    if endpoint_url is not None:
+        loopback = any(h in endpoint_url for h in ("://127.0.0.1", "://localhost", "://[::1]"))
+        if loopback and credentials.exists():
+            return KmsTarget(endpoint_url, LOCAL_REGION, credentials)
+        return KmsTarget(endpoint_url)
+    if local:
+        return local_target(home)
+    return KmsTarget()
+
+
+def boto3_client(target: KmsTarget, service: str = "kms") -> Any:
+    """A boto3 client for `service` ("kms" or "sts") aimed at `target`."""
+    import boto3
+
+    kwargs: dict[str, Any] = {}
+    if target.endpoint_url and service == "kms":
+        kwargs["endpoint_url"] = target.endpoint_url
+    if target.region:
+        kwargs["region_name"] = target.region
+    if target.credentials_file is not None:
+        creds = load_credentials(target.credentials_file)
+        kwargs["aws_access_key_id"] = creds.access_key_id
+        kwargs["aws_secret_access_key"] = creds.secret_access_key
+    session = boto3.session.Session()
+    client: Any = session.client(service, **kwargs)  # type: ignore[call-overload]
+    return client
+
+
+def caller_principal(target: KmsTarget) -> str:
+    """The caller's ARN: the local principal, or `sts get-caller-identity` on AWS."""
+    if target.local:
+        return PRINCIPAL_ARN
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        arn: str = boto3_client(target, "sts").get_caller_identity()["Arn"]
+    except (BotoCoreError, ClientError) as error:
+        raise NitrodeckError(
+            f"cannot learn the caller's identity (sts get-caller-identity): {error}",
+            fix="configure AWS credentials (environment, profile or instance role)",
+        ) from None
+    return arn

@@ -1,0 +1,89 @@
+"""The agent commands' argument and input errors: clear messages and exit codes, no traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from tui.cli.agent import read_public_key
+from tui.cli.kms_recipient import encryption_context, read_blob
+from tui.cli.main import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = main(["--platform", "sim", *argv])
+    captured = capsys.readouterr()
+    return code, captured.err
+
+
+def test_bad_hex_nonce(capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run(capsys, "attest", "--enclave-name", "x", "--nonce", "zz")
+    assert code == 2 and "--nonce 'zz' is not hex" in err
+
+
+def test_public_key_must_be_pem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "key.pem"
+    bad.write_text("hello")
+    code, err = run(capsys, "attest", "--enclave-name", "x", "--public-key", str(bad))
+    assert code == 2 and "not a PEM public key" in err
+
+
+def test_public_key_becomes_spki_der(tmp_path: Path) -> None:
+    key = ec.generate_private_key(ec.SECP384R1()).public_key()
+    pem = tmp_path / "pub.pem"
+    pem.write_bytes(
+        key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    der = read_public_key(pem)
+    assert der == key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def test_unknown_enclave_is_a_named_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run(capsys, "agent", "health", "--enclave-name", "nope")
+    assert code != 0 and "Traceback" not in err
+    assert "No enclave matched" in err or "nope" in err
+
+
+def test_ciphertext_file_forms(tmp_path: Path) -> None:
+    raw = tmp_path / "raw.bin"
+    raw.write_bytes(b"\x01\x02\xff")
+    assert read_blob(raw) == b"\x01\x02\xff"
+    b64 = tmp_path / "b64.txt"
+    b64.write_text("AQL/\n")  # what `aws kms encrypt --output text` prints
+    assert read_blob(b64) == b"\x01\x02\xff"
+
+
+def test_missing_ciphertext_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run(
+        capsys, "kms", "decrypt", "--enclave-name", "x", "--ciphertext-file", str(tmp_path / "no")
+    )
+    assert code == 1 and "cannot read" in err and "No such file" in err
+
+
+def test_encryption_context_pairs() -> None:
+    assert encryption_context(["a=1", "b=x=y"]) == {"a": "1", "b": "x=y"}
+    assert encryption_context([]) is None
+    with pytest.raises(Exception, match="not K=V"):
+        encryption_context(["novalue"])
+
+
+def test_agent_outside_an_enclave_says_why(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NITRODECK_NSM")}
+    done = subprocess.run(
+        [sys.executable, "-m", "enclave_agent", "--port", "5005"],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "nitrodeck-agent: cannot start: no NSM" in done.stdout
+    assert "Traceback" not in done.stderr

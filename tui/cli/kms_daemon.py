@@ -1,0 +1,53 @@
+"""`nitrodeck kms start|stop|status`: the local KMS as a background daemon.
+
+`kms decrypt` / `kms encrypt` start it on demand on the simulator; these commands make it
+visible: where it listens, how to point the AWS CLI at it, and how to stop it.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from core.kms.local.credentials import PROFILE, REGION, credentials_path
+from core.kms.local.daemon import ensure_local_kms, log_path, running_local_kms, stop_local_kms
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    start = commands.add_parser("start", help="start the local KMS in the background")
+    start.set_defaults(handler=run_start)
+    status = commands.add_parser("status", help="is the background local KMS running, and where")
+    status.set_defaults(handler=run_status)
+    stop = commands.add_parser("stop", help="stop the background local KMS")
+    stop.set_defaults(handler=run_stop)
+
+
+def _print_endpoint(endpoint: str) -> None:
+    print(f"local KMS at {endpoint}")
+    print(f"export AWS_SHARED_CREDENTIALS_FILE={credentials_path()}")
+    print(f"export AWS_PROFILE={PROFILE}")
+    print(f"export AWS_DEFAULT_REGION={REGION}")
+    print(f"# log: {log_path()}")
+
+
+def run_start(args: argparse.Namespace) -> int:
+    _print_endpoint(ensure_local_kms())
+    return 0
+
+
+def run_status(args: argparse.Namespace) -> int:
+    info = running_local_kms()
+    if info is None:
+        print("the local KMS is not running (nitrodeck kms start)")
+        return 1
+    owner = f"pid {info.pid}" if info.pid else "a foreground `nitrodeck kms serve`"
+    print(f"running ({owner})")
+    _print_endpoint(info.endpoint)
+    return 0
+
+
+def run_stop(args: argparse.Namespace) -> int:
+    if stop_local_kms():
+        print("stopped the background local KMS")
+        return 0
+    print("no background local KMS was running")
+    return 1

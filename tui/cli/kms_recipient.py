@@ -1,0 +1,183 @@
+"""`nitrodeck kms decrypt|encrypt`: the KMS `Recipient` flow from the parent, step by step.
+
+`decrypt` asks the enclave's agent for a key and document, calls KMS Decrypt with `Recipient`,
+and has the agent decrypt `CiphertextForRecipient` inside; it prints each step and the
+plaintext's length and SHA-256, never the plaintext. On a denial it fetches the key policy and
+explains it. On the simulator the default KMS is the local one (started as a daemon); on Nitro,
+AWS through boto3's usual credentials and region. `encrypt` is a parent-side convenience for demos.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from core.agent.client import connect_agent
+from core.errors import NitrodeckError, UsageError
+from core.kms.client import FlowResult, FlowStep, recipient_decrypt
+from core.kms.target import KmsTarget, boto3_client, caller_principal, resolve_target
+from core.platform.select import open_platform
+from tui.cli.agent import AGENT_WAIT, add_enclave_args
+from tui.cli.output import print_json, progress
+
+MARKS = {"ok": "✓", "denied": "✗", "failed": "✗", "skipped": "-"}
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    decrypt = commands.add_parser(
+        "decrypt", help="decrypt inside an enclave with KMS Recipient (prints length + SHA-256)"
+    )
+    add_enclave_args(decrypt)
+    decrypt.add_argument(
+        "--ciphertext-file", type=Path, required=True, metavar="F", help="raw or base64 blob"
+    )
+    decrypt.add_argument("--key-id", metavar="K", help="key ID, ARN or alias (optional)")
+    add_kms_args(decrypt)
+    decrypt.add_argument("--json", action="store_true", help="the steps and result as JSON")
+    decrypt.set_defaults(handler=run_decrypt)
+
+    encrypt = commands.add_parser("encrypt", help="encrypt a file under a KMS key (parent side)")
+    encrypt.add_argument("--key-id", required=True, metavar="K")
+    encrypt.add_argument("--plaintext-file", type=Path, required=True, metavar="F")
+    encrypt.add_argument("--output", type=Path, required=True, metavar="F")
+    add_kms_args(encrypt)
+    encrypt.set_defaults(handler=run_encrypt)
+
+
+def add_kms_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--endpoint-url", metavar="U", help="KMS endpoint (default: local KMS on the simulator)"
+    )
+    parser.add_argument(
+        "--encryption-context",
+        action="append",
+        default=[],
+        metavar="K=V",
+        help="encryption context pair (repeatable)",
+    )
+
+
+def encryption_context(pairs: list[str]) -> dict[str, str] | None:
+    context: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--encryption-context {pair!r} is not K=V", fix="e.g. purpose=demo")
+        context[key] = value
+    return context or None
+
+
+def read_blob(path: Path) -> bytes:
+    """A ciphertext file: raw bytes, or the base64 text `aws kms encrypt` prints."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise NitrodeckError(f"cannot read: {error.strerror}", where=str(path)) from None
+    if not data:
+        raise UsageError("the file is empty", where=str(path))
+    try:
+        return base64.b64decode(data.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return data
+
+
+def _target(args: argparse.Namespace, platform_name: str) -> KmsTarget:
+    return resolve_target(args.endpoint_url, local=platform_name == "sim")
+
+
+def print_step(step: FlowStep) -> None:
+    print(f"{MARKS.get(step.status, '?')} {step.name}: {step.detail}", flush=True)
+
+
+def _print_result(result: FlowResult) -> None:
+    if result.explanation is not None:
+        print()
+        print(f"why: {result.explanation.summary}")
+        for line in result.explanation.lines():
+            print(f"  {line}")
+    if result.digest is not None:
+        print()
+        print(f"plaintext length  {result.digest.length} bytes")
+        print(f"plaintext SHA-256 {result.digest.sha256.hex()}")
+        print("(the plaintext stayed inside the enclave)")
+
+
+def run_decrypt(args: argparse.Namespace) -> int:
+    ciphertext = read_blob(args.ciphertext_file)
+    context = encryption_context(args.encryption_context)
+    platform = open_platform(args.platform, args.profile)
+    try:
+        target = _target(args, platform.name)
+        if not args.json:
+            progress(f"KMS: {target.describe()}")
+        kms = boto3_client(target)
+        with connect_agent(platform, args.enclave_name, args.agent_port, wait=AGENT_WAIT) as agent:
+            result = recipient_decrypt(
+                agent,
+                kms,
+                ciphertext,
+                principal=lambda: caller_principal(target),
+                key_id=args.key_id,
+                encryption_context=context,
+                on_step=None if args.json else print_step,
+            )
+    finally:
+        close = getattr(platform, "close", None)
+        if callable(close):
+            close()
+    if args.json:
+        print_json(result.to_json())
+    else:
+        _print_result(result)
+    return 0 if result.ok else 1
+
+
+def run_encrypt(args: argparse.Namespace) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        plaintext = args.plaintext_file.read_bytes()
+    except OSError as error:
+        raise NitrodeckError(
+            f"cannot read: {error.strerror}", where=str(args.plaintext_file)
+        ) from None
+    target = _target(args, open_platform_name(args))
+    request: dict[str, Any] = {"KeyId": args.key_id, "Plaintext": plaintext}
+    context = encryption_context(args.encryption_context)
+    if context:
+        request["EncryptionContext"] = context
+    try:
+        blob = bytes(boto3_client(target).encrypt(**request)["CiphertextBlob"])
+    except (ClientError, BotoCoreError) as error:
+        raise NitrodeckError(f"KMS Encrypt failed: {error}", where=target.describe()) from None
+    try:
+        args.output.write_bytes(blob)
+    except OSError as error:
+        raise NitrodeckError(f"cannot write: {error.strerror}", where=str(args.output)) from None
+    print(
+        f"encrypted {len(plaintext)} bytes under {args.key_id}: wrote {len(blob)} bytes of "
+        f"ciphertext to {args.output}",
+        file=sys.stdout,
+    )
+    return 0
+
+
+def open_platform_name(args: argparse.Namespace) -> str:
+    """The platform name without opening it (encrypt needs only to pick the KMS)."""
+    from core.platform.select import default_platform_name
+
+    chosen: str = args.platform or os.environ.get("NITRODECK_PLATFORM") or default_platform_name()
+    return chosen
+
+
+def enclave_document(args: argparse.Namespace) -> bytes:
+    """A fresh attestation document from `--enclave-name`'s agent (for `kms explain`)."""
+    from tui.cli.agent import open_agent
+
+    with open_agent(args) as agent:
+        return agent.attest()
