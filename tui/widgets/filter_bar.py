@@ -1,0 +1,50 @@
+"""The `/` filter line of a list (k9s' filter buffer): type to narrow, enter keeps, esc clears."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Input
+
+
+class FilterBar(Input):
+    DEFAULT_CSS = """
+    FilterBar { height: 1; border: none; padding: 0 1; display: none;
+        background: $panel; }
+    FilterBar.-open { display: block; }
+    FilterBar:focus { border: none; }
+    """
+    BINDINGS = [Binding("escape", "clear", "Clear filter", id="filter.clear")]
+
+    class Changed(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class Closed(Message):
+        """The user left the bar (enter keeps the filter, esc cleared it)."""
+
+    def __init__(self) -> None:
+        super().__init__(placeholder="filter…", id="filter-bar")
+
+    def open(self) -> None:
+        self.add_class("-open")
+        self.focus()
+
+    def action_clear(self) -> None:
+        self.value = ""
+        self.remove_class("-open")
+        self.post_message(self.Closed())
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.post_message(self.Changed(event.value))
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not self.value:
+            self.remove_class("-open")
+        self.post_message(self.Closed())
