@@ -55,12 +55,12 @@ class ListScreen(NitrodeckScreen):
     def action_filter(self) -> None:
         self.query_one(FilterBar).open()
 
-    @on(FilterBar.Changed)
-    def _filter_changed(self, event: FilterBar.Changed) -> None:
+    @on(FilterBar.FilterChanged)
+    def _filter_changed(self, event: FilterBar.FilterChanged) -> None:
         self.table.set_filter(event.text)
         self._show_status()
 
-    @on(FilterBar.Closed)
+    @on(FilterBar.FilterClosed)
     def _filter_closed(self) -> None:
         self.table.focus()
 

@@ -17,12 +17,12 @@ class FilterBar(Input):
     """
     BINDINGS = [Binding("escape", "clear", "Clear filter", id="filter.clear")]
 
-    class Changed(Message):
+    class FilterChanged(Message):
         def __init__(self, text: str) -> None:
             super().__init__()
             self.text = text
 
-    class Closed(Message):
+    class FilterClosed(Message):
         """The user left the bar (enter keeps the filter, esc cleared it)."""
 
     def __init__(self) -> None:
@@ -35,16 +35,16 @@ class FilterBar(Input):
     def action_clear(self) -> None:
         self.value = ""
         self.remove_class("-open")
-        self.post_message(self.Closed())
+        self.post_message(self.FilterClosed())
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         event.stop()
-        self.post_message(self.Changed(event.value))
+        self.post_message(self.FilterChanged(event.value))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if not self.value:
             self.remove_class("-open")
-        self.post_message(self.Closed())
+        self.post_message(self.FilterClosed())

@@ -81,6 +81,7 @@ class FilterTable(DataTable[str]):
         needle = self.filter_text.lower()
         wanted = {key: cells for key, cells in self._rows.items() if matches(cells, needle)}
         stats = DeltaStats()
+        cursor_key = self.cursor_key
         with self.app.batch_update():
             for key in [key for key in self._shown if key not in wanted]:
                 self.remove_row(key)
@@ -97,4 +98,18 @@ class FilterTable(DataTable[str]):
                             self.update_cell(key, column, after)
                     stats.updated += 1
                 self._shown[key] = cells
+            if self.shown_keys != list(wanted):
+                self._restore_order(list(wanted.values()), cursor_key)
         self.last_delta = stats
+
+    def _restore_order(self, ordered: list[Cells], cursor_key: str | None) -> None:
+        """Re-shown rows were appended: put them back in source order, cursor on its row.
+
+        Rows with identical cells are interchangeable on screen, so ordering by cells suffices.
+        """
+        rank: dict[Cells, int] = {}
+        for index, cells in enumerate(ordered):
+            rank.setdefault(cells, index)
+        self.sort(key=lambda row: rank.get(tuple(row), len(rank)))
+        if cursor_key is not None and cursor_key in self._shown:
+            self.move_cursor(row=self.get_row_index(cursor_key), animate=False)
