@@ -47,8 +47,14 @@ async def test_every_alias_resolves_to_its_view(make_app, wait) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await wait(pilot)
-        for alias, crumb in [("ec", "enclaves"), ("img", "images"), ("pool", "pool"),
-                             ("attest", "attest"), ("kms", "kms"), ("doctor", "doctor")]:
+        for alias, crumb in [
+            ("ec", "enclaves"),
+            ("img", "images"),
+            ("pool", "pool"),
+            ("attest", "attest"),
+            ("kms", "kms"),
+            ("doctor", "doctor"),
+        ]:
             assert app.run_command(alias)
             await wait(pilot)
             assert app.screen.crumb == crumb  # type: ignore[attr-defined]
