@@ -2,51 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Mapping, Sequence
+from tui_fakes import FakeEnclaves, FakeEnclavesScreen
 
-from tui.bindings import dangerous
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
-from tui.screens.list_screen import ListScreen
 from tui.widgets.poller import Poller
 
 SIZE = (120, 36)
-
-
-class FakeEnclaves:
-    """An in-memory platform: a dict of rows the test mutates between refreshes."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, tuple[str, str]] = {
-            "i-aaa-enc1": ("alpha", "RUNNING"),
-            "i-aaa-enc2": ("beta", "RUNNING"),
-            "i-aaa-enc3": ("gamma", "RUNNING"),
-        }
-        self.terminated: list[str] = []
-        self.lock = threading.Lock()
-
-    def list(self) -> dict[str, tuple[str, str]]:
-        with self.lock:
-            return dict(self.rows)
-
-
-class FakeEnclavesScreen(ListScreen):
-    crumb = "enclaves"
-    COLUMNS = (("name", "NAME"), ("state", "STATE"))
-    REFRESH = 3600.0  # tests refresh explicitly with poll_now
-    danger_question = "Terminate this enclave?"
-    BINDINGS = [dangerous("ctrl+d", "danger", "Terminate")]
-
-    def __init__(self, source: FakeEnclaves) -> None:
-        super().__init__()
-        self.source = source
-
-    def fetch_rows(self) -> Mapping[str, Sequence[str]]:
-        return self.source.list()
-
-    def perform_danger(self, target: str) -> None:
-        self.source.terminated.append(target)
 
 
 async def open_fake(app, pilot, wait) -> tuple[FakeEnclavesScreen, FakeEnclaves]:

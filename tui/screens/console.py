@@ -41,12 +41,12 @@ class SearchBar(Input):
 class ConsoleScreen(NitrodeckScreen):
     ABOUT = "Follows the console live. Searching or jumping up stops following; G follows again."
     BINDINGS = [
-        Binding("space,p", "toggle_pause", "Pause/Resume", id="console.pause"),
+        Binding("space,p", "toggle_pause", "Pause", id="console.pause"),
         Binding("slash", "search", "Search", key_display="/", id="console.search"),
-        Binding("n", "next_match", "Next match", id="console.next"),
-        Binding("N", "previous_match", "Prev match", id="console.prev"),
+        Binding("n", "next_match", "Next match", show=False, id="console.next"),
+        Binding("N", "previous_match", "Previous match", show=False, id="console.prev"),
         Binding("g,home", "top", "Top", id="console.top"),
-        Binding("G,end", "bottom", "Bottom/follow", id="console.bottom"),
+        Binding("G,end", "bottom", "Follow", id="console.bottom"),
         Binding("s", "save", "Save", id="console.save"),
     ]
     DEFAULT_CSS = "ConsoleScreen #console-status { height: 1; padding: 0 1; background: $panel; }"

@@ -1,0 +1,132 @@
+"""Regenerate `screenshots/<screen>.svg` (and `.png` when rsvg-convert exists) from the real app.
+
+Deterministic: 120×36, a frozen clock, a fixed simulator header, an isolated config and home,
+no cursor blink. Run with `make screenshots`, then look at the PNGs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "screenshots"
+SIZE = (120, 36)
+CONSOLE = b"".join(
+    f"[{n * 0.013:9.6f}] init[1]: step {n}: {'mounted /proc' if n % 7 else 'nsm: ready'}\n".encode()
+    for n in range(400)
+)
+
+Step = Callable[[Any], Awaitable[None]]
+
+
+async def settle(pilot: Any) -> None:
+    for _ in range(3):
+        await pilot.pause(0.06)
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def open_view(name: str) -> Step:
+    async def step(pilot: Any) -> None:
+        pilot.app.run_command(name)
+        await settle(pilot)
+
+    return step
+
+
+def press(*keys: str) -> Step:
+    async def step(pilot: Any) -> None:
+        await pilot.press(*keys)
+        await settle(pilot)
+
+    return step
+
+
+async def open_console(pilot: Any) -> None:
+    from tui.screens.console import ConsoleScreen
+
+    await pilot.app.push_screen(ConsoleScreen(lambda: iter([CONSOLE]), "i-0f3c9e2a7b-enc1"))
+    await settle(pilot)
+
+
+SHOTS: dict[str, list[Step]] = {
+    "home": [],
+    "command": [press("colon", *"doc")],
+    "filter": [press("slash", *"att")],
+    "doctor": [open_view("doctor")],
+    "help": [open_view("doctor"), press("question_mark")],
+    "console": [open_console, press("slash", *"nsm", "enter")],
+    "palette": [press("ctrl+p")],
+}
+
+
+def make_app() -> Any:
+    from textual.widgets import Input
+
+    from tui.app import NitrodeckApp
+    from tui.header import HeaderInfo, StaticHeaderProvider
+
+    Input.cursor_blink = False  # type: ignore[assignment]
+    info = HeaderInfo(
+        simulated=True,
+        instance_type="m5.xlarge",
+        region="local",
+        pool_cpus_used=2,
+        pool_cpus_total=4,
+        pool_memory_used_mib=1024,
+        pool_memory_total_mib=8192,
+    )
+    return NitrodeckApp(
+        header_provider=StaticHeaderProvider(info),
+        clock=lambda: datetime(2026, 11, 27, 12, 34, 56),
+    )
+
+
+async def shoot(name: str, steps: list[Step]) -> Path:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for step in steps:
+            await step(pilot)
+        path = app.save_screenshot(filename=f"{name}.svg", path=str(OUT))
+    return Path(path)
+
+
+def to_png(svg: Path) -> Path | None:
+    converter = shutil.which("rsvg-convert")
+    if converter is None:
+        return None
+    png = svg.with_suffix(".png")
+    subprocess.run([converter, "-w", "1200", str(svg), "-o", str(png)], check=True)
+    return png
+
+
+def main() -> int:
+    sys.path.insert(0, str(ROOT))
+    scratch = Path(tempfile.mkdtemp(prefix="nitrodeck-shots-"))
+    os.environ["NITRODECK_CONFIG"] = str(scratch / "config.json")
+    os.environ["NITRODECK_HOME"] = str(scratch / "home")
+    OUT.mkdir(exist_ok=True)
+    try:
+        for name, steps in SHOTS.items():
+            svg = asyncio.run(shoot(name, steps))
+            png = to_png(svg)
+            print(f"{svg.relative_to(ROOT)}" + (f" + {png.name}" if png else ""))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if shutil.which("rsvg-convert") is None:
+        print("rsvg-convert not found: SVGs only (apt-get install librsvg2-bin for PNGs)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

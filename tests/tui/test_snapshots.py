@@ -1,0 +1,93 @@
+"""Snapshots of every screen at 120×36 with a frozen clock, fixed checks and a fake platform.
+
+Regenerate with `make snapshot-update` after an intended visual change, and look at the SVGs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.pilot import Pilot
+from tui_fakes import FakeEnclaves, FakeEnclavesScreen
+
+from tui.screens.console import ConsoleScreen
+
+SIZE = (120, 36)
+CONSOLE = b"".join(f"[{n:4d}] init: step {n} ok\n".encode() for n in range(60)) + b"nsm: ready\n"
+
+
+def test_home(snap_compare: Any, make_app: Any, wait: Any) -> None:
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=wait)
+
+
+def test_home_read_only(snap_compare: Any, make_app: Any, wait: Any) -> None:
+    assert snap_compare(make_app(read_only=True), terminal_size=SIZE, run_before=wait)
+
+
+def test_command_mode(snap_compare: Any, make_app: Any, wait: Any) -> None:
+    async def before(pilot: Pilot[Any]) -> None:
+        await wait(pilot)
+        await pilot.press("colon", *"doc")
+        await wait(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_home_filtered(snap_compare: Any, make_app: Any, wait: Any) -> None:
+    async def before(pilot: Pilot[Any]) -> None:
+        await wait(pilot)
+        await pilot.press("slash", *"key")
+        await wait(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_doctor(snap_compare: Any, make_app: Any, wait: Any) -> None:
+    async def before(pilot: Pilot[Any]) -> None:
+        await wait(pilot)
+        pilot.app.run_command("doctor")  # type: ignore[attr-defined]
+        await wait(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_help(snap_compare: Any, make_app: Any, wait: Any) -> None:
+    async def before(pilot: Pilot[Any]) -> None:
+        await wait(pilot)
+        pilot.app.run_command("doctor")  # type: ignore[attr-defined]
+        await wait(pilot)
+        await pilot.press("question_mark")
+        await wait(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_pending_view(snap_compare: Any, make_app: Any, wait: Any) -> None:
+    async def before(pilot: Pilot[Any]) -> None:
+        await wait(pilot)
+        pilot.app.run_command("kms")  # type: ignore[attr-defined]
+        await wait(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_confirm_dialog(snap_compare: Any, make_app: Any, wait: Any) -> None:
+    async def before(pilot: Pilot[Any]) -> None:
+        await wait(pilot)
+        await pilot.app.push_screen(FakeEnclavesScreen(FakeEnclaves()))
+        await wait(pilot)
+        await pilot.press("down", "ctrl+d")
+        await wait(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_console(snap_compare: Any, make_app: Any, wait: Any) -> None:
+    async def before(pilot: Pilot[Any]) -> None:
+        await wait(pilot)
+        await pilot.app.push_screen(ConsoleScreen(lambda: iter([CONSOLE]), "i-0abc-enc1"))
+        await wait(pilot)
+        await pilot.press("slash", *"step 4", "enter")
+        await wait(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
