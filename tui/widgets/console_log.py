@@ -22,7 +22,7 @@ from rich.text import Text
 from textual import work
 from textual.message import Message
 from textual.widgets import Log
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from core.home import write_private_file
 from core.linesplit import LineSplitter
@@ -66,6 +66,8 @@ class ConsoleLog(Log):
         self._pending: deque[str] = deque(maxlen=max_lines)
         self._lock = threading.Lock()
         self._flush_interval = flush_interval
+        self._drained = threading.Event()
+        self.high_water = max_lines
         self.received = 0
         self.dropped = 0
         self.flushes = 0
@@ -108,6 +110,7 @@ class ConsoleLog(Log):
                 lines = splitter.feed(chunk)
                 if lines:
                     self.push_lines(lines)
+                    self._wait_for_room(worker)
             self.push_lines(splitter.flush())
         except Exception as error:  # the source failed: say so in the view, keep the app up
             self.post_message(self.StreamFailed(error))
@@ -117,6 +120,16 @@ class ConsoleLog(Log):
             if callable(close):
                 close()
         self.post_message(self.StreamEnded())
+
+    def _wait_for_room(self, worker: Worker[None]) -> None:
+        """Backpressure (toolong's `start_tail`): let the UI drain before reading on.
+
+        A reader that never sleeps starves the UI thread of the GIL and the screen freezes.
+        While paused the reader keeps going: the bounded queue drops the oldest lines instead.
+        """
+        while not worker.is_cancelled and not self.paused and self.pending >= self.high_water:
+            self._drained.wait(0.05)
+            self._drained.clear()
 
     # -- the UI side -----------------------------------------------------------------------
     def flush(self) -> None:
@@ -128,6 +141,7 @@ class ConsoleLog(Log):
                 return
             batch = list(self._pending)
             self._pending.clear()
+        self._drained.set()
         self.write_lines(batch)
         self.refresh()  # Textual 8.2.8 bug: a full Log otherwise keeps showing stale lines
         self.flushes += 1
