@@ -1,6 +1,6 @@
-"""Benchmark: can the console screen keep up with a flooding payload, and how fast does the app start?
+"""Benchmark: does the console screen keep up with a flooding payload; how fast does the app start?
 
-1. A producer thread writes N lines as fast as it can into `ConsoleScreen` (headless, 120×36).
+1. A producer process writes N lines as fast as it can into `ConsoleScreen` (headless, 120×36).
    Reports lines/s until the last line is on screen, and the longest gap between UI timer
    ticks (a 10 ms `set_interval` recording timestamps: a gap means the UI loop was blocked).
    Baseline in the same run: the same chunks split into lines and written to /dev/null.
@@ -14,6 +14,7 @@ Usage: python bench/tui_console.py [N]
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import subprocess
 import sys
@@ -64,7 +65,7 @@ def baseline(count: int) -> float:
 
 
 def longest_gap(ticks: list[float]) -> float:
-    return max((b - a for a, b in zip(ticks, ticks[1:], strict=False)), default=0.0)
+    return max((b - a for a, b in itertools.pairwise(ticks)), default=0.0)
 
 
 async def console_run(count: int) -> tuple[float, float, float, int]:
@@ -102,7 +103,7 @@ async def console_run(count: int) -> tuple[float, float, float, int]:
         elapsed = time.perf_counter() - started
         timer.stop()
         held = log.line_count
-    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(ticks)]
     if os.environ.get("BENCH_VERBOSE"):
         worst = sorted(range(len(gaps)), key=gaps.__getitem__)[-5:]
         print(
