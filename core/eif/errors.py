@@ -1,0 +1,49 @@
+"""Errors about enclave image files, each naming the byte offset where the problem sits.
+
+Exit codes follow nitro-cli's E-numbers so scripts that already branch on them keep working:
+E35 (EIF parsing), E48 (EIF building), E59 (signature check), E60 (signing).
+"""
+
+from __future__ import annotations
+
+from core.errors import NitrodeckError
+
+
+class EifError(NitrodeckError):
+    """A defect in an EIF (or in what was asked of one); `.offset` is the byte it concerns."""
+
+    exit_code = 35
+
+    def __init__(
+        self,
+        what: str,
+        *,
+        offset: int | None = None,
+        path: object = None,
+        where: str | None = None,
+        fix: str | None = None,
+    ) -> None:
+        if where is None and path is not None:
+            where = str(path) if offset is None else f"{path} at byte {offset} (0x{offset:x})"
+        elif where is None and offset is not None:
+            where = f"byte {offset} (0x{offset:x})"
+        super().__init__(what, where=where, fix=fix)
+        self.offset = offset
+
+
+class EifBuildError(EifError):
+    """Building an image failed because of its inputs (nitro-cli's E48)."""
+
+    exit_code = 48
+
+
+class SignatureCheckError(EifError):
+    """The signature or its certificate does not hold (nitro-cli's E59 at launch)."""
+
+    exit_code = 59
+
+
+class EifSigningError(EifError):
+    """The key or certificate given for signing cannot be used (nitro-cli's E60)."""
+
+    exit_code = 60

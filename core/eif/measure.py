@@ -1,0 +1,220 @@
+"""PCR measurements: `PCR = SHA384(48 zero bytes || SHA384(content))` (spec eif.md §3).
+
+Images can be gigabytes, so everything streams in fixed chunks. PCR0 and PCR1 share the prefix
+kernel‖cmdline‖first ramdisk, which is hashed once and copied at the split point. PCR2 needs
+the later ramdisks a second time; that hash (and the CRC, when asked for) runs on a worker thread
+over the same chunks, so wall time stays close to one SHA-384 pass (hashlib and zlib release the
+GIL on large buffers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import queue
+import threading
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from core.eif.errors import EifError
+from core.eif.format import SectionType
+
+CHUNK = 1 << 20
+HASH_ALGORITHM = "Sha384 { ... }"
+_ZERO_REGISTER = bytes(48)
+
+
+def extend(digest: bytes) -> str:
+    """Extend a zeroed SHA-384 register once with `digest`; hex of the result."""
+    return hashlib.sha384(_ZERO_REGISTER + digest).hexdigest()
+
+
+def pcr_of_bytes(data: bytes) -> str:
+    """The PCR nitro-cli's `pcr --input` reports for a file holding `data`."""
+    return extend(hashlib.sha384(data).digest())
+
+
+def pcr_of_file(path: Path) -> str:
+    """`nitro-cli pcr --input PATH`, streamed in 1 MiB chunks."""
+    inner = hashlib.sha384()
+    try:
+        with open(path, "rb") as stream:
+            while chunk := stream.read(CHUNK):
+                inner.update(chunk)
+    except OSError as error:
+        raise EifError(f"cannot read the input file: {error.strerror}", path=path) from error
+    return extend(inner.digest())
+
+
+def certificate_der(pem: bytes, *, source: object = None) -> bytes:
+    """DER of a PEM certificate; an `EifError` if it is not one."""
+    try:
+        return x509.load_pem_x509_certificate(pem).public_bytes(Encoding.DER)
+    except ValueError as error:
+        raise EifError(
+            f"not a PEM X.509 certificate ({error})",
+            path=source,
+            fix="pass the signing certificate as PEM (-----BEGIN CERTIFICATE-----)",
+        ) from error
+
+
+def pcr8_of_certificate(pem: bytes, *, source: object = None) -> str:
+    """PCR8: the measurement of the signing certificate's DER encoding."""
+    return pcr_of_bytes(certificate_der(pem, source=source))
+
+
+@dataclass(frozen=True)
+class Measurements:
+    """PCR0/1/2 (and PCR8 when signed) as lowercase hex."""
+
+    pcr0: str
+    pcr1: str
+    pcr2: str
+    pcr8: str | None = None
+
+    def to_json(self) -> dict[str, str]:
+        """nitro-cli's `Measurements` map: HashAlgorithm first, then the PCRs in order."""
+        shape = {
+            "HashAlgorithm": HASH_ALGORITHM,
+            "PCR0": self.pcr0,
+            "PCR1": self.pcr1,
+            "PCR2": self.pcr2,
+        }
+        if self.pcr8 is not None:
+            shape["PCR8"] = self.pcr8
+        return shape
+
+    def moved(self, other: Measurements) -> list[str]:
+        """Names of the PCRs whose values differ from `other`'s."""
+        pairs = {
+            "PCR0": (self.pcr0, other.pcr0),
+            "PCR1": (self.pcr1, other.pcr1),
+            "PCR2": (self.pcr2, other.pcr2),
+            "PCR8": (self.pcr8, other.pcr8),
+        }
+        return [name for name, (mine, theirs) in pairs.items() if mine != theirs]
+
+
+class _Lane:
+    """One worker thread applying queued updates in order (so a CRC stays sequential)."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue[tuple[tuple[Callable[[bytes], Any], ...], bytes] | None]
+        self._jobs = queue.Queue(maxsize=8)
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="eif-measure", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            updates, chunk = job
+            if self._failure is None:
+                try:
+                    for update in updates:
+                        update(chunk)
+                except BaseException as failure:  # re-raised in the caller's thread
+                    self._failure = failure
+
+    def submit(self, updates: tuple[Callable[[bytes], Any], ...], chunk: bytes) -> None:
+        if updates:
+            self._jobs.put((updates, chunk))
+
+    def abandon(self) -> None:
+        """Stop the thread after an error elsewhere, dropping whatever it was doing."""
+        self._failure = self._failure or RuntimeError("abandoned")
+        self._jobs.put(None)
+        self._thread.join()
+
+    def close(self) -> None:
+        self._jobs.put(None)
+        self._thread.join()
+        if self._failure is not None:
+            raise self._failure
+
+
+class PcrAccumulator:
+    """Feeds section bytes, in file order, into PCR0/1/2 (and optionally a CRC-32) in one pass.
+
+    Call `begin(type)` before a section's data, `update(chunk)` for its bytes (any size),
+    `end()` after it; `unmeasured(bytes)` for header bytes that only the CRC covers.
+    """
+
+    def __init__(self, *, crc: bool = False) -> None:
+        self._prefix = hashlib.sha384()
+        self._boot: Any = None
+        self._app = hashlib.sha384()
+        self._with_crc = crc
+        self._crc = 0
+        self._ramdisks = 0
+        self._lane = _Lane()
+        self._main: tuple[Callable[[bytes], Any], ...] = ()
+        self._side: tuple[Callable[[bytes], Any], ...] = ()
+        self._in_ramdisk = False
+
+    def _crc_update(self, chunk: bytes) -> None:
+        self._crc = zlib.crc32(chunk, self._crc)
+
+    def _crc_only(self) -> tuple[Callable[[bytes], Any], ...]:
+        return (self._crc_update,) if self._with_crc else ()
+
+    def unmeasured(self, chunk: bytes) -> None:
+        """Bytes covered by the CRC but by no PCR (headers, metadata, signature)."""
+        self._lane.submit(self._crc_only(), chunk)
+
+    def begin(self, section_type: int) -> None:
+        measured = section_type in (SectionType.KERNEL, SectionType.CMDLINE)
+        self._in_ramdisk = section_type == SectionType.RAMDISK
+        side = self._crc_only()
+        main: tuple[Callable[[bytes], Any], ...] = ()
+        if measured or self._in_ramdisk:
+            main = (self._prefix.update,)
+            if measured and self._boot is not None:
+                main += (self._boot.update,)
+            if self._in_ramdisk and self._ramdisks > 0:
+                side += (self._app.update,)
+        self._main, self._side = main, side
+
+    def update(self, chunk: bytes) -> None:
+        self._lane.submit(self._side, chunk)
+        for update in self._main:
+            update(chunk)
+
+    def end(self) -> None:
+        if self._in_ramdisk:
+            if self._ramdisks == 0:
+                self._boot = self._prefix.copy()
+            self._ramdisks += 1
+        self._main, self._side, self._in_ramdisk = (), (), False
+
+    def feed(self, section_type: int, stream: BinaryIO, size: int) -> None:
+        """Read exactly `size` bytes of one section from `stream` through the hashes."""
+        self.begin(section_type)
+        remaining = size
+        while remaining:
+            chunk = stream.read(min(CHUNK, remaining))
+            if not chunk:
+                raise EifError(f"the file ended {remaining} bytes before the section did")
+            self.update(chunk)
+            remaining -= len(chunk)
+        self.end()
+
+    def abandon(self) -> None:
+        """Release the worker thread when reading failed half way."""
+        self._lane.abandon()
+
+    def finish(self, *, pcr8: str | None = None) -> tuple[Measurements, int]:
+        """The measurements and the CRC-32 (0 unless asked for)."""
+        self._lane.close()
+        boot = self._boot if self._boot is not None else self._prefix
+        measurements = Measurements(
+            pcr0=extend(self._prefix.digest()),
+            pcr1=extend(boot.digest()),
+            pcr2=extend(self._app.digest()),
+            pcr8=pcr8,
+        )
+        return measurements, self._crc
