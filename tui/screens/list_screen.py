@@ -28,9 +28,14 @@ class ListScreen(NitrodeckScreen):
     def compose_body(self) -> ComposeResult:
         yield Static("", id="list-status")
         yield FilterTable(self.COLUMNS, id="list-table")
+        yield from self.compose_detail()
         yield FilterBar()
         if self.REFRESH is not None:
             yield Poller(self.fetch_rows, self.show_rows, interval=self.REFRESH, id="list-poller")
+
+    def compose_detail(self) -> ComposeResult:
+        """Widgets under the table (e.g. a describe panel); none by default."""
+        yield from ()
 
     @property
     def table(self) -> FilterTable:
