@@ -51,6 +51,25 @@ def press(*keys: str) -> Step:
     return step
 
 
+def images_dir() -> Path:
+    return Path(os.environ["NITRODECK_HOME"]) / "images"
+
+
+async def open_images(pilot: Any) -> None:
+    from tui.screens.images import ImagesScreen
+
+    await pilot.app.push_screen(ImagesScreen([images_dir()]))
+    await settle(pilot)
+
+
+async def open_diff(pilot: Any) -> None:
+    from tui.screens.image_diff import ImageDiffScreen
+
+    where = images_dir()
+    await pilot.app.push_screen(ImageDiffScreen(where / "web-api.eif", where / "web-api-next.eif"))
+    await settle(pilot)
+
+
 async def open_console(pilot: Any) -> None:
     from tui.screens.console import ConsoleScreen
 
@@ -66,6 +85,9 @@ SHOTS: dict[str, list[Step]] = {
     "help": [open_view("doctor"), press("question_mark")],
     "console": [open_console, press("slash", *"nsm", "enter")],
     "palette": [press("ctrl+p")],
+    "images": [open_images],
+    "image-build": [open_images, press("b", *"./rootfs")],
+    "image-diff": [open_diff],
 }
 
 
@@ -112,10 +134,15 @@ def to_png(svg: Path) -> Path | None:
 
 def main() -> int:
     sys.path.insert(0, str(ROOT))
-    scratch = Path(tempfile.mkdtemp(prefix="nitrodeck-shots-"))
+    # A fixed scratch path: the images view prints paths, and screenshots must not churn.
+    scratch = Path(tempfile.gettempdir()) / "nitrodeck-screenshots"
+    shutil.rmtree(scratch, ignore_errors=True)
     os.environ["NITRODECK_CONFIG"] = str(scratch / "config.json")
     os.environ["NITRODECK_HOME"] = str(scratch / "home")
     OUT.mkdir(exist_ok=True)
+    from core.demo_images import build_demo_images
+
+    build_demo_images(images_dir())
     try:
         for name, steps in SHOTS.items():
             svg = asyncio.run(shoot(name, steps))

@@ -5,12 +5,17 @@ Regenerate with `make snapshot-update` after an intended visual change, and look
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from tui_fakes import FakeEnclaves, FakeEnclavesScreen
+from tui_fakes import FakeEnclaves, FakeEnclavesScreen, fixed_images
 
 from tui.screens.console import ConsoleScreen
+from tui.screens.image_build import BuildScreen
+from tui.screens.image_diff import ImageDiffScreen
+from tui.screens.images import ImagesScreen
 
 SIZE = (120, 36)
 CONSOLE = b"".join(f"[{n:4d}] init: step {n} ok\n".encode() for n in range(60)) + b"nsm: ready\n"
@@ -89,5 +94,41 @@ def test_console(snap_compare: Any, make_app: Any, wait: Any) -> None:
         await wait(pilot)
         await pilot.press("slash", *"step 4", "enter")
         await wait(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+SNAP_IMAGES = Path(tempfile.gettempdir()) / "nitrodeck-snapshot-images"
+
+
+def test_images(snap_compare: Any, make_app: Any, wait: Any) -> None:
+    where = fixed_images(SNAP_IMAGES / "list")
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await wait(pilot)
+        await pilot.app.push_screen(ImagesScreen([where]))
+        await wait(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_image_diff(snap_compare: Any, make_app: Any, wait: Any) -> None:
+    where = fixed_images(SNAP_IMAGES / "diff")
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await wait(pilot)
+        screen = ImageDiffScreen(where / "web-api.eif", where / "web-api-next.eif")
+        await pilot.app.push_screen(screen)
+        await wait(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_image_build_form(snap_compare: Any, make_app: Any, wait: Any) -> None:
+    async def before(pilot: Pilot[Any]) -> None:
+        await wait(pilot)
+        await pilot.app.push_screen(BuildScreen(Path("/srv/images")))
+        await wait(pilot)
+        await pilot.press(*"./rootfs")
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)

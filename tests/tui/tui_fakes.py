@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
+from core.demo_images import build_demo_images
 from tui.bindings import dangerous
 from tui.screens.list_screen import ListScreen
 
@@ -42,3 +45,10 @@ class FakeEnclavesScreen(ListScreen):
 
     def perform_danger(self, target: str) -> None:
         self.source.terminated.append(target)
+
+
+def fixed_images(where: Path) -> Path:
+    """The demo images at a fixed path, so snapshots that print paths stay identical."""
+    shutil.rmtree(where, ignore_errors=True)
+    build_demo_images(where / "images")
+    return where / "images"

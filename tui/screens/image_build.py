@@ -31,7 +31,8 @@ class BuildScreen(ModalScreen[Path | None]):
         border: thick $primary; background: $surface; }
     BuildScreen Label { margin-top: 1; }
     BuildScreen #build-title { text-style: bold; margin-top: 0; }
-    BuildScreen Log { height: 5; margin-top: 1; }
+    BuildScreen Log { height: 4; margin-top: 1; background: $panel; display: none; }
+    BuildScreen Log.-active { display: block; }
     BuildScreen ProgressBar { margin-top: 1; }
     BuildScreen #build-result { margin-top: 1; }
     BuildScreen Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
@@ -85,6 +86,7 @@ class BuildScreen(ModalScreen[Path | None]):
             return
         self.query_one("#build-go", Button).disabled = True
         self.query_one(ProgressBar).display = True
+        self.query_one(Log).add_class("-active")
         self._result("building…")
         self._build(Path(source).expanduser(), self._value("name"), self._value("version"), cmd)
 

@@ -68,7 +68,8 @@ class ImagesScreen(ListScreen):
         dangerous("ctrl+d", "danger", "Delete"),
     ]
     DEFAULT_CSS = """
-    ImagesScreen #image-panel { height: 14; border-top: solid $panel; }
+    ImagesScreen #list-table { height: 1fr; }
+    ImagesScreen #image-panel { height: 2fr; border-top: solid $primary; }
     ImagesScreen #image-describe { padding: 0 1; }
     """
 
