@@ -33,6 +33,9 @@ class HeaderInfo:
         return " · ".join(parts) or "Nitro instance"
 
     def pool_label(self) -> str:
+        known = (self.pool_cpus_total, self.pool_memory_total_mib)
+        if all(value is None for value in known):
+            return "enclave pool: not known yet"
         cpus = _ratio(self.pool_cpus_used, self.pool_cpus_total)
         memory = _ratio(self.pool_memory_used_mib, self.pool_memory_total_mib)
         return f"CPUs {cpus} · memory {memory} MiB"

@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from tui.app import NitrodeckApp
 
 
+# App-level keys worth listing in help even though Textual hides them from the footer.
+APP_KEYS = {"quit", "command_palette"}
+
+
 class NitrodeckScreen(Screen[None]):
     crumb = "nitrodeck"
     ABOUT = ""
@@ -105,7 +109,9 @@ class NitrodeckScreen(Screen[None]):
         keys: list[tuple[str, str]] = []
         for key, active in self.active_bindings.items():
             binding = active.binding
-            own = active.node is self or active.node is self.app
+            own = active.node is self or (
+                active.node is self.app and (binding.show or binding.action in APP_KEYS)
+            )
             if not own or binding.system or not binding.description or key in seen:
                 continue
             seen.add(key)

@@ -27,7 +27,8 @@ class BuildScreen(ModalScreen[Path | None]):
 
     DEFAULT_CSS = """
     BuildScreen { align: center middle; }
-    BuildScreen > Vertical { width: 96; height: auto; max-height: 95%; padding: 1 2;
+    BuildScreen > Vertical { width: 104; max-width: 100%; height: auto; max-height: 95%;
+        padding: 1 2;
         border: thick $primary; background: $surface; }
     BuildScreen Label { margin-top: 1; }
     BuildScreen #build-title { text-style: bold; margin-top: 0; }
@@ -120,7 +121,7 @@ class BuildScreen(ModalScreen[Path | None]):
         self.query_one(ProgressBar).display = False
         self.query_one("#build-go", Button).disabled = False
         pcrs = "\n".join(
-            f"{k:<5} {v}" for k, v in measurements.to_json().items() if k != "HashAlgorithm"
+            f"{k}\n{v}" for k, v in measurements.to_json().items() if k != "HashAlgorithm"
         )
         self._result(f"[b green]Built {escape(str(path))}[/]\n{pcrs}")
 
