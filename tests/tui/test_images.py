@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import Input
 
 from core.eif import build_eif, read_eif
 from tui.screens.confirm import ConfirmScreen
@@ -119,7 +120,6 @@ async def test_read_only_cannot_delete(make_app, wait, images) -> None:
         assert len(list(images.glob("*.eif"))) == 3
 
 
-@pytest.mark.slow
 async def test_build_form_builds_and_shows_pcrs(make_app, wait, tmp_path, nitrodeck_home) -> None:
     rootfs = make_rootfs(tmp_path / "rootfs", "hello")
     app = make_app()
@@ -129,14 +129,15 @@ async def test_build_form_builds_and_shows_pcrs(make_app, wait, tmp_path, nitrod
         await wait(pilot)
         assert isinstance(app.screen, BuildScreen)
         build_screen = app.screen
-        await pilot.click("#build-source")
-        await pilot.press(*str(rootfs))
-        await pilot.click("#build-name")
-        await pilot.press(*"hello")
-        await pilot.click("#build-version")
-        await pilot.press(*"2")
-        await pilot.click("#build-cmd")
-        await pilot.press(*"/bin/app --serve")
+        await pilot.press(*"/tmp")  # typing reaches the focused source field
+        assert build_screen.query_one("#build-source", Input).value == "/tmp"
+        for field, value in [
+            ("source", str(rootfs)),
+            ("name", "hello"),
+            ("version", "2"),
+            ("cmd", "/bin/app --serve"),
+        ]:
+            build_screen.query_one(f"#build-{field}", Input).value = value
         await pilot.click("#build-go")
         await wait(pilot)
         built = nitrodeck_home / "images" / "hello-2.eif"
