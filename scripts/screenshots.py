@@ -29,10 +29,9 @@ Step = Callable[[Any], Awaitable[None]]
 
 
 async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.pause(0.06)
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    from tui.pilot import settle as settled
+
+    await settled(pilot)
 
 
 def open_view(name: str) -> Step:
@@ -95,20 +94,11 @@ def make_app() -> Any:
     from textual.widgets import Input
 
     from tui.app import NitrodeckApp
-    from tui.header import HeaderInfo, StaticHeaderProvider
+    from tui.header import DEMO_SIMULATOR, StaticHeaderProvider
 
     Input.cursor_blink = False  # type: ignore[assignment]
-    info = HeaderInfo(
-        simulated=True,
-        instance_type="m5.xlarge",
-        region="local",
-        pool_cpus_used=2,
-        pool_cpus_total=4,
-        pool_memory_used_mib=1024,
-        pool_memory_total_mib=8192,
-    )
     return NitrodeckApp(
-        header_provider=StaticHeaderProvider(info),
+        header_provider=StaticHeaderProvider(DEMO_SIMULATOR),
         clock=lambda: datetime(2026, 11, 27, 12, 34, 56),
     )
 

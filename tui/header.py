@@ -45,6 +45,18 @@ def _ratio(used: int | None, total: int | None) -> str:
     return f"{'?' if used is None else used}/{'?' if total is None else total}"
 
 
+# A plausible simulated m5.xlarge with one enclave running: screenshots and tests show this.
+DEMO_SIMULATOR = HeaderInfo(
+    simulated=True,
+    instance_type="m5.xlarge",
+    region="local",
+    pool_cpus_used=2,
+    pool_cpus_total=4,
+    pool_memory_used_mib=1024,
+    pool_memory_total_mib=8192,
+)
+
+
 class HeaderProvider(Protocol):
     def header_info(self) -> HeaderInfo:
         """Current figures; may block briefly (runs in a worker thread) and may raise."""

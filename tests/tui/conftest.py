@@ -13,18 +13,11 @@ from textual.widgets import Input
 
 from core.doctor import Check
 from tui.app import NitrodeckApp
-from tui.header import HeaderInfo, StaticHeaderProvider
+from tui.header import DEMO_SIMULATOR, StaticHeaderProvider
+from tui.pilot import settle
 
 FROZEN = datetime(2026, 11, 27, 12, 34, 56)
-SIM_INFO = HeaderInfo(
-    simulated=True,
-    instance_type="m5.xlarge",
-    region="local",
-    pool_cpus_used=2,
-    pool_cpus_total=4,
-    pool_memory_used_mib=1024,
-    pool_memory_total_mib=8192,
-)
+SIM_INFO = DEMO_SIMULATOR
 FIXED_CHECKS = [
     Check("python version", True, "Python 3.11.7"),
     Check("nitrodeck home writable", True, "/home/op/.local/state/nitrodeck"),
@@ -57,14 +50,6 @@ def make_app() -> Callable[..., NitrodeckApp]:
         return NitrodeckApp(**options)
 
     return factory
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    """Let timers fire, workers finish and screens switch (8.x waits 50 ms per switch)."""
-    for _ in range(3):
-        await pilot.pause(0.06)
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 @pytest.fixture

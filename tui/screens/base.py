@@ -91,7 +91,7 @@ class NitrodeckScreen(Screen[None]):
 
     # -- navigation ----------------------------------------------------------------------------
     def action_command(self) -> None:
-        self.query_one(CommandBar).open()
+        self.query_one(CommandBar).open("")
 
     @on(CommandBar.Run)
     def _run_command(self, event: CommandBar.Run) -> None:

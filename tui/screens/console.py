@@ -18,24 +18,14 @@ from textual.widgets import Input, Static
 from core.home import nitrodeck_home
 from tui.screens.base import NitrodeckScreen
 from tui.widgets.console_log import ConsoleLog, StreamFactory
+from tui.widgets.prompt_bar import PromptBar
 
 
-class SearchBar(Input):
-    DEFAULT_CSS = """
-    SearchBar { height: 1; border: none; padding: 0 1; display: none;
-        background: $panel; }
-    SearchBar.-open { display: block; }
-    SearchBar:focus { border: none; }
-    """
+class SearchBar(PromptBar):
     BINDINGS = [Binding("escape", "close", "Close search", id="search.close")]
 
-    def open(self) -> None:
-        self.add_class("-open")
-        self.focus()
-
     def action_close(self) -> None:
-        self.remove_class("-open")
-        self.screen.query_one(ConsoleLog).focus()
+        self.close()
 
 
 class ConsoleScreen(NitrodeckScreen):

@@ -10,14 +10,10 @@ from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widgets import Input
 
+from tui.widgets.prompt_bar import PromptBar
 
-class CommandBar(Input):
-    DEFAULT_CSS = """
-    CommandBar { height: 1; border: none; padding: 0 1; display: none;
-        background: $panel; }
-    CommandBar.-open { display: block; }
-    CommandBar:focus { border: none; }
-    """
+
+class CommandBar(PromptBar):
     BINDINGS = [Binding("escape", "close", "Cancel", id="command.cancel")]
 
     class Run(Message):
@@ -32,15 +28,9 @@ class CommandBar(Input):
             id="command-bar",
         )
 
-    def open(self) -> None:
-        self.value = ""
-        self.add_class("-open")
-        self.focus()
-
     def action_close(self) -> None:
         self.value = ""
-        self.remove_class("-open")
-        self.screen.focus_next()
+        self.close()
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

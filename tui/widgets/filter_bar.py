@@ -7,14 +7,10 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input
 
+from tui.widgets.prompt_bar import PromptBar
 
-class FilterBar(Input):
-    DEFAULT_CSS = """
-    FilterBar { height: 1; border: none; padding: 0 1; display: none;
-        background: $panel; }
-    FilterBar.-open { display: block; }
-    FilterBar:focus { border: none; }
-    """
+
+class FilterBar(PromptBar):
     BINDINGS = [Binding("escape", "clear", "Clear filter", id="filter.clear")]
 
     class FilterChanged(Message):
@@ -27,10 +23,6 @@ class FilterBar(Input):
 
     def __init__(self) -> None:
         super().__init__(placeholder="filter…", id="filter-bar")
-
-    def open(self) -> None:
-        self.add_class("-open")
-        self.focus()
 
     def action_clear(self) -> None:
         self.value = ""

@@ -47,6 +47,18 @@ class FilterTable(DataTable[str]):
             self.add_column(label, key=key)
         self._sync()
 
+    def on_idle(self) -> None:
+        """Textual 8.2.8: a row painted between `add_row` and DataTable's idle-time column
+        sizing keeps its narrow cached rendering (the cache key lacks the column widths).
+        Once the sizing has run, drop the render caches so every row is painted at full width.
+        """
+        if self._require_update_dimensions:
+            self.call_after_refresh(self._repaint_rows)
+
+    def _repaint_rows(self) -> None:
+        self._clear_caches()
+        self.refresh()
+
     @property
     def all_rows(self) -> Mapping[str, Cells]:
         return self._rows
