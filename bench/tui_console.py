@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,13 +83,22 @@ async def console_run(count: int) -> tuple[float, float, float, int]:
     ticks: list[float] = []
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause(0.2)
+        go = threading.Event()
+
+        def gated() -> Iterator[bytes]:
+            go.wait()
+            yield from payload(count)
+
+        # Open the console first (composing a screen is not streaming), then start the flood.
+        screen = ConsoleScreen(gated, "bench")
+        await app.push_screen(screen)
+        await pilot.pause(0.5)
         timer = app.set_interval(0.01, lambda: ticks.append(time.perf_counter()))
         await pilot.pause(2.0)
         idle = longest_gap(ticks)
         ticks.clear()
         started = time.perf_counter()
-        screen = ConsoleScreen(lambda: payload(count), "bench")
-        await app.push_screen(screen)
+        go.set()
         log = screen.log_view
         last = f"[{count - 1:08d}]"
         while not (

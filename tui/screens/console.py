@@ -81,7 +81,8 @@ class ConsoleScreen(NitrodeckScreen):
         if log.search_term:
             where = "no match" if log.match_line is None else f"line {log.match_line + 1}"
             parts.append(f"/{log.search_term}: {where}")
-        self.query_one("#console-status", Static).update(" · ".join(parts))
+        # A fixed one-line bar: skip the layout pass (it would repaint the whole screen).
+        self.query_one("#console-status", Static).update(" · ".join(parts), layout=False)
 
     @on(ConsoleLog.StreamEnded)
     def _ended(self) -> None:

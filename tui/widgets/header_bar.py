@@ -70,4 +70,4 @@ class HeaderBar(Horizontal):
         return self._clock().strftime("%H:%M:%S")
 
     def _tick(self) -> None:
-        self.query_one("#header-clock", Static).update(self._time())
+        self.query_one("#header-clock", Static).update(self._time(), layout=False)
