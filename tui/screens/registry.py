@@ -6,6 +6,7 @@ Factories import their screen module only when called, so app start stays fast.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from dataclasses import dataclass
 
 from textual.screen import Screen
