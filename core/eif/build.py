@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -144,6 +145,45 @@ def _check_arch(image: Image, blobs: Blobs) -> None:
         )
 
 
+@dataclass
+class _Source:
+    """What the customer ramdisk is made of, and the identity the metadata records."""
+
+    tree: list[CpioEntry]
+    cmd: list[str]
+    env: list[str]
+    name: str
+    version: str
+    docker_info: dict[str, Any] = field(default_factory=dict)
+
+
+def _from_rootfs(rootfs: Path, work: Path, output: Path, epoch: int) -> _Source:
+    """A rootfs directory; the build's own files are left out if they lie inside it."""
+    tree = list(walk_rootfs(rootfs, epoch, exclude={work, output}))
+    return _Source(tree, [], [], rootfs.resolve().name, "1.0")
+
+
+def _from_image(
+    image_tar: Path | None, docker_uri: str | None, work: Path, kit: Blobs, epoch: int
+) -> _Source:
+    """A `docker save`/OCI archive, or a local Docker image saved into one first."""
+    if docker_uri is not None:
+        image_tar = work / "image.tar"
+        docker_save(docker_uri, image_tar)
+    assert image_tar is not None
+    image = load_image(image_tar, work, epoch)
+    _check_arch(image, kit)
+    named = docker_uri or (image.repo_tags[0] if image.repo_tags else "image")
+    return _Source(
+        image.entries,
+        image.command(),
+        image.env(),
+        named.split(":")[0],
+        image.image_id.removeprefix("sha256:"),
+        image.docker_info(),
+    )
+
+
 def build_eif(
     *,
     output: Path,
@@ -181,35 +221,26 @@ def build_eif(
             fix="create the output directory first, or choose a writable --output",
         ) from error
     try:
-        docker_info: dict[str, Any] = {}
         if rootfs is not None:
-            tree = list(walk_rootfs(Path(rootfs), epoch))
-            base_cmd, base_env = [], []
-            name = name or Path(rootfs).resolve().name
-            version = version or "1.0"
+            source = _from_rootfs(Path(rootfs), work, output, epoch)
         else:
-            if docker_uri is not None:
-                image_tar = work / "image.tar"
-                docker_save(docker_uri, image_tar)
-            assert image_tar is not None
-            image = load_image(Path(image_tar), work, epoch)
-            _check_arch(image, kit)
-            tree, base_cmd, base_env = image.entries, image.command(), image.env()
-            docker_info = image.docker_info()
-            default_name = docker_uri or (image.repo_tags[0] if image.repo_tags else "image")
-            name = name or default_name.split(":")[0]
-            version = version or image.image_id.removeprefix("sha256:")
-        command = cmd if cmd is not None else base_cmd
+            source = _from_image(
+                Path(image_tar) if image_tar else None, docker_uri, work, kit, epoch
+            )
+        command = cmd if cmd is not None else source.cmd
         if not command:
             raise EifBuildError("the image has no command to run", fix='pass --cmd "PROGRAM ARGS"')
-        environment = merge_env(base_env, env or [])
+        environment = merge_env(source.env, env or [])
+        identity = metadata_json(
+            name or source.name, version or source.version, kit, epoch, source.docker_info
+        )
         write_ramdisk(work / "bootstrap.cpio.gz", bootstrap_entries(kit, epoch))
-        customer = customer_entries(tree, command, environment, epoch)
+        customer = customer_entries(source.tree, command, environment, epoch)
         write_ramdisk(work / "customer.cpio.gz", customer)
         sections = [
             Section(SectionType.KERNEL, whole_file(kit.kernel)),
             Section(SectionType.CMDLINE, kit.cmdline_text()),
-            Section(SectionType.METADATA, metadata_json(name, version, kit, epoch, docker_info)),
+            Section(SectionType.METADATA, identity),
             Section(SectionType.RAMDISK, whole_file(work / "bootstrap.cpio.gz")),
             Section(SectionType.RAMDISK, whole_file(work / "customer.cpio.gz")),
         ]

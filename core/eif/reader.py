@@ -112,7 +112,7 @@ def _read_exact(stream: BinaryIO, size: int, offset: int, what: str, path: Path)
     return data
 
 
-def _check_header(header: EifHeader, size: int, path: Path) -> None:
+def _check_header(header: EifHeader, path: Path) -> None:
     if header.magic != MAGIC:
         raise EifError(
             f"magic is {header.magic!r}, expected b'.eif' (2e 65 69 66)",
@@ -247,7 +247,7 @@ def _scan(path: Path, *, check_crc: bool) -> EifInfo:
             size = os.fstat(stream.fileno()).st_size
             raw = _read_exact(stream, HEADER_SIZE, 0, "548-byte EIF header", path)
             header = EifHeader.unpack(raw)
-            _check_header(header, size, path)
+            _check_header(header, path)
             accumulator.unmeasured(raw[:CRC_OFFSET])
             walk = _walk_sections(stream, header, size, accumulator, path)
             measurements, crc = accumulator.finish()
@@ -374,7 +374,7 @@ def read_layout(path: Path) -> list[SectionInfo]:
             header = EifHeader.unpack(
                 _read_exact(stream, HEADER_SIZE, 0, "548-byte EIF header", path)
             )
-            _check_header(header, size, path)
+            _check_header(header, path)
             return _walk_sections(stream, header, size, None, path).sections
     except OSError as error:
         raise EifError(f"cannot read the image: {error.strerror}", path=path) from error

@@ -48,16 +48,24 @@ def _entry(path: Path, name: str, epoch: int) -> CpioEntry | None:
     return CpioEntry(name, mode, mtime)  # directories and FIFOs
 
 
-def walk_rootfs(root: Path, epoch: int) -> Iterator[CpioEntry]:
-    """Entries for everything below `root`, named relative to it (no leading `./`)."""
+def walk_rootfs(root: Path, epoch: int, exclude: set[Path] | None = None) -> Iterator[CpioEntry]:
+    """Entries for everything below `root`, named relative to it (no leading `./`).
+
+    Paths in `exclude` (absolute, e.g. the image being written) are skipped, with their trees.
+    """
+    skip = {path.resolve() for path in exclude or set()}
     if not root.is_dir():
         raise EifBuildError(
             f"the rootfs {root} is not a directory", fix="pass --rootfs a directory"
         )
+    root = root.resolve()  # os.walk never follows links, so every `base` below stays real
     for directory, dirnames, filenames in os.walk(root, onerror=_raise):
         base = Path(directory)
+        dirnames[:] = [name for name in dirnames if base / name not in skip]
         for name in sorted(dirnames) + sorted(filenames):
             path = base / name
+            if path in skip:
+                continue
             entry = _entry(path, path.relative_to(root).as_posix(), epoch)
             if entry is not None:
                 yield entry

@@ -302,3 +302,16 @@ def test_image_architecture_must_match_the_kernel(tmp_path: Path) -> None:
     archive = _docker_save(tmp_path / "image.tar", _layers(), config)
     with pytest.raises(EifBuildError, match="arm64 but the kernel blob is x86_64"):
         build_eif(output=tmp_path / "x.eif", image_tar=archive)
+
+
+def test_output_inside_the_rootfs_is_left_out(make_rootfs: RootfsFactory, tmp_path: Path) -> None:
+    root = make_rootfs()
+    first = build_eif(output=root / "out.eif", rootfs=root, cmd=["x"])[1]
+    kept = first.read_bytes()
+    second = build_eif(output=root / "out.eif", rootfs=root, cmd=["x"])[1]
+    assert second.read_bytes() == kept  # neither the old image nor the work dir got in
+    out = tmp_path / "unpacked"
+    extract_ramdisks(second, out)
+    assert sorted(p.name for p in (out / "rootfs").iterdir()) == [
+        "app", "dev", "proc", "run", "sys", "tmp", "var",
+    ]  # fmt: skip
