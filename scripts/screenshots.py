@@ -42,6 +42,16 @@ def open_view(name: str) -> Step:
     return step
 
 
+def linger(seconds: float) -> Step:
+    """For views that fill in on their own timers (the palette gathers its hits)."""
+
+    async def step(pilot: Any) -> None:
+        await pilot.pause(seconds)
+        await settle(pilot)
+
+    return step
+
+
 def press(*keys: str) -> Step:
     async def step(pilot: Any) -> None:
         await pilot.press(*keys)
@@ -83,7 +93,7 @@ SHOTS: dict[str, list[Step]] = {
     "doctor": [open_view("doctor")],
     "help": [open_view("doctor"), press("question_mark")],
     "console": [open_console, press("slash", *"nsm", "enter")],
-    "palette": [press("ctrl+p")],
+    "palette": [press("ctrl+p"), linger(0.5)],
     "images": [open_images],
     "image-build": [open_images, press("b", *"./rootfs")],
     "image-diff": [open_diff],
