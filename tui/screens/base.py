@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 # App-level keys worth listing in help even though Textual hides them from the footer.
 APP_KEYS = {"quit", "command_palette"}
+# Textual's own screen keys (focus cycling, copy): every app has them, help need not say so.
+GENERIC_KEYS = {binding.key for binding in Binding.make_bindings(Screen.BINDINGS)}
 
 
 class NitrodeckScreen(Screen[None]):
@@ -112,7 +114,8 @@ class NitrodeckScreen(Screen[None]):
             own = active.node is self or (
                 active.node is self.app and (binding.show or binding.action in APP_KEYS)
             )
-            if not own or binding.system or not binding.description or key in seen:
+            generic = key in GENERIC_KEYS
+            if not own or generic or binding.system or not binding.description or key in seen:
                 continue
             seen.add(key)
             keys.append(
