@@ -22,6 +22,11 @@ class DoctorScreen(ListScreen):
     REFRESH = 60.0
     BINDINGS = [Binding("r", "rerun", "Re-run", id="doctor.rerun")]
 
+    def cell_style(self, column: str, text: str) -> str | None:
+        if column != "result":
+            return None
+        return "bold green" if text == "PASS" else "bold red"
+
     def fetch_rows(self) -> Mapping[str, Sequence[str]]:
         checks = run_checks(self.nd_app.check_providers)
         return {

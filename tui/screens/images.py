@@ -79,6 +79,11 @@ class ImagesScreen(ListScreen):
         self.catalog = ImageCatalog(self.dirs)
         self.marked: Path | None = None
 
+    def cell_style(self, column: str, text: str) -> str | None:
+        if column != "state":
+            return None
+        return "green" if text == "ok" else "bold red"
+
     def compose_detail(self) -> ComposeResult:
         with VerticalScroll(id="image-panel"):
             yield Static("No image selected.", id="image-describe")

@@ -27,11 +27,15 @@ class ListScreen(NitrodeckScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="list-status")
-        yield FilterTable(self.COLUMNS, id="list-table")
+        yield FilterTable(self.COLUMNS, cell_style=self.cell_style, id="list-table")
         yield from self.compose_detail()
         yield FilterBar()
         if self.REFRESH is not None:
             yield Poller(self.fetch_rows, self.show_rows, interval=self.REFRESH, id="list-poller")
+
+    def cell_style(self, column: str, text: str) -> str | None:
+        """A Rich style for one cell (e.g. FAIL in red); the text itself stays as given."""
+        return None
 
     def compose_detail(self) -> ComposeResult:
         """Widgets under the table (e.g. a describe panel); none by default."""

@@ -7,12 +7,15 @@ refresh (dolphie's processlist, k9s' RowEvents). The `/` filter hides rows the s
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual.widgets import DataTable
 
 Cells = tuple[str, ...]
+CellStyle = Callable[[str, str], str | None]
+"""(column key, cell text) -> a Rich style for that cell, or None for the default."""
 
 
 @dataclass
@@ -29,12 +32,20 @@ def matches(cells: Cells, needle: str) -> bool:
     return not needle or any(needle in cell.lower() for cell in cells)
 
 
-class FilterTable(DataTable[str]):
+class FilterTable(DataTable[str | Text]):
     DEFAULT_CSS = "FilterTable { height: 1fr; }"
 
-    def __init__(self, columns: Sequence[tuple[str, str]], *, id: str | None = None) -> None:  # noqa: A002
-        """`columns` are (key, label) pairs; row cells come in the same order."""
+    def __init__(
+        self,
+        columns: Sequence[tuple[str, str]],
+        *,
+        cell_style: CellStyle | None = None,
+        id: str | None = None,  # noqa: A002 - Textual's own name for it
+    ) -> None:
+        """`columns` are (key, label) pairs; row cells come in the same order. Cells are plain
+        text (the filter matches that); `cell_style` colours them without changing the text."""
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self._cell_style = cell_style
         self._column_keys = [key for key, _ in columns]
         self._labels = [label for _, label in columns]
         self._rows: dict[str, Cells] = {}
@@ -102,17 +113,21 @@ class FilterTable(DataTable[str]):
             for key, cells in wanted.items():
                 old = self._shown.get(key)
                 if old is None:
-                    self.add_row(*cells, key=key)
+                    self.add_row(*map(self._styled, self._column_keys, cells), key=key)
                     stats.added += 1
                 elif old != cells:
                     for column, before, after in zip(self._column_keys, old, cells, strict=True):
                         if before != after:
-                            self.update_cell(key, column, after)
+                            self.update_cell(key, column, self._styled(column, after))
                     stats.updated += 1
                 self._shown[key] = cells
             if self.shown_keys != list(wanted):
                 self._restore_order(list(wanted.values()), cursor_key)
         self.last_delta = stats
+
+    def _styled(self, column: str, text: str) -> str | Text:
+        style = self._cell_style(column, text) if self._cell_style else None
+        return Text(text, style=style) if style else text
 
     def _restore_order(self, ordered: list[Cells], cursor_key: str | None) -> None:
         """Re-shown rows were appended: put them back in source order, cursor on its row.
@@ -122,6 +137,6 @@ class FilterTable(DataTable[str]):
         rank: dict[Cells, int] = {}
         for index, cells in enumerate(ordered):
             rank.setdefault(cells, index)
-        self.sort(key=lambda row: rank.get(tuple(row), len(rank)))
+        self.sort(key=lambda row: rank.get(tuple(str(cell) for cell in row), len(rank)))
         if cursor_key is not None and cursor_key in self._shown:
             self.move_cursor(row=self.get_row_index(cursor_key), animate=False)
