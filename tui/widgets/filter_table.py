@@ -125,9 +125,10 @@ class FilterTable(DataTable[str | Text]):
                 self._restore_order(list(wanted.values()), cursor_key)
         self.last_delta = stats
 
-    def _styled(self, column: str, text: str) -> str | Text:
+    def _styled(self, column: str, text: str) -> Text:
+        """Cells are Text, never markup: a `[` in an image name or a path stays literal."""
         style = self._cell_style(column, text) if self._cell_style else None
-        return Text(text, style=style) if style else text
+        return Text(text, style=style or "", end="", no_wrap=True)
 
     def _restore_order(self, ordered: list[Cells], cursor_key: str | None) -> None:
         """Re-shown rows were appended: put them back in source order, cursor on its row.
