@@ -40,7 +40,7 @@ async def test_refresh_updates_rows_by_key_and_keeps_the_cursor(make_app, wait) 
             1,
             1,
         )
-        assert table.get_cell("i-aaa-enc1", "state") == "TERMINATING"
+        assert table.get_cell("i-aaa-enc1", "state").plain == "TERMINATING"
         assert table.cursor_key == "i-aaa-enc2"  # nothing was rebuilt under the cursor
 
 
