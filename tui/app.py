@@ -1,25 +1,125 @@
-"""The full-screen app (a placeholder until the console issue lands)."""
+"""The full-screen app: startup, theme, global navigation. Screens live in `tui/screens/`."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Sequence
+from datetime import datetime
 
-from textual.app import App, ComposeResult
-from textual.widgets import Footer, Header, Static
+from textual.app import App
+from textual.theme import Theme
+
+from core.doctor import Check, CheckProvider, basic_checks
+from core.errors import NitrodeckError
+from tui.commands import NitrodeckCommands
+from tui.config import AppConfig, load_config, save_config, with_theme
+from tui.header import HeaderProvider, default_header_provider
+from tui.screens import registry
+from tui.theme import NITRODECK_THEME
 
 
 class NitrodeckApp(App[None]):
-    """nitrodeck's full-screen console."""
+    """nitrodeck's full-screen console. Everything a screen needs is injected here."""
 
     TITLE = "nitrodeck"
-    BINDINGS = [("q", "quit", "Quit")]
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {NitrodeckCommands}
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static("nitrodeck: the full-screen console is being built. Press q to quit.")
-        yield Footer()
+    def __init__(
+        self,
+        *,
+        header_provider: HeaderProvider,
+        read_only: bool = False,
+        theme: str | None = None,
+        clock: Callable[[], datetime] = datetime.now,
+        check_providers: Sequence[CheckProvider] | None = None,
+        start_view: str = "home",
+        config: AppConfig | None = None,
+    ) -> None:
+        super().__init__()
+        self.header_provider = header_provider
+        self.read_only = read_only
+        self.clock = clock
+        self.check_providers: list[CheckProvider] = list(
+            check_providers if check_providers is not None else [self._basic_checks]
+        )
+        self.start_view = start_view
+        self.config = config if config is not None else load_config()
+        self.register_theme(NITRODECK_THEME)
+        wanted = theme or self.config.theme
+        if wanted not in self.available_themes:
+            wanted = NITRODECK_THEME.name
+        self.theme = wanted
+
+    def _basic_checks(self) -> list[Check]:
+        return basic_checks((self.size.width, self.size.height))
+
+    def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.run_command(self.start_view)
+
+    def _theme_changed(self, theme: Theme) -> None:
+        """Remember the theme the user picked (ctrl+p → theme, or --theme)."""
+        if theme.name != self.config.theme:
+            self.config = with_theme(self.config, theme.name)
+            try:
+                save_config(self.config)
+            except OSError as error:
+                self.notify(f"cannot save the theme choice: {error}", severity="warning")
+
+    def command_words(self) -> list[str]:
+        return registry.command_words()
+
+    def run_command(self, command: str) -> bool:
+        """Open the view `command` names (k9s style); False and a notice if unknown."""
+        word = command.strip().lower()
+        if word in registry.QUIT_WORDS:
+            self.exit()
+            return True
+        view = registry.resolve(word)
+        if view is None:
+            self.notify(
+                f"unknown command {command!r}; try one of: "
+                + ", ".join(v.name for v in registry.VIEWS),
+                severity="error",
+            )
+            return False
+        for index, screen in enumerate(self.screen_stack):
+            if getattr(screen, "crumb", None) == view.name:
+                # Already open below: go back to it instead of stacking a second copy.
+                for _ in range(len(self.screen_stack) - 1 - index):
+                    self.pop_screen()
+                return True
+        self.push_screen(view.build())
+        return True
+
+    def go_back(self) -> None:
+        """Close the current view unless it is the last one."""
+        if len(self.screen_stack) > 2:
+            self.pop_screen()
+
+
+def make_app(args: argparse.Namespace) -> NitrodeckApp:
+    """The app for the command line's global options; an unknown --theme is a user error."""
+    config = load_config()
+    app = NitrodeckApp(
+        header_provider=default_header_provider(args.platform, args.profile),
+        read_only=bool(args.read_only),
+        config=config,
+    )
+    if args.theme is not None:
+        if args.theme not in app.available_themes:
+            raise NitrodeckError(
+                f"unknown theme {args.theme!r}",
+                where="--theme",
+                fix="choose one of: " + ", ".join(sorted(app.available_themes)),
+            )
+        app.theme = args.theme
+        app.config = with_theme(config, args.theme)
+        save_config(app.config)
+    return app
 
 
 def run_app(args: argparse.Namespace) -> int:
-    NitrodeckApp().run()
+    make_app(args).run()
     return 0

@@ -1,0 +1,150 @@
+"""Regenerate `screenshots/<screen>.svg` (and `.png` when rsvg-convert exists) from the real app.
+
+Deterministic: 120×36, a frozen clock, a fixed simulator header, an isolated config and home,
+no cursor blink. Run with `make screenshots`, then look at the PNGs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "screenshots"
+SIZE = (120, 36)
+CONSOLE = b"".join(
+    f"[{n * 0.013:9.6f}] init[1]: step {n}: {'mounted /proc' if n % 7 else 'nsm: ready'}\n".encode()
+    for n in range(400)
+)
+
+Step = Callable[[Any], Awaitable[None]]
+
+
+async def settle(pilot: Any) -> None:
+    from tui.pilot import settle as settled
+
+    await settled(pilot)
+
+
+def open_view(name: str) -> Step:
+    async def step(pilot: Any) -> None:
+        pilot.app.run_command(name)
+        await settle(pilot)
+
+    return step
+
+
+def press(*keys: str) -> Step:
+    async def step(pilot: Any) -> None:
+        await pilot.press(*keys)
+        await settle(pilot)
+
+    return step
+
+
+def images_dir() -> Path:
+    return Path(os.environ["NITRODECK_HOME"]) / "images"
+
+
+async def open_images(pilot: Any) -> None:
+    from tui.screens.images import ImagesScreen
+
+    await pilot.app.push_screen(ImagesScreen([images_dir()]))
+    await settle(pilot)
+
+
+async def open_diff(pilot: Any) -> None:
+    from tui.screens.image_diff import ImageDiffScreen
+
+    where = images_dir()
+    await pilot.app.push_screen(ImageDiffScreen(where / "web-api.eif", where / "web-api-next.eif"))
+    await settle(pilot)
+
+
+async def open_console(pilot: Any) -> None:
+    from tui.screens.console import ConsoleScreen
+
+    await pilot.app.push_screen(ConsoleScreen(lambda: iter([CONSOLE]), "i-0f3c9e2a7b-enc1"))
+    await settle(pilot)
+
+
+# Not the command palette: Textual gathers its providers' hits concurrently, so their order
+# (and so the picture) varies from run to run.
+SHOTS: dict[str, list[Step]] = {
+    "home": [],
+    "command": [press("colon", *"doc")],
+    "filter": [press("slash", *"att")],
+    "doctor": [open_view("doctor")],
+    "help": [open_view("doctor"), press("question_mark")],
+    "console": [open_console, press("slash", *"nsm", "enter")],
+    "images": [open_images],
+    "image-build": [open_images, press("b", *"./rootfs")],
+    "image-diff": [open_diff],
+}
+
+
+def make_app() -> Any:
+    from textual.widgets import Input
+
+    from tui.app import NitrodeckApp
+    from tui.header import DEMO_SIMULATOR, StaticHeaderProvider
+
+    Input.cursor_blink = False  # type: ignore[assignment]
+    return NitrodeckApp(
+        header_provider=StaticHeaderProvider(DEMO_SIMULATOR),
+        clock=lambda: datetime(2026, 11, 27, 12, 34, 56),
+    )
+
+
+async def shoot(name: str, steps: list[Step]) -> Path:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for step in steps:
+            await step(pilot)
+        path = app.save_screenshot(filename=f"{name}.svg", path=str(OUT))
+    return Path(path)
+
+
+def to_png(svg: Path) -> Path | None:
+    converter = shutil.which("rsvg-convert")
+    if converter is None:
+        return None
+    png = svg.with_suffix(".png")
+    subprocess.run([converter, "-w", "1200", str(svg), "-o", str(png)], check=True)
+    return png
+
+
+def main() -> int:
+    sys.path.insert(0, str(ROOT))
+    # A fixed scratch path: the images view prints paths, and screenshots must not churn.
+    scratch = Path(tempfile.gettempdir()) / "nitrodeck-screenshots"
+    shutil.rmtree(scratch, ignore_errors=True)
+    os.environ["NITRODECK_CONFIG"] = str(scratch / "config.json")
+    os.environ["NITRODECK_HOME"] = str(scratch / "home")
+    OUT.mkdir(exist_ok=True)
+    from core.demo_images import build_demo_images
+
+    build_demo_images(images_dir())
+    try:
+        for name, steps in SHOTS.items():
+            svg = asyncio.run(shoot(name, steps))
+            png = to_png(svg)
+            print(f"{svg.relative_to(ROOT)}" + (f" + {png.name}" if png else ""))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if shutil.which("rsvg-convert") is None:
+        print("rsvg-convert not found: SVGs only (apt-get install librsvg2-bin for PNGs)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

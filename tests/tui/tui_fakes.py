@@ -1,0 +1,54 @@
+"""Fakes shared by the app's tests and snapshots: a list screen with a dangerous action."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from core.demo_images import build_demo_images
+from tui.bindings import dangerous
+from tui.screens.list_screen import ListScreen
+
+
+class FakeEnclaves:
+    """An in-memory platform: a dict of rows the test mutates between refreshes."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[str, str]] = {
+            "i-aaa-enc1": ("alpha", "RUNNING"),
+            "i-aaa-enc2": ("beta", "RUNNING"),
+            "i-aaa-enc3": ("gamma", "RUNNING"),
+        }
+        self.terminated: list[str] = []
+        self.lock = threading.Lock()
+
+    def list(self) -> dict[str, tuple[str, str]]:
+        with self.lock:
+            return dict(self.rows)
+
+
+class FakeEnclavesScreen(ListScreen):
+    crumb = "enclaves"
+    COLUMNS = (("name", "NAME"), ("state", "STATE"))
+    REFRESH = 3600.0  # tests refresh explicitly with poll_now
+    danger_question = "Terminate this enclave?"
+    BINDINGS = [dangerous("ctrl+d", "danger", "Terminate")]
+
+    def __init__(self, source: FakeEnclaves) -> None:
+        super().__init__()
+        self.source = source
+
+    def fetch_rows(self) -> Mapping[str, Sequence[str]]:
+        return self.source.list()
+
+    def perform_danger(self, target: str) -> None:
+        self.source.terminated.append(target)
+
+
+def fixed_images(where: Path) -> Path:
+    """The demo images at a fixed path, so snapshots that print paths stay identical."""
+    shutil.rmtree(where, ignore_errors=True)
+    build_demo_images(where / "images")
+    return where / "images"

@@ -1,0 +1,83 @@
+"""What the header shows, and who supplies it.
+
+The header asks a `HeaderProvider` (in a thread: a real platform may read sysfs or instance
+metadata) for a `HeaderInfo`. The simulator and the Nitro platform plug in their own provider
+later; `StaticHeaderProvider` is the in-memory one for tests and for a platform not started.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class HeaderInfo:
+    """The platform line of the header. Counts are None when not known (yet)."""
+
+    simulated: bool
+    instance_id: str = ""
+    instance_type: str = ""
+    region: str = ""
+    pool_cpus_used: int | None = None
+    pool_cpus_total: int | None = None
+    pool_memory_used_mib: int | None = None
+    pool_memory_total_mib: int | None = None
+
+    def platform_label(self) -> str:
+        """SIMULATOR is spelled out so nobody mistakes it for a real parent instance."""
+        parts = [part for part in (self.instance_id, self.instance_type, self.region) if part]
+        if self.simulated:
+            return "SIMULATOR" + (f" ({', '.join(parts)})" if parts else "")
+        return " · ".join(parts) or "Nitro instance"
+
+    def pool_label(self) -> str:
+        known = (self.pool_cpus_total, self.pool_memory_total_mib)
+        if all(value is None for value in known):
+            return "enclave pool: not known yet"
+        cpus = _ratio(self.pool_cpus_used, self.pool_cpus_total)
+        memory = _ratio(self.pool_memory_used_mib, self.pool_memory_total_mib)
+        return f"CPUs {cpus} · memory {memory} MiB"
+
+
+def _ratio(used: int | None, total: int | None) -> str:
+    return f"{'?' if used is None else used}/{'?' if total is None else total}"
+
+
+# A plausible simulated m5.xlarge with one enclave running: screenshots and tests show this.
+DEMO_SIMULATOR = HeaderInfo(
+    simulated=True,
+    instance_type="m5.xlarge",
+    region="local",
+    pool_cpus_used=2,
+    pool_cpus_total=4,
+    pool_memory_used_mib=1024,
+    pool_memory_total_mib=8192,
+)
+
+
+class HeaderProvider(Protocol):
+    def header_info(self) -> HeaderInfo:
+        """Current figures; may block briefly (runs in a worker thread) and may raise."""
+        ...
+
+
+class StaticHeaderProvider:
+    """Returns whatever it was last given: the fake for tests, the fallback before a platform."""
+
+    def __init__(self, info: HeaderInfo) -> None:
+        self.info = info
+        self.calls = 0
+
+    def header_info(self) -> HeaderInfo:
+        self.calls += 1
+        return self.info
+
+
+def default_header_provider(platform: str | None, profile: str | None) -> HeaderProvider:
+    """The provider for `--platform`/`--profile` until the platform engine supplies a live one."""
+    nitro = platform == "nitro" or (platform is None and os.path.exists("/dev/nitro_enclaves"))
+    if nitro:
+        return StaticHeaderProvider(HeaderInfo(simulated=False))
+    return StaticHeaderProvider(HeaderInfo(simulated=True, instance_type=profile or "m5.xlarge"))

@@ -1,0 +1,127 @@
+"""The frame every nitrodeck screen shares: header, breadcrumbs, `:` prompt, footer, k9s keys.
+
+Subclasses add their body in `compose_body`. A screen with a destructive action binds it with
+`tui.bindings.dangerous(...)` to `danger` and implements `danger_target`/`perform_danger`; the
+frame asks for confirmation naming the target, and hides the action in `--read-only`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from tui.bindings import is_dangerous
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.help import HelpScreen, describe
+from tui.widgets.breadcrumbs import Breadcrumbs
+from tui.widgets.command_bar import CommandBar
+from tui.widgets.header_bar import HeaderBar
+
+if TYPE_CHECKING:
+    from tui.app import NitrodeckApp
+
+
+# App-level keys worth listing in help even though Textual hides them from the footer.
+APP_KEYS = {"quit", "command_palette"}
+# Textual's own screen keys (focus cycling, copy): every app has them, help need not say so.
+GENERIC_KEYS = {binding.key for binding in Binding.make_bindings(Screen.BINDINGS)}
+
+
+class NitrodeckScreen(Screen[None]):
+    crumb = "nitrodeck"
+    ABOUT = ""
+    danger_question = "Really do this?"
+    BINDINGS = [
+        Binding("colon", "command", "Command", key_display=":", id="nav.command"),
+        Binding("question_mark", "help", "Help", key_display="?", id="nav.help"),
+        Binding("escape", "back", "Back", id="nav.back"),
+    ]
+
+    @property
+    def nd_app(self) -> NitrodeckApp:
+        return cast("NitrodeckApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        app = self.nd_app
+        yield HeaderBar(app.header_provider, app.clock, read_only=app.read_only)
+        yield Breadcrumbs()
+        yield from self.compose_body()
+        yield CommandBar(app.command_words())
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    # -- dangerous actions -------------------------------------------------------------------
+    def dangerous_actions(self) -> set[str]:
+        return {
+            binding.action
+            for bindings in self._bindings.key_to_bindings.values()
+            for binding in bindings
+            if is_dangerous(binding)
+        }
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """False hides the binding from footer, help and palette and refuses to run it."""
+        return not (self.nd_app.read_only and action in self.dangerous_actions())
+
+    def danger_target(self) -> str | None:
+        """What the dangerous action would hit now (shown in the confirmation), or None."""
+        return None
+
+    def perform_danger(self, target: str) -> None:
+        """Carry out the confirmed dangerous action on `target`."""
+
+    def action_danger(self) -> None:
+        if self.nd_app.read_only:
+            return
+        target = self.danger_target()
+        if target is None:
+            self.notify("Nothing selected to act on.", severity="warning")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.perform_danger(target)
+
+        self.app.push_screen(ConfirmScreen(self.danger_question, target), answered)
+
+    # -- navigation ----------------------------------------------------------------------------
+    def action_command(self) -> None:
+        self.query_one(CommandBar).open("")
+
+    @on(CommandBar.Run)
+    def _run_command(self, event: CommandBar.Run) -> None:
+        self.nd_app.run_command(event.command)
+
+    def action_back(self) -> None:
+        self.nd_app.go_back()
+
+    def help_keys(self) -> list[tuple[str, str]]:
+        """This screen's and the app's keys that work now, as (key, description).
+
+        Generic widget keys (cursor movement, tab) are left out: they need no explaining.
+        """
+        seen: set[str] = set()
+        keys: list[tuple[str, str]] = []
+        for key, active in self.active_bindings.items():
+            binding = active.binding
+            own = active.node is self or (
+                active.node is self.app and (binding.show or binding.action in APP_KEYS)
+            )
+            generic = key in GENERIC_KEYS
+            if not own or generic or binding.system or not binding.description or key in seen:
+                continue
+            seen.add(key)
+            keys.append(
+                (binding.key_display or self.app.get_key_display(binding), describe(binding))
+            )
+        return keys
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.crumb, self.help_keys(), self.ABOUT))

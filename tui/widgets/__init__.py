@@ -1,0 +1,1 @@
+"""Reusable widgets: header, breadcrumbs, command and filter bars, tables, the console log."""

@@ -1,0 +1,33 @@
+"""The one-line prompt under a view (k9s' prompt): hidden until opened, closed by esc or enter.
+
+The `:` command bar, the `/` filter bar and the console's search bar are all this widget with
+their own messages.
+"""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+
+class PromptBar(Input):
+    DEFAULT_CSS = """
+    PromptBar { height: 1; border: none; padding: 0 1; display: none; background: $panel; }
+    PromptBar.-open { display: block; }
+    PromptBar:focus { border: none; }
+    """
+
+    @property
+    def is_open(self) -> bool:
+        return self.has_class("-open")
+
+    def open(self, value: str | None = None) -> None:
+        """Show the bar and focus it, optionally replacing its text."""
+        if value is not None:
+            self.value = value
+        self.add_class("-open")
+        self.focus()
+
+    def close(self) -> None:
+        """Hide the bar and give the focus back to the view."""
+        self.remove_class("-open")
+        self.screen.focus_next()
