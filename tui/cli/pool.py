@@ -20,6 +20,7 @@ from core.platform.cpulist import format_cpulist
 from core.platform.shapes import host_json, plan_json, pool_json
 from tui.cli.enclaves import platform_of
 from tui.cli.output import print_json
+from tui.cli.pool_fit import register_fit
 
 
 def register(subparsers: Any) -> None:
@@ -40,6 +41,7 @@ def register(subparsers: Any) -> None:
         action.add_argument("--config", metavar="allocator.yaml", help="read the keys from here")
         action.add_argument("--json", action="store_true")
         action.set_defaults(handler=handler)
+    register_fit(sub)
 
 
 def requested_config(args: argparse.Namespace, current: PoolConfig | None) -> PoolConfig:

@@ -1,0 +1,167 @@
+"""How many more enclaves of one shape fit in the pool, and the rule that stops one more.
+
+Pure: it replays run-enclave's own rules (`core.platform.rules`) on a copy of the pool's free
+CPUs and hugepages, launch after launch, until one fails; that failure (nitro-cli's E-code,
+message and fix) is the answer to "why not one more". The same answer on every platform.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.errors import NitrodeckError
+from core.platform import rules
+from core.platform.base import CpuInfo, EnclaveInfo, Platform, PoolState
+from core.platform.errors import NitroCliError
+
+# A loop guard, far above any pool's CPU count (every enclave needs at least one CPU).
+MAX_FIT = 4096
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one more enclave would land: its CPUs and memory regions (page sizes in MiB)."""
+
+    cpus: tuple[int, ...]
+    regions: tuple[int, ...]
+
+
+def regions_label(regions: Sequence[int]) -> str:
+    """(2, 2, 2, 512) → `"512 MiB + 3 × 2 MiB"`: regions grouped by page size."""
+    sizes = sorted(set(regions), reverse=True)
+    return " + ".join(
+        f"{n} × {size} MiB" if (n := list(regions).count(size)) > 1 else f"{size} MiB"
+        for size in sizes
+    )
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The answer: `count` more enclaves fit; `blocker` is why one more does not."""
+
+    memory_mib: int
+    cpu_count: int
+    placements: tuple[Placement, ...]
+    blocker: NitroCliError | None
+
+    @property
+    def count(self) -> int:
+        return len(self.placements)
+
+    def why_not_more(self) -> str:
+        """One line: the rule (with nitro-cli's code) that the next launch would break."""
+        if self.blocker is None:
+            return "no rule stops another one"
+        return f"{self.blocker.name}: {self.blocker.detail or self.blocker.what}"
+
+
+def free_pages(pool: PoolState, enclaves: Sequence[EnclaveInfo]) -> dict[int, int]:
+    """The pool's free hugepages by size in MiB: its reserved pages minus the running enclaves'.
+
+    Enclaves report their memory, not their regions, so their regions are replayed with
+    nitro-cli's own allocation (the same answer it gave each launch on an unchanged pool).
+    """
+    free: dict[int, int] = {}
+    for page in pool.hugepages:
+        if page.node == pool.node and page.size_kib >= 2048:
+            size = page.size_kib // 1024
+            free[size] = free.get(size, 0) + page.count
+    for info in enclaves:
+        try:
+            regions = rules.allocate_regions(info.memory_mib, free)
+        except NitroCliError:
+            return {size: 0 for size in free}
+        for size in regions:
+            free[size] -= 1
+    return free
+
+
+def default_cpu_count(topology: Mapping[int, CpuInfo]) -> int:
+    """One full core: the smallest CPU count the driver accepts."""
+    return max((len(c.siblings) for c in topology.values()), default=1)
+
+
+def fit(
+    *,
+    eif_size: int,
+    memory_mib: int | None,
+    cpu_count: int | None,
+    pool: PoolState,
+    enclaves: Sequence[EnclaveInfo],
+    topology: Mapping[int, CpuInfo],
+) -> Fit:
+    """Launch after launch on a copy of the free resources until run-enclave's rules refuse.
+
+    `memory_mib` None → the smallest memory nitro-cli accepts for this image (4 × its size, at
+    least the driver's 64 MiB); `cpu_count` None → one full core.
+    """
+    memory = memory_mib
+    if memory is None:
+        memory = max(rules.min_memory_mib(eif_size), rules.DRIVER_MIN_MEMORY_MIB)
+    count = cpu_count if cpu_count is not None else default_cpu_count(topology)
+    placements: list[Placement] = []
+    try:
+        rules.check_memory(memory, eif_size)
+        rules.check_cpu_count(count, pool.cpus)
+        used = set(pool.used_cpus)
+        free = free_pages(pool, enclaves)
+        while len(placements) < MAX_FIT:
+            cpus = rules.pick_cpus(count, pool.cpus, used, topology)
+            regions = rules.allocate_regions(memory, free)
+            for size in regions:
+                free[size] -= 1
+            used.update(cpus)
+            placements.append(Placement(cpus, tuple(regions)))
+    except NitroCliError as error:
+        return Fit(memory, count, tuple(placements), error)
+    return Fit(memory, count, tuple(placements), None)
+
+
+def fit_on(
+    platform: Platform,
+    eif_path: Path,
+    *,
+    memory_mib: int | None = None,
+    cpu_count: int | None = None,
+) -> Fit:
+    """`fit` against the platform's pool as it is now, for the EIF at `eif_path`."""
+    try:
+        size = eif_path.stat().st_size
+    except OSError as error:
+        raise NitrodeckError(
+            f"cannot read the EIF {eif_path}: {error.strerror}",
+            where=str(eif_path),
+            fix="pass the path of an .eif file (build one with nitrodeck eif build)",
+        ) from error
+    host = platform.host_info()
+    return fit(
+        eif_size=size,
+        memory_mib=memory_mib,
+        cpu_count=cpu_count,
+        pool=platform.pool_state(),
+        enclaves=platform.describe_enclaves(),
+        topology={c.cpu: c for c in host.cpus},
+    )
+
+
+def fit_json(result: Fit) -> dict[str, object]:
+    """The answer as `pool fit --json` prints it."""
+    blocker = result.blocker
+    return {
+        "Fits": result.count,
+        "MemoryMiB": result.memory_mib,
+        "CPUCount": result.cpu_count,
+        "Placements": [
+            {"CPUIDs": list(p.cpus), "RegionsMiB": list(p.regions)} for p in result.placements
+        ],
+        "WhyNotMore": None
+        if blocker is None
+        else {
+            "Code": blocker.name,
+            "Message": blocker.what,
+            "Detail": blocker.detail,
+            "Fix": blocker.fix,
+        },
+    }
