@@ -8,12 +8,15 @@ from datetime import datetime
 
 from textual.app import App
 from textual.theme import Theme
+from textual.worker import Worker, WorkerState
 
 from core.doctor import Check, CheckProvider, basic_checks
 from core.errors import NitrodeckError
 from tui.commands import NitrodeckCommands
 from tui.config import AppConfig, load_config, save_config, with_theme
-from tui.header import HeaderProvider, default_header_provider
+from tui.first_run import StartupTask, first_run_tasks
+from tui.header import HeaderProvider
+from tui.platform_access import PlatformHeaderProvider, PlatformHolder, platform_checks
 from tui.screens import registry
 from tui.theme import NITRODECK_THEME
 
@@ -35,8 +38,12 @@ class NitrodeckApp(App[None]):
         check_providers: Sequence[CheckProvider] | None = None,
         start_view: str = "home",
         config: AppConfig | None = None,
+        platform: PlatformHolder | None = None,
+        startup_tasks: Sequence[StartupTask] = (),
     ) -> None:
         super().__init__()
+        self.platforms = platform if platform is not None else PlatformHolder.for_args(None, None)
+        self.startup_tasks = list(startup_tasks)
         self.header_provider = header_provider
         self.read_only = read_only
         self.clock = clock
@@ -57,6 +64,17 @@ class NitrodeckApp(App[None]):
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.run_command(self.start_view)
+        for task in self.startup_tasks:
+            self.run_worker(task, thread=True, group="startup", exit_on_error=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """First-run tasks report when they are done (or what went wrong, with the fix)."""
+        if event.worker.group != "startup":
+            return
+        if event.state is WorkerState.SUCCESS and event.worker.result:
+            self.notify(str(event.worker.result), title="ready")
+        elif event.state is WorkerState.ERROR and event.worker.error is not None:
+            self.notify(str(event.worker.error), title="first run", severity="error", timeout=15)
 
     def _theme_changed(self, theme: Theme) -> None:
         """Remember the theme the user picked (ctrl+p → theme, or --theme)."""
@@ -102,11 +120,16 @@ class NitrodeckApp(App[None]):
 def make_app(args: argparse.Namespace) -> NitrodeckApp:
     """The app for the command line's global options; an unknown --theme is a user error."""
     config = load_config()
+    holder = PlatformHolder.for_args(args.platform, args.profile)
     app = NitrodeckApp(
-        header_provider=default_header_provider(args.platform, args.profile),
+        header_provider=PlatformHeaderProvider(holder),
         read_only=bool(args.read_only),
         config=config,
+        platform=holder,
+        startup_tasks=first_run_tasks(holder),
+        start_view="enclaves",
     )
+    app.check_providers.append(platform_checks(holder))
     if args.theme is not None:
         if args.theme not in app.available_themes:
             raise NitrodeckError(

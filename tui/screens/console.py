@@ -72,6 +72,12 @@ class ConsoleScreen(NitrodeckScreen):
         self.set_interval(0.25, self._show_status, name="console-status")
         self._show_status()
 
+    def on_unmount(self) -> None:
+        """Close the stream so the reader thread does not wait on a silent enclave."""
+        close = getattr(self.factory, "close", None)
+        if callable(close):
+            close()
+
     def _show_status(self) -> None:
         log = self.log_view
         paused = "PAUSED" if log.paused else self.state

@@ -1,0 +1,57 @@
+"""First run on a machine without Nitro: something real to look at within seconds.
+
+Each task runs in its own thread worker when the app starts and returns the notice to show
+(or None when there was nothing to do): the platform opened (the simulator applies the
+allocator's shipped defaults on first open), the local KMS started, the demo image built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from core.home import nitrodeck_home
+from tui.platform_access import PlatformHolder
+
+StartupTask = Callable[[], "str | None"]
+DEMO_IMAGE = "demo.eif"
+
+
+def images_dir() -> Path:
+    """Where the app looks for EIFs to run (the run form's image picker)."""
+    return nitrodeck_home() / "images"
+
+
+def open_platform_task(holder: PlatformHolder) -> StartupTask:
+    def task() -> str | None:
+        holder.get()
+        return None
+
+    return task
+
+
+def local_kms_task() -> str | None:
+    from core.kms.local.daemon import ensure_local_kms, running_local_kms
+
+    home = nitrodeck_home()
+    if running_local_kms(home) is not None:
+        return None
+    return f"local KMS started at {ensure_local_kms(home)}"
+
+
+def demo_image_task(where: Path | None = None) -> StartupTask:
+    def task() -> str | None:
+        target = (where or images_dir()) / DEMO_IMAGE
+        if target.exists():
+            return None
+        from core.agent.demo import build_demo_image
+
+        build_demo_image(target)
+        return f"demo image ready: {target} (press r on the enclaves screen to run it)"
+
+    return task
+
+
+def first_run_tasks(holder: PlatformHolder) -> list[StartupTask]:
+    """Everything the app warms up in the background when started from the command line."""
+    return [open_platform_task(holder), local_kms_task, demo_image_task()]

@@ -1,0 +1,92 @@
+"""The app's platform: opened lazily (in a worker, so start stays fast) and shared by screens.
+
+`PlatformHolder.get()` opens the platform on first use under a lock and caches it; every call
+runs in a thread worker. `PlatformHeaderProvider` feeds the header from it, and
+`platform_checks` adds the simulator's preflight checks to the Doctor screen.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from core.doctor import Check
+from tui.header import HeaderInfo
+
+if TYPE_CHECKING:
+    from core.platform.base import Platform
+
+Opener = Callable[[], "Platform"]
+
+
+class PlatformHolder:
+    """One platform per app, opened on first `get()` (which may raise `NitrodeckError`)."""
+
+    def __init__(self, opener: Opener) -> None:
+        self._opener = opener
+        self._platform: Platform | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_args(cls, name: str | None, profile: str | None) -> PlatformHolder:
+        def opener() -> Platform:
+            from core.platform.select import open_platform
+
+            return open_platform(name, profile)
+
+        return cls(opener)
+
+    @classmethod
+    def of(cls, platform: Platform) -> PlatformHolder:
+        """A holder around a platform already open (tests, screenshots)."""
+        holder = cls(lambda: platform)
+        holder._platform = platform
+        return holder
+
+    def get(self) -> Platform:
+        with self._lock:
+            if self._platform is None:
+                self._platform = self._opener()
+            return self._platform
+
+    @property
+    def opened(self) -> Platform | None:
+        return self._platform
+
+
+class PlatformHeaderProvider:
+    """Header figures from the platform: SIMULATOR + profile or the instance, and pool use."""
+
+    def __init__(self, holder: PlatformHolder) -> None:
+        self.holder = holder
+
+    def header_info(self) -> HeaderInfo:
+        platform = self.holder.get()
+        host, pool = platform.host_info(), platform.pool_state()
+        simulated = host.platform == "sim"
+        return HeaderInfo(
+            simulated=simulated,
+            instance_id="" if simulated else host.instance_id,
+            instance_type=host.instance_type,
+            region=host.region,
+            pool_cpus_used=len(pool.used_cpus),
+            pool_cpus_total=len(pool.cpus),
+            pool_memory_used_mib=pool.used_memory_mib,
+            pool_memory_total_mib=pool.memory_mib,
+        )
+
+
+def platform_checks(holder: PlatformHolder) -> Callable[[], list[Check]]:
+    """The platform's own preflight checks (the simulator's now), as a Doctor check provider."""
+
+    def provider() -> list[Check]:
+        platform = holder.get()
+        instance = getattr(platform, "instance", None)
+        if platform.name != "sim" or instance is None:
+            return []
+        from core.platform.sim.doctor import sim_checks
+
+        return sim_checks(instance)
+
+    return provider

@@ -1,0 +1,55 @@
+"""Saved consoles of debug enclaves (running or exited), newest first; enter reopens one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from textual import on
+from textual.widgets import DataTable
+
+from core.platform.sim.history import layout_of, saved_consoles
+from tui.screens.list_screen import ListScreen
+
+
+class ConsoleHistoryScreen(ListScreen):
+    crumb = "consoles"
+    ABOUT = "Consoles the platform kept; enter (or l) opens one from its first line."
+    COLUMNS = (
+        ("name", "NAME"),
+        ("id", "ENCLAVE ID"),
+        ("cid", "CID"),
+        ("state", "STATE"),
+        ("size", "SIZE"),
+        ("when", "LAST WRITE"),
+    )
+    REFRESH = 5.0
+
+    def on_mount(self) -> None:
+        self.table.focus()
+
+    def fetch_rows(self) -> Mapping[str, Sequence[str]]:
+        layout = layout_of(self.nd_app.platforms.get())
+        if layout is None:
+            return {}
+        return {
+            saved.enclave_id: (
+                saved.name,
+                saved.enclave_id,
+                str(saved.cid),
+                "exited" if saved.ended else "running",
+                f"{saved.size:,} B",
+                datetime.fromtimestamp(saved.mtime).strftime("%Y-%m-%d %H:%M:%S"),
+            )
+            for saved in saved_consoles(layout)
+        }
+
+    @on(DataTable.RowSelected)
+    def _open(self) -> None:
+        key = self.table.cursor_key
+        if key is None:
+            return
+        from tui.screens.console_source import open_console
+
+        name = self.table.all_rows[key][0]
+        open_console(self, key, name, follow=False)

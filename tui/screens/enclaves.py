@@ -1,0 +1,261 @@
+"""The enclaves view: the live table (k9s' pods), describe, run, console, history, terminate.
+
+Rows come from `Platform.describe_enclaves()` in the poller's thread worker and are applied by
+key. Run and terminate change the machine: both are dangerous (gone in `--read-only`), and
+terminate asks first, naming the enclave.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from core.errors import NitrodeckError
+from core.platform import rules
+from core.platform.base import EnclaveInfo, Platform, RunRequest
+from core.platform.run_check import RunContext
+from core.platform.shapes import describe_json
+from tui.bindings import dangerous
+from tui.errors import explain
+from tui.first_run import images_dir
+from tui.screens.list_screen import ListScreen
+from tui.screens.run_form import RunForm, find_images
+from tui.widgets.poller import Poller
+
+StartTime = Callable[[EnclaveInfo], "float | None"]
+COLUMNS = (
+    ("name", "NAME"),
+    ("id", "ENCLAVE ID"),
+    ("cid", "CID"),
+    ("cpus", "CPUS"),
+    ("memory", "MEMORY"),
+    ("state", "STATE"),
+    ("debug", "DEBUG"),
+    ("pcr0", "PCR0"),
+    ("uptime", "UPTIME"),
+)
+
+
+def process_start(info: EnclaveInfo) -> float | None:
+    """When the enclave's process started (epoch seconds), or None if it is gone."""
+    import psutil
+
+    try:
+        return float(psutil.Process(info.process_id).create_time())
+    except (psutil.Error, ValueError):
+        return None
+
+
+def format_uptime(seconds: float | None) -> str:
+    if seconds is None or seconds < 0:
+        return "-"
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+
+
+def enclave_cells(info: EnclaveInfo, uptime: float | None) -> tuple[str, ...]:
+    pcr0 = info.measurements.get("PCR0", "")
+    return (
+        info.name or "-",
+        info.enclave_id,
+        str(info.cid),
+        ",".join(str(c) for c in info.cpu_ids),
+        f"{info.memory_mib} MiB",
+        info.state,
+        "yes" if info.debug else "no",
+        pcr0[:12] + "…" if pcr0 else "-",
+        format_uptime(uptime),
+    )
+
+
+class EnclavesScreen(ListScreen):
+    crumb = "enclaves"
+    ABOUT = (
+        "Running enclaves, refreshed every 2 s. d describes, r runs one from an image, "
+        "l or enter follows a debug enclave's console, h lists saved consoles, "
+        "ctrl+d terminates (after asking)."
+    )
+    COLUMNS = COLUMNS
+    REFRESH = 2.0
+    danger_question = "Terminate this enclave?"
+    BINDINGS = [
+        Binding("d", "describe", "Describe", id="enclaves.describe"),
+        dangerous("r", "run", "Run", "run an enclave from an image (a form)"),
+        Binding("l", "console", "Console", id="enclaves.console"),
+        Binding("h", "history", "History", id="enclaves.history"),
+        dangerous("ctrl+d", "danger", "Terminate", "terminate the enclave under the cursor"),
+    ]
+    DEFAULT_CSS = """
+    EnclavesScreen #describe { height: auto; max-height: 50%; border: round $secondary;
+        padding: 0 1; display: none; overflow-y: auto; }
+    EnclavesScreen #describe.-open { display: block; }
+    """
+
+    def __init__(self, *, started: StartTime = process_start, image_dir: Path | None = None):
+        super().__init__()
+        self.started = started
+        self.image_dir = image_dir
+        self.infos: dict[str, EnclaveInfo] = {}
+
+    def compose_detail(self) -> ComposeResult:
+        yield Static("", id="describe")
+
+    def on_mount(self) -> None:
+        self.table.focus()
+
+    @property
+    def platform(self) -> Platform:
+        return self.nd_app.platforms.get()
+
+    def fetch_rows(self) -> Mapping[str, Sequence[str]]:
+        """Thread worker: the platform's enclaves as rows keyed by enclave id."""
+        infos = self.platform.describe_enclaves()
+        now = self.nd_app.clock().timestamp()
+        rows = {}
+        for info in infos:
+            start = self.started(info)
+            rows[info.enclave_id] = enclave_cells(info, None if start is None else now - start)
+        self.infos = {info.enclave_id: info for info in infos}
+        return rows
+
+    def show_rows(self, rows: Mapping[str, Sequence[str]]) -> None:
+        super().show_rows(rows)
+        if self.query_one("#describe").has_class("-open"):
+            self._describe()
+
+    def refresh_now(self) -> None:
+        self.query_one("#list-poller", Poller).poll_now()
+
+    def cell_style(self, column: str, text: str) -> str | None:
+        if column == "state":
+            return "bold green" if text == "RUNNING" else "bold yellow"
+        if column == "debug" and text == "yes":
+            return "yellow"
+        return None
+
+    # -- describe ------------------------------------------------------------------------------
+    def selected(self) -> EnclaveInfo | None:
+        key = self.table.cursor_key
+        return None if key is None else self.infos.get(key)
+
+    def action_describe(self) -> None:
+        panel = self.query_one("#describe", Static)
+        panel.toggle_class("-open")
+        if panel.has_class("-open"):
+            self._describe()
+
+    def _describe(self) -> None:
+        info = self.selected()
+        panel = self.query_one("#describe", Static)
+        if info is None:
+            panel.update("no enclave selected")
+            return
+        text = json.dumps(describe_json(info, metadata=True), indent=2, default=str)
+        panel.update(Text(text))
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        if self.query_one("#describe").has_class("-open"):
+            self._describe()
+
+    # -- console -------------------------------------------------------------------------------
+    @on(DataTable.RowSelected)
+    def _selected(self) -> None:
+        self.action_console()
+
+    def action_console(self) -> None:
+        info = self.selected()
+        if info is None:
+            self.notify("No enclave selected.", severity="warning")
+            return
+        try:
+            rules.check_console_allowed(info)
+        except NitrodeckError as error:
+            self.notify(explain(error), title="no console", severity="error", markup=False)
+            return
+        from tui.screens.console_source import open_console
+
+        open_console(self, info.enclave_id, info.name or info.enclave_id, follow=True)
+
+    def action_history(self) -> None:
+        from tui.screens.console_history import ConsoleHistoryScreen
+
+        self.app.push_screen(ConsoleHistoryScreen())
+
+    # -- run -------------------------------------------------------------------------------------
+    def run_context(self) -> RunContext:
+        platform = self.platform
+        return RunContext(
+            pool=platform.pool_state(),
+            topology={c.cpu: c for c in platform.host_info().cpus},
+            enclaves=platform.describe_enclaves(),
+        )
+
+    def action_run(self) -> None:
+        if self.nd_app.read_only:
+            return
+        images = find_images(self.image_dir or images_dir())
+
+        def submitted(request: RunRequest | None) -> None:
+            if request is not None:
+                self.notify(f"starting {request.eif_path.name}…", markup=False)
+                self._run(request)
+
+        self.app.push_screen(RunForm(images, self.run_context), submitted)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="enclave-run")
+    def _run(self, request: RunRequest) -> None:
+        began = time.monotonic()
+        try:
+            info = self.platform.run_enclave(request)
+        except Exception as error:  # a NitrodeckError says what and how to fix; show it
+            self.app.call_from_thread(self._failed, "run failed", error)
+            return
+        took = time.monotonic() - began
+        self.app.call_from_thread(
+            self._done, f"{info.name} running: {info.enclave_id}, CID {info.cid} ({took:.1f} s)"
+        )
+
+    # -- terminate -------------------------------------------------------------------------------
+    def danger_target(self) -> str | None:
+        info = self.selected()
+        if info is None:
+            return None
+        return f"{info.name or '-'} ({info.enclave_id})"
+
+    def perform_danger(self, target: str) -> None:
+        self._terminate(target.rsplit("(", 1)[-1].rstrip(")"))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="enclave-terminate")
+    def _terminate(self, enclave_id: str) -> None:
+        try:
+            done = self.platform.terminate_enclave(enclave_id=enclave_id)
+        except Exception as error:  # shown with its fix; the app stays up
+            self.app.call_from_thread(self._failed, "terminate failed", error)
+            return
+        names = ", ".join(info.name or info.enclave_id for info in done)
+        self.app.call_from_thread(self._done, f"terminated {names}")
+
+    def _done(self, message: str) -> None:
+        self.notify(message, markup=False)
+        self.refresh_now()
+
+    def _failed(self, title: str, error: BaseException) -> None:
+        self.notify(explain(error), title=title, severity="error", timeout=12, markup=False)
+        self.refresh_now()
+
+
+def make_screen() -> EnclavesScreen:
+    return EnclavesScreen()

@@ -1,0 +1,209 @@
+"""The run form: image, CPUs (count or ids), memory with the 4× hint, CID, name, debug mode.
+
+Every rule the request would break is listed live, before submitting, with nitro-cli's code
+and the fix (`core.platform.run_check`). Dismisses with the `RunRequest`, or None on cancel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from core.errors import NitrodeckError
+from core.platform import rules
+from core.platform.base import RunRequest
+from core.platform.cpulist import parse_cpulist
+from core.platform.run_check import RunContext, request_violations
+from tui.errors import short_code
+
+ContextLoader = Callable[[], RunContext]
+
+
+def find_images(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.eif")) if directory.is_dir() else []
+
+
+class RunForm(ModalScreen[RunRequest | None]):
+    DEFAULT_CSS = """
+    RunForm { align: center middle; }
+    RunForm > VerticalScroll { width: 90; height: auto; max-height: 90%; padding: 1 2;
+        border: thick $primary; background: $surface; }
+    RunForm Label { margin-top: 1; color: $text-muted; }
+    RunForm #run-hint { color: $accent; }
+    RunForm #run-violations { margin-top: 1; color: $error; height: auto; }
+    RunForm #run-violations.-ok { color: $success; }
+    RunForm Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
+    RunForm Button { margin-left: 2; }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="run.cancel"),
+        Binding("ctrl+s", "submit", "Run", id="run.submit"),
+    ]
+
+    def __init__(self, images: Sequence[Path], load_context: ContextLoader) -> None:
+        super().__init__()
+        self.images = list(images)
+        self.load_context = load_context
+        self.context: RunContext | None = None
+        self.request: RunRequest | None = None
+        self.violations: list[str] = []
+        self._auto_memory = ""
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static("[b]Run an enclave[/b]  (ctrl+s runs, esc cancels)")
+            yield Label("Image (EIF)")
+            yield Select(
+                [(f"{p.name}  ({p.stat().st_size // 1024} KiB)", p) for p in self.images],
+                value=self.images[0] if self.images else Select.BLANK,
+                allow_blank=not self.images,
+                id="run-image",
+            )
+            yield Label("CPU count (or leave empty and give CPU ids)")
+            yield Input("2", id="run-cpu-count")
+            yield Label("CPU ids (e.g. 1,5 or 2-3,6-7; overrides the count)")
+            yield Input("", id="run-cpu-ids")
+            yield Label("Memory (MiB, or with M/G suffix)")
+            yield Input("", id="run-memory")
+            yield Static("", id="run-hint")
+            yield Label("Enclave CID (empty: assigned from 16)")
+            yield Input("", id="run-cid")
+            yield Label("Name (empty: the image's file name)")
+            yield Input("", id="run-name")
+            yield Checkbox("debug mode (console readable, PCRs read as zeros)", id="run-debug")
+            yield Static("checking against the pool…", id="run-violations")
+            with Horizontal():
+                yield Button("Cancel", id="run-cancel")
+                yield Button("Run", id="run-submit", variant="primary", disabled=True)
+
+    def on_mount(self) -> None:
+        self._image_changed()
+        self._load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="run-form")
+    def _load(self) -> None:
+        try:
+            context = self.load_context()
+        except Exception as error:  # shown in the form, the app stays up
+            self.app.call_from_thread(self._show, [f"cannot read the pool: {short_code(error)}"])
+            return
+        self.app.call_from_thread(self._loaded, context)
+
+    def _loaded(self, context: RunContext) -> None:
+        self.context = context
+        self.validate()
+
+    def _value(self, widget_id: str) -> str:
+        return self.query_one(f"#{widget_id}", Input).value.strip()
+
+    def _image(self) -> Path | None:
+        value = self.query_one("#run-image", Select).value
+        return value if isinstance(value, Path) else None
+
+    @on(Select.Changed, "#run-image")
+    def _image_changed(self) -> None:
+        image = self._image()
+        hint = self.query_one("#run-hint", Static)
+        if image is None:
+            hint.update(Text(f"no images yet: build one into {self.images_hint()}"))
+            return
+        need = max(rules.min_memory_mib(image.stat().st_size), rules.DRIVER_MIN_MEMORY_MIB)
+        hint.update(f"at least {need} MiB: 4 × the EIF's size, and the driver's 64 MiB minimum")
+        memory = self.query_one("#run-memory", Input)
+        if memory.value in ("", self._auto_memory):
+            self._auto_memory = str(need)
+            memory.value = str(need)
+        self.validate()
+
+    def images_hint(self) -> str:
+        return "the images directory (press esc, then :images)"
+
+    @on(Input.Changed)
+    @on(Checkbox.Changed)
+    def _changed(self) -> None:
+        self.validate()
+
+    def build_request(self) -> RunRequest:
+        """The form as run-enclave's arguments; a field that does not parse raises E03-style."""
+        image = self._image()
+        if image is None:
+            raise NitrodeckError("no image chosen", fix="build or copy an .eif into the images dir")
+        ids_text = self._value("run-cpu-ids")
+        cpu_ids = parse_cpulist(ids_text.replace(" ", ",")) if ids_text else None
+        count_text = self._value("run-cpu-count")
+        cpu_count = None
+        if cpu_ids is None:
+            cpu_count = _integer("cpu-count", count_text or "0")
+        cid_text = self._value("run-cid")
+        return RunRequest(
+            eif_path=image,
+            memory_mib=rules.parse_memory(self._value("run-memory") or "0"),
+            cpu_count=cpu_count,
+            cpu_ids=cpu_ids,
+            enclave_cid=rules.check_cid(_integer("enclave-cid", cid_text)) if cid_text else None,
+            debug_mode=self.query_one("#run-debug", Checkbox).value,
+            enclave_name=self._value("run-name") or None,
+        )
+
+    def validate(self) -> list[str]:
+        """Re-check the whole form; the Run button is enabled only when nothing is broken."""
+        self.request = None
+        try:
+            request = self.build_request()
+        except NitrodeckError as error:
+            self._show([short_code(error) + _fix(error)])
+            return self.violations
+        if self.context is None:
+            return self.violations
+        broken = request_violations(request, request.eif_path.stat().st_size, self.context)
+        self._show([short_code(error) + _fix(error) for error in broken])
+        if not broken:
+            self.request = request
+        return self.violations
+
+    def _show(self, lines: list[str]) -> None:
+        self.violations = lines
+        box = self.query_one("#run-violations", Static)
+        box.set_class(not lines, "-ok")
+        text = "\n".join(f"✗ {line}" for line in lines) or "✓ the pool can run this"
+        box.update(Text(text))  # never markup: paths and fixes may hold brackets
+        self.query_one("#run-submit", Button).disabled = bool(lines)
+
+    def action_submit(self) -> None:
+        if self.request is not None:
+            self.dismiss(self.request)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    def _enter(self) -> None:
+        self.action_submit()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "run-submit":
+            self.action_submit()
+        else:
+            self.dismiss(None)
+
+
+def _integer(name: str, text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise NitrodeckError(
+            f"{name} must be a whole number, not {text!r}", fix=f"type a number into {name}"
+        ) from None
+
+
+def _fix(error: NitrodeckError) -> str:
+    return f"\n    fix: {error.fix}" if error.fix else ""
