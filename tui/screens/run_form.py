@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
@@ -36,8 +36,10 @@ class RunForm(ModalScreen[RunRequest | None]):
     RunForm { align: center middle; }
     RunForm > VerticalScroll { width: 90; height: auto; max-height: 90%; padding: 1 2;
         border: thick $primary; background: $surface; }
-    RunForm Label { margin-top: 1; color: $text-muted; }
-    RunForm #run-hint { color: $accent; }
+    RunForm #run-fields { grid-size: 2; grid-columns: 26 1fr; grid-rows: auto; grid-gutter: 0 0;
+        height: auto; margin-top: 1; }
+    RunForm Label { color: $text-muted; }
+    RunForm #run-hint { color: $accent; margin-top: 1; }
     RunForm #run-violations { margin-top: 1; color: $error; height: auto; }
     RunForm #run-violations.-ok { color: $success; }
     RunForm Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
@@ -60,31 +62,35 @@ class RunForm(ModalScreen[RunRequest | None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static("[b]Run an enclave[/b]  (ctrl+s runs, esc cancels)")
-            yield Label("Image (EIF)")
-            yield Select(
-                [(f"{p.name}  ({p.stat().st_size // 1024} KiB)", p) for p in self.images],
-                value=self.images[0] if self.images else Select.BLANK,
-                allow_blank=not self.images,
-                id="run-image",
-            )
-            yield Label("CPU count (or leave empty and give CPU ids)")
-            yield Input("2", id="run-cpu-count")
-            yield Label("CPU ids (e.g. 1,5 or 2-3,6-7; overrides the count)")
-            yield Input("", id="run-cpu-ids")
-            yield Label("Memory (MiB, or with M/G suffix)")
-            yield Input("", id="run-memory")
+            with Grid(id="run-fields"):
+                yield Label("image (EIF)")
+                yield Select(
+                    [(f"{p.name}  ({p.stat().st_size // 1024} KiB)", p) for p in self.images],
+                    value=self.images[0] if self.images else Select.BLANK,
+                    allow_blank=not self.images,
+                    compact=True,
+                    id="run-image",
+                )
+                yield Label("CPU count")
+                yield Input("2", compact=True, id="run-cpu-count")
+                yield Label("or CPU ids (1,5 or 2-3)")
+                yield Input("", compact=True, id="run-cpu-ids")
+                yield Label("memory (MiB, or 2G)")
+                yield Input("", compact=True, id="run-memory")
+                yield Label("enclave CID (empty: auto)")
+                yield Input("", compact=True, id="run-cid")
+                yield Label("name (empty: image's)")
+                yield Input("", compact=True, id="run-name")
+                yield Label("debug mode")
+                yield Checkbox("console readable, PCRs zero", compact=True, id="run-debug")
             yield Static("", id="run-hint")
-            yield Label("Enclave CID (empty: assigned from 16)")
-            yield Input("", id="run-cid")
-            yield Label("Name (empty: the image's file name)")
-            yield Input("", id="run-name")
-            yield Checkbox("debug mode (console readable, PCRs read as zeros)", id="run-debug")
             yield Static("checking against the pool…", id="run-violations")
             with Horizontal():
-                yield Button("Cancel", id="run-cancel")
-                yield Button("Run", id="run-submit", variant="primary", disabled=True)
+                yield Button("Cancel", compact=True, id="run-cancel")
+                yield Button("Run", id="run-submit", variant="primary", compact=True, disabled=True)
 
     def on_mount(self) -> None:
+        self.query_one("#run-cpu-count", Input).focus()
         self._image_changed()
         self._load()
 
