@@ -1,0 +1,213 @@
+"""The pool view: CPU topology and who holds each CPU, hugepages and memory, the allocator
+settings editor (validated live with `plan_pool`), apply behind a confirmation, and "how many
+enclaves of this image fit, and why not one more" (`core.platform.capacity`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Input, Label, Select, Static
+
+from core.errors import NitrodeckError
+from core.platform.base import EnclaveInfo, HostInfo, PoolConfig, PoolPlan, PoolState
+from core.platform.capacity import fit_on
+from tui.bindings import dangerous
+from tui.errors import explain
+from tui.first_run import images_dir
+from tui.screens.base import NitrodeckScreen
+from tui.screens.pool_view import fit_view, memory_table, plan_view, topology_table
+from tui.screens.run_form import find_images
+from tui.widgets.poller import Poller
+
+
+@dataclass(frozen=True)
+class PoolSnapshot:
+    host: HostInfo
+    pool: PoolState
+    enclaves: Sequence[EnclaveInfo]
+
+
+class PoolScreen(NitrodeckScreen):
+    crumb = "pool"
+    ABOUT = (
+        "The enclave CPU and memory pool. Edit memory_mib and cpu_count or cpu_pool below: every "
+        "rule the change breaks is listed as you type; a (or ctrl+d) applies it after asking. "
+        "Pick an image to see how many enclaves of it fit, and why not one more."
+    )
+    danger_question = "Apply these allocator settings to the pool?"
+    BINDINGS = [
+        dangerous("a", "danger", "Apply", "apply the allocator settings (asks first)"),
+        dangerous("ctrl+d", "danger", "Apply", "apply the allocator settings (asks first)"),
+        Binding("f", "fit", "Fit", id="pool.fit"),
+    ]
+    DEFAULT_CSS = """
+    PoolScreen #pool-top { height: 1fr; }
+    PoolScreen #pool-topology, PoolScreen #pool-memory { width: 1fr; padding: 0 1; }
+    PoolScreen .pool-row { height: auto; padding: 0 1; }
+    PoolScreen .pool-row Label { width: auto; padding: 0 1 0 2; color: $text-muted; }
+    PoolScreen .pool-row Input { width: 14; }
+    PoolScreen .pool-row Select { width: 40; }
+    PoolScreen #pool-plan, PoolScreen #pool-fit { height: auto; padding: 0 1 1 1; }
+    PoolScreen .pool-title { padding: 0 1; color: $accent; text-style: bold; }
+    """
+
+    def __init__(self, *, image_dir: Path | None = None) -> None:
+        super().__init__()
+        self.image_dir = image_dir
+        self.snapshot: PoolSnapshot | None = None
+        self.plan: PoolPlan | None = None
+        self.fit_text = ""
+        self._editor_filled = False
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="pool-top"):
+            with VerticalScroll(id="pool-topology"):
+                yield Static("reading the pool…", id="pool-topology-table")
+            with VerticalScroll(id="pool-memory"):
+                yield Static("", id="pool-memory-table")
+        yield Static("allocator settings (allocator.yaml)", classes="pool-title")
+        with Horizontal(classes="pool-row"):
+            yield Label("memory_mib")
+            yield Input("", compact=True, id="pool-memory-mib")
+            yield Label("cpu_count")
+            yield Input("", compact=True, id="pool-cpu-count")
+            yield Label("or cpu_pool")
+            yield Input("", compact=True, placeholder="e.g. 1-3,5-7", id="pool-cpu-pool")
+        yield Static("", id="pool-plan")
+        with Horizontal(classes="pool-row"):
+            yield Label("how many fit of")
+            images = find_images(self.image_dir or images_dir())
+            yield Select(
+                [(p.name, p) for p in images],
+                value=images[0] if images else Select.BLANK,
+                compact=True,
+                id="pool-image",
+            )
+        yield Static("", id="pool-fit")
+        yield Poller(self._fetch, self._show, interval=3.0, id="pool-poller")
+
+    # -- live state ---------------------------------------------------------------------------
+    def _fetch(self) -> PoolSnapshot:
+        platform = self.nd_app.platforms.get()
+        return PoolSnapshot(
+            platform.host_info(), platform.pool_state(), platform.describe_enclaves()
+        )
+
+    def _show(self, snapshot: PoolSnapshot) -> None:
+        self.snapshot = snapshot
+        self.query_one("#pool-topology-table", Static).update(
+            topology_table(snapshot.host, snapshot.pool, snapshot.enclaves)
+        )
+        self.query_one("#pool-memory-table", Static).update(
+            memory_table(snapshot.host, snapshot.pool)
+        )
+        if not self._editor_filled and snapshot.pool.config is not None:
+            self._editor_filled = True
+            config = snapshot.pool.config
+            self._set("pool-memory-mib", config.memory_mib)
+            self._set("pool-cpu-count", config.cpu_count)
+            self._set("pool-cpu-pool", config.cpu_pool)
+        self.action_fit()
+
+    def _set(self, widget_id: str, value: object) -> None:
+        self.query_one(f"#{widget_id}", Input).value = "" if value is None else str(value)
+
+    @on(Poller.Failed)
+    def _failed(self, event: Poller.Failed) -> None:
+        self.query_one("#pool-topology-table", Static).update(Text(explain(event.error)))
+
+    # -- the editor -----------------------------------------------------------------------------
+    def edited_config(self) -> PoolConfig:
+        """The editor as a `PoolConfig`; a field that is not a number raises a clear error."""
+        values: dict[str, int | None] = {}
+        for key in ("memory-mib", "cpu-count"):
+            text = self.query_one(f"#pool-{key}", Input).value.strip()
+            try:
+                values[key] = int(text) if text else None
+            except ValueError:
+                raise NitrodeckError(
+                    f"{key.replace('-', '_')} must be a whole number, not {text!r}"
+                ) from None
+        cpu_pool = self.query_one("#pool-cpu-pool", Input).value.strip() or None
+        return PoolConfig(
+            memory_mib=values["memory-mib"], cpu_count=values["cpu-count"], cpu_pool=cpu_pool
+        )
+
+    @on(Input.Changed, ".pool-row Input")
+    def _edited(self) -> None:
+        try:
+            config = self.edited_config()
+        except NitrodeckError as error:
+            self.plan = None
+            self.query_one("#pool-plan", Static).update(Text(f"✗ {error.what}", style="red"))
+            return
+        self._plan(config)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="pool-plan")
+    def _plan(self, config: PoolConfig) -> None:
+        try:
+            plan = self.nd_app.platforms.get().plan_pool(config)
+        except Exception as error:  # shown under the editor with its fix
+            self.app.call_from_thread(self._show_plan, None, explain(error))
+            return
+        self.app.call_from_thread(self._show_plan, plan, "")
+
+    def _show_plan(self, plan: PoolPlan | None, problem: str) -> None:
+        self.plan = plan
+        view = plan_view(plan) if plan is not None else Text(f"✗ {problem}", style="red")
+        self.query_one("#pool-plan", Static).update(view)
+
+    def danger_target(self) -> str | None:
+        if self.plan is None or not self.plan.ok:
+            self.notify("Fix the settings first: the plan lists what is wrong.", severity="warning")
+            return None
+        config = self.plan.config
+        cpus = f"cpu_count {config.cpu_count}" if config.cpu_pool is None else config.cpu_pool
+        return f"memory_mib {config.memory_mib}, {cpus}"
+
+    def perform_danger(self, target: str) -> None:
+        if self.plan is not None:
+            self._apply(self.plan.config)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="pool-apply")
+    def _apply(self, config: PoolConfig) -> None:
+        try:
+            state = self.nd_app.platforms.get().apply_pool(config)
+        except Exception as error:  # e.g. enclaves still running: the allocator's message
+            self.app.call_from_thread(
+                self.notify, explain(error), title="apply failed", severity="error", markup=False
+            )
+            return
+        self.app.call_from_thread(
+            self.notify, f"pool applied: CPUs {','.join(map(str, state.cpus))}", markup=False
+        )
+        self.app.call_from_thread(self.query_one("#pool-poller", Poller).poll_now)
+
+    # -- fit ------------------------------------------------------------------------------------
+    @on(Select.Changed, "#pool-image")
+    def action_fit(self) -> None:
+        image = self.query_one("#pool-image", Select).value
+        if isinstance(image, Path):
+            self._fit(image)
+        else:
+            self.query_one("#pool-fit", Static).update("no image to place: build one first")
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="pool-fit")
+    def _fit(self, image: Path) -> None:
+        try:
+            view = fit_view(image.name, fit_on(self.nd_app.platforms.get(), image))
+        except Exception as error:  # shown in place of the answer
+            view = Text(explain(error), style="red")
+        self.app.call_from_thread(self.query_one("#pool-fit", Static).update, view)
+        self.fit_text = view.plain
+
+
+def make_screen() -> PoolScreen:
+    return PoolScreen()
