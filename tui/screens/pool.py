@@ -86,7 +86,7 @@ class PoolScreen(NitrodeckScreen):
             images = find_images(self.image_dir or images_dir())
             yield Select(
                 [(p.name, p) for p in images],
-                value=images[0] if images else Select.BLANK,
+                value=images[0] if images else Select.NULL,
                 compact=True,
                 id="pool-image",
             )

@@ -66,7 +66,7 @@ class RunForm(ModalScreen[RunRequest | None]):
                 yield Label("image (EIF)")
                 yield Select(
                     [(f"{p.name}  ({p.stat().st_size // 1024} KiB)", p) for p in self.images],
-                    value=self.images[0] if self.images else Select.BLANK,
+                    value=self.images[0] if self.images else Select.NULL,
                     allow_blank=not self.images,
                     compact=True,
                     id="run-image",
