@@ -26,6 +26,7 @@ CONSOLE = b"".join(
 )
 
 Step = Callable[[Any], Awaitable[None]]
+CLOCK = datetime(2026, 11, 27, 12, 34, 56)
 
 
 async def settle(pilot: Any) -> None:
@@ -76,6 +77,32 @@ async def open_console(pilot: Any) -> None:
     await settle(pilot)
 
 
+async def open_enclaves(pilot: Any) -> None:
+    from tui.demo_platform import demo_start_times
+    from tui.screens.enclaves import EnclavesScreen
+
+    screen = EnclavesScreen(started=demo_start_times(CLOCK), image_dir=images_dir())
+    await pilot.app.push_screen(screen)
+    await settle(pilot)
+
+
+async def open_pool(pilot: Any) -> None:
+    from tui.screens.pool import PoolScreen
+
+    await pilot.app.push_screen(PoolScreen(image_dir=images_dir()))
+    await settle(pilot)
+
+
+def type_into(widget_id: str, value: str) -> Step:
+    async def step(pilot: Any) -> None:
+        pilot.app.screen.query_one(f"#{widget_id}").value = value
+        await settle(pilot)
+        pilot.app.screen.set_focus(None)
+        await settle(pilot)
+
+    return step
+
+
 # Not the command palette: Textual gathers its providers' hits concurrently, so their order
 # (and so the picture) varies from run to run.
 SHOTS: dict[str, list[Step]] = {
@@ -88,6 +115,9 @@ SHOTS: dict[str, list[Step]] = {
     "images": [open_images],
     "image-build": [open_images, press("b", *"./rootfs")],
     "image-diff": [open_diff],
+    "enclaves": [open_enclaves, press("d")],
+    "enclave-run": [open_enclaves, press("r"), type_into("run-cpu-count", "3")],
+    "pool": [open_pool, type_into("pool-cpu-count", "8")],
 }
 
 
@@ -95,12 +125,16 @@ def make_app() -> Any:
     from textual.widgets import Input
 
     from tui.app import NitrodeckApp
-    from tui.header import DEMO_SIMULATOR, StaticHeaderProvider
+    from tui.demo_platform import DemoPlatform
+    from tui.platform_access import PlatformHeaderProvider, PlatformHolder
 
     Input.cursor_blink = False  # type: ignore[assignment]
+    # The frozen demo platform: the real simulator's ids, CIDs and uptimes change every run.
+    holder = PlatformHolder.of(DemoPlatform())  # type: ignore[arg-type]
     return NitrodeckApp(
-        header_provider=StaticHeaderProvider(DEMO_SIMULATOR),
-        clock=lambda: datetime(2026, 11, 27, 12, 34, 56),
+        header_provider=PlatformHeaderProvider(holder),
+        clock=lambda: CLOCK,
+        platform=holder,
     )
 
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from rich.text import Text
+from rich.json import JSON
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -162,8 +162,8 @@ class EnclavesScreen(ListScreen):
         if info is None:
             panel.update("no enclave selected")
             return
-        text = json.dumps(describe_json(info, metadata=True), indent=2, default=str)
-        panel.update(Text(text))
+        text = json.dumps(describe_json(info, metadata=True), default=str)
+        panel.update(JSON(text, indent=2))
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self) -> None:

@@ -84,7 +84,7 @@ def fit_view(image: str, result: Fit) -> Text:
     """How many of `image` fit, where, and the rule that stops one more."""
     text = Text()
     text.append(f"{result.count} more {image}", style="bold")
-    text.append(f" fit ({result.cpu_count} CPUs, {result.memory_mib} MiB each)\n")
+    text.append(f" fit now ({result.cpu_count} CPUs, {result.memory_mib} MiB each)\n")
     for n, place in enumerate(result.placements[:4], 1):
         text.append(f"  #{n}: CPUs {format_cpulist(place.cpus)}, {regions_label(place.regions)}\n")
     if result.count > 4:

@@ -61,7 +61,7 @@ class RunForm(ModalScreen[RunRequest | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static("[b]Run an enclave[/b]  (ctrl+s runs, esc cancels)")
+            yield Static("[b]Run an enclave[/b] · ctrl+s runs · esc cancels")
             with Grid(id="run-fields"):
                 yield Label("image (EIF)")
                 yield Select(

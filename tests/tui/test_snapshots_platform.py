@@ -1,0 +1,75 @@
+"""Snapshots of the enclaves, run form and pool screens over the frozen demo platform."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from conftest import FROZEN
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from core.agent.demo import build_demo_image
+from tui.demo_platform import DemoPlatform, demo_start_times
+from tui.platform_access import PlatformHeaderProvider, PlatformHolder
+from tui.screens.enclaves import EnclavesScreen
+from tui.screens.pool import PoolScreen
+
+SIZE = (120, 36)
+
+
+def demo_app(make_app: Any) -> Any:
+    holder = PlatformHolder.of(DemoPlatform())  # type: ignore[arg-type]
+    return make_app(platform=holder, header_provider=PlatformHeaderProvider(holder))
+
+
+def demo_images(where: Path) -> Path:
+    """The screens show image names and sizes, never the directory: a tmp dir is fine."""
+    build_demo_image(where / "demo.eif")  # reproducible: same bytes, same size every run
+    return where
+
+
+def enclaves_screen(where: Path) -> EnclavesScreen:
+    return EnclavesScreen(started=demo_start_times(FROZEN), image_dir=demo_images(where))
+
+
+def test_enclaves_with_describe(
+    snap_compare: Any, make_app: Any, wait: Any, tmp_path: Path
+) -> None:
+    async def before(pilot: Pilot[Any]) -> None:
+        await wait(pilot)
+        await pilot.app.push_screen(enclaves_screen(tmp_path))
+        await wait(pilot)
+        await pilot.press("d")
+        await wait(pilot)
+
+    assert snap_compare(demo_app(make_app), terminal_size=SIZE, run_before=before)
+
+
+def test_run_form_with_violations(
+    snap_compare: Any, make_app: Any, wait: Any, tmp_path: Path
+) -> None:
+    async def before(pilot: Pilot[Any]) -> None:
+        await wait(pilot)
+        await pilot.app.push_screen(enclaves_screen(tmp_path))
+        await wait(pilot)
+        await pilot.press("r")
+        await wait(pilot)
+        pilot.app.screen.query_one("#run-cpu-count", Input).value = "3"
+        pilot.app.screen.query_one("#run-cid", Input).value = "16"
+        await wait(pilot)
+
+    assert snap_compare(demo_app(make_app), terminal_size=SIZE, run_before=before)
+
+
+def test_pool(snap_compare: Any, make_app: Any, wait: Any, tmp_path: Path) -> None:
+    async def before(pilot: Pilot[Any]) -> None:
+        await wait(pilot)
+        await pilot.app.push_screen(PoolScreen(image_dir=demo_images(tmp_path)))
+        await wait(pilot)
+        pilot.app.screen.query_one("#pool-cpu-count", Input).value = "7"
+        await wait(pilot)
+        pilot.app.screen.set_focus(None)
+        await wait(pilot)
+
+    assert snap_compare(demo_app(make_app), terminal_size=SIZE, run_before=before)

@@ -1,0 +1,150 @@
+"""A frozen platform for screenshots and snapshot tests: fixed ids, CIDs, PCRs and start times.
+
+The real simulator's ids, CIDs and timestamps change on every run; a picture must not. This one
+answers from constants (an m5.2xlarge with a 4-CPU pool and two enclaves) and plans pool changes
+with the real allocator rules, so the views show real behaviour over a still scene.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from dataclasses import replace
+
+from core.platform.allocator import plan_allocation
+from core.platform.base import (
+    ConsoleStream,
+    EnclaveInfo,
+    HostInfo,
+    HugepageCount,
+    PoolConfig,
+    PoolPlan,
+    PoolState,
+    RunRequest,
+)
+from core.platform.errors import NitroCliCode, NitroCliError
+from core.platform.sim.profiles import PROFILES
+
+PROFILE = PROFILES["m5.2xlarge"]
+PCR0 = "8c1f3a70d2b94e5b" + "a7" * 40
+CONSOLE = b"".join(
+    f"[{n * 0.013:9.6f}] init[1]: step {n}: {'mounted /proc' if n % 7 else 'nsm: ready'}\n".encode()
+    for n in range(400)
+)
+
+
+def _enclave(name: str, slot: int, cid: int, cpus: tuple[int, ...], memory: int) -> EnclaveInfo:
+    return EnclaveInfo(
+        name=name,
+        enclave_id=f"i-0f3c9e2a7b5d41c08-enc{slot}",
+        process_id=4200 + slot,
+        cid=cid,
+        cpu_ids=cpus,
+        memory_mib=memory,
+        state="RUNNING",
+        debug=slot == 1,
+        measurements={"HashAlgorithm": "Sha384 { ... }", "PCR0": PCR0, "PCR1": "00" * 48},
+        image_name="nitrodeck-demo",
+        image_version="1.0",
+        metadata={"BuildTool": "nitrodeck"},
+    )
+
+
+class _Chunks:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.data
+
+    def close(self) -> None:
+        pass
+
+
+class DemoPlatform:
+    """Implements the `Platform` calls the screens make; changes nothing anywhere."""
+
+    name = "sim"
+
+    def __init__(self) -> None:
+        self.enclaves = [
+            _enclave("web-api", 1, 16, (1, 5), 1024),
+            _enclave("signer", 2, 17, (2, 6), 512),
+        ]
+        self.pool_cpus = (1, 2, 3, 5, 6, 7)
+        self.hugepages = (HugepageCount(0, 1048576, 2), HugepageCount(0, 2048, 512))
+
+    def host_info(self) -> HostInfo:
+        return HostInfo(
+            platform="sim",
+            profile=PROFILE.name,
+            instance_type=PROFILE.name,
+            instance_id="i-0f3c9e2a7b5d41c08",
+            region="us-east-1",
+            architecture="x86_64",
+            role_arn=None,
+            cpus=PROFILE.topology(),
+            memory_mib=PROFILE.memory_gib * 1024,
+            node_memory_mib=PROFILE.node_memory_mib(),
+            hugepage_sizes_kib=PROFILE.hugepage_sizes_kib,
+            hugepages=self.hugepages,
+        )
+
+    def pool_state(self) -> PoolState:
+        return PoolState(
+            config=PoolConfig(memory_mib=3072, cpu_count=6),
+            cpus=self.pool_cpus,
+            node=0,
+            hugepages=self.hugepages,
+            used_cpus=tuple(sorted(c for e in self.enclaves for c in e.cpu_ids)),
+            used_memory_mib=sum(e.memory_mib for e in self.enclaves),
+            enclaves=len(self.enclaves),
+        )
+
+    def plan_pool(self, config: PoolConfig) -> PoolPlan:
+        pages = {(h.node, h.size_kib): h.count for h in self.hugepages}
+        capacity = PROFILE.hugepage_capacity_mib()
+        return plan_allocation(config, self.host_info(), pages, capacity, len(self.enclaves))
+
+    def apply_pool(self, config: PoolConfig) -> PoolState:
+        return self.pool_state()
+
+    def run_enclave(self, request: RunRequest) -> EnclaveInfo:
+        return replace(self.enclaves[0], name=request.enclave_name or "demo")
+
+    def describe_enclaves(self) -> list[EnclaveInfo]:
+        return list(self.enclaves)
+
+    def find_enclave(
+        self, *, enclave_id: str | None = None, enclave_name: str | None = None
+    ) -> EnclaveInfo:
+        for info in self.enclaves:
+            if info.enclave_id == enclave_id or (enclave_name and info.name == enclave_name):
+                return info
+        raise NitroCliError(NitroCliCode.SocketPathNotFound, detail="no such enclave")
+
+    def terminate_enclave(
+        self,
+        *,
+        enclave_id: str | None = None,
+        enclave_name: str | None = None,
+        all_enclaves: bool = False,
+    ) -> list[EnclaveInfo]:
+        return [self.find_enclave(enclave_id=enclave_id, enclave_name=enclave_name)]
+
+    def console(
+        self, enclave_id: str, *, follow: bool = True, history: bool = False
+    ) -> ConsoleStream:
+        return _Chunks(CONSOLE)
+
+    def connect_vsock(self, cid: int, port: int, timeout: float | None = None) -> socket.socket:
+        raise NitroCliError(NitroCliCode.SocketError, detail="the demo platform has no vsock")
+
+    def listen_vsock(self, cid: int, port: int) -> socket.socket:
+        raise NitroCliError(NitroCliCode.SocketError, detail="the demo platform has no vsock")
+
+
+def demo_start_times(now: datetime) -> Callable[[EnclaveInfo], float]:
+    """Start times giving the demo enclaves fixed uptimes (1h02m, 2h04m) at the clock `now`."""
+    return lambda info: now.timestamp() - 3725 * (info.process_id - 4200)
