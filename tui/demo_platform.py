@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from dataclasses import replace
+from datetime import datetime
 
 from core.platform.allocator import plan_allocation
 from core.platform.base import (
