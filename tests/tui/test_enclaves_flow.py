@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,10 +11,13 @@ import pytest
 from textual.widgets import Checkbox, Input
 
 from core.agent.demo import build_demo_image
+from core.eif import build_eif
+from core.platform.base import RunRequest
 from core.platform.sim.platform import SimPlatform
 from tui.platform_access import PlatformHolder
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.console import ConsoleScreen
+from tui.screens.console_history import ConsoleHistoryScreen
 from tui.screens.enclaves import EnclavesScreen
 from tui.screens.run_form import RunForm
 from tui.widgets.console_log import ConsoleLog
@@ -113,3 +117,39 @@ async def test_read_only_hides_run_and_terminate(
         await pilot.press("r")
         await wait(pilot)
         assert app.screen is screen
+
+
+async def test_reopen_the_console_of_an_exited_enclave(
+    make_app: Any, wait: Any, sim: SimPlatform, tmp_path: Path
+) -> None:
+    rootfs = tmp_path / "rootfs"
+    (rootfs / "app").mkdir(parents=True)
+    (rootfs / "app" / "say.sh").write_text(
+        "#!/bin/sh\necho 'hello from the past'\nexec sleep 600\n"
+    )
+    (rootfs / "app" / "say.sh").chmod(0o755)
+    _, eif = build_eif(
+        rootfs=rootfs, output=tmp_path / "say.eif", name="say", version="1", cmd=["/app/say.sh"]
+    )
+    info = sim.run_enclave(RunRequest(eif_path=eif, memory_mib=64, cpu_count=2, debug_mode=True))
+    console_file = sim.console_path(info.enclave_id)
+    for _ in range(200):
+        if b"hello" in console_file.read_bytes():
+            break
+        time.sleep(0.05)
+    sim.terminate_enclave(enclave_id=info.enclave_id)
+    app = make_app(platform=PlatformHolder.of(sim), start_view="enclaves")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait(pilot)
+        await pilot.press("h")
+        await wait(pilot)
+        history = app.screen
+        assert isinstance(history, ConsoleHistoryScreen)
+        assert history.table.all_rows[info.enclave_id][3] == "exited"
+        await pilot.press("enter")
+        await wait(pilot)  # a history stream ends by itself: waiting for workers is fine
+        console = app.screen
+        assert isinstance(console, ConsoleScreen)
+        log = console.query_one(ConsoleLog)
+        assert any("hello from the past" in line for line in log.lines)
+        assert console.state == "stream ended"
