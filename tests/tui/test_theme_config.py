@@ -82,7 +82,8 @@ async def test_theme_picked_in_the_app_is_saved(make_app, wait, isolated_config:
 
 
 def test_read_only_and_platform_flags_reach_the_app() -> None:
-    app = app_from_args(args(read_only=True, profile="c5.2xlarge"))
+    app = app_from_args(args(read_only=True, profile="c5.4xlarge"))
     assert app.read_only
-    info = app.header_provider.header_info()
-    assert info.simulated and info.platform_label() == "SIMULATOR (c5.2xlarge)"
+    info = app.header_provider.header_info()  # the real simulator, opened on first use
+    assert info.simulated and info.platform_label() == "SIMULATOR (c5.4xlarge, us-east-1)"
+    assert info.pool_cpus_total == 2 and info.pool_memory_total_mib == 512  # shipped defaults

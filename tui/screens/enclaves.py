@@ -215,7 +215,7 @@ class EnclavesScreen(ListScreen):
 
         self.app.push_screen(RunForm(images, self.run_context), submitted)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="enclave-run")
+    @work(thread=True, exit_on_error=False, group="enclave-run")
     def _run(self, request: RunRequest) -> None:
         began = time.monotonic()
         try:
@@ -238,7 +238,7 @@ class EnclavesScreen(ListScreen):
     def perform_danger(self, target: str) -> None:
         self._terminate(target.rsplit("(", 1)[-1].rstrip(")"))
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="enclave-terminate")
+    @work(thread=True, exit_on_error=False, group="enclave-terminate")
     def _terminate(self, enclave_id: str) -> None:
         try:
             done = self.platform.terminate_enclave(enclave_id=enclave_id)

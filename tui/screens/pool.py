@@ -65,6 +65,7 @@ class PoolScreen(NitrodeckScreen):
         self.plan: PoolPlan | None = None
         self.fit_text = ""
         self._editor_filled = False
+        self._plan_seq = 0
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="pool-top"):
@@ -150,16 +151,23 @@ class PoolScreen(NitrodeckScreen):
             return
         self._plan(config)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="pool-plan")
     def _plan(self, config: PoolConfig) -> None:
+        self._plan_seq += 1
+        self._plan_worker(config, self._plan_seq)
+
+    # Not exclusive: a cancelled worker would never finish. A newer edit's answer wins instead.
+    @work(thread=True, exit_on_error=False, group="pool-plan")
+    def _plan_worker(self, config: PoolConfig, seq: int) -> None:
         try:
             plan = self.nd_app.platforms.get().plan_pool(config)
         except Exception as error:  # shown under the editor with its fix
-            self.app.call_from_thread(self._show_plan, None, explain(error))
+            self.app.call_from_thread(self._show_plan, seq, None, explain(error))
             return
-        self.app.call_from_thread(self._show_plan, plan, "")
+        self.app.call_from_thread(self._show_plan, seq, plan, "")
 
-    def _show_plan(self, plan: PoolPlan | None, problem: str) -> None:
+    def _show_plan(self, seq: int, plan: PoolPlan | None, problem: str) -> None:
+        if seq != self._plan_seq:
+            return
         self.plan = plan
         view = plan_view(plan) if plan is not None else Text(f"✗ {problem}", style="red")
         self.query_one("#pool-plan", Static).update(view)
@@ -176,7 +184,7 @@ class PoolScreen(NitrodeckScreen):
         if self.plan is not None:
             self._apply(self.plan.config)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="pool-apply")
+    @work(thread=True, exit_on_error=False, group="pool-apply")
     def _apply(self, config: PoolConfig) -> None:
         try:
             state = self.nd_app.platforms.get().apply_pool(config)
@@ -199,7 +207,7 @@ class PoolScreen(NitrodeckScreen):
         else:
             self.query_one("#pool-fit", Static).update("no image to place: build one first")
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="pool-fit")
+    @work(thread=True, exit_on_error=False, group="pool-fit")
     def _fit(self, image: Path) -> None:
         try:
             view = fit_view(image.name, fit_on(self.nd_app.platforms.get(), image))
