@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import os
 import subprocess
@@ -59,7 +60,7 @@ FLOOD = PRODUCER.replace("out = sys.stdout.buffer", "out = sys.stdout.buffer\nim
 
 
 @contextlib.contextmanager
-def sim_console(count: int) -> Iterator[Callable[[], Iterator[bytes]]]:
+def sim_console(count: int) -> Iterator[tuple[Callable[[], Iterator[bytes]], Any]]:
     """The real path: a debug enclave on the simulator whose payload prints `count` lines,
     read through `Platform.console` (the file the supervisor writes, followed live)."""
     from core.eif import build_eif
@@ -81,7 +82,7 @@ def sim_console(count: int) -> Iterator[Callable[[], Iterator[bytes]]]:
         )
         platform = SimPlatform("m5.2xlarge")
         try:
-            yield lambda: platform_console(platform, eif)
+            yield lambda: platform_console(platform, eif), platform
         finally:
             platform.terminate_enclave(all_enclaves=True)
             platform.close()
@@ -117,7 +118,9 @@ def longest_gap(ticks: list[float]) -> float:
 
 
 async def console_run(
-    count: int, source: Callable[[], Iterator[bytes]] | None = None
+    count: int,
+    source: Callable[[], Iterator[bytes]] | None = None,
+    finish: Callable[[], object] | None = None,
 ) -> tuple[float, float, float, int]:
     """(seconds until the last line is shown, longest UI gap idle, and streaming, lines held).
 
@@ -161,6 +164,8 @@ async def console_run(
                 raise SystemExit("console did not finish within 120 s")
         elapsed = time.perf_counter() - started
         timer.stop()
+        if finish is not None:  # end a followed stream, or the app waits for its reader
+            await asyncio.to_thread(finish)
         held = log.line_count
     gaps = [b - a for a, b in itertools.pairwise(ticks)]
     if os.environ.get("BENCH_VERBOSE"):
@@ -230,8 +235,9 @@ def main() -> int:
         f"longest UI gap: {gap * 1000:.0f} ms while streaming, {idle * 1000:.0f} ms idle "
         f"(target ≤ 100 ms); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
-    with sim_console(count) as source:
-        sim_elapsed, _, sim_gap, _ = asyncio.run(console_run(count, source))
+    with sim_console(count) as (source, platform):
+        stop = functools.partial(platform.terminate_enclave, all_enclaves=True)
+        sim_elapsed, _, sim_gap, _ = asyncio.run(console_run(count, source, stop))
     print(
         f"real console path (simulator enclave, Platform.console): {count} lines in "
         f"{sim_elapsed:.2f} s = {count / sim_elapsed:,.0f} lines/s (enclave boot included); "

@@ -7,12 +7,11 @@ terminate asks first, naming the enclave.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.json import JSON
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,14 +20,14 @@ from textual.widgets import DataTable, Static
 from core.errors import NitrodeckError
 from core.platform import rules
 from core.platform.base import EnclaveInfo, Platform, RunRequest
-from core.platform.run_check import RunContext
-from core.platform.shapes import describe_json
 from tui.bindings import dangerous
 from tui.errors import explain
 from tui.first_run import images_dir
 from tui.screens.list_screen import ListScreen
-from tui.screens.run_form import RunForm, find_images
 from tui.widgets.poller import Poller
+
+if TYPE_CHECKING:
+    from core.platform.run_check import RunContext
 
 StartTime = Callable[[EnclaveInfo], "float | None"]
 COLUMNS = (
@@ -162,6 +161,12 @@ class EnclavesScreen(ListScreen):
         if info is None:
             panel.update("no enclave selected")
             return
+        import json
+
+        from rich.json import JSON
+
+        from core.platform.shapes import describe_json
+
         text = json.dumps(describe_json(info, metadata=True), default=str)
         panel.update(JSON(text, indent=2))
 
@@ -196,6 +201,8 @@ class EnclavesScreen(ListScreen):
 
     # -- run -------------------------------------------------------------------------------------
     def run_context(self) -> RunContext:
+        from core.platform.run_check import RunContext
+
         platform = self.platform
         return RunContext(
             pool=platform.pool_state(),
@@ -206,6 +213,8 @@ class EnclavesScreen(ListScreen):
     def action_run(self) -> None:
         if self.nd_app.read_only:
             return
+        from tui.screens.run_form import RunForm, find_images  # the form loads on first use
+
         images = find_images(self.image_dir or images_dir())
 
         def submitted(request: RunRequest | None) -> None:
