@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
-from rich.markup import escape
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -39,7 +39,7 @@ from tui.screens.attest_request import (
     verify_request,
 )
 from tui.screens.base import NitrodeckScreen
-from tui.screens.engine import PlatformAccess, error_markup, running_enclaves
+from tui.screens.engine import PlatformAccess, error_markup, escape, running_enclaves
 from tui.widgets.prompt_bar import PromptBar
 
 NONCE_BYTES = 32
@@ -94,8 +94,12 @@ class AttestScreen(NitrodeckScreen):
         nonce_source: Callable[[int], bytes] = os.urandom,
         step_delay: float = 0.12,
         source: str = "",
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        """`now` is the verification time when the form leaves it empty (the real clock: the
+        header's clock may be frozen for screenshots, certificates are not)."""
         super().__init__()
+        self.now = now
         self.access = PlatformAccess(platform)
         self.nonce_source = nonce_source
         self.step_delay = step_delay
@@ -211,7 +215,7 @@ class AttestScreen(NitrodeckScreen):
         try:
             platform = None if request.from_file else self.access.get(self.app)
             document = fetch_document(platform, request)
-            report = verify_request(document, request, self.nd_app.clock())
+            report = verify_request(document, request, self.now())
         except NitrodeckError as error:
             self.app.call_from_thread(self._status, error_markup(error))
             return

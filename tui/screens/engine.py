@@ -11,8 +11,6 @@ import contextlib
 import threading
 from typing import Any
 
-from rich.markup import escape
-
 from core.errors import NitrodeckError
 from core.platform.base import Platform
 from core.platform.select import open_platform
@@ -50,6 +48,12 @@ class PlatformAccess:
             self._platform, self._opened = (
                 (None, False) if self._opened else (self._platform, False)
             )
+
+
+def escape(text: str) -> str:
+    """Text shown inside Textual markup verbatim: every `[` escaped (Textual's own `escape`
+    leaves `[ E58 ]`, nitro-cli's error codes, to be eaten as a tag)."""
+    return text.replace("[", "\\[")
 
 
 def error_markup(error: NitrodeckError) -> str:

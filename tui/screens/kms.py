@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,7 +20,7 @@ from core.kms.demo import DemoKey, create_demo_key
 from core.kms.inventory import list_keys
 from core.kms.target import KmsTarget
 from core.platform.base import Platform
-from tui.screens.engine import PlatformAccess, error_markup, running_enclaves
+from tui.screens.engine import PlatformAccess, error_markup, escape, running_enclaves
 from tui.screens.kms_access import KmsAccess, parse_choice
 from tui.screens.list_screen import ListScreen
 from tui.widgets.poller import Poller
@@ -61,10 +60,14 @@ class KmsScreen(ListScreen):
     ]
 
     def __init__(
-        self, *, platform: Platform | None = None, target: KmsTarget | None = None
+        self,
+        *,
+        platform: Platform | None = None,
+        target: KmsTarget | None = None,
+        kms: KmsAccess | None = None,
     ) -> None:
         super().__init__()
-        self.kms = KmsAccess(target)
+        self.kms = kms or KmsAccess(target)
         self.access = PlatformAccess(platform)
         self.last_demo: DemoKey | None = None
 

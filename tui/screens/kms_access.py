@@ -33,9 +33,10 @@ def parse_choice(text: str) -> KmsTarget | None:
 class KmsAccess:
     """A target and one boto3 client for it; `client`/`principal` may block (use threads)."""
 
-    def __init__(self, target: KmsTarget | None = None) -> None:
+    def __init__(self, target: KmsTarget | None = None, *, client: Any = None) -> None:
+        """`client` (a boto3 KMS client or a stand-in) is used as given: tests and demos."""
         self._target = target
-        self._client: Any = None
+        self._client: Any = client
         self._lock = threading.Lock()
 
     def choose(self, target: KmsTarget | None) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.markup import escape
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -23,7 +22,7 @@ from core.errors import NitrodeckError
 from core.kms.client import FlowResult, FlowStep, recipient_decrypt
 from tui.cli.kms_recipient import encryption_context, read_blob
 from tui.screens.base import NitrodeckScreen
-from tui.screens.engine import PlatformAccess, error_markup
+from tui.screens.engine import PlatformAccess, error_markup, escape
 from tui.screens.kms_access import KmsAccess
 from tui.screens.kms_render import condition_rows, finding_markup
 

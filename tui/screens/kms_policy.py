@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 
-from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -18,7 +17,7 @@ from core.attestation import policy_expectations
 from core.errors import NitrodeckError
 from core.kms.inventory import key_policy
 from tui.screens.base import NitrodeckScreen
-from tui.screens.engine import error_markup
+from tui.screens.engine import error_markup, escape
 from tui.screens.kms_access import KmsAccess
 from tui.screens.kms_render import pretty_policy
 
