@@ -3,6 +3,7 @@ enclaves and a KMS client with fixed keys and policies (boto3's method shapes)."
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from core.kms.demo import demo_key_policy
@@ -43,7 +44,7 @@ class _Pages:
 class FixedKms:
     """ListKeys, ListAliases, DescribeKey and GetKeyPolicy over `KEYS`."""
 
-    class meta:  # noqa: N801 - boto3's attribute name
+    class meta:
         endpoint_url = "http://127.0.0.1:4599"
 
     def get_paginator(self, name: str) -> _Pages:
@@ -56,17 +57,11 @@ class FixedKms:
     def _arn(self, key: str) -> str:
         return f"arn:aws:kms:us-east-1:111122223333:key/{key}"
 
-    def describe_key(self, KeyId: str) -> dict[str, Any]:  # noqa: N803 - boto3's name
+    def describe_key(self, KeyId: str) -> dict[str, Any]:
         return {"KeyMetadata": {"Arn": self._arn(KeyId), "Description": KEYS[KeyId][1]}}
 
-    def get_key_policy(self, KeyId: str, PolicyName: str) -> dict[str, Any]:  # noqa: N803
+    def get_key_policy(self, KeyId: str, PolicyName: str) -> dict[str, Any]:
         if KEYS[KeyId][2]:
             return {"Policy": demo_key_policy(PRINCIPAL_ARN, PCR0)}
         statement = {"Effect": "Allow", "Principal": {"AWS": PRINCIPAL_ARN}, "Action": "kms:*"}
-        return {"Policy": '{"Version": "2012-10-17", "Statement": [%s]}' % _json(statement)}
-
-
-def _json(value: Any) -> str:
-    import json
-
-    return json.dumps(value)
+        return {"Policy": json.dumps({"Version": "2012-10-17", "Statement": [statement]})}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -167,7 +168,7 @@ def test_expected_pcrs_come_from_a_policy_or_an_eif(tmp_path: Path) -> None:
     pcr0 = "ab" * 48
     condition = {"StringEqualsIgnoreCase": {"kms:RecipientAttestation:ImageSha384": pcr0}}
     statement = {"Effect": "Allow", "Action": "kms:Decrypt", "Condition": condition}
-    policy.write_text('{"Statement": [%s]}' % __import__("json").dumps(statement))
+    policy.write_text(json.dumps({"Statement": [statement]}))
     request = parse_request(str(policy), "", "", expect_from=str(policy))
     assert request.from_file and request.expected_pcrs == {0: bytes.fromhex(pcr0)}
     (tmp_path / "x.txt").write_text("not json")
