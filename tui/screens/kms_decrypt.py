@@ -90,7 +90,7 @@ class DecryptScreen(NitrodeckScreen):
     def on_mount(self) -> None:
         self.query_one("#decrypt-steps", DataTable).add_columns("STATUS", "STEP", "DETAIL")
         self.query_one("#decrypt-conditions", DataTable).add_columns(
-            "STATEMENT", "HELD", "OPERATOR", "KEY", "EXPECTED", "ACTUAL"
+            "STATEMENT", "HELD", "CONDITION", "EXPECTED", "ACTUAL"
         )
         empty = next((k for k, _, _ in FIELDS if not self.field(k).value), "enclave")
         self.field(empty).focus()
@@ -179,5 +179,5 @@ class DecryptScreen(NitrodeckScreen):
         table.add_class("-shown")
         for row in condition_rows(explanation.explanation):
             style = "bold green" if row[1] == "✓" else "bold red"
-            table.add_row(row[0], Text(row[1], style=style), *row[2:])
+            table.add_row(row[0], Text(row[1], style=style), *row[2:], height=2)
         self.query_one("#decrypt-findings", Static).update(finding_markup(explanation.explanation))

@@ -35,30 +35,28 @@ def pretty_policy(policy_text: str) -> Text:
     return text
 
 
-def condition_rows(explanation: Explanation) -> list[tuple[str, str, str, str, str, str]]:
-    """(statement, held, operator, key, expected, actual) for every condition of every statement;
-    a statement without conditions gets one row saying whether its scope matched."""
-    rows: list[tuple[str, str, str, str, str, str]] = []
+def short(value: str, width: int = 20) -> str:
+    """A long value (a 96-digit PCR) as its head and tail: enough to tell two apart in a table;
+    the findings under the table carry the full values."""
+    return value if len(value) <= width else f"{value[:12]}…{value[-6:]}"
+
+
+def condition_rows(explanation: Explanation) -> list[tuple[str, str, str, str, str]]:
+    """(statement, held, condition, expected, actual) per condition of every statement, each
+    cell two lines (effect under the statement, key under the operator); a statement without
+    conditions, or whose principal/action/resource did not match, gets a scope row."""
+    rows: list[tuple[str, str, str, str, str]] = []
+    scope_cell = "(scope)\nprincipal/action/resource"
     for result in explanation.decision.statements:
-        label = f"{result.effect} {result.label}"
+        label = f"{result.label}\n{result.effect}"
         scope = result.principal_match and result.action_match and result.resource_match
-        if not result.conditions:
-            rows.append((label, MARK[scope], "(scope)", "principal/action/resource", "", ""))
-            continue
-        if not scope:
-            rows.append((label, MARK[False], "(scope)", "principal/action/resource", "", ""))
+        if not result.conditions or not scope:
+            rows.append((label, MARK[scope], scope_cell, "", ""))
         for cond in result.conditions:
-            actual = "(absent)" if cond.actual is None else ", ".join(cond.actual)
-            rows.append(
-                (
-                    label,
-                    MARK[cond.matched],
-                    cond.operator,
-                    cond.key,
-                    ", ".join(cond.expected),
-                    actual,
-                )
-            )
+            actual = "(absent)" if cond.actual is None else ", ".join(map(short, cond.actual))
+            expected = ", ".join(map(short, cond.expected))
+            condition = f"{cond.operator}\n{cond.key}"
+            rows.append((label, MARK[cond.matched], condition, expected, actual))
     return rows
 
 
