@@ -60,6 +60,11 @@ class ExportBar(PromptBar):
     def action_close(self) -> None:
         self.close()
 
+    def close(self) -> None:
+        """Back to the checks (not the form: keys like `:` must reach the screen again)."""
+        super().close()
+        self.screen.query_one("#attest-checks").focus()
+
 
 class AttestScreen(NitrodeckScreen):
     crumb = "attest"

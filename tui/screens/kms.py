@@ -36,6 +36,10 @@ class KmsPrompt(PromptBar):
     def action_close(self) -> None:
         self.close()
 
+    def close(self) -> None:
+        super().close()
+        self.screen.query_one("#list-table").focus()
+
 
 class KmsScreen(ListScreen):
     crumb = "kms"
