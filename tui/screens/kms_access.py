@@ -44,7 +44,11 @@ class KmsAccess:
             self._target, self._client = target, None
 
     def label(self) -> str:
-        return "local KMS" if self._target is None else self._target.describe()
+        if self._target is not None:
+            return self._target.describe()
+        if self._client is not None:
+            return f"KMS at {getattr(self._client.meta, 'endpoint_url', '?')}"
+        return "local KMS"
 
     def target(self) -> KmsTarget:
         with self._lock:
@@ -53,6 +57,9 @@ class KmsAccess:
             return self._target
 
     def client(self) -> Any:
+        with self._lock:
+            if self._client is not None:
+                return self._client
         target = self.target()
         with self._lock:
             if self._client is None:
