@@ -40,13 +40,19 @@ def text(widget: Any) -> str:
     return str(widget.render())
 
 
+async def open_fixed_kms(app: Any, pilot: Any, wait: Any) -> KmsScreen:
+    await wait(pilot)
+    screen = KmsScreen(kms=KmsAccess(client=FixedKms()), platform=FixedPlatform())  # type: ignore[arg-type]
+    await app.push_screen(screen)
+    await wait(pilot)
+    return screen
+
+
 async def test_keys_list_policy_and_pinning(make_app: Any, wait: Any) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await wait(pilot)
-        screen = KmsScreen(kms=KmsAccess(client=FixedKms()), platform=FixedPlatform())  # type: ignore[arg-type]
-        await app.push_screen(screen)
-        await wait(pilot)
+        screen = await open_fixed_kms(app, pilot, wait)
         rows = screen.table.all_rows
         assert len(rows) == 2
         pinned = {cells[2]: cells[1] for cells in rows.values()}
@@ -73,9 +79,7 @@ async def test_bad_target_is_explained_inline(make_app: Any, wait: Any) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await wait(pilot)
-        screen = KmsScreen(kms=KmsAccess(client=FixedKms()), platform=FixedPlatform())  # type: ignore[arg-type]
-        await app.push_screen(screen)
-        await wait(pilot)
+        screen = await open_fixed_kms(app, pilot, wait)
         await pilot.press("t", *"bogus", "enter")
         await wait(pilot)
         note = text(screen.query_one("#kms-note"))

@@ -18,9 +18,9 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal
+from textual.containers import Horizontal
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, DataTable, Input, Label, Static, TabbedContent, TabPane
+from textual.widgets import Button, DataTable, Input, Static, TabbedContent, TabPane
 
 from core.attestation import VerificationReport, describe_document, parse_document
 from core.errors import NitrodeckError
@@ -40,7 +40,8 @@ from tui.screens.attest_request import (
 )
 from tui.screens.base import NitrodeckScreen
 from tui.screens.engine import PlatformAccess, error_markup, escape, running_enclaves
-from tui.widgets.prompt_bar import PromptBar
+from tui.widgets.form_grid import FormGrid
+from tui.widgets.prompt_bar import ReturningPrompt
 
 NONCE_BYTES = 32
 EVIDENCE_WIDTH = 92  # the full evidence is in the detail pane under the table
@@ -52,18 +53,6 @@ FIELDS = (
     ("trust", "Trust", "sim,aws or a PEM path"),
     ("at", "Verify at", "now, or ISO 8601 / Unix ms"),
 )
-
-
-class ExportBar(PromptBar):
-    BINDINGS = [Binding("escape", "close", "Cancel export", id="attest.export-cancel")]
-
-    def action_close(self) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Back to the checks (not the form: keys like `:` must reach the screen again)."""
-        super().close()
-        self.screen.query_one("#attest-checks").focus()
 
 
 class AttestScreen(NitrodeckScreen):
@@ -80,9 +69,6 @@ class AttestScreen(NitrodeckScreen):
         Binding("f", "form", "Form", id="attest.form"),
     ]
     DEFAULT_CSS = """
-    AttestScreen #attest-form { grid-size: 4; grid-columns: 16 1fr 16 1fr; grid-rows: 1;
-        grid-gutter: 0 1; height: auto; padding: 0 1; margin-top: 1; }
-    AttestScreen #attest-form Label { padding: 0 0; width: 100%; text-align: right; }
     AttestScreen #attest-bar { height: 1; padding: 0 1; margin: 1 0 0 0; }
     AttestScreen #attest-bar Button { height: 1; min-width: 10; border: none; margin-right: 1; }
     AttestScreen #attest-status { height: auto; max-height: 4; padding: 0 1; }
@@ -116,10 +102,7 @@ class AttestScreen(NitrodeckScreen):
         self._pending: list[int] = []
 
     def compose_body(self) -> ComposeResult:
-        with Grid(id="attest-form"):
-            for key, label, placeholder in FIELDS:
-                yield Label(label)
-                yield Input(placeholder=placeholder, id=f"attest-{key}", compact=True)
+        yield FormGrid(FIELDS, prefix="attest", id="attest-form")
         with Horizontal(id="attest-bar"):
             yield Button("Attest", id="attest-go", variant="primary", compact=True)
             yield Static("", id="attest-enclaves")
@@ -134,7 +117,9 @@ class AttestScreen(NitrodeckScreen):
                 yield DataTable(id="attest-pcrs", cursor_type="row")
             with TabPane("Certificates", id="tab-certs"):
                 yield DataTable(id="attest-certs", cursor_type="row")
-        yield ExportBar(placeholder="export the document to…", id="attest-export")
+        yield ReturningPrompt(
+            "#attest-checks", placeholder="export the document to…", id="attest-export"
+        )
 
     def on_mount(self) -> None:
         self.query_one("#attest-checks", DataTable).add_columns("STATUS", "CHECK", "EVIDENCE")
@@ -283,12 +268,12 @@ class AttestScreen(NitrodeckScreen):
         if self.document is None:
             self.notify("Attest first: there is no document to export.", severity="warning")
             return
-        self.query_one(ExportBar).open(str(self.default_export_path()))
+        self.query_one(ReturningPrompt).open(str(self.default_export_path()))
 
     @on(Input.Submitted, "#attest-export")
     def _export(self, event: Input.Submitted) -> None:
         event.stop()
-        bar = self.query_one(ExportBar)
+        bar = self.query_one(ReturningPrompt)
         bar.close()
         if self.document is None or not event.value.strip():
             return

@@ -24,21 +24,13 @@ from tui.screens.engine import PlatformAccess, error_markup, escape, running_enc
 from tui.screens.kms_access import KmsAccess, parse_choice
 from tui.screens.list_screen import ListScreen
 from tui.widgets.poller import Poller
-from tui.widgets.prompt_bar import PromptBar
+from tui.widgets.prompt_bar import ReturningPrompt
 
 
-class KmsPrompt(PromptBar):
+class KmsPrompt(ReturningPrompt):
     """One prompt for the two questions this view asks (target, demo key's enclave)."""
 
-    BINDINGS = [Binding("escape", "close", "Cancel", id="kms.prompt-cancel")]
     purpose = ""
-
-    def action_close(self) -> None:
-        self.close()
-
-    def close(self) -> None:
-        super().close()
-        self.screen.query_one("#list-table").focus()
 
 
 class KmsScreen(ListScreen):
@@ -77,7 +69,7 @@ class KmsScreen(ListScreen):
 
     def compose_detail(self) -> ComposeResult:
         yield Static("KMS: connecting…", id="kms-note")
-        yield KmsPrompt(id="kms-prompt")
+        yield KmsPrompt("#list-table", id="kms-prompt")
 
     def on_unmount(self) -> None:
         self.access.close()

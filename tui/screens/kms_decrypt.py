@@ -14,8 +14,8 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, VerticalScroll
-from textual.widgets import DataTable, Input, Label, Static
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Input, Static
 
 from core.agent.client import connect_agent
 from core.errors import NitrodeckError
@@ -25,6 +25,7 @@ from tui.screens.base import NitrodeckScreen
 from tui.screens.engine import PlatformAccess, error_markup, escape
 from tui.screens.kms_access import KmsAccess
 from tui.screens.kms_render import condition_rows, finding_markup
+from tui.widgets.form_grid import FormGrid
 
 AGENT_WAIT = 10.0
 STEP_STYLE = {"ok": "bold green", "denied": "bold red", "failed": "bold red", "skipped": "dim"}
@@ -49,9 +50,7 @@ class DecryptScreen(NitrodeckScreen):
         Binding("f", "form", "Form", id="decrypt.form"),
     ]
     DEFAULT_CSS = """
-    DecryptScreen #decrypt-form { grid-size: 4; grid-columns: 16 1fr 16 1fr; grid-rows: 1;
-        grid-gutter: 0 1; height: auto; padding: 0 1; margin: 1 0; }
-    DecryptScreen #decrypt-form Label { width: 100%; text-align: right; }
+    DecryptScreen #decrypt-form { margin: 1 0; }
     DecryptScreen #decrypt-steps { height: auto; max-height: 8; }
     DecryptScreen #decrypt-result { height: 1fr; padding: 0 1; }
     DecryptScreen #decrypt-status, DecryptScreen #decrypt-findings { height: auto; }
@@ -75,12 +74,7 @@ class DecryptScreen(NitrodeckScreen):
         self.result: FlowResult | None = None
 
     def compose_body(self) -> ComposeResult:
-        with Grid(id="decrypt-form"):
-            for key, label, placeholder in FIELDS:
-                yield Label(label)
-                yield Input(
-                    self.initial.get(key, ""), placeholder, id=f"decrypt-{key}", compact=True
-                )
+        yield FormGrid(FIELDS, prefix="decrypt", values=self.initial, id="decrypt-form")
         yield DataTable(id="decrypt-steps", cursor_type="row")
         with VerticalScroll(id="decrypt-result"):
             yield Static("", id="decrypt-status")
