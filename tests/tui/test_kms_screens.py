@@ -224,3 +224,31 @@ async def test_missing_fields_are_explained_inline(
         await wait(pilot)
         assert "cannot read" in text(decrypt.query_one("#decrypt-status"))
         assert decrypt.result is None
+
+
+class BrokenKms(KmsAccess):
+    def client(self) -> Any:
+        raise RuntimeError("boom: a library error core did not translate")
+
+
+async def test_an_unexpected_worker_error_is_shown_not_swallowed(
+    make_app: Any, wait: Any, tmp_path: Path
+) -> None:
+    blob = tmp_path / "c.enc"
+    blob.write_bytes(b"\x01" * 64)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait(pilot)
+        decrypt = DecryptScreen(
+            BrokenKms(),
+            PlatformAccess(FixedPlatform()),
+            enclave="payments",
+            ciphertext=str(blob),  # type: ignore[arg-type]
+        )
+        await app.push_screen(decrypt)
+        await wait(pilot)
+        await decrypt.run_action("decrypt")
+        await wait(pilot)
+        status = text(decrypt.query_one("#decrypt-status"))
+        assert "unexpected error" in status and "RuntimeError" in status and "boom" in status
+        assert app.is_running

@@ -39,7 +39,13 @@ from tui.screens.attest_request import (
     verify_request,
 )
 from tui.screens.base import NitrodeckScreen
-from tui.screens.engine import PlatformAccess, error_markup, escape, running_enclaves
+from tui.screens.engine import (
+    PlatformAccess,
+    ShowsWorkerErrors,
+    error_markup,
+    escape,
+    running_enclaves,
+)
 from tui.widgets.form_grid import FormGrid
 from tui.widgets.prompt_bar import ReturningPrompt
 
@@ -55,7 +61,7 @@ FIELDS = (
 )
 
 
-class AttestScreen(NitrodeckScreen):
+class AttestScreen(ShowsWorkerErrors, NitrodeckScreen):
     crumb = "attest"
     ABOUT = (
         "Fetch an attestation document from a running enclave (or read one from a file) and "
@@ -140,6 +146,9 @@ class AttestScreen(NitrodeckScreen):
 
     def field(self, key: str) -> Input:
         return self.query_one(f"#attest-{key}", Input)
+
+    def show_error(self, markup: str) -> None:
+        self._status(markup)
 
     def _status(self, markup: str) -> None:
         self.query_one("#attest-status", Static).update(markup)

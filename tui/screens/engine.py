@@ -11,6 +11,8 @@ import contextlib
 import threading
 from typing import Any
 
+from textual.worker import Worker, WorkerState
+
 from core.errors import NitrodeckError
 from core.platform.base import Platform
 from core.platform.select import open_platform
@@ -73,3 +75,18 @@ def running_enclaves(platform: Platform) -> list[str]:
         for info in platform.describe_enclaves()
         if info.state.upper() == "RUNNING"
     ]
+
+
+class ShowsWorkerErrors:
+    """Mix into a screen: a worker that dies of an unexpected error (a bug, or a library error
+    core did not translate) is reported in the screen's status line instead of vanishing."""
+
+    def show_error(self, markup: str) -> None:
+        raise NotImplementedError
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            self.show_error(
+                f"[b red]unexpected error[/] ({escape(type(error).__name__)}): {escape(str(error))}"
+            )

@@ -20,7 +20,13 @@ from core.kms.demo import DemoKey, create_demo_key
 from core.kms.inventory import list_keys
 from core.kms.target import KmsTarget
 from core.platform.base import Platform
-from tui.screens.engine import PlatformAccess, error_markup, escape, running_enclaves
+from tui.screens.engine import (
+    PlatformAccess,
+    ShowsWorkerErrors,
+    error_markup,
+    escape,
+    running_enclaves,
+)
 from tui.screens.kms_access import KmsAccess, parse_choice
 from tui.screens.list_screen import ListScreen
 from tui.widgets.poller import Poller
@@ -33,7 +39,7 @@ class KmsPrompt(ReturningPrompt):
     purpose = ""
 
 
-class KmsScreen(ListScreen):
+class KmsScreen(ShowsWorkerErrors, ListScreen):
     crumb = "kms"
     ABOUT = (
         "Keys of the local KMS (or AWS: press t). ATTESTATION says whether a key's policy pins "
@@ -94,6 +100,9 @@ class KmsScreen(ListScreen):
     def show_rows(self, rows: Mapping[str, Sequence[str]]) -> None:
         super().show_rows(rows)
         self._note(f"KMS: {escape(self.kms.label())}")
+
+    def show_error(self, markup: str) -> None:
+        self._note(markup)
 
     def _note(self, markup: str) -> None:
         self.query_one("#kms-note", Static).update(markup)

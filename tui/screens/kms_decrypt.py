@@ -22,7 +22,7 @@ from core.errors import NitrodeckError
 from core.kms.client import FlowResult, FlowStep, recipient_decrypt
 from tui.cli.kms_recipient import encryption_context, read_blob
 from tui.screens.base import NitrodeckScreen
-from tui.screens.engine import PlatformAccess, error_markup, escape
+from tui.screens.engine import PlatformAccess, ShowsWorkerErrors, error_markup, escape
 from tui.screens.kms_access import KmsAccess
 from tui.screens.kms_render import condition_rows, finding_markup
 from tui.widgets.form_grid import FormGrid
@@ -38,7 +38,7 @@ FIELDS = (
 )
 
 
-class DecryptScreen(NitrodeckScreen):
+class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
     crumb = "decrypt"
     ABOUT = (
         "Decrypt a KMS ciphertext inside an enclave with KMS Recipient: each step appears as it "
@@ -95,6 +95,9 @@ class DecryptScreen(NitrodeckScreen):
 
     def action_form(self) -> None:
         self.field("enclave").focus()
+
+    def show_error(self, markup: str) -> None:
+        self._status(markup)
 
     def _status(self, markup: str | Text) -> None:
         self.query_one("#decrypt-status", Static).update(markup)

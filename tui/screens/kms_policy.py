@@ -17,7 +17,7 @@ from core.attestation import policy_expectations
 from core.errors import NitrodeckError
 from core.kms.inventory import key_policy
 from tui.screens.base import NitrodeckScreen
-from tui.screens.engine import error_markup, escape
+from tui.screens.engine import ShowsWorkerErrors, error_markup, escape
 from tui.screens.kms_access import KmsAccess
 from tui.screens.kms_render import pretty_policy
 
@@ -33,7 +33,7 @@ def pinned_summary(policy_text: str) -> str:
     return "\n".join(f"pins PCR{index} = {value.hex()}" for index, value in pinned.items())
 
 
-class KeyPolicyScreen(NitrodeckScreen):
+class KeyPolicyScreen(ShowsWorkerErrors, NitrodeckScreen):
     ABOUT = "The key's policy; highlighted lines are the attestation conditions KMS checks."
     DEFAULT_CSS = """
     KeyPolicyScreen #policy-head { height: auto; padding: 0 1; margin-bottom: 1; }
@@ -63,6 +63,9 @@ class KeyPolicyScreen(NitrodeckScreen):
             self.app.call_from_thread(self._head, error_markup(error))
             return
         self.app.call_from_thread(self._show, str(text), str(arn))
+
+    def show_error(self, markup: str) -> None:
+        self._head(markup)
 
     def _head(self, markup: str) -> None:
         self.query_one("#policy-head", Static).update(markup)
