@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -25,4 +26,26 @@ def test_unknown_command_is_a_usage_error() -> None:
     result = run_cli("no-such-command")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_nitro_cli_errors_print_bare_like_nitro_cli(tmp_path: Path) -> None:
+    # nitro-cli's stderr starts "[ Exx ]"; scripts that grep for it must keep working.
+    result = subprocess.run(
+        [sys.executable, "-m", "tui", "--platform", "sim", "console", "--enclave-name", "nosuch"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NITRODECK_HOME": str(tmp_path)},
+    )
+    assert result.returncode == 58
+    assert result.stderr.startswith("[ E58 ] Naming error.")
+
+
+def test_other_user_errors_say_error_and_their_fix(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.eif"
+    result = run_cli("eif", "describe", str(missing))
+    assert result.returncode != 0
+    assert result.stderr.startswith("error: ")
+    assert str(missing) in result.stderr
     assert "Traceback" not in result.stderr

@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = handler(args)
         return result
     except NitrodeckError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"{error.label}{error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         return 130
