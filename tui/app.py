@@ -50,6 +50,8 @@ class NitrodeckApp(App[None]):
         if wanted not in self.available_themes:
             wanted = NITRODECK_THEME.name
         self.theme = wanted
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
 
     def _basic_checks(self) -> list[Check]:
         return basic_checks((self.size.width, self.size.height))
