@@ -49,3 +49,20 @@ def test_other_user_errors_say_error_and_their_fix(tmp_path: Path) -> None:
     assert result.stderr.startswith("error: ")
     assert str(missing) in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_read_only_refuses_state_changing_commands(tmp_path: Path) -> None:
+    for argv in (
+        ["terminate-enclave", "--all"],
+        ["pool", "apply", "--memory", "512", "--cpu-count", "2"],
+        ["run-enclave", "--eif-path", "x.eif", "--memory", "512", "--cpu-count", "2"],
+    ):
+        result = run_cli("--read-only", "--platform", "sim", *argv)
+        assert result.returncode == 2, argv
+        assert "refused in --read-only mode" in result.stderr
+
+
+def test_read_only_still_allows_looking() -> None:
+    result = run_cli("--read-only", "--platform", "sim", "describe-enclaves")
+    assert result.returncode == 0
+    assert result.stdout.strip().startswith("[")
