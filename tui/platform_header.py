@@ -82,4 +82,3 @@ def open_header_provider(platform: str | None, profile: str | None) -> HeaderPro
         return default_header_provider(platform, profile)
     opener: Any = select.open_platform
     return PlatformHeaderProvider(lambda: opener(platform, profile))
-
