@@ -13,7 +13,8 @@ from core.doctor import Check, CheckProvider, basic_checks
 from core.errors import NitrodeckError
 from tui.commands import NitrodeckCommands
 from tui.config import AppConfig, load_config, save_config, with_theme
-from tui.header import HeaderProvider, default_header_provider
+from tui.header import HeaderProvider
+from tui.platform_header import open_header_provider
 from tui.screens import registry
 from tui.theme import NITRODECK_THEME
 
@@ -50,6 +51,8 @@ class NitrodeckApp(App[None]):
         if wanted not in self.available_themes:
             wanted = NITRODECK_THEME.name
         self.theme = wanted
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
 
     def _basic_checks(self) -> list[Check]:
         return basic_checks((self.size.width, self.size.height))
@@ -103,7 +106,7 @@ def make_app(args: argparse.Namespace) -> NitrodeckApp:
     """The app for the command line's global options; an unknown --theme is a user error."""
     config = load_config()
     app = NitrodeckApp(
-        header_provider=default_header_provider(args.platform, args.profile),
+        header_provider=open_header_provider(args.platform, args.profile),
         read_only=bool(args.read_only),
         config=config,
     )
