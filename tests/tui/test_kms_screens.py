@@ -252,3 +252,14 @@ async def test_an_unexpected_worker_error_is_shown_not_swallowed(
         status = text(decrypt.query_one("#decrypt-status"))
         assert "unexpected error" in status and "RuntimeError" in status and "boom" in status
         assert app.is_running
+
+
+async def test_read_only_hides_creating_a_demo_key(make_app: Any, wait: Any) -> None:
+    app = make_app(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_fixed_kms(app, pilot, wait)
+        assert "c" not in dict(screen.help_keys())
+        await pilot.press("c")
+        await wait(pilot)
+        assert not screen.query_one("#kms-prompt").has_class("-open")
+        assert "d" in dict(screen.help_keys())  # decrypting changes nothing: still offered

@@ -20,6 +20,7 @@ from core.kms.demo import DemoKey, create_demo_key
 from core.kms.inventory import list_keys
 from core.kms.target import KmsTarget
 from core.platform.base import Platform
+from tui.bindings import dangerous
 from tui.screens.engine import (
     PlatformAccess,
     ShowsWorkerErrors,
@@ -56,7 +57,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
     BINDINGS = [
         Binding("enter", "policy", "Policy", id="kms.policy"),
         Binding("d", "decrypt", "Decrypt", id="kms.decrypt"),
-        Binding("c", "create_demo", "Demo key", id="kms.demo"),
+        dangerous("c", "create_demo", "Demo key", "create a key pinning an enclave's PCR0"),
         Binding("t", "target", "Target", id="kms.target"),
         Binding("r", "refresh", "Refresh", id="kms.refresh"),
     ]
