@@ -87,6 +87,8 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         return "bold green" if text == "pinned" else "bold yellow"
 
     def fetch_rows(self) -> Mapping[str, Sequence[str]]:
+        if self.kms.unresolved and self.access.get(self.app).name != "sim":
+            self.kms.choose(KmsTarget())  # a real parent: AWS KMS, as the CLI defaults to
         keys = list_keys(self.kms.client())
         return {
             key.key_id: (

@@ -43,6 +43,11 @@ class KmsAccess:
         with self._lock:
             self._target, self._client = target, None
 
+    @property
+    def unresolved(self) -> bool:
+        """Nothing chosen or given yet: the local KMS would be started on first use."""
+        return self._target is None and self._client is None
+
     def label(self) -> str:
         if self._target is not None:
             return self._target.describe()
