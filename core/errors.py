@@ -11,6 +11,8 @@ class NitrodeckError(Exception):
     """A user-facing error with a specific message, its location and a fix."""
 
     exit_code: int = 1
+    label: str = "error: "
+    """What the command line prints before the message; nitro-cli's own errors start bare."""
 
     def __init__(self, what: str, *, where: str | None = None, fix: str | None = None) -> None:
         super().__init__(what)

@@ -245,7 +245,7 @@ class NsmClient:
         raise NsmUnavailableError(
             f"no NSM: {dev_path} does not exist (not inside a Nitro enclave) and "
             f"${NSM_SOCKET_ENV} is not set (not under the nitrodeck simulator); run this inside "
-            "an enclave, or launch it with `nitrodeck enclaves run` on the simulator"
+            "an enclave, or launch it with `nitrodeck run-enclave` on the simulator"
         )
 
     def __enter__(self) -> NsmClient:

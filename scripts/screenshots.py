@@ -168,11 +168,15 @@ def main() -> int:
     from core.demo_images import build_demo_images
 
     build_demo_images(images_dir())
+    from screenshots_trust import SHOTS as TRUST_SHOTS  # attest and kms, on the simulator
+    from screenshots_trust import live_context
+
     try:
-        for name, steps in SHOTS.items():
-            svg = asyncio.run(shoot(name, steps))
-            png = to_png(svg)
-            print(f"{svg.relative_to(ROOT)}" + (f" + {png.name}" if png else ""))
+        with live_context():
+            for name, steps in {**SHOTS, **TRUST_SHOTS}.items():
+                svg = asyncio.run(shoot(name, steps))
+                png = to_png(svg)
+                print(f"{svg.relative_to(ROOT)}" + (f" + {png.name}" if png else ""))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     if shutil.which("rsvg-convert") is None:

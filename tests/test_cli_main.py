@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -26,3 +27,42 @@ def test_unknown_command_is_a_usage_error() -> None:
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_nitro_cli_errors_print_bare_like_nitro_cli(tmp_path: Path) -> None:
+    # nitro-cli's stderr starts "[ Exx ]"; scripts that grep for it must keep working.
+    result = subprocess.run(
+        [sys.executable, "-m", "tui", "--platform", "sim", "console", "--enclave-name", "nosuch"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NITRODECK_HOME": str(tmp_path)},
+    )
+    assert result.returncode == 58
+    assert result.stderr.startswith("[ E58 ] Naming error.")
+
+
+def test_other_user_errors_say_error_and_their_fix(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.eif"
+    result = run_cli("eif", "describe", str(missing))
+    assert result.returncode != 0
+    assert result.stderr.startswith("error: ")
+    assert str(missing) in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_read_only_refuses_state_changing_commands(tmp_path: Path) -> None:
+    for argv in (
+        ["terminate-enclave", "--all"],
+        ["pool", "apply", "--memory", "512", "--cpu-count", "2"],
+        ["run-enclave", "--eif-path", "x.eif", "--memory", "512", "--cpu-count", "2"],
+    ):
+        result = run_cli("--read-only", "--platform", "sim", *argv)
+        assert result.returncode == 2, argv
+        assert "refused in --read-only mode" in result.stderr
+
+
+def test_read_only_still_allows_looking() -> None:
+    result = run_cli("--read-only", "--platform", "sim", "describe-enclaves")
+    assert result.returncode == 0
+    assert result.stdout.strip().startswith("[")

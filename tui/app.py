@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.theme import Theme
@@ -19,6 +20,9 @@ from tui.header import HeaderProvider
 from tui.platform_access import PlatformHeaderProvider, PlatformHolder, platform_checks
 from tui.screens import registry
 from tui.theme import NITRODECK_THEME
+
+if TYPE_CHECKING:
+    from core.platform.base import Platform
 
 
 class NitrodeckApp(App[None]):
@@ -57,6 +61,8 @@ class NitrodeckApp(App[None]):
         if wanted not in self.available_themes:
             wanted = NITRODECK_THEME.name
         self.theme = wanted
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
 
     def _basic_checks(self) -> list[Check]:
         return basic_checks((self.size.width, self.size.height))
@@ -110,6 +116,11 @@ class NitrodeckApp(App[None]):
                 return True
         self.push_screen(view.build())
         return True
+
+    @property
+    def platform(self) -> Platform:
+        """The app's one platform, opened on first use: call it from a worker thread."""
+        return self.platforms.get()
 
     def go_back(self) -> None:
         """Close the current view unless it is the last one."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from core.errors import NitrodeckError
@@ -20,6 +20,8 @@ DEFAULT_THEME = "nitrodeck"
 @dataclass(frozen=True)
 class AppConfig:
     theme: str = DEFAULT_THEME
+    keymap: dict[str, str] = field(default_factory=dict)
+    """Binding id -> key(s), e.g. {"nav.help": "f1"}: remaps any binding that has an id."""
 
 
 def config_path() -> Path:
@@ -57,7 +59,16 @@ def load_config(path: Path | None = None) -> AppConfig:
             where=str(where),
             fix='write e.g. "theme": "nitrodeck"',
         )
-    return AppConfig(theme=theme)
+    keymap = raw.get("keymap", {})
+    if not isinstance(keymap, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in keymap.items()
+    ):
+        raise NitrodeckError(
+            '"keymap" must map binding ids to keys',
+            where=str(where),
+            fix='write e.g. "keymap": {"nav.help": "f1"}',
+        )
+    return AppConfig(theme=theme, keymap=keymap)
 
 
 def save_config(config: AppConfig, path: Path | None = None) -> None:

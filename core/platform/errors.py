@@ -256,6 +256,8 @@ class NitroCliError(NitrodeckError):
     `BACKTRACE=1`.
     """
 
+    label = ""  # nitro-cli prints "[ Exx ] ..." with nothing before it
+
     def __init__(
         self,
         code: int,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,15 @@ def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
     """A blinking cursor makes screenshots depend on timing."""
     monkeypatch.setattr(Input, "cursor_blink", False)
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_local_kms(nitrodeck_home: Path) -> Iterator[None]:
+    """The KMS view starts this home's local KMS daemon on first use: stop it after the test."""
+    yield
+    from core.kms.local.daemon import stop_local_kms
+
+    stop_local_kms(nitrodeck_home)
 
 
 @pytest.fixture

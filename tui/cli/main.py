@@ -13,10 +13,31 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from core.errors import NitrodeckError
+from core.errors import NitrodeckError, UsageError
 
 # Command-group modules in the order `nitrodeck --help` lists them.
 GROUPS = ("eif", "attestation", "enclaves", "pool", "kms", "agent", "doctor")
+
+# Commands that change enclaves, the pool, images in place, PCRs or keys: `--read-only` refuses
+# them, as the app hides their actions.
+STATE_CHANGING = frozenset(
+    {
+        ("run-enclave",),
+        ("terminate-enclave",),
+        ("pool", "apply"),
+        ("eif", "sign"),
+        ("agent", "extend-pcr"),
+        ("agent", "lock-pcr"),
+        ("kms", "stop"),
+        ("kms", "create-demo-key"),
+    }
+)
+
+
+def command_path(args: argparse.Namespace) -> tuple[str, ...]:
+    """The command and, for groups, its subcommand, e.g. ("pool", "apply")."""
+    sub = getattr(args, f"{args.command.replace('-', '_')}_command", None)
+    return (args.command, sub) if sub else (args.command,)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,6 +78,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tui.app import run_app
 
             return run_app(args)
+        if args.read_only and command_path(args) in STATE_CHANGING:
+            name = " ".join(command_path(args))
+            raise UsageError(
+                f"`{name}` changes state and is refused in --read-only mode",
+                fix="run it without --read-only",
+            )
         handler = getattr(args, "handler", None)
         if handler is None:
             parser.parse_args([*(argv or sys.argv[1:]), "--help"])
@@ -64,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = handler(args)
         return result
     except NitrodeckError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"{error.label}{error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         return 130

@@ -6,6 +6,7 @@ their own messages.
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.widgets import Input
 
 
@@ -31,3 +32,21 @@ class PromptBar(Input):
         """Hide the bar and give the focus back to the view."""
         self.remove_class("-open")
         self.screen.focus_next()
+
+
+class ReturningPrompt(PromptBar):
+    """A prompt that esc cancels and that, once closed, gives the focus to `return_to`
+    (a selector): the view's table, so its keys (`:`, `e`, …) reach the screen again."""
+
+    BINDINGS = [Binding("escape", "close", "Cancel", id="prompt.cancel")]
+
+    def __init__(self, return_to: str, *, placeholder: str = "", id: str | None = None) -> None:  # noqa: A002
+        super().__init__(placeholder=placeholder, id=id)
+        self.return_to = return_to
+
+    def action_close(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        super().close()
+        self.screen.query_one(self.return_to).focus()

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from core.errors import NitrodeckError
 from core.home import ensure_private_dir, nitrodeck_home
+from core.processes import process_alive, process_ctime
 
 START_TIMEOUT = 20.0
 
@@ -32,6 +33,7 @@ START_TIMEOUT = 20.0
 class DaemonInfo:
     endpoint: str
     pid: int
+    ctime: float = 0.0
 
 
 def _kms_dir(home: Path | None) -> Path:
@@ -56,16 +58,6 @@ def _locked(home: Path | None) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _answers(endpoint: str, timeout: float = 1.0) -> bool:
     parts = urlsplit(endpoint)
     try:
@@ -80,8 +72,8 @@ def running_local_kms(home: Path | None = None) -> DaemonInfo | None:
     `nitrodeck kms serve` of this home (pid 0: not ours to stop) when its endpoint answers."""
     try:
         data = json.loads(state_path(home).read_text())
-        info = DaemonInfo(str(data["endpoint"]), int(data["pid"]))
-        if _alive(info.pid) and _answers(info.endpoint):
+        info = DaemonInfo(str(data["endpoint"]), int(data["pid"]), float(data["ctime"]))
+        if process_alive(info.pid, info.ctime) and _answers(info.endpoint):
             return info
     except (OSError, ValueError, KeyError, TypeError):
         pass
@@ -134,7 +126,7 @@ def ensure_local_kms(home: Path | None = None) -> str:
                     fix="read that log; or run `nitrodeck kms serve` in a terminal to see why",
                 )
             time.sleep(0.05)
-        state = {"endpoint": endpoint, "pid": process.pid}
+        state = {"endpoint": endpoint, "pid": process.pid, "ctime": process_ctime(process.pid)}
         tmp = state_path(home).with_suffix(".tmp")
         tmp.write_text(json.dumps(state))
         tmp.replace(state_path(home))
@@ -146,20 +138,24 @@ def stop_local_kms(home: Path | None = None, timeout: float = 10.0) -> bool:
     home = home or nitrodeck_home()
     with _locked(home):
         try:
-            pid = int(json.loads(state_path(home).read_text())["pid"])
+            data = json.loads(state_path(home).read_text())
+            pid, ctime = int(data["pid"]), float(data["ctime"])
         except (OSError, ValueError, KeyError, TypeError):
             return False
         state_path(home).unlink(missing_ok=True)
-        if not _alive(pid):
+        # Never signal a recorded pid that now belongs to some other process.
+        if not process_alive(pid, ctime):
             return False
         os.kill(pid, signal.SIGINT)  # kms serve cleans up (its endpoint file) on Ctrl-C
         deadline = time.monotonic() + timeout
-        while _alive(pid) and time.monotonic() < deadline:
+        while process_alive(pid, ctime) and time.monotonic() < deadline:
             with contextlib.suppress(ChildProcessError):
                 if os.waitpid(pid, os.WNOHANG)[0] == pid:
                     break
             time.sleep(0.05)
-        if _alive(pid):
+        if process_alive(pid, ctime):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):  # reap it when this process started it
+            os.waitpid(pid, 0)
         return True

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from core.doctor import Check
 from core.platform.sim.instance import SimInstance
-from core.platform.sim.state import process_alive
+from core.processes import process_alive
 
 PAYLOAD_PROBE_TIMEOUT = 10.0
 

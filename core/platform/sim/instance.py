@@ -29,7 +29,8 @@ from core.platform.sim.console import mark_ended
 from core.platform.sim.enclave_process import release_files
 from core.platform.sim.layout import Layout
 from core.platform.sim.profiles import DEFAULT_PROFILE, PROFILES, Profile
-from core.platform.sim.state import EnclaveRow, SimState, process_alive
+from core.platform.sim.state import EnclaveRow, SimState
+from core.processes import process_alive
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ROLE_ARN = "arn:aws:iam::123456789012:role/nitrodeck-parent"

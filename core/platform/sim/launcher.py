@@ -31,8 +31,9 @@ from core.platform.sim.enclave_process import BOOT_ERROR, LAUNCH
 from core.platform.sim.image import ImageFacts, image_facts, unpack_image, verify_image
 from core.platform.sim.instance import SimInstance, row_info
 from core.platform.sim.layout import HEARTBEAT_PORT, SUN_PATH_MAX
-from core.platform.sim.state import EnclaveRow, process_alive, process_ctime
+from core.platform.sim.state import EnclaveRow
 from core.platform.sim.vsock import listen, remove_socket
+from core.processes import process_alive, process_ctime
 
 GIB = 1 << 30
 KEEP_ENDED = 32  # ended enclaves whose console stays readable (--history)

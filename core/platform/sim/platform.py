@@ -23,7 +23,7 @@ from core.platform.errors import NitroCliCode, NitroCliError
 from core.platform.sim import launcher, vsock
 from core.platform.sim.console import FileConsoleStream
 from core.platform.sim.instance import SimInstance, get_profile, row_info
-from core.platform.sim.state import process_alive
+from core.processes import process_alive
 
 TERMINATE_WAIT = 5.0
 

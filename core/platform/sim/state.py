@@ -63,25 +63,6 @@ class EnclaveRow:
         return f"{self.slot_uid:x}"
 
 
-def process_alive(pid: int, create_time: float) -> bool:
-    """True when `pid` still is the process that started at `create_time` (not a reused pid)."""
-    import psutil  # not at import time: the supervisor boots without it
-
-    try:
-        proc = psutil.Process(pid)
-        if abs(proc.create_time() - create_time) > 0.05:
-            return False
-        return proc.status() != psutil.STATUS_ZOMBIE
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
-        return False
-
-
-def process_ctime(pid: int) -> float:
-    import psutil
-
-    return float(psutil.Process(pid).create_time())
-
-
 class SimState:
     """Open (and create) one simulated instance's database."""
 

@@ -1,0 +1,159 @@
+"""A demo key that only one enclave image may use, and a secret encrypted under it.
+
+So a newcomer can walk the whole `Recipient` flow without writing a policy: the key's policy
+lets the caller administer the key and encrypt, and allows kms:Decrypt only with an attestation
+document whose PCR0 (`kms:RecipientAttestation:ImageSha384`) is the running enclave's image. The
+demo secret is random, encrypted at once and never written in the clear: only its length and
+SHA-256 are kept, to compare with what the enclave reports after decrypting it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.errors import NitrodeckError
+from core.home import nitrodeck_home, write_private_file
+from core.kms.context import IMAGE_SHA384
+from core.platform.base import EnclaveInfo
+
+DEMO_SECRET_BYTES = 32
+DEMO_DESCRIPTION = "nitrodeck demo key: decrypt only inside enclave image {pcr0}…"
+_PCR0 = re.compile(r"[0-9a-f]{96}")
+
+
+@dataclass(frozen=True)
+class DemoKey:
+    """What was created: the key, the PCR0 it pins and the ciphertext of the demo secret."""
+
+    key_id: str
+    arn: str
+    alias: str | None
+    pcr0: str
+    enclave: str
+    debug_enclave: bool
+    ciphertext_path: Path
+    plaintext_length: int
+    plaintext_sha256: str
+    policy: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "KeyId": self.key_id,
+            "Arn": self.arn,
+            "Alias": self.alias,
+            "PinnedPCR0": self.pcr0,
+            "Enclave": self.enclave,
+            "DebugEnclave": self.debug_enclave,
+            "CiphertextFile": str(self.ciphertext_path),
+            "PlaintextLength": self.plaintext_length,
+            "PlaintextSHA256": self.plaintext_sha256,
+        }
+
+
+def enclave_pcr0(enclave: EnclaveInfo) -> str:
+    """The enclave image's PCR0 as the platform measured it (lower-case hex, 96 digits)."""
+    pcr0 = str(enclave.measurements.get("PCR0", "")).lower()
+    if not _PCR0.fullmatch(pcr0):
+        raise NitrodeckError(
+            "the platform reports no PCR0 for this enclave",
+            where=f"enclave {enclave.name or enclave.enclave_id}",
+            fix="run the enclave from an EIF file (nitrodeck enclaves run --eif-path …)",
+        )
+    return pcr0
+
+
+def demo_key_policy(principal: str, pcr0: str) -> str:
+    """Admin + Encrypt for `principal`; Decrypt only with an attested PCR0 equal to `pcr0`.
+
+    StringEqualsIgnoreCase, as AWS recommends for PCR conditions (KMS gives lower-case hex).
+    """
+    if not _PCR0.fullmatch(pcr0):
+        raise NitrodeckError(f"{pcr0!r} is not a PCR0 (96 lower-case hex digits)", where="pcr0")
+    statements = [
+        {
+            "Sid": "admin",
+            "Effect": "Allow",
+            "Principal": {"AWS": principal},
+            "Action": [
+                "kms:Create*",
+                "kms:Describe*",
+                "kms:List*",
+                "kms:Encrypt",
+                "kms:GetKeyPolicy",
+                "kms:PutKeyPolicy",
+                "kms:ScheduleKeyDeletion",
+            ],
+            "Resource": "*",
+        },
+        {
+            "Sid": "decrypt-only-in-enclave",
+            "Effect": "Allow",
+            "Principal": {"AWS": principal},
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+            "Condition": {"StringEqualsIgnoreCase": {IMAGE_SHA384: pcr0}},
+        },
+    ]
+    return json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=2)
+
+
+def demo_dir() -> Path:
+    return nitrodeck_home() / "kms" / "demo"
+
+
+def create_demo_key(
+    kms: Any,
+    enclave: EnclaveInfo,
+    *,
+    principal: str,
+    alias: str | None = None,
+    output: Path | None = None,
+) -> DemoKey:
+    """Create the key (and `alias`), encrypt a fresh random secret under it, save the ciphertext.
+
+    `kms` is a boto3 KMS client; the default output is `<home>/kms/demo/<key id>.enc`.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    pcr0 = enclave_pcr0(enclave)
+    name = enclave.name or enclave.enclave_id
+    policy = demo_key_policy(principal, pcr0)
+    secret = os.urandom(DEMO_SECRET_BYTES)
+    try:
+        meta = kms.create_key(Policy=policy, Description=DEMO_DESCRIPTION.format(pcr0=pcr0[:16]))[
+            "KeyMetadata"
+        ]
+        key_id = str(meta["KeyId"])
+        if alias:
+            kms.create_alias(AliasName=alias, TargetKeyId=key_id)
+        blob = bytes(kms.encrypt(KeyId=key_id, Plaintext=secret)["CiphertextBlob"])
+    except (ClientError, BotoCoreError) as error:
+        raise NitrodeckError(
+            f"KMS refused to create the demo key: {error}",
+            where=str(getattr(kms.meta, "endpoint_url", "KMS")),
+            fix="check the endpoint and that your credentials may kms:CreateKey and kms:Encrypt",
+        ) from None
+    path = output or demo_dir() / f"{key_id}.enc"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_private_file(path, blob)
+    except OSError as error:
+        raise NitrodeckError(f"cannot write the ciphertext: {error}", where=str(path)) from None
+    return DemoKey(
+        key_id=key_id,
+        arn=str(meta.get("Arn", key_id)),
+        alias=alias,
+        pcr0=pcr0,
+        enclave=name,
+        debug_enclave=enclave.debug,
+        ciphertext_path=path,
+        plaintext_length=len(secret),
+        plaintext_sha256=hashlib.sha256(secret).hexdigest(),
+        policy=policy,
+    )

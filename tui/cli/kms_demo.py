@@ -1,0 +1,70 @@
+"""`nitrodeck kms create-demo-key`: a key only the running enclave's image may decrypt with.
+
+The policy pins the enclave's PCR0; a random demo secret is encrypted under the key and the
+ciphertext saved, ready for `nitrodeck kms decrypt --ciphertext-file …` (or the app's KMS view).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from core.agent.client import find_agent_enclave
+from core.kms.demo import create_demo_key
+from core.kms.target import boto3_client, caller_principal, resolve_target
+from core.platform.select import open_platform
+from tui.cli.output import print_json, progress
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    demo = commands.add_parser(
+        "create-demo-key",
+        help="create a key whose policy pins a running enclave's PCR0, and encrypt a demo secret",
+    )
+    demo.add_argument(
+        "--enclave-name", required=True, metavar="N", help="the enclave's name (or its ID)"
+    )
+    demo.add_argument("--alias", metavar="A", help="also create this alias (alias/…)")
+    demo.add_argument(
+        "--output", type=Path, metavar="F", help="ciphertext file (default under the home)"
+    )
+    demo.add_argument(
+        "--endpoint-url", metavar="U", help="KMS endpoint (default: local KMS on the simulator)"
+    )
+    demo.add_argument("--json", action="store_true", help="print the result as JSON")
+    demo.set_defaults(handler=run_create_demo_key)
+
+
+def run_create_demo_key(args: argparse.Namespace) -> int:
+    platform = open_platform(args.platform, args.profile)
+    try:
+        enclave = find_agent_enclave(platform, args.enclave_name)
+    finally:
+        close = getattr(platform, "close", None)
+        if callable(close):
+            close()
+    target = resolve_target(args.endpoint_url, local=platform.name == "sim")
+    if not args.json:
+        progress(f"KMS: {target.describe()}")
+    demo = create_demo_key(
+        boto3_client(target),
+        enclave,
+        principal=caller_principal(target),
+        alias=args.alias,
+        output=args.output,
+    )
+    if args.json:
+        print_json(demo.to_json())
+        return 0
+    print(f"created key {demo.key_id}" + (f" ({demo.alias})" if demo.alias else ""))
+    print(f"  decrypt only inside an enclave whose PCR0 is {demo.pcr0}")
+    print(f"  demo secret: {demo.plaintext_length} bytes, SHA-256 {demo.plaintext_sha256}")
+    print(f"  ciphertext:  {demo.ciphertext_path}")
+    if demo.debug_enclave:
+        print(f"  note: {demo.enclave} runs in debug mode; its documents carry a zero PCR0, so")
+        print("        KMS will deny it (run the image without --debug-mode to decrypt)")
+    print(
+        f"try: nitrodeck kms decrypt --enclave-name {demo.enclave} "
+        f"--ciphertext-file {demo.ciphertext_path}"
+    )
+    return 0

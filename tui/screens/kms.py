@@ -1,0 +1,218 @@
+"""The KMS view: keys with their aliases and whether their policy pins attestation.
+
+Local KMS by default (`t` switches to AWS or an endpoint). Enter shows a key's policy with its
+attestation conditions marked; `d` opens the decrypt step-through; `c` creates a demo key whose
+policy pins a running enclave's PCR0 and encrypts a demo secret under it, then opens the
+decrypt step-through on it, so the whole flow can be done from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Input, Static
+
+from core.errors import NitrodeckError
+from core.kms.demo import DemoKey, create_demo_key
+from core.kms.inventory import list_keys
+from core.kms.target import KmsTarget
+from core.platform.base import Platform
+from tui.bindings import dangerous
+from tui.screens.engine import (
+    PlatformAccess,
+    ShowsWorkerErrors,
+    error_markup,
+    escape,
+    running_enclaves,
+)
+from tui.screens.kms_access import KmsAccess, parse_choice
+from tui.screens.list_screen import ListScreen
+from tui.widgets.poller import Poller
+from tui.widgets.prompt_bar import ReturningPrompt
+
+
+class KmsPrompt(ReturningPrompt):
+    """One prompt for the two questions this view asks (target, demo key's enclave)."""
+
+    purpose = ""
+
+
+class KmsScreen(ShowsWorkerErrors, ListScreen):
+    crumb = "kms"
+    ABOUT = (
+        "Keys of the local KMS (or AWS: press t). ATTESTATION says whether a key's policy pins "
+        "kms:RecipientAttestation conditions. enter: policy, d: decrypt in an enclave, "
+        "c: create a demo key for a running enclave."
+    )
+    COLUMNS = (
+        ("key", "KEY ID"),
+        ("attestation", "ATTESTATION"),
+        ("aliases", "ALIASES"),
+        ("description", "DESCRIPTION"),
+    )
+    REFRESH = 15.0
+    BINDINGS = [
+        Binding("enter", "policy", "Policy", id="kms.policy"),
+        Binding("d", "decrypt", "Decrypt", id="kms.decrypt"),
+        dangerous("c", "create_demo", "Demo key", "create a key pinning an enclave's PCR0"),
+        Binding("t", "target", "Target", id="kms.target"),
+        Binding("r", "refresh", "Refresh", id="kms.refresh"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        platform: Platform | None = None,
+        target: KmsTarget | None = None,
+        kms: KmsAccess | None = None,
+    ) -> None:
+        super().__init__()
+        self.kms = kms or KmsAccess(target)
+        self.access = PlatformAccess(platform)
+        self.last_demo: DemoKey | None = None
+
+    def compose_detail(self) -> ComposeResult:
+        yield Static("KMS: connecting…", id="kms-note")
+        yield KmsPrompt("#list-table", id="kms-prompt")
+
+    def on_unmount(self) -> None:
+        self.access.close()
+
+    def cell_style(self, column: str, text: str) -> str | None:
+        if column != "attestation":
+            return None
+        return "bold green" if text == "pinned" else "bold yellow"
+
+    def fetch_rows(self) -> Mapping[str, Sequence[str]]:
+        if self.kms.unresolved and self.access.get(self.app).name != "sim":
+            self.kms.choose(KmsTarget())  # a real parent: AWS KMS, as the CLI defaults to
+        keys = list_keys(self.kms.client())
+        return {
+            key.key_id: (
+                key.key_id,
+                "pinned" if key.pinned_keys else "NOT pinned",
+                ", ".join(key.aliases) or "-",
+                key.description,
+            )
+            for key in keys
+        }
+
+    def show_rows(self, rows: Mapping[str, Sequence[str]]) -> None:
+        super().show_rows(rows)
+        self._note(f"KMS: {escape(self.kms.label())}")
+
+    def show_error(self, markup: str) -> None:
+        self._note(markup)
+
+    def _note(self, markup: str) -> None:
+        self.query_one("#kms-note", Static).update(markup)
+
+    # -- actions -------------------------------------------------------------------------------
+    def action_refresh(self) -> None:
+        self.query_one("#list-poller", Poller).poll_now()
+
+    @on(DataTable.RowSelected, "#list-table")
+    def _row_selected(self) -> None:
+        """enter on a row (the table consumes the key itself): the key's policy."""
+        self.action_policy()
+
+    def action_policy(self) -> None:
+        key = self.table.cursor_key
+        if key is None:
+            self.notify("No key selected.", severity="warning")
+            return
+        from tui.screens.kms_policy import KeyPolicyScreen
+
+        self.app.push_screen(KeyPolicyScreen(self.kms, key))
+
+    def action_decrypt(self, enclave: str = "", ciphertext: str = "", key_id: str = "") -> None:
+        from tui.screens.kms_decrypt import DecryptScreen
+
+        self.app.push_screen(
+            DecryptScreen(
+                self.kms,
+                self.access,
+                enclave=enclave,
+                ciphertext=ciphertext,
+                key_id=key_id,
+            )
+        )
+
+    def _ask(self, purpose: str, value: str, placeholder: str) -> None:
+        prompt = self.query_one(KmsPrompt)
+        prompt.purpose = purpose
+        prompt.placeholder = placeholder
+        prompt.open(value)
+
+    def action_target(self) -> None:
+        self._ask("target", "", "KMS target: local, aws, or an endpoint URL (enter to apply)")
+
+    def action_create_demo(self) -> None:
+        self._ask("demo", "", "create a demo key for which running enclave? (name or id)")
+        self._suggest_enclave()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="kms-enclaves")
+    def _suggest_enclave(self) -> None:
+        try:
+            names = running_enclaves(self.access.get(self.app))
+        except NitrodeckError:
+            return
+        if names:
+            self.app.call_from_thread(self._prefill, names[0])
+
+    def _prefill(self, name: str) -> None:
+        prompt = self.query_one(KmsPrompt)
+        if prompt.is_open and prompt.purpose == "demo" and not prompt.value:
+            prompt.value = name
+
+    @on(Input.Submitted, "#kms-prompt")
+    def _prompt_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        prompt = self.query_one(KmsPrompt)
+        prompt.close()
+        self.table.focus()
+        if prompt.purpose == "target":
+            try:
+                self.kms.choose(parse_choice(event.value))
+            except NitrodeckError as error:
+                self._note(error_markup(error))
+                return
+            self.table.set_rows({})
+            self.action_refresh()
+        elif prompt.purpose == "demo" and event.value.strip():
+            self._note(f"creating a demo key for {escape(event.value.strip())}…")
+            self._create_demo(event.value.strip())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="kms-demo")
+    def _create_demo(self, enclave_name: str) -> None:
+        from core.agent.client import find_agent_enclave
+
+        try:
+            enclave = find_agent_enclave(self.access.get(self.app), enclave_name)
+            demo = create_demo_key(self.kms.client(), enclave, principal=self.kms.principal())
+        except NitrodeckError as error:
+            self.app.call_from_thread(self._note, error_markup(error))
+            return
+        self.app.call_from_thread(self._demo_created, demo)
+
+    def _demo_created(self, demo: DemoKey) -> None:
+        note = " (debug enclave: KMS will deny it)" if demo.debug_enclave else ""
+        self.notify(
+            f"key {demo.key_id} pins PCR0 {demo.pcr0[:16]}…; demo secret {demo.plaintext_length} "
+            f"bytes, SHA-256 {demo.plaintext_sha256[:16]}…{note}",
+            title="demo key created",
+        )
+        self.last_demo = demo
+        self._note(
+            f"KMS: {escape(self.kms.label())}  ·  demo key {demo.key_id}: ciphertext "
+            f"{escape(str(demo.ciphertext_path))}"
+        )
+        self.action_refresh()
+        self.action_decrypt(demo.enclave, str(demo.ciphertext_path), demo.key_id)
+
+
+def make_screen() -> KmsScreen:
+    return KmsScreen()

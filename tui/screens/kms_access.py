@@ -1,0 +1,75 @@
+"""Which KMS the KMS screens talk to, shared by the key list and the screens it opens.
+
+Local KMS by default (started as this home's daemon on first use, in a worker thread); `aws`
+means boto3's usual credential chain and region; a URL is an explicit endpoint (a loopback URL
+with this home's local credentials is the local KMS).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from core.errors import UsageError
+from core.kms.target import KmsTarget, boto3_client, caller_principal, local_target, resolve_target
+
+
+def parse_choice(text: str) -> KmsTarget | None:
+    """`local` → None (resolved lazily), `aws` → AWS, `http(s)://…` → that endpoint."""
+    word = text.strip()
+    if word.lower() in ("", "local"):
+        return None
+    if word.lower() == "aws":
+        return KmsTarget()
+    if word.startswith(("http://", "https://")):
+        return resolve_target(word, local=False)
+    raise UsageError(
+        f"{word!r} is not a KMS target",
+        where="KMS target",
+        fix="type local, aws, or an https:// URL",
+    )
+
+
+class KmsAccess:
+    """A target and one boto3 client for it; `client`/`principal` may block (use threads)."""
+
+    def __init__(self, target: KmsTarget | None = None, *, client: Any = None) -> None:
+        """`client` (a boto3 KMS client or a stand-in) is used as given: tests and demos."""
+        self._target = target
+        self._client: Any = client
+        self._lock = threading.Lock()
+
+    def choose(self, target: KmsTarget | None) -> None:
+        with self._lock:
+            self._target, self._client = target, None
+
+    @property
+    def unresolved(self) -> bool:
+        """Nothing chosen or given yet: the local KMS would be started on first use."""
+        return self._target is None and self._client is None
+
+    def label(self) -> str:
+        if self._target is not None:
+            return self._target.describe()
+        if self._client is not None:
+            return f"KMS at {getattr(self._client.meta, 'endpoint_url', '?')}"
+        return "local KMS"
+
+    def target(self) -> KmsTarget:
+        with self._lock:
+            if self._target is None:
+                self._target = local_target()
+            return self._target
+
+    def client(self) -> Any:
+        with self._lock:
+            if self._client is not None:
+                return self._client
+        target = self.target()
+        with self._lock:
+            if self._client is None:
+                self._client = boto3_client(target)
+            return self._client
+
+    def principal(self) -> str:
+        return caller_principal(self.target())

@@ -1,0 +1,180 @@
+"""The decrypt step-through: ephemeral key → document → KMS → decrypt inside the enclave.
+
+`core.kms.client.recipient_decrypt` runs in a thread worker; each `FlowStep` it reports through
+`on_step` is handed to the UI thread and appears as it happens. The result is the plaintext's
+length and SHA-256 (the plaintext stays in the enclave); on a denial, the explainer's verdict,
+condition by condition (expected against actual), and its findings with their fixes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Input, Static
+
+from core.agent.client import connect_agent
+from core.errors import NitrodeckError
+from core.kms.client import FlowResult, FlowStep, recipient_decrypt
+from tui.cli.kms_recipient import encryption_context, read_blob
+from tui.screens.base import NitrodeckScreen
+from tui.screens.engine import PlatformAccess, ShowsWorkerErrors, error_markup, escape
+from tui.screens.kms_access import KmsAccess
+from tui.screens.kms_render import condition_rows, finding_markup
+from tui.widgets.form_grid import FormGrid
+
+AGENT_WAIT = 10.0
+STEP_STYLE = {"ok": "bold green", "denied": "bold red", "failed": "bold red", "skipped": "dim"}
+STEP_MARK = {"ok": "✓ ok", "denied": "✗ DENIED", "failed": "✗ FAILED", "skipped": "- skipped"}
+FIELDS = (
+    ("enclave", "Enclave", "name or id of a running enclave"),
+    ("ciphertext", "Ciphertext file", "raw or base64 KMS ciphertext"),
+    ("key", "Key id", "optional: id, ARN or alias"),
+    ("context", "Encryption ctx", "optional: k=v,k2=v2"),
+)
+
+
+class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
+    crumb = "decrypt"
+    ABOUT = (
+        "Decrypt a KMS ciphertext inside an enclave with KMS Recipient: each step appears as it "
+        "happens; only the plaintext's length and SHA-256 leave the enclave. On a denial the key "
+        "policy is explained condition by condition. Enter in any field starts."
+    )
+    BINDINGS = [
+        Binding("ctrl+s", "decrypt", "Decrypt", id="decrypt.run"),
+        Binding("f", "form", "Form", id="decrypt.form"),
+    ]
+    DEFAULT_CSS = """
+    DecryptScreen #decrypt-form { margin: 1 0; }
+    DecryptScreen #decrypt-steps { height: auto; max-height: 8; }
+    DecryptScreen #decrypt-result { height: 1fr; padding: 0 1; }
+    DecryptScreen #decrypt-status, DecryptScreen #decrypt-findings { height: auto; }
+    DecryptScreen #decrypt-conditions { height: auto; margin: 1 0; display: none; }
+    DecryptScreen #decrypt-conditions.-shown { display: block; }
+    """
+
+    def __init__(
+        self,
+        kms: KmsAccess,
+        access: PlatformAccess,
+        *,
+        enclave: str = "",
+        ciphertext: str = "",
+        key_id: str = "",
+    ) -> None:
+        super().__init__()
+        self.kms = kms
+        self.access = access
+        self.initial = {"enclave": enclave, "ciphertext": ciphertext, "key": key_id}
+        self.result: FlowResult | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield FormGrid(FIELDS, prefix="decrypt", values=self.initial, id="decrypt-form")
+        yield DataTable(id="decrypt-steps", cursor_type="row")
+        with VerticalScroll(id="decrypt-result"):
+            yield Static("", id="decrypt-status")
+            yield DataTable(id="decrypt-conditions", cursor_type="row")
+            yield Static("", id="decrypt-findings")
+
+    def on_mount(self) -> None:
+        self.query_one("#decrypt-steps", DataTable).add_columns("STATUS", "STEP", "DETAIL")
+        self.query_one("#decrypt-conditions", DataTable).add_columns(
+            "STATEMENT", "HELD", "CONDITION", "EXPECTED", "ACTUAL"
+        )
+        empty = next((k for k, _, _ in FIELDS if not self.field(k).value), "enclave")
+        self.field(empty).focus()
+        self._status("Enclave and ciphertext, then enter. (c in :kms makes a demo key.)")
+
+    def field(self, key: str) -> Input:
+        return self.query_one(f"#decrypt-{key}", Input)
+
+    def action_form(self) -> None:
+        self.field("enclave").focus()
+
+    def show_error(self, markup: str) -> None:
+        self._status(markup)
+
+    def _status(self, markup: str | Text) -> None:
+        self.query_one("#decrypt-status", Static).update(markup)
+
+    @on(Input.Submitted, "#decrypt-form Input")
+    def action_decrypt(self) -> None:
+        enclave = self.field("enclave").value.strip()
+        path = self.field("ciphertext").value.strip()
+        try:
+            if not enclave or not path:
+                raise NitrodeckError(
+                    "name the enclave and the ciphertext file",
+                    fix="c in the KMS view creates a demo key and ciphertext for an enclave",
+                )
+            blob = read_blob(Path(path).expanduser())
+            pairs = [p for p in self.field("context").value.split(",") if p.strip()]
+            context = encryption_context([p.strip() for p in pairs])
+        except NitrodeckError as error:
+            self._status(error_markup(error))
+            return
+        for table in self.query(DataTable):
+            table.clear()
+        self.query_one("#decrypt-conditions").remove_class("-shown")
+        self.query_one("#decrypt-findings", Static).update("")
+        self._status(f"decrypting in {escape(enclave)} via {escape(self.kms.label())}…")
+        self._run(enclave, blob, self.field("key").value.strip() or None, context)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="decrypt", description="decrypt")
+    def _run(
+        self, enclave: str, blob: bytes, key_id: str | None, context: dict[str, str] | None
+    ) -> None:
+        def on_step(step: FlowStep) -> None:
+            self.app.call_from_thread(self._add_step, step)
+
+        try:
+            kms = self.kms.client()
+            platform = self.access.get(self.app)
+            with connect_agent(platform, enclave, wait=AGENT_WAIT) as agent:
+                result = recipient_decrypt(
+                    agent,
+                    kms,
+                    blob,
+                    principal=self.kms.principal,
+                    key_id=key_id,
+                    encryption_context=context,
+                    on_step=on_step,
+                )
+        except NitrodeckError as error:
+            self.app.call_from_thread(self._status, error_markup(error))
+            return
+        self.app.call_from_thread(self._show_result, result)
+
+    def _add_step(self, step: FlowStep) -> None:
+        mark = Text(STEP_MARK.get(step.status, step.status), style=STEP_STYLE.get(step.status, ""))
+        self.query_one("#decrypt-steps", DataTable).add_row(mark, step.name, step.detail)
+
+    def _show_result(self, result: FlowResult) -> None:
+        self.result = result
+        if result.digest is not None:
+            self._status(
+                f"[b green]decrypted inside the enclave[/]\n"
+                f"plaintext length  [b]{result.digest.length}[/] bytes\n"
+                f"plaintext SHA-256 [b]{result.digest.sha256.hex()}[/]\n"
+                "(the plaintext stayed inside the enclave)"
+            )
+            return
+        explanation = result.explanation
+        if explanation is None:
+            failed = next((s for s in reversed(result.steps) if s.status != "ok"), None)
+            detail = f"{failed.name}: {failed.detail}" if failed else "no result"
+            self._status(f"[b red]not decrypted[/]: {escape(detail)}")
+            return
+        debug = "  [b yellow](debug-mode enclave)[/]" if explanation.debug_mode else ""
+        self._status(f"[b red]why: {escape(explanation.summary)}[/]{debug}")
+        table = self.query_one("#decrypt-conditions", DataTable)
+        table.add_class("-shown")
+        for row in condition_rows(explanation.explanation):
+            style = "bold green" if row[1] == "✓" else "bold red"
+            table.add_row(row[0], Text(row[1], style=style), *row[2:], height=2)
+        self.query_one("#decrypt-findings", Static).update(finding_markup(explanation.explanation))

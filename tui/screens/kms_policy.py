@@ -1,0 +1,76 @@
+"""One key's policy, pretty-printed, with the `kms:RecipientAttestation:*` conditions marked.
+
+Fetched with GetKeyPolicy and DescribeKey in a thread worker (`core.kms.inventory.key_policy`);
+the PCRs the policy pins are listed above it, as the attestation screen would expect them.
+"""
+
+from __future__ import annotations
+
+import json
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from core.attestation import policy_expectations
+from core.errors import NitrodeckError
+from core.kms.inventory import key_policy
+from tui.screens.base import NitrodeckScreen
+from tui.screens.engine import ShowsWorkerErrors, error_markup, escape
+from tui.screens.kms_access import KmsAccess
+from tui.screens.kms_render import pretty_policy
+
+
+def pinned_summary(policy_text: str) -> str:
+    """'pins PCR0 = ab12…' lines, or why nothing (or no single value) is pinned."""
+    try:
+        pinned = policy_expectations(json.loads(policy_text))
+    except (ValueError, NitrodeckError) as error:
+        return f"cannot read the pinned PCRs: {error}"
+    if not pinned:
+        return "pins no PCR: any caller the policy allows may decrypt, enclave or not"
+    return "\n".join(f"pins PCR{index} = {value.hex()}" for index, value in pinned.items())
+
+
+class KeyPolicyScreen(ShowsWorkerErrors, NitrodeckScreen):
+    ABOUT = "The key's policy; highlighted lines are the attestation conditions KMS checks."
+    DEFAULT_CSS = """
+    KeyPolicyScreen #policy-head { height: auto; padding: 0 1; margin-bottom: 1; }
+    KeyPolicyScreen #policy-scroll { height: 1fr; padding: 0 1; }
+    """
+
+    def __init__(self, kms: KmsAccess, key_id: str) -> None:
+        super().__init__()
+        self.kms = kms
+        self.key_id = key_id
+        self.crumb = f"policy {key_id[:8]}"
+        self.policy_text: str | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(f"key {escape(self.key_id)}: fetching the policy…", id="policy-head")
+        with VerticalScroll(id="policy-scroll"):
+            yield Static("", id="policy-body")
+
+    def on_mount(self) -> None:
+        self._fetch()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="kms-policy")
+    def _fetch(self) -> None:
+        try:
+            text, arn = key_policy(self.kms.client(), self.key_id)
+        except NitrodeckError as error:
+            self.app.call_from_thread(self._head, error_markup(error))
+            return
+        self.app.call_from_thread(self._show, str(text), str(arn))
+
+    def show_error(self, markup: str) -> None:
+        self._head(markup)
+
+    def _head(self, markup: str) -> None:
+        self.query_one("#policy-head", Static).update(markup)
+
+    def _show(self, text: str, arn: str) -> None:
+        self.policy_text = text
+        self._head(f"[b]{escape(arn)}[/]\n{escape(pinned_summary(text))}")
+        self.query_one("#policy-body", Static).update(pretty_policy(text))
