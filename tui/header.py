@@ -7,7 +7,6 @@ later; `StaticHeaderProvider` is the in-memory one for tests and for a platform 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -73,11 +72,3 @@ class StaticHeaderProvider:
     def header_info(self) -> HeaderInfo:
         self.calls += 1
         return self.info
-
-
-def default_header_provider(platform: str | None, profile: str | None) -> HeaderProvider:
-    """The provider for `--platform`/`--profile` until the platform engine supplies a live one."""
-    nitro = platform == "nitro" or (platform is None and os.path.exists("/dev/nitro_enclaves"))
-    if nitro:
-        return StaticHeaderProvider(HeaderInfo(simulated=False))
-    return StaticHeaderProvider(HeaderInfo(simulated=True, instance_type=profile or "m5.xlarge"))
