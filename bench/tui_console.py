@@ -190,9 +190,9 @@ def display(self, screen, renderable):
         print(f"{time.time() - float(os.environ['BENCH_T0']):.4f}", flush=True)
         os._exit(0)
 App._display = display
-from tui.cli.main import build_parser
+from tui.cli.main import app_arguments  # what `python -m tui` with no command does
 from tui.app import make_app
-make_app(build_parser().parse_args([])).run(headless=True, size=(120, 36))
+make_app(app_arguments([])).run(headless=True, size=(120, 36))
 """
 
 

@@ -66,3 +66,24 @@ def test_read_only_still_allows_looking() -> None:
     result = run_cli("--read-only", "--platform", "sim", "describe-enclaves")
     assert result.returncode == 0
     assert result.stdout.strip().startswith("[")
+
+
+def test_app_path_parses_global_options_without_loading_commands() -> None:
+    # Opening the app must not import every command group (boto3, the EIF builder...).
+    code = (
+        "import sys; from tui.cli.main import app_arguments;"
+        "a = app_arguments(['--platform', 'sim', '--read-only', '--profile', 'm5.xlarge']);"
+        "print(a.platform, a.read_only, a.profile, a.command,"
+        " 'boto3' in sys.modules, 'core.eif' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["sim", "True", "m5.xlarge", "None", "False", "False"]
+
+
+def test_a_named_command_is_not_taken_for_the_app() -> None:
+    from tui.cli.main import app_arguments
+
+    assert app_arguments(["--platform", "sim", "describe-enclaves"]) is None
+    assert app_arguments(["--help"]) is None
