@@ -4,9 +4,11 @@ themselves run on the simulator in test_kms_screens)."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 from screens2_fakes import PCR0, FixedKms, FixedPlatform
 from textual.pilot import Pilot
 from textual.widgets import TabbedContent
@@ -26,6 +28,18 @@ from tui.screens.kms_decrypt import DecryptScreen
 SIZE = (120, 36)
 KEY = "0b5a3c1e-9f62-4d7a-8c21-5e0f7a9b3d44"
 ARN = f"arn:aws:kms:us-east-1:111122223333:key/{KEY}"
+
+
+DOCUMENT = "base_prod_2024-11-30.cose"
+
+
+@pytest.fixture
+def document(vectors: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The real document under a relative name: the snapshot must not show where the checkout
+    (or CI's copy of the shared vectors) happens to be."""
+    shutil.copyfile(vectors / DOCUMENT, tmp_path / DOCUMENT)
+    monkeypatch.chdir(tmp_path)
+    return Path(DOCUMENT)
 
 
 def attest_before(document: Path, nonce: str = "", tab: str = "") -> Any:
@@ -55,23 +69,23 @@ def attest_before(document: Path, nonce: str = "", tab: str = "") -> Any:
     return before
 
 
-def test_attest_verified(snap_compare: Any, make_app: Any, vectors: Path) -> None:
-    before = attest_before(vectors / "base_prod_2024-11-30.cose")
+def test_attest_verified(snap_compare: Any, make_app: Any, document: Path) -> None:
+    before = attest_before(document)
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
 
 
-def test_attest_failed_nonce(snap_compare: Any, make_app: Any, vectors: Path) -> None:
-    before = attest_before(vectors / "base_prod_2024-11-30.cose", nonce="c0ffee")
+def test_attest_failed_nonce(snap_compare: Any, make_app: Any, document: Path) -> None:
+    before = attest_before(document, nonce="c0ffee")
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
 
 
-def test_attest_certificates(snap_compare: Any, make_app: Any, vectors: Path) -> None:
-    before = attest_before(vectors / "base_prod_2024-11-30.cose", tab="tab-certs")
+def test_attest_certificates(snap_compare: Any, make_app: Any, document: Path) -> None:
+    before = attest_before(document, tab="tab-certs")
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
 
 
-def test_attest_pcrs(snap_compare: Any, make_app: Any, vectors: Path) -> None:
-    before = attest_before(vectors / "base_prod_2024-11-30.cose", tab="tab-pcrs")
+def test_attest_pcrs(snap_compare: Any, make_app: Any, document: Path) -> None:
+    before = attest_before(document, tab="tab-pcrs")
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
 
 
