@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -87,3 +88,20 @@ def test_a_named_command_is_not_taken_for_the_app() -> None:
 
     assert app_arguments(["--platform", "sim", "describe-enclaves"]) is None
     assert app_arguments(["--help"]) is None
+
+
+def test_doctor_runs_the_simulators_own_checks(nitrodeck_home: Path) -> None:
+    healthy = run_cli("--platform", "sim", "doctor", "--json")
+    names = {check["name"] for check in json.loads(healthy.stdout)}
+    assert healthy.returncode == 0, healthy.stdout
+    assert {"simulator database", "no stale vsock sockets", "python version"} <= names
+
+    # A vsock socket left by a crashed enclave is a failure with its fix, and exit 1.
+    vsock = next(nitrodeck_home.glob("sim/*/vsock"), None) or (
+        nitrodeck_home / "sim" / "m5.2xlarge" / "vsock"
+    )
+    vsock.mkdir(parents=True, exist_ok=True)
+    (vsock / "cid_99.sock").touch()
+    broken = run_cli("--platform", "sim", "doctor")
+    assert broken.returncode == 1
+    assert "[FAIL] no stale vsock sockets" in broken.stdout and "fix: remove" in broken.stdout

@@ -81,12 +81,8 @@ def platform_checks(holder: PlatformHolder) -> Callable[[], list[Check]]:
     """The platform's own preflight checks (the simulator's now), as a Doctor check provider."""
 
     def provider() -> list[Check]:
-        platform = holder.get()
-        instance = getattr(platform, "instance", None)
-        if platform.name != "sim" or instance is None:
-            return []
-        from core.platform.sim.doctor import sim_checks
+        from core.platform.preflight import platform_checks as checks_of
 
-        return sim_checks(instance)
+        return checks_of(holder.get())
 
     return provider

@@ -16,13 +16,23 @@ def register(subparsers: Any) -> None:
 
 
 def run_doctor(args: argparse.Namespace) -> int:
-    checks = run_checks([lambda: basic_checks(current_terminal_size())])
+    checks = run_checks(
+        [lambda: basic_checks(current_terminal_size()), lambda: _platform_checks(args)]
+    )
     if args.json:
         print_json([check.to_json() for check in checks])
     else:
         for check in checks:
             print(format_check(check))
     return 0 if all(check.ok for check in checks) else 1
+
+
+def _platform_checks(args: argparse.Namespace) -> list[Check]:
+    """The current platform's preflight checks (the simulator's own on the simulator)."""
+    from core.platform.preflight import platform_checks
+    from core.platform.select import open_platform
+
+    return platform_checks(open_platform(args.platform, args.profile))
 
 
 def format_check(check: Check) -> str:
