@@ -19,6 +19,10 @@ from core.home import ensure_private_dir, nitrodeck_home
 
 MIN_PYTHON = (3, 11)
 MIN_TERMINAL = (80, 24)
+NO_TERMINAL_FIX = (
+    "run `nitrodeck` in a terminal; without one use its subcommands, e.g. "
+    "`nitrodeck describe-enclaves`, `nitrodeck pool show --json` (`nitrodeck --help` lists them)"
+)
 REQUIRED_PACKAGES = ("textual", "rich", "boto3", "cbor2", "cryptography", "asn1crypto", "psutil")
 
 
@@ -83,7 +87,12 @@ def check_terminal_size(size: tuple[int, int] | None) -> Check:
     """`size` is (columns, lines), or None when output is not a terminal."""
     want = f"{MIN_TERMINAL[0]}×{MIN_TERMINAL[1]}"
     if size is None:
-        return Check("terminal size", True, f"not a terminal (the app needs at least {want})")
+        return Check(
+            "terminal size",
+            False,
+            f"not a terminal: the app needs one of at least {want}",
+            NO_TERMINAL_FIX,
+        )
     columns, lines = size
     ok = columns >= MIN_TERMINAL[0] and lines >= MIN_TERMINAL[1]
     return Check(
@@ -95,6 +104,9 @@ def check_terminal_size(size: tuple[int, int] | None) -> Check:
 
 
 def current_terminal_size() -> tuple[int, int] | None:
+    """(columns, lines) when both stdin and stdout are a terminal, as the app needs; else None."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return None
     try:
         size = os.get_terminal_size(sys.stdout.fileno())
     except (OSError, ValueError):

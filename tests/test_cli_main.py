@@ -92,8 +92,11 @@ def test_a_named_command_is_not_taken_for_the_app() -> None:
 
 def test_doctor_runs_the_simulators_own_checks(nitrodeck_home: Path) -> None:
     healthy = run_cli("--platform", "sim", "doctor", "--json")
-    names = {check["name"] for check in json.loads(healthy.stdout)}
-    assert healthy.returncode == 0, healthy.stdout
+    checks = {check["name"]: check for check in json.loads(healthy.stdout)}
+    names = set(checks)
+    # Run without a terminal, doctor fails only the terminal check, as the app would not open.
+    assert healthy.returncode == 1, healthy.stdout
+    assert [name for name, check in checks.items() if not check["ok"]] == ["terminal size"]
     assert {"simulator database", "no stale vsock sockets", "python version"} <= names
 
     # A vsock socket left by a crashed enclave is a failure with its fix, and exit 1.
@@ -105,3 +108,17 @@ def test_doctor_runs_the_simulators_own_checks(nitrodeck_home: Path) -> None:
     broken = run_cli("--platform", "sim", "doctor")
     assert broken.returncode == 1
     assert "[FAIL] no stale vsock sockets" in broken.stdout and "fix: remove" in broken.stdout
+
+
+def test_the_app_without_a_terminal_says_so_and_exits_at_once(nitrodeck_home: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "tui"],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "needs a terminal" in result.stderr and "describe-enclaves" in result.stderr
+    assert result.stdout == "" and "\x1b" not in result.stderr  # no escape codes

@@ -44,7 +44,8 @@ def test_terminal_size() -> None:
     assert check_terminal_size((120, 36)).ok
     small = check_terminal_size((70, 20))
     assert not small.ok and "80×24" in small.fix
-    assert check_terminal_size(None).ok
+    missing = check_terminal_size(None)
+    assert not missing.ok and "describe-enclaves" in missing.fix
 
 
 def test_a_crashing_provider_becomes_a_failed_check() -> None:
@@ -60,7 +61,10 @@ def test_basic_checks_pass_here() -> None:
     assert all(check.ok for check in basic_checks((120, 36)))
 
 
-def test_cli_doctor_json(capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_doctor_json(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tui.cli.doctor.current_terminal_size", lambda: (100, 30))
     assert main(["doctor", "--json"]) == 0
     checks = json.loads(capsys.readouterr().out)
     assert {c["name"] for c in checks} >= {"python version", "required packages"}

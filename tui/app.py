@@ -11,8 +11,14 @@ from textual.app import App
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
-from core.doctor import Check, CheckProvider, basic_checks
-from core.errors import NitrodeckError
+from core.doctor import (
+    NO_TERMINAL_FIX,
+    Check,
+    CheckProvider,
+    basic_checks,
+    current_terminal_size,
+)
+from core.errors import NitrodeckError, UsageError
 from tui.commands import NitrodeckCommands
 from tui.config import AppConfig, load_config, save_config, with_theme
 from tui.first_run import StartupTask, first_run_tasks
@@ -155,5 +161,8 @@ def make_app(args: argparse.Namespace) -> NitrodeckApp:
 
 
 def run_app(args: argparse.Namespace) -> int:
+    """Open the app; without a terminal say so and which commands work instead (no hang)."""
+    if current_terminal_size() is None:
+        raise UsageError("the app needs a terminal (stdin and stdout)", fix=NO_TERMINAL_FIX)
     make_app(args).run()
     return 0

@@ -25,5 +25,5 @@ def short_code(error: BaseException) -> str:
     name = getattr(error, "name", None)
     detail = getattr(error, "detail", None)
     if isinstance(error, NitrodeckError) and name:
-        return f"{name}: {detail or error.what}"
+        return f"{name}: {detail or error.what.removeprefix(f'[ {name} ] ')}"
     return explain(error)

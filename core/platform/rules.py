@@ -84,15 +84,8 @@ def min_memory_mib(eif_size: int) -> int:
 
 def check_memory(memory_mib: int, eif_size: int) -> None:
     """E26 under 4 × the EIF size (or 0), then the driver's 64 MiB minimum (E29)."""
-    if memory_mib <= 0:
-        raise NitroCliError(
-            NitroCliCode.InsufficientMemoryRequested,
-            "memory",
-            memory_mib,
-            fix="pass --memory with a positive number of MiB",
-        )
     need = min_memory_mib(eif_size)
-    if memory_mib < need:
+    if memory_mib <= 0 or memory_mib < need:
         raise NitroCliError(
             NitroCliCode.InsufficientMemoryRequested,
             "memory",

@@ -101,6 +101,20 @@ def test_e26_names_the_minimum() -> None:
     )
 
 
+def test_zero_memory_names_the_real_minimum_not_a_placeholder() -> None:
+    with pytest.raises(NitroCliError) as caught:
+        rules.check_memory(0, 30 * MIB)
+    assert "should be 120 MB" in caught.value.what and "MISSING_INFO" not in str(caught.value)
+    assert caught.value.fix == "run with --memory 120 or more"
+
+
+def test_short_code_does_not_repeat_the_code() -> None:
+    from tui.errors import short_code
+
+    error = NitroCliError(26, "memory", 0, 120)
+    assert short_code(error).startswith("E26: Insufficient memory requested")
+
+
 @pytest.mark.parametrize(
     ("cpu_ids", "pool", "code"),
     [((1, 1), (1, 3), 20), ((1, 3, 3), (1, 3), 20), ((2,), (1, 3), 21), ((1, 5), (1, 3), 21)],
