@@ -24,20 +24,24 @@ class HeaderInfo:
     pool_memory_used_mib: int | None = None
     pool_memory_total_mib: int | None = None
 
-    def platform_label(self) -> str:
-        """SIMULATOR is spelled out so nobody mistakes it for a real parent instance."""
-        parts = [part for part in (self.instance_id, self.instance_type, self.region) if part]
+    def platform_label(self, *, compact: bool = False) -> str:
+        """SIMULATOR is spelled out so nobody mistakes it for a real parent instance.
+
+        `compact` (a narrow terminal) drops the region, so the pool figures keep their room.
+        """
+        where = () if compact else (self.region,)
+        parts = [part for part in (self.instance_id, self.instance_type, *where) if part]
         if self.simulated:
             return "SIMULATOR" + (f" ({', '.join(parts)})" if parts else "")
         return " · ".join(parts) or "Nitro instance"
 
-    def pool_label(self) -> str:
+    def pool_label(self, *, compact: bool = False) -> str:
         known = (self.pool_cpus_total, self.pool_memory_total_mib)
         if all(value is None for value in known):
             return "enclave pool: not known yet"
         cpus = _ratio(self.pool_cpus_used, self.pool_cpus_total)
         memory = _ratio(self.pool_memory_used_mib, self.pool_memory_total_mib)
-        return f"CPUs {cpus} · memory {memory} MiB"
+        return f"CPUs {cpus} · {'' if compact else 'memory '}{memory} MiB"
 
 
 def _ratio(used: int | None, total: int | None) -> str:

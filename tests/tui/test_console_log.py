@@ -12,7 +12,7 @@ from typing import Any
 from textual.app import App, ComposeResult
 from textual.widgets import Log
 
-from tui.widgets.console_log import ConsoleLog
+from tui.widgets.console_log import ConsoleLog, gap_mark
 
 
 class LogApp(App[None]):
@@ -117,7 +117,30 @@ async def test_paused_backlog_is_bounded_and_counts_drops(wait: Any) -> None:
         log.push_lines(numbered(0, 250))
         assert log.pending == 100 and log.dropped == 150
         log.resume()
-        assert log.lines[0] == "line 000150"
+        # The gap is marked where it is, with how many lines are missing (the mark takes the
+        # place of one more line: the view holds 100 entries).
+        assert log.lines[0] == gap_mark(151) and "151 lines missing" in log.lines[0]
+        assert log.lines[1] == "line 000151" and log.dropped == 151
+
+
+async def test_saved_console_marks_every_gap(tmp_path: Path, wait: Any) -> None:
+    log = ConsoleLog(max_lines=10, flush_interval=3600)
+    app = LogApp(log)
+    async with app.run_test(size=(80, 20)):
+        log.push_lines(numbered(0, 4))
+        log.flush()
+        log.pause()
+        log.push_lines(numbered(4, 15))  # 5 of them fall out of the paused queue
+        target = tmp_path / "console.log"
+        log.save(target)
+        saved = target.read_text().splitlines()
+        assert saved[:4] == numbered(0, 4) and saved[4] == gap_mark(5)
+        assert saved[5:] == numbered(9, 10)
+        log.resume()  # the mark takes one queued line's place; the 4 shown lines scroll off
+        log.save(target)
+        saved = target.read_text().splitlines()
+        assert saved[0].startswith("── nitrodeck: 4 earlier lines are gone")
+        assert saved[1] == gap_mark(6) and saved[2:] == numbered(10, 9)
 
 
 async def test_search_jumps_between_matches_and_wraps(wait: Any) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.screens.console import ConsoleScreen
-from tui.widgets.console_log import ConsoleLog
+from tui.widgets.console_log import ConsoleLog, gap_mark
 
 SIZE = (120, 36)
 
@@ -96,3 +96,35 @@ async def test_status_line_reports_pause_and_search(make_app, wait) -> None:
         await wait(pilot)
         status = str(screen.query_one("#console-status").render())
         assert status.startswith("PAUSED") and "/beta: line 2" in status
+
+
+async def test_paused_drops_are_counted_and_G_follows_again(make_app, wait) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        release = __import__("threading").Event()
+
+        def gated() -> Iterator[bytes]:
+            yield b"first\n"
+            release.wait(10)
+            yield "".join(f"line {n}\n" for n in range(300)).encode()
+
+        screen = await open_console(app, pilot, wait, gated, max_lines=100)
+        await pilot.press("space")
+        release.set()
+        log = screen.query_one(ConsoleLog)
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if log.dropped:
+                break
+        screen._show_status()
+        status = str(screen.query_one("#console-status").render())
+        assert status.startswith("PAUSED") and f"{log.dropped} DROPPED" in status
+        assert log.dropped >= 200  # 300 lines arrived into a 100-line queue
+        await pilot.press("G")
+        await wait(pilot)
+        assert not log.paused and log.auto_scroll and log.lines[-1] == "line 299"
+        # Every line is accounted for: shown, or counted by the mark standing in its place.
+        marks = [line for line in log.lines if "lines missing here" in line]
+        assert marks == [gap_mark(log.dropped)]
+        scrolled_off = log.written - log.line_count  # counted at the top of a saved console
+        assert scrolled_off + log.dropped + len(log.lines) - 1 == 301

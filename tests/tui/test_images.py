@@ -159,7 +159,7 @@ async def test_build_error_is_shown_not_raised(make_app, wait, tmp_path) -> None
         await app.push_screen(screen)
         await wait(pilot)
         screen.query_one("#build-source").value = str(tmp_path / "missing.tar")  # type: ignore[attr-defined]
-        screen.start()
+        screen.action_build()
         await wait(pilot)
         assert "Build failed" in str(screen.query_one("#build-result").render())
         assert app.is_running and screen.built is None

@@ -42,8 +42,8 @@ async def test_edit_validate_and_apply_the_pool(
         await wait(pilot)
         assert screen.plan is not None and not screen.plan.ok
         assert any("cpu" in violation.lower() for violation in screen.plan.violations)
-        screen.set_focus(None)
-        await pilot.press("a")
+        screen.query_one("#pool-cpu-count", Input).focus()
+        await pilot.press("ctrl+s")  # the submit key works from inside a field
         await wait(pilot)
         assert not isinstance(app.screen, ConfirmScreen)
         # A good one: apply after confirming, naming the settings.
@@ -51,8 +51,7 @@ async def test_edit_validate_and_apply_the_pool(
         screen.query_one("#pool-memory-mib", Input).value = "1024"
         await wait(pilot)
         assert screen.plan is not None and screen.plan.ok
-        screen.set_focus(None)
-        await pilot.press("a")
+        await pilot.press("ctrl+s")
         await wait(pilot)
         assert isinstance(app.screen, ConfirmScreen)
         assert app.screen.target == "memory_mib 1024, cpu_count 4"
@@ -73,8 +72,36 @@ async def test_read_only_cannot_apply(make_app: Any, wait: Any, sim: SimPlatform
         await wait(pilot)
         screen = app.screen
         assert isinstance(screen, PoolScreen)
-        assert "a" not in [key for key, _ in screen.help_keys()]
+        assert "^s" not in [key for key, _ in screen.help_keys()]
         screen.set_focus(None)
-        await pilot.press("a")
+        await pilot.press("ctrl+s")
         await wait(pilot)
         assert app.screen is screen
+
+
+async def test_esc_leaves_the_field_then_asks_before_dropping_edits(
+    make_app: Any, wait: Any, sim: SimPlatform
+) -> None:
+    app = make_app(platform=PlatformHolder.of(sim), start_view="enclaves")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait(pilot)
+        app.run_command("pool")
+        await wait(pilot)
+        screen = app.screen
+        assert isinstance(screen, PoolScreen)
+        field = screen.query_one("#pool-cpu-pool", Input)
+        field.focus()
+        await pilot.press(*"1-2a")  # letters are typed, never taken for a key of the screen
+        assert field.value == "1-2a"
+        await pilot.press("escape")  # leaves the field, keeps the text
+        assert app.screen is screen and screen.focused is None and field.value == "1-2a"
+        await pilot.press("escape")  # leaves the view: asks first, naming the edit
+        await wait(pilot)
+        assert isinstance(app.screen, ConfirmScreen) and "cpu pool" in app.screen.target
+        await pilot.press("n")
+        await wait(pilot)
+        assert app.screen is screen and field.value == "1-2a"
+        field.value = ""
+        screen.query_one("#pool-memory-mib", Input).value = ""
+        await wait(pilot)
+        assert "memory_mib is empty" in str(screen.query_one("#pool-plan").render())

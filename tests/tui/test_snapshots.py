@@ -104,3 +104,16 @@ def test_image_diff(snap_compare: Any, make_app: Any) -> None:
 def test_image_build_form(snap_compare: Any, make_app: Any) -> None:
     build = lambda: BuildScreen(Path("/srv/images"))  # noqa: E731
     assert shot(snap_compare, make_app(), build, tuple("./rootfs"))
+
+
+def test_image_build_form_80x24(snap_compare: Any, make_app: Any) -> None:
+    """The smallest supported terminal: every field, the buttons and the footer's ctrl+s."""
+    build = lambda: BuildScreen(Path("/srv/images"))  # noqa: E731
+    run_before = steps(build, tuple("./rootfs"))
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_console_80x24(snap_compare: Any, make_app: Any) -> None:
+    """At 80 columns the footer still offers `s Save`."""
+    console = lambda: ConsoleScreen(lambda: iter([CONSOLE]), "i-0abc-enc1")  # noqa: E731
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=steps(console))

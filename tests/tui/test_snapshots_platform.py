@@ -73,3 +73,30 @@ def test_pool(snap_compare: Any, make_app: Any, wait: Any, tmp_path: Path) -> No
         await wait(pilot)
 
     assert snap_compare(demo_app(make_app), terminal_size=SIZE, run_before=before)
+
+
+def test_run_form_80x24(snap_compare: Any, make_app: Any, wait: Any, tmp_path: Path) -> None:
+    """The smallest supported terminal: the buttons stay visible under the violations."""
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await wait(pilot)
+        await pilot.app.push_screen(enclaves_screen(tmp_path))
+        await wait(pilot)
+        await pilot.press("r")
+        await wait(pilot)
+        pilot.app.screen.query_one("#run-cpu-count", Input).value = "3"
+        pilot.app.screen.query_one("#run-memory", Input).value = ""
+        await wait(pilot)
+
+    assert snap_compare(demo_app(make_app), terminal_size=(80, 24), run_before=before)
+
+
+def test_pool_80x24(snap_compare: Any, make_app: Any, wait: Any, tmp_path: Path) -> None:
+    async def before(pilot: Pilot[Any]) -> None:
+        await wait(pilot)
+        await pilot.app.push_screen(PoolScreen(image_dir=demo_images(tmp_path)))
+        await wait(pilot)
+        pilot.app.screen.query_one("#pool-memory-mib", Input).value = "128"
+        await wait(pilot)
+
+    assert snap_compare(demo_app(make_app), terminal_size=(80, 24), run_before=before)

@@ -47,9 +47,11 @@ from tui.screens.engine import (
     running_enclaves,
 )
 from tui.widgets.form_grid import FormGrid
+from tui.widgets.form_keys import KeepsEdits
 from tui.widgets.prompt_bar import ReturningPrompt
 
 NONCE_BYTES = 32
+REVEAL_BUDGET = 0.3  # seconds for all checks to appear (the target: all in under 1 s)
 EVIDENCE_WIDTH = 92  # the full evidence is in the detail pane under the table
 FIELDS = (
     ("source", "Enclave or file", "enclave name / id, or a document file"),
@@ -61,14 +63,16 @@ FIELDS = (
 )
 
 
-class AttestScreen(ShowsWorkerErrors, NitrodeckScreen):
+class AttestScreen(KeepsEdits, ShowsWorkerErrors, NitrodeckScreen):
     crumb = "attest"
     ABOUT = (
         "Fetch an attestation document from a running enclave (or read one from a file) and "
         "verify it the way a relying party does: each check appears with its evidence and a hint. "
         "Enter in any field starts; e exports the document."
     )
+    FORM_SELECTOR = "#attest-form"
     BINDINGS = [
+        Binding("escape", "back", "Leave field / back", id="attest.back"),
         Binding("ctrl+s", "attest", "Attest", id="attest.run"),
         Binding("ctrl+n", "new_nonce", "New nonce", id="attest.nonce"),
         Binding("e", "export", "Export", id="attest.export"),
@@ -106,6 +110,7 @@ class AttestScreen(ShowsWorkerErrors, NitrodeckScreen):
         self.report: VerificationReport | None = None
         self.document: bytes | None = None
         self._pending: list[int] = []
+        self._delay = step_delay
 
     def compose_body(self) -> ComposeResult:
         yield FormGrid(FIELDS, prefix="attest", id="attest-form")
@@ -138,8 +143,12 @@ class AttestScreen(ShowsWorkerErrors, NitrodeckScreen):
         self.field("source").value = self.initial_source
         self.action_new_nonce()
         self.field("source").focus()
-        self._status("Choose an enclave or a document file, then press enter.")
+        self.remember_form()
+        self._status("Choose an enclave or a document file, then press enter (or ctrl+s).")
         self._list_enclaves()
+
+    def leave_form(self) -> None:
+        self.nd_app.go_back()
 
     def on_unmount(self) -> None:
         self.access.close()
@@ -170,11 +179,13 @@ class AttestScreen(ShowsWorkerErrors, NitrodeckScreen):
         self.query_one("#attest-enclaves", Static).update(f"running enclaves: {escape(shown)}")
         if not source.value and names:
             source.value = names[0]
+            self.remember_form()
 
     # -- actions -------------------------------------------------------------------------------
     def action_new_nonce(self) -> None:
         self.generated_nonce = self.nonce_source(NONCE_BYTES).hex()
         self.field("nonce").value = self.generated_nonce
+        self.remember_form()
 
     def action_form(self) -> None:
         self.field("source").focus()
@@ -191,12 +202,12 @@ class AttestScreen(ShowsWorkerErrors, NitrodeckScreen):
                 values["expect"],
                 values["trust"],
                 values["at"],
-                generated_nonce=self.generated_nonce,
             )
         except NitrodeckError as error:
             self._status(error_markup(error))
             return
         self.request = request
+        self.remember_form()
         self._clear()
         where = f"file {request.source}" if request.from_file else f"enclave {request.source}"
         self._status(f"fetching the document from {escape(where)}…")
@@ -229,6 +240,8 @@ class AttestScreen(ShowsWorkerErrors, NitrodeckScreen):
         self._fill("#attest-certs", certificate_rows(described))
         self._status(f"{len(document)} bytes from {escape(described['module_id'])}: verifying…")
         self._pending = list(range(len(report.checks)))
+        # The checks land one by one, but all of them within REVEAL_BUDGET seconds.
+        self._delay = min(self.step_delay, REVEAL_BUDGET / max(1, len(report.checks)))
         self.query_one("#attest-checks", DataTable).focus()
         self._next_check()
 
@@ -252,8 +265,8 @@ class AttestScreen(ShowsWorkerErrors, NitrodeckScreen):
         first = check.evidence.splitlines()[0] if check.evidence else ""
         shown = first if len(first) <= EVIDENCE_WIDTH else first[: EVIDENCE_WIDTH - 1] + "…"
         table.add_row(status, check.name, shown, key=check.name)
-        if self.step_delay > 0:
-            self.set_timer(self.step_delay, self._next_check)
+        if self._delay > 0:
+            self.set_timer(self._delay, self._next_check)
         else:
             self._next_check()
 

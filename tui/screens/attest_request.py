@@ -32,6 +32,7 @@ from tui.cli.attestation import parse_time
 
 AGENT_WAIT = 10.0
 EIF_MAGIC = b".eif"
+DOCUMENT_SUFFIXES = (".cose", ".cbor", ".bin", ".b64", ".hex", ".txt", ".doc")
 
 
 @dataclass(frozen=True)
@@ -111,11 +112,9 @@ def parse_request(
     expect_from: str = "",
     trust: str = "sim,aws",
     at: str = "",
-    *,
-    generated_nonce: str = "",
 ) -> AttestRequest:
-    """The form as a request. A file source is checked against the nonce only if one was typed
-    (the generated default is for asking an enclave)."""
+    """The form as a request. The nonce on screen is always the one checked (clear the field to
+    skip the check); a source that looks like a path must be an existing file."""
     source = source.strip()
     if not source:
         raise UsageError(
@@ -123,8 +122,14 @@ def parse_request(
         )
     path = Path(source).expanduser()
     from_file = path.is_file()
-    if from_file and nonce.strip() == generated_nonce:
-        nonce = ""
+    if not from_file and looks_like_path(source):
+        problem = "is a directory" if path.is_dir() else "no such file"
+        raise UsageError(
+            f"{problem}: {source}",
+            where="source",
+            fix="give an attestation document file (raw, base64 or hex), or a running "
+            "enclave's name or id",
+        )
     names = tuple(name.strip() for name in trust.split(",") if name.strip())
     return AttestRequest(
         source=str(path) if from_file else source,
@@ -136,6 +141,12 @@ def parse_request(
         trust=names or ("sim", "aws"),
         at=parse_time(at.strip()) if at.strip() else None,
     )
+
+
+def looks_like_path(source: str) -> bool:
+    """A source with a directory part or a document's extension names a file, not an enclave
+    (nitro-cli's enclave names hold neither `/` nor these suffixes in practice)."""
+    return "/" in source or source.startswith(("~", ".")) or source.endswith(DOCUMENT_SUFFIXES)
 
 
 def trust_anchors(names: tuple[str, ...]) -> list[TrustAnchor]:

@@ -102,6 +102,11 @@ class NitrodeckScreen(Screen[None]):
     def action_back(self) -> None:
         self.nd_app.go_back()
 
+    def refresh_header(self) -> None:
+        """The header's pool figures follow a change this screen made at once."""
+        for header in self.query(HeaderBar):
+            header.refresh_info()
+
     def help_keys(self) -> list[tuple[str, str]]:
         """This screen's and the app's keys that work now, as (key, description).
 

@@ -29,13 +29,17 @@ class SearchBar(PromptBar):
 
 
 class ConsoleScreen(NitrodeckScreen):
-    ABOUT = "Follows the console live. Searching or jumping up stops following; G follows again."
+    ABOUT = (
+        "Follows the console live. Searching, pausing or jumping up (g) stops following; G "
+        "follows again (and resumes). Lines dropped while paused are counted in the status "
+        "line and marked where they are missing, on screen and in a saved console."
+    )
     BINDINGS = [
-        Binding("space,p", "toggle_pause", "Pause", id="console.pause"),
+        Binding("space,p", "toggle_pause", "Pause", key_display="p", id="console.pause"),
         Binding("slash", "search", "Search", key_display="/", id="console.search"),
         Binding("n", "next_match", "Next match", show=False, id="console.next"),
         Binding("N", "previous_match", "Previous match", show=False, id="console.prev"),
-        Binding("g,home", "top", "Top", id="console.top"),
+        Binding("g,home", "top", "Top", show=False, id="console.top"),
         Binding("G,end", "bottom", "Follow", id="console.bottom"),
         Binding("s", "save", "Save", id="console.save"),
     ]
@@ -84,6 +88,8 @@ class ConsoleScreen(NitrodeckScreen):
         parts = [paused, f"{log.line_count} lines shown", f"{log.received} received"]
         if log.paused and log.pending:
             parts.append(f"{log.pending} waiting")
+        if log.dropped:
+            parts.append(f"{log.dropped} DROPPED (buffer full)")
         if log.search_term:
             where = "no match" if log.match_line is None else f"line {log.match_line + 1}"
             parts.append(f"/{log.search_term}: {where}")
@@ -133,7 +139,11 @@ class ConsoleScreen(NitrodeckScreen):
         self.log_view.jump_top()
 
     def action_bottom(self) -> None:
+        """G: back to the newest line and following, un-pausing if paused."""
+        if self.log_view.paused:
+            self.log_view.resume()
         self.log_view.jump_bottom()
+        self._show_status()
 
     def save_path(self) -> Path:
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", self.console_title).strip("_") or "console"

@@ -260,10 +260,12 @@ class EnclavesScreen(ListScreen):
     def _done(self, message: str) -> None:
         self.notify(message, markup=False)
         self.refresh_now()
+        self.refresh_header()
 
     def _failed(self, title: str, error: BaseException) -> None:
         self.notify(explain(error), title=title, severity="error", timeout=12, markup=False)
         self.refresh_now()
+        self.refresh_header()
 
 
 def make_screen() -> EnclavesScreen:

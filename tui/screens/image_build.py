@@ -20,9 +20,10 @@ from textual.widgets import Button, Input, Label, Log, ProgressBar, Static
 
 from core.eif import Measurements, build_eif
 from core.errors import NitrodeckError
+from tui.widgets.form_keys import KeepsEdits
 
 
-class BuildScreen(ModalScreen[Path | None]):
+class BuildScreen(KeepsEdits, ModalScreen[Path | None]):
     """Dismisses with the built image's path, or None when closed without building."""
 
     DEFAULT_CSS = """
@@ -40,7 +41,10 @@ class BuildScreen(ModalScreen[Path | None]):
     BuildScreen Button { margin-left: 2; }
     BuildScreen #build-names Input { width: 1fr; }
     """
-    BINDINGS = [Binding("escape", "close", "Close", id="build.close")]
+    BINDINGS = [
+        Binding("escape", "back", "Leave field / close", id="build.close"),
+        Binding("ctrl+s", "build", "Build", id="build.go"),
+    ]
 
     def __init__(self, output_dir: Path) -> None:
         super().__init__()
@@ -69,13 +73,16 @@ class BuildScreen(ModalScreen[Path | None]):
     def on_mount(self) -> None:
         self.query_one(ProgressBar).display = False
         self.query_one("#build-source", Input).focus()
+        self.remember_form()
 
     def _value(self, field: str) -> str:
         return self.query_one(f"#build-{field}", Input).value.strip()
 
     @on(Button.Pressed, "#build-go")
     @on(Input.Submitted)
-    def start(self) -> None:
+    def action_build(self) -> None:
+        if self.query_one("#build-go", Button).disabled:
+            return  # a build is running
         source = self._value("source")
         if not source:
             self._result("[b red]Give a rootfs directory or an image archive.[/]")
@@ -89,6 +96,7 @@ class BuildScreen(ModalScreen[Path | None]):
         self.query_one(ProgressBar).display = True
         self.query_one(Log).add_class("-active")
         self._result("building…")
+        self.remember_form()
         self._build(Path(source).expanduser(), self._value("name"), self._value("version"), cmd)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="build", description="build EIF")
@@ -134,5 +142,8 @@ class BuildScreen(ModalScreen[Path | None]):
         self.query_one("#build-result", Static).update(markup)
 
     @on(Button.Pressed, "#build-close")
-    def action_close(self) -> None:
+    def _close_pressed(self) -> None:
+        self.action_back()
+
+    def leave_form(self) -> None:
         self.dismiss(self.built)

@@ -24,6 +24,7 @@ from tui.first_run import images_dir
 from tui.screens.base import NitrodeckScreen
 from tui.screens.pool_view import fit_view, memory_table, plan_view, topology_table
 from tui.screens.run_form import find_images
+from tui.widgets.form_keys import KeepsEdits
 from tui.widgets.poller import Poller
 
 
@@ -34,16 +35,20 @@ class PoolSnapshot:
     enclaves: Sequence[EnclaveInfo]
 
 
-class PoolScreen(NitrodeckScreen):
+class PoolScreen(KeepsEdits, NitrodeckScreen):
     crumb = "pool"
     ABOUT = (
         "The enclave CPU and memory pool. Edit memory_mib and cpu_count or cpu_pool below: every "
-        "rule the change breaks is listed as you type; a (or ctrl+d) applies it after asking. "
+        "rule the change breaks is listed as you type; ctrl+s (or ctrl+d) applies it after "
+        "asking, from inside a field too; esc leaves a field. "
         "Pick an image to see how many enclaves of it fit, and why not one more."
     )
     danger_question = "Apply these allocator settings to the pool?"
+    FORM_SELECTOR = "#pool-editor"
+    DISCARD_QUESTION = "Leave the pool view without applying your allocator edits?"
     BINDINGS = [
-        dangerous("a", "danger", "Apply", "apply the allocator settings (asks first)"),
+        Binding("escape", "back", "Leave field / back", id="pool.back"),
+        dangerous("ctrl+s", "danger", "Apply", "apply the allocator settings (asks first)"),
         dangerous("ctrl+d", "danger", "Apply", "apply the allocator settings (asks first)"),
         Binding("f", "fit", "Fit", id="pool.fit"),
     ]
@@ -74,7 +79,7 @@ class PoolScreen(NitrodeckScreen):
             with VerticalScroll(id="pool-memory"):
                 yield Static("", id="pool-memory-table")
         yield Static("allocator settings (allocator.yaml)", classes="pool-title")
-        with Horizontal(classes="pool-row"):
+        with Horizontal(classes="pool-row", id="pool-editor"):
             yield Label("memory_mib")
             yield Input("", compact=True, id="pool-memory-mib")
             yield Label("cpu_count")
@@ -115,6 +120,7 @@ class PoolScreen(NitrodeckScreen):
             self._set("pool-memory-mib", config.memory_mib)
             self._set("pool-cpu-count", config.cpu_count)
             self._set("pool-cpu-pool", config.cpu_pool)
+            self.remember_form()
         self.action_fit()
 
     def _set(self, widget_id: str, value: object) -> None:
@@ -130,6 +136,10 @@ class PoolScreen(NitrodeckScreen):
         values: dict[str, int | None] = {}
         for key in ("memory-mib", "cpu-count"):
             text = self.query_one(f"#pool-{key}", Input).value.strip()
+            if key == "memory-mib" and not text:
+                raise NitrodeckError(
+                    "memory_mib is empty: type the MiB of hugepage memory to reserve", where=key
+                )
             try:
                 values[key] = int(text) if text else None
             except ValueError:
@@ -172,6 +182,9 @@ class PoolScreen(NitrodeckScreen):
         view = plan_view(plan) if plan is not None else Text(f"✗ {problem}", style="red")
         self.query_one("#pool-plan", Static).update(view)
 
+    def leave_form(self) -> None:
+        self.nd_app.go_back()
+
     def danger_target(self) -> str | None:
         if self.plan is None or not self.plan.ok:
             self.notify("Fix the settings first: the plan lists what is wrong.", severity="warning")
@@ -196,6 +209,8 @@ class PoolScreen(NitrodeckScreen):
         self.app.call_from_thread(
             self.notify, f"pool applied: CPUs {','.join(map(str, state.cpus))}", markup=False
         )
+        self.app.call_from_thread(self.remember_form)
+        self.app.call_from_thread(self.refresh_header)
         self.app.call_from_thread(self.query_one("#pool-poller", Poller).poll_now)
 
     # -- fit ------------------------------------------------------------------------------------

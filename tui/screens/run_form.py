@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
@@ -23,19 +23,29 @@ from core.platform.base import RunRequest
 from core.platform.cpulist import parse_cpulist
 from core.platform.run_check import RunContext, request_violations
 from tui.errors import short_code
+from tui.widgets.form_keys import KeepsEdits
 
 ContextLoader = Callable[[], RunContext]
+
+
+def debug_label(on: bool) -> str:
+    """The debug box says its state in words: the box glyph alone is unclear in plain text."""
+    if on:
+        return "ON: console readable, PCRs all zero"
+    return "off: no console, PCRs measured"
 
 
 def find_images(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.eif")) if directory.is_dir() else []
 
 
-class RunForm(ModalScreen[RunRequest | None]):
+class RunForm(KeepsEdits, ModalScreen[RunRequest | None]):
     DEFAULT_CSS = """
     RunForm { align: center middle; }
-    RunForm > VerticalScroll { width: 90; height: auto; max-height: 90%; padding: 1 2;
-        border: thick $primary; background: $surface; }
+    RunForm > Vertical { width: 90; max-width: 100%; height: auto; max-height: 100%;
+        padding: 0 1; border: thick $primary; background: $surface; }
+    RunForm #run-body { height: auto; }
+    RunForm #run-buttons { dock: bottom; }
     RunForm #run-fields { grid-size: 2; grid-columns: 26 1fr; grid-rows: auto; grid-gutter: 0 0;
         height: auto; margin-top: 1; }
     RunForm Label { color: $text-muted; }
@@ -46,8 +56,8 @@ class RunForm(ModalScreen[RunRequest | None]):
     RunForm Button { margin-left: 2; }
     """
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="run.cancel"),
-        Binding("ctrl+s", "submit", "Run", id="run.submit"),
+        Binding("escape", "back", "Leave field / cancel", id="run.cancel"),
+        Binding("ctrl+s", "submit", "Run", id="run.submit", priority=True),
     ]
 
     def __init__(self, images: Sequence[Path], load_context: ContextLoader) -> None:
@@ -60,38 +70,44 @@ class RunForm(ModalScreen[RunRequest | None]):
         self._auto_memory = ""
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
-            yield Static("[b]Run an enclave[/b] · ctrl+s runs · esc cancels")
-            with Grid(id="run-fields"):
-                yield Label("image (EIF)")
-                yield Select(
-                    [(f"{p.name}  ({p.stat().st_size // 1024} KiB)", p) for p in self.images],
-                    value=self.images[0] if self.images else Select.NULL,
-                    allow_blank=not self.images,
-                    compact=True,
-                    id="run-image",
+        with Vertical():
+            with VerticalScroll(id="run-body"):
+                yield Static(
+                    "[b]Run an enclave[/b] · ctrl+s runs · esc leaves a field, then the form"
                 )
-                yield Label("CPU count")
-                yield Input("2", compact=True, id="run-cpu-count")
-                yield Label("or CPU ids (1,5 or 2-3)")
-                yield Input("", compact=True, id="run-cpu-ids")
-                yield Label("memory (MiB, or 2G)")
-                yield Input("", compact=True, id="run-memory")
-                yield Label("enclave CID (empty: auto)")
-                yield Input("", compact=True, id="run-cid")
-                yield Label("name (empty: image's)")
-                yield Input("", compact=True, id="run-name")
-                yield Label("debug mode")
-                yield Checkbox("console readable, PCRs zero", compact=True, id="run-debug")
-            yield Static("", id="run-hint")
-            yield Static("checking against the pool…", id="run-violations")
-            with Horizontal():
+                with Grid(id="run-fields"):
+                    yield Label("image (EIF)")
+                    yield Select(
+                        [(f"{p.name}  ({p.stat().st_size // 1024} KiB)", p) for p in self.images],
+                        value=self.images[0] if self.images else Select.NULL,
+                        allow_blank=not self.images,
+                        compact=True,
+                        id="run-image",
+                    )
+                    yield Label("CPU count")
+                    yield Input("2", compact=True, id="run-cpu-count")
+                    yield Label("or CPU ids (1,5 or 2-3)")
+                    yield Input("", compact=True, id="run-cpu-ids")
+                    yield Label("memory (MiB, or 2G)")
+                    yield Input("", compact=True, id="run-memory")
+                    yield Label("enclave CID (empty: auto)")
+                    yield Input("", compact=True, id="run-cid")
+                    yield Label("name (empty: image's)")
+                    yield Input("", compact=True, id="run-name")
+                    yield Label("debug mode")
+                    yield Checkbox(debug_label(False), compact=True, id="run-debug")
+                yield Static("", id="run-hint")
+                yield Static("checking against the pool…", id="run-violations")
+            with Horizontal(id="run-buttons"):
                 yield Button("Cancel", compact=True, id="run-cancel")
                 yield Button("Run", id="run-submit", variant="primary", compact=True, disabled=True)
+
+    FORM_SELECTOR = "#run-fields"
 
     def on_mount(self) -> None:
         self.query_one("#run-cpu-count", Input).focus()
         self._image_changed()
+        self.remember_form()
         self._load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="run-form")
@@ -124,7 +140,7 @@ class RunForm(ModalScreen[RunRequest | None]):
         need = max(rules.min_memory_mib(image.stat().st_size), rules.DRIVER_MIN_MEMORY_MIB)
         hint.update(f"at least {need} MiB: 4 × the EIF's size, and the driver's 64 MiB minimum")
         memory = self.query_one("#run-memory", Input)
-        if memory.value in ("", self._auto_memory):
+        if memory.value == self._auto_memory:
             self._auto_memory = str(need)
             memory.value = str(need)
         self.validate()
@@ -135,6 +151,8 @@ class RunForm(ModalScreen[RunRequest | None]):
     @on(Input.Changed)
     @on(Checkbox.Changed)
     def _changed(self) -> None:
+        debug = self.query_one("#run-debug", Checkbox)
+        debug.label = debug_label(debug.value)
         self.validate()
 
     def build_request(self) -> RunRequest:
@@ -147,11 +165,13 @@ class RunForm(ModalScreen[RunRequest | None]):
         count_text = self._value("run-cpu-count")
         cpu_count = None
         if cpu_ids is None:
-            cpu_count = _integer("cpu-count", count_text or "0")
+            cpu_count = _integer("CPU count", _required(count_text, "CPU count", "e.g. 2"))
+        need = max(rules.min_memory_mib(image.stat().st_size), rules.DRIVER_MIN_MEMORY_MIB)
+        memory_text = _required(self._value("run-memory"), "memory", f"at least {need} MiB")
         cid_text = self._value("run-cid")
         return RunRequest(
             eif_path=image,
-            memory_mib=rules.parse_memory(self._value("run-memory") or "0"),
+            memory_mib=rules.parse_memory(memory_text),
             cpu_count=cpu_count,
             cpu_ids=cpu_ids,
             enclave_cid=rules.check_cid(_integer("enclave-cid", cid_text)) if cid_text else None,
@@ -165,12 +185,12 @@ class RunForm(ModalScreen[RunRequest | None]):
         try:
             request = self.build_request()
         except NitrodeckError as error:
-            self._show([short_code(error) + _fix(error)])
+            self._show([_line(error)])
             return self.violations
         if self.context is None:
             return self.violations
         broken = request_violations(request, request.eif_path.stat().st_size, self.context)
-        self._show([short_code(error) + _fix(error) for error in broken])
+        self._show([_line(error) for error in broken])
         if not broken:
             self.request = request
         return self.violations
@@ -187,7 +207,7 @@ class RunForm(ModalScreen[RunRequest | None]):
         if self.request is not None:
             self.dismiss(self.request)
 
-    def action_cancel(self) -> None:
+    def leave_form(self) -> None:
         self.dismiss(None)
 
     @on(Input.Submitted)
@@ -199,7 +219,14 @@ class RunForm(ModalScreen[RunRequest | None]):
         if event.button.id == "run-submit":
             self.action_submit()
         else:
-            self.dismiss(None)
+            self.action_back()
+
+
+def _required(text: str, name: str, example: str) -> str:
+    """A cleared field is an error naming it, never a silent default."""
+    if not text:
+        raise NitrodeckError(f"{name} is empty", fix=f"type the {name}: {example}")
+    return text
 
 
 def _integer(name: str, text: str) -> int:
@@ -211,5 +238,10 @@ def _integer(name: str, text: str) -> int:
         ) from None
 
 
-def _fix(error: NitrodeckError) -> str:
-    return f"\n    fix: {error.fix}" if error.fix else ""
+def _line(error: NitrodeckError) -> str:
+    """One violation: nitro-cli's code (or what and where), then exactly one fix line."""
+    if getattr(error, "name", None):
+        head = short_code(error)
+    else:
+        head = error.what + (f" ({error.where})" if error.where else "")
+    return head + (f"\n    fix: {error.fix}" if error.fix else "")

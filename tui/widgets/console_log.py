@@ -70,6 +70,8 @@ class ConsoleLog(Log):
         self.high_water = max_lines
         self.received = 0
         self.dropped = 0
+        self._gap = 0  # lines dropped just before the queued ones: marked at the next flush
+        self.written = 0  # entries ever written to the log (lines and gap marks)
         self.flushes = 0
         self.paused = False
         self.search_term = ""
@@ -88,6 +90,7 @@ class ConsoleLog(Log):
             self.received += len(batch)
             if overflow > 0:
                 self.dropped += overflow
+                self._gap += overflow
 
     @property
     def pending(self) -> int:
@@ -139,9 +142,9 @@ class ConsoleLog(Log):
         with self._lock:
             if not self._pending:
                 return
-            batch = list(self._pending)
-            self._pending.clear()
+            batch = self._take_pending()
         self._drained.set()
+        self.written += len(batch)
         self.write_lines(batch)
         self.refresh()  # Textual 8.2.8 bug: a full Log otherwise keeps showing stale lines
         self.flushes += 1
@@ -208,11 +211,43 @@ class ConsoleLog(Log):
         needle = self.search_term.lower()
         return sum(needle in line.lower() for line in self.lines) if needle else 0
 
+    def _take_pending(self) -> list[str]:
+        """Empty the queue (lock held); a gap before it becomes a mark line first.
+
+        A full queue gives up its oldest line for the mark, so the view never prunes the mark.
+        """
+        if self._gap and len(self._pending) >= (self.max_lines or 0) > 0:
+            self._pending.popleft()
+            self._gap += 1
+            self.dropped += 1
+        batch = ([gap_mark(self._gap)] if self._gap else []) + list(self._pending)
+        self._pending.clear()
+        self._gap = 0
+        return batch
+
     # -- save --------------------------------------------------------------------------------
     def save(self, path: Path) -> int:
-        """Write every line held (shown and still queued) to `path` (0600); returns the count."""
+        """Write every line held (shown and still queued) to `path` (0600), each gap marked
+        with how many lines are missing there; returns the count of lines written."""
         with self._lock:
-            queued = list(self._pending)
-        lines = [*self.lines, *queued]
+            queued = ([gap_mark(self._gap)] if self._gap else []) + list(self._pending)
+        scrolled_off = self.written - self.line_count
+        head = (
+            [
+                f"{GAP_PREFIX}{scrolled_off} earlier lines are gone: the view holds the last "
+                f"{self.max_lines} ──"
+            ]
+            if scrolled_off > 0
+            else []
+        )
+        lines = [*head, *self.lines, *queued]
         write_private_file(path, "".join(f"{line}\n" for line in lines).encode("utf-8"))
         return len(lines)
+
+
+GAP_PREFIX = "── nitrodeck: "
+
+
+def gap_mark(missing: int) -> str:
+    """The line standing where `missing` console lines were dropped (the buffer was full)."""
+    return f"{GAP_PREFIX}{missing} lines missing here (dropped: the buffer was full) ──"

@@ -13,6 +13,7 @@ from tui.header import HeaderInfo, HeaderProvider
 from tui.widgets.poller import Poller
 
 Clock = Callable[[], datetime]
+COMPACT_BELOW = 110  # columns: narrower, the header drops the region to keep the pool figures
 
 
 class HeaderBar(Horizontal):
@@ -43,6 +44,7 @@ class HeaderBar(Horizontal):
         self._provider = provider
         self._clock = clock
         self._interval = interval
+        self._info: HeaderInfo | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("nitrodeck", id="header-title")
@@ -57,10 +59,20 @@ class HeaderBar(Horizontal):
         self.set_interval(1.0, self._tick, name="clock")
 
     def show_info(self, info: HeaderInfo) -> None:
+        self._info = info
+        compact = self.size.width < COMPACT_BELOW
         platform = self.query_one("#header-platform", Static)
-        platform.update(info.platform_label())
+        platform.update(info.platform_label(compact=compact))
         platform.set_class(info.simulated, "-simulated")
-        self.query_one("#header-pool", Static).update(info.pool_label())
+        self.query_one("#header-pool", Static).update(info.pool_label(compact=compact))
+
+    def on_resize(self) -> None:
+        if self._info is not None:
+            self.show_info(self._info)
+
+    def refresh_info(self) -> None:
+        """Ask the platform again now (after a run, terminate or pool change), not in 5 s."""
+        self.query_one(Poller).poll_now()
 
     def on_poller_failed(self, event: Poller.Failed) -> None:
         event.stop()

@@ -1,0 +1,68 @@
+"""Forms that keep what was typed: the same keys in every form of the app.
+
+`esc` in a field leaves the field (focus goes back to the screen, nothing is lost); a second
+`esc` leaves the form, asking first when a field differs from what the form was opened or last
+submitted with. `ctrl+s` submits from anywhere, inside a field too. Mix `KeepsEdits` in before
+the screen class and implement `leave_form`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Checkbox, Input, Select
+
+from tui.screens.confirm import ConfirmScreen
+
+FIELD_TYPES = (Input, Select, Checkbox)
+
+
+class KeepsEdits(Screen[Any]):
+    FORM_SELECTOR: ClassVar[str] = ""
+    """The container holding the form's fields; empty: the whole screen."""
+    DISCARD_QUESTION: ClassVar[str] = "Leave the form and lose your edits?"
+
+    _form_baseline: dict[str, str] | None = None
+
+    def form_fields(self) -> list[Widget]:
+        root: Widget | Screen[Any] = (
+            self.query_one(self.FORM_SELECTOR) if self.FORM_SELECTOR else self
+        )
+        return [w for w in root.query("*") if isinstance(w, FIELD_TYPES) and w.id]
+
+    def form_values(self) -> dict[str, str]:
+        return {str(w.id): str(getattr(w, "value", "")) for w in self.form_fields()}
+
+    def remember_form(self) -> None:
+        """What the form holds now is not an edit (just opened, filled in, or submitted)."""
+        self._form_baseline = self.form_values()
+
+    def edited_fields(self) -> list[str]:
+        """The ids of the fields whose value differs from the remembered one."""
+        baseline = self._form_baseline
+        if baseline is None:
+            return []
+        return [key for key, value in self.form_values().items() if baseline.get(key) != value]
+
+    def action_back(self) -> None:
+        """esc: leave the field; from outside a field, leave the form (asking if edited)."""
+        if self.focused in self.form_fields():
+            self.set_focus(None)
+            return
+        edited = self.edited_fields()
+        if not edited:
+            self.leave_form()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.leave_form()
+
+        shown = ", ".join(key.split("-", 1)[-1].replace("-", " ") for key in edited)
+        self.app.push_screen(ConfirmScreen(self.DISCARD_QUESTION, f"edited: {shown}"), answered)
+
+    def leave_form(self) -> None:
+        """Close the form (dismiss the dialog, or go back a view)."""
+        raise NotImplementedError
