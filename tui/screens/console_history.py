@@ -49,7 +49,7 @@ class ConsoleHistoryScreen(ListScreen):
         key = self.table.cursor_key
         if key is None:
             return
-        from tui.screens.console_source import open_console
+        from tui.engine.console_source import open_console
 
         name = self.table.all_rows[key][0]
         open_console(self, key, name, follow=False)

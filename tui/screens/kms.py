@@ -21,6 +21,7 @@ from core.kms.inventory import list_keys
 from core.kms.target import KmsTarget
 from core.platform.base import Platform
 from tui.bindings import dangerous
+from tui.engine.kms_access import KmsAccess, parse_choice
 from tui.screens.engine import (
     PlatformAccess,
     ShowsWorkerErrors,
@@ -28,7 +29,6 @@ from tui.screens.engine import (
     escape,
     running_enclaves,
 )
-from tui.screens.kms_access import KmsAccess, parse_choice
 from tui.screens.list_screen import ListScreen
 from tui.widgets.poller import Poller
 from tui.widgets.prompt_bar import ReturningPrompt
