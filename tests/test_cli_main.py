@@ -96,7 +96,9 @@ def test_doctor_runs_the_simulators_own_checks(nitrodeck_home: Path) -> None:
     names = set(checks)
     # Run without a terminal, doctor fails only the terminal check, as the app would not open.
     assert healthy.returncode == 1, healthy.stdout
-    assert [name for name, check in checks.items() if not check["ok"]] == ["terminal size"]
+    assert [name for name, check in checks.items() if check["status"] == "fail"] == [
+        "terminal size"
+    ]
     assert {"simulator database", "no stale vsock sockets", "python version"} <= names
 
     # A vsock socket left by a crashed enclave is a failure with its fix, and exit 1.

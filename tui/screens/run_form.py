@@ -22,7 +22,7 @@ from core.platform import rules
 from core.platform.base import RunRequest
 from core.platform.cpulist import parse_cpulist
 from core.platform.run_check import RunContext, request_violations
-from tui.errors import short_code
+from tui.engine.errors import short_code
 from tui.widgets.form_keys import KeepsEdits
 
 ContextLoader = Callable[[], RunContext]
@@ -240,7 +240,7 @@ def _integer(name: str, text: str) -> int:
 
 def _line(error: NitrodeckError) -> str:
     """One violation: nitro-cli's code (or what and where), then exactly one fix line."""
-    if getattr(error, "name", None):
+    if error.code:
         head = short_code(error)
     else:
         head = error.what + (f" ({error.where})" if error.where else "")
