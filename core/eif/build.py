@@ -206,6 +206,7 @@ def build_eif(
     sources = [source for source in (rootfs, image_tar, docker_uri) if source is not None]
     if len(sources) != 1:
         raise EifBuildError("give exactly one of --rootfs, --image-tar, --docker-uri")
+    merge_env([], env or [])  # a malformed --env is reported first, whatever else is missing
     say = progress or (lambda _message: None)
     output = Path(output).resolve()
     kit = find_blobs(blobs)

@@ -1,7 +1,8 @@
 """Errors about enclave image files, each naming the byte offset where the problem sits.
 
 Exit codes follow nitro-cli's E-numbers so scripts that already branch on them keep working:
-E35 (EIF parsing), E48 (EIF building), E59 (signature check), E60 (signing).
+E19 (the file cannot be opened), E35 (EIF parsing), E48 (EIF building), E59 (signature
+check), E60 (signing).
 """
 
 from __future__ import annotations
@@ -31,6 +32,14 @@ class EifError(NitrodeckError):
             where = f"byte {offset} (0x{offset:x})"
         super().__init__(what, where=where, fix=fix)
         self.offset = offset
+
+
+class EifFileError(EifError):
+    """The image file cannot be opened or read at all: nitro-cli's E19, the code run-enclave
+    gives for the same missing file, so `eif describe`, `pool fit` and `run-enclave` agree."""
+
+    exit_code = int(NitroCliCode.FileOperationFailure)
+    code = code_name(NitroCliCode.FileOperationFailure)
 
 
 class EifBuildError(EifError):

@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 
 from cryptography import x509
 
-from core.eif.errors import EifError
+from core.eif.errors import EifError, EifFileError
 from core.eif.format import (
     CRC_OFFSET,
     CURRENT_VERSION,
@@ -240,7 +240,11 @@ def _scan(path: Path, *, check_crc: bool) -> EifInfo:
     try:
         stream = open(path, "rb")  # noqa: SIM115 - closed below
     except OSError as error:
-        raise EifError(f"cannot open the image: {error.strerror}", path=path) from error
+        raise EifFileError(
+            f"cannot open the image: {error.strerror}",
+            path=path,
+            fix="check the path: the .eif file must exist and be readable",
+        ) from error
     accumulator = PcrAccumulator(crc=check_crc)
     try:
         with stream:

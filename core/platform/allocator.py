@@ -7,7 +7,7 @@ lists them all). Applying is the platform's job: it persists a plan that has no 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from core.platform.base import KIB, CpuInfo, HostInfo, HugepageCount, PoolConfig, PoolPlan
@@ -19,6 +19,7 @@ RUNNING_MSG = (
     "Could not re-online CPUs because there is at least one enclave currently running. Make sure "
     "you stop all enclaves prior to re-starting the nitro-enclaves-allocator.service."
 )
+SUCCESS_PREFIX = "Successfully allocated Nitro Enclaves resources:"
 MSG_INSUFFICIENT_MEMORY = (
     "Failed to configure entire amount of requested memory. This indicates insufficient system "
     "resources."
@@ -77,16 +78,19 @@ def plan_allocation(
     host: HostInfo,
     pages: Mapping[tuple[int, int], int],
     node_capacity_mib: Mapping[int, int],
-    running_enclaves: int,
+    running_enclaves: int | Sequence[str],
 ) -> PoolPlan:
-    """What the allocator would do with `config` on `host`, given the current hugepages."""
+    """What the allocator would do with `config` on `host`, given the current hugepages.
+
+    `running_enclaves` are the running enclaves' names (or just how many): a refusal names them.
+    """
     run = _Run(steps=[], violations=[])
     work: Pages = dict(pages)
     cpus: tuple[int, ...] = ()
     node: int | None = None
     _check_config(config, run)
     if running_enclaves:
-        run.violations.append(RUNNING_MSG)
+        run.violations.append(running_message(running_enclaves))
     if config.cpu_count is not None and config.cpu_pool is None:
         cpus, node = _by_count(config, host, work, node_capacity_mib, run)
     elif config.cpu_pool is not None and config.cpu_count is None:
@@ -100,9 +104,7 @@ def plan_allocation(
             if config.cpu_count is not None
             else f"CPU pool: {config.cpu_pool}"
         )
-        run.steps.append(
-            f"Successfully allocated Nitro Enclaves resources: {config.memory_mib} MiB, {cpu_msg}"
-        )
+        run.steps.append(f"{SUCCESS_PREFIX} {config.memory_mib} MiB, {cpu_msg}")
     hugepages = tuple(
         HugepageCount(node=n, size_kib=s, count=c)
         for (n, s), c in sorted(work.items())
@@ -116,6 +118,25 @@ def plan_allocation(
         steps=tuple(run.steps),
         violations=tuple(run.violations),
     )
+
+
+def running_message(running: int | Sequence[str]) -> str:
+    """The allocator's refusal, naming the enclaves to terminate first when they are known."""
+    if isinstance(running, int):
+        return RUNNING_MSG
+    names = ", ".join(running)
+    return (
+        f"{RUNNING_MSG} Running now: {names} (nitrodeck terminate-enclave --enclave-name NAME, "
+        "or --all)."
+    )
+
+
+def preview_steps(plan: PoolPlan) -> list[str]:
+    """The plan's steps worded as a preview: nothing has been allocated until it is applied."""
+    return [
+        step.replace(SUCCESS_PREFIX, "Applying would allocate Nitro Enclaves resources:", 1)
+        for step in plan.steps
+    ]
 
 
 def _check_config(config: PoolConfig, run: _Run) -> None:

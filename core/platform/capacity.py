@@ -8,10 +8,9 @@ message and fix) is the answer to "why not one more". The same answer on every p
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.errors import NitrodeckError
 from core.platform import rules
 from core.platform.base import CpuInfo, EnclaveInfo, Platform, PoolState
 from core.platform.errors import NitroCliError
@@ -37,6 +36,20 @@ def regions_label(regions: Sequence[int]) -> str:
     )
 
 
+def memory_sentence(asked: int, regions: Sequence[int], free: Mapping[int, int]) -> str:
+    """Why an enclave gets more memory than asked: it is made of whole hugepages.
+
+    e.g. "you asked 128 MiB; the pool's free memory is 1 × 1 GiB page, so the enclave gets
+    1024 MiB (1024 MiB) and 0 MiB are left".
+    """
+    got = sum(regions)
+    left = sum(size * n for size, n in free.items()) - got
+    return (
+        f"you asked {asked} MiB; the pool's free memory is {rules.pages_label(free)}, so the "
+        f"enclave gets {got} MiB ({regions_label(regions)}) and {left} MiB are left"
+    )
+
+
 @dataclass(frozen=True)
 class Fit:
     """The answer: `count` more enclaves fit; `blocker` is why one more does not."""
@@ -45,6 +58,14 @@ class Fit:
     cpu_count: int
     placements: tuple[Placement, ...]
     blocker: NitroCliError | None
+    free_pages: Mapping[int, int] = field(default_factory=dict)
+    """The pool's free hugepages (size in MiB → count) before the first placement."""
+
+    def memory_note(self) -> str:
+        """How the first placement's memory is made of pages ("" when none fits)."""
+        if not self.placements:
+            return ""
+        return memory_sentence(self.memory_mib, self.placements[0].regions, self.free_pages)
 
     @property
     def count(self) -> int:
@@ -102,11 +123,12 @@ def fit(
         memory = max(rules.min_memory_mib(eif_size), rules.DRIVER_MIN_MEMORY_MIB)
     count = cpu_count if cpu_count is not None else default_cpu_count(topology)
     placements: list[Placement] = []
+    free = free_pages(pool, enclaves)
+    start = dict(free)
     try:
         rules.check_memory(memory, eif_size)
         rules.check_cpu_count(count, pool.cpus)
         used = set(pool.used_cpus)
-        free = free_pages(pool, enclaves)
         while len(placements) < MAX_FIT:
             cpus = rules.pick_cpus(count, pool.cpus, used, topology)
             regions = rules.allocate_regions(memory, free)
@@ -115,8 +137,8 @@ def fit(
             used.update(cpus)
             placements.append(Placement(cpus, tuple(regions)))
     except NitroCliError as error:
-        return Fit(memory, count, tuple(placements), error)
-    return Fit(memory, count, tuple(placements), None)
+        return Fit(memory, count, tuple(placements), error, start)
+    return Fit(memory, count, tuple(placements), None, start)
 
 
 def fit_on(
@@ -126,15 +148,13 @@ def fit_on(
     memory_mib: int | None = None,
     cpu_count: int | None = None,
 ) -> Fit:
-    """`fit` against the platform's pool as it is now, for the EIF at `eif_path`."""
-    try:
-        size = eif_path.stat().st_size
-    except OSError as error:
-        raise NitrodeckError(
-            f"cannot read the EIF {eif_path}: {error.strerror}",
-            where=str(eif_path),
-            fix="pass the path of an .eif file (build one with nitrodeck eif build)",
-        ) from error
+    """`fit` against the platform's pool as it is now, for the EIF at `eif_path`.
+
+    The image is read and checked first: a broken EIF would never launch, so none fit.
+    """
+    from core.eif.reader import validate_eif
+
+    size = validate_eif(eif_path).size
     host = platform.host_info()
     return fit(
         eif_size=size,

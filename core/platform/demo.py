@@ -129,7 +129,8 @@ class DemoPlatform:
     def plan_pool(self, config: PoolConfig) -> PoolPlan:
         pages = {(h.node, h.size_kib): h.count for h in self.hugepages}
         capacity = PROFILE.hugepage_capacity_mib()
-        return plan_allocation(config, self.host_info(), pages, capacity, len(self.enclaves))
+        names = [e.name or e.enclave_id for e in self.enclaves]
+        return plan_allocation(config, self.host_info(), pages, capacity, names)
 
     def apply_pool(self, config: PoolConfig) -> PoolState:
         return self.pool_state()

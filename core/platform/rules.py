@@ -222,8 +222,9 @@ def allocate_regions(memory_mib: int, free_pages_mib: Mapping[int, int]) -> list
             NitroCliCode.InsufficientMemoryAvailable,
             "memory",
             memory_mib,
-            detail=f"the pool has {sum(s * n for s, n in free_pages_mib.items())} MiB of free "
-            "hugepages",
+            detail=f"you asked {memory_mib} MiB; the pool has "
+            f"{sum(s * n for s, n in free_pages_mib.items())} MiB of free hugepages: "
+            f"{pages_label(free_pages_mib)}",
             fix="ask for less memory, terminate an enclave, or grow the pool: "
             "nitrodeck pool apply --memory MIB",
         )
@@ -233,6 +234,25 @@ def allocate_regions(memory_mib: int, free_pages_mib: Mapping[int, int]) -> list
             regions.remove(size)
             total -= size
     return sorted(regions, reverse=True)
+
+
+def size_label(size_mib: int) -> str:
+    """A hugepage size as people say it: 1 GiB, 2 MiB."""
+    return (
+        f"{size_mib // 1024} GiB"
+        if size_mib >= 1024 and size_mib % 1024 == 0
+        else f"{size_mib} MiB"
+    )
+
+
+def pages_label(pages_mib: Mapping[int, int]) -> str:
+    """{1024: 1, 2: 3} → `"1 × 1 GiB page + 3 × 2 MiB pages"`; largest first."""
+    shown = [
+        f"{n} × {size_label(size)} page{'s' if n > 1 else ''}"
+        for size, n in sorted(pages_mib.items(), reverse=True)
+        if n > 0
+    ]
+    return " + ".join(shown) or "no free pages"
 
 
 def default_name(eif_path: Path | str) -> str:

@@ -112,6 +112,9 @@ def test_a_rootfs_needs_a_command(make_rootfs: RootfsFactory, tmp_path: Path) ->
 def test_env_must_be_key_value(make_rootfs: RootfsFactory, tmp_path: Path) -> None:
     with pytest.raises(EifBuildError, match="KEY=VALUE"):
         build_eif(output=tmp_path / "x.eif", rootfs=make_rootfs(), cmd=["x"], env=["NOPE"])
+    # Without --cmd too: the malformed --env is named, not the missing command.
+    with pytest.raises(EifBuildError, match="'NOPE' is not KEY=VALUE"):
+        build_eif(output=tmp_path / "x.eif", rootfs=make_rootfs(), env=["NOPE"])
 
 
 def test_explicit_blobs_directory_must_be_complete(

@@ -13,6 +13,7 @@ from core.platform.allocator import (
     SHIPPED_DEFAULTS,
     parse_allocator_yaml,
     plan_allocation,
+    preview_steps,
 )
 from core.platform.base import HostInfo, PoolConfig
 from core.platform.sim.profiles import PROFILES
@@ -37,7 +38,10 @@ def host(profile: str) -> HostInfo:
 
 
 def plan(
-    profile: str, config: PoolConfig, running: int = 0, capacity: dict[int, int] | None = None
+    profile: str,
+    config: PoolConfig,
+    running: int | list[str] = 0,
+    capacity: dict[int, int] | None = None,
 ):  # type: ignore[no-untyped-def]
     cap = capacity or PROFILES[profile].hugepage_capacity_mib()
     return plan_allocation(config, host(profile), {}, cap, running)
@@ -164,6 +168,18 @@ def test_cpu_count_larger_than_a_node_fails() -> None:
 def test_no_change_while_enclaves_run() -> None:
     result = plan("m5.xlarge", SHIPPED_DEFAULTS, running=1)
     assert RUNNING_MSG in result.violations
+    # Knowing which enclaves run, the refusal names them and how to stop them.
+    named = plan("m5.xlarge", SHIPPED_DEFAULTS, running=["web", "signer"])
+    refusal = next(v for v in named.violations if v.startswith(RUNNING_MSG))
+    assert "Running now: web, signer" in refusal and "terminate-enclave" in refusal
+
+
+def test_a_plan_previews_instead_of_claiming_success() -> None:
+    result = plan("m5.xlarge", SHIPPED_DEFAULTS)
+    assert result.steps[-1].startswith("Successfully allocated")  # what apply prints after
+    preview = preview_steps(result)
+    assert not any("Successfully" in step for step in preview)
+    assert preview[-1].startswith("Applying would allocate Nitro Enclaves resources: 512 MiB")
 
 
 def test_yaml_parser_like_the_service() -> None:

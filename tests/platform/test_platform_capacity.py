@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.errors import NitrodeckError
+from core.platform import rules
 from core.platform.base import MIB, EnclaveInfo, HugepageCount, PoolState
 from core.platform.capacity import fit, fit_json, fit_on, free_pages, regions_label
-from core.platform.errors import NitroCliCode
+from core.platform.errors import NitroCliCode, NitroCliError
 from core.platform.sim.platform import SimPlatform
 from core.platform.sim.profiles import PROFILES
 from tui.cli.main import main
@@ -139,8 +140,10 @@ def test_fit_never_oversubscribes(memory: int, cores: int, big: int, small: int)
 def test_fit_on_the_simulator_and_the_cli(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from core.agent.demo import build_demo_image
+
     eif = tmp_path / "x.eif"
-    eif.write_bytes(b"\0" * (3 * MIB))
+    build_demo_image(eif)
     platform = SimPlatform("m5.2xlarge")
     try:
         result = fit_on(platform, eif)  # shipped defaults: 512 MiB and CPUs 1,5
@@ -149,7 +152,30 @@ def test_fit_on_the_simulator_and_the_cli(
         platform.close()
     assert main(["pool", "fit", "--eif-path", str(eif), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["Fits"] == 1 and data["MemoryMiB"] == 64  # 4 × 3 MiB is under the driver minimum
+    assert data["Fits"] == 1 and data["MemoryMiB"] == 64  # 4 × its size is under the minimum
     assert data["WhyNotMore"]["Code"] == "E29"
-    with pytest.raises(NitrodeckError, match="cannot read the EIF"):
+    # A broken image fits nowhere: it says so (E35), and a missing one is E19 as in run-enclave.
+    broken = tmp_path / "broken.eif"
+    broken.write_bytes(eif.read_bytes()[:3000])
+    assert main(["pool", "fit", "--eif-path", str(broken)]) == 35
+    assert "truncated" in capsys.readouterr().err
+    with pytest.raises(NitrodeckError, match="cannot open the image") as missing:
         fit_on(SimPlatform("m5.2xlarge"), tmp_path / "missing.eif")
+    assert missing.value.code == "E19" and missing.value.exit_code == 19
+
+
+def test_memory_is_explained_in_whole_hugepages() -> None:
+    from core.platform.capacity import memory_sentence
+
+    free = {1024: 1}
+    regions = rules.allocate_regions(128, free)
+    assert memory_sentence(128, regions, free) == (
+        "you asked 128 MiB; the pool's free memory is 1 × 1 GiB page, so the enclave gets "
+        "1024 MiB (1024 MiB) and 0 MiB are left"
+    )
+    with pytest.raises(NitroCliError) as refused:
+        rules.allocate_regions(2048, {1024: 1, 2: 3})
+    assert refused.value.detail == (
+        "you asked 2048 MiB; the pool has 1030 MiB of free hugepages: "
+        "1 × 1 GiB page + 3 × 2 MiB pages"
+    )

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import NitrodeckError, UsageError
-from core.platform.allocator import parse_allocator_yaml
+from core.platform.allocator import parse_allocator_yaml, preview_steps
 from core.platform.base import HostInfo, PoolConfig, PoolPlan, PoolState
 from core.platform.cpulist import format_cpulist
 from core.platform.shapes import host_json, plan_json, pool_json
@@ -144,7 +144,7 @@ def render_show(host: HostInfo, pool: PoolState) -> str:
 
 
 def render_plan(plan: PoolPlan) -> str:
-    lines = [f"  {step}" for step in plan.steps]
+    lines = [f"  {step}" for step in preview_steps(plan)]
     if plan.ok:
         lines.append(
             f"Plan: CPUs {format_cpulist(plan.cpus)} on node {plan.node}, {plan.memory_mib} MiB "

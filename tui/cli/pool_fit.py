@@ -44,6 +44,8 @@ def render_fit(result: Fit) -> str:
         lines.append(
             f"  #{n}: CPUs {format_cpulist(place.cpus)}, memory {regions_label(place.regions)}"
         )
+    if result.placements:
+        lines.append(f"  the first: {result.memory_note()}")
     lines.append(f"why not one more: {result.why_not_more()}")
     if result.blocker is not None and result.blocker.fix:
         lines.append(f"  fix: {result.blocker.fix}")

@@ -8,9 +8,11 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from core.platform.allocator import preview_steps
 from core.platform.base import EnclaveInfo, HostInfo, PoolPlan, PoolState
 from core.platform.capacity import Fit, regions_label
 from core.platform.cpulist import format_cpulist
+from core.platform.rules import size_label
 
 PARENT_CPU = 0
 
@@ -75,9 +77,17 @@ def plan_view(plan: PoolPlan) -> RenderableType:
                 style="green",
             )
         ]
-        lines += [Text(f"  {step}", style="dim") for step in plan.steps[-3:]]
+        lines.append(Text(f"  {hugepages_label(plan)}", style="green"))
+        lines += [Text(f"  {step}", style="dim") for step in preview_steps(plan)[-2:]]
         return Group(*lines)
     return Group(*(Text(f"✗ {violation}", style="red") for violation in plan.violations))
+
+
+def hugepages_label(plan: PoolPlan) -> str:
+    """The pages the plan reserves: an enclave later takes whole pages of these sizes."""
+    pages = [h for h in plan.hugepages if h.count]
+    shown = " + ".join(f"{h.count} × {size_label(h.size_kib // 1024)}" for h in pages) or "none"
+    return f"as hugepages: {shown} (an enclave's memory is made of whole pages)"
 
 
 def fit_view(image: str, result: Fit) -> Text:
@@ -89,6 +99,8 @@ def fit_view(image: str, result: Fit) -> Text:
         text.append(f"  #{n}: CPUs {format_cpulist(place.cpus)}, {regions_label(place.regions)}\n")
     if result.count > 4:
         text.append(f"  … and {result.count - 4} more\n")
+    if result.placements:
+        text.append(f"  the first: {result.memory_note()}\n", style="dim")
     text.append(f"why not one more: {result.why_not_more()}", style="yellow")
     if result.blocker is not None and result.blocker.fix:
         text.append(f"\n  fix: {result.blocker.fix}", style="dim")

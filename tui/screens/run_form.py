@@ -20,6 +20,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from core.errors import NitrodeckError
 from core.platform import rules
 from core.platform.base import RunRequest
+from core.platform.capacity import free_pages, memory_sentence
 from core.platform.cpulist import parse_cpulist
 from core.platform.run_check import RunContext, request_violations
 from tui.engine.errors import short_code
@@ -193,13 +194,14 @@ class RunForm(KeepsEdits, ModalScreen[RunRequest | None]):
         self._show([_line(error) for error in broken])
         if not broken:
             self.request = request
+            self._show([], ok=f"✓ the pool can run this: {memory_note(request, self.context)}")
         return self.violations
 
-    def _show(self, lines: list[str]) -> None:
+    def _show(self, lines: list[str], ok: str = "✓ the pool can run this") -> None:
         self.violations = lines
         box = self.query_one("#run-violations", Static)
         box.set_class(not lines, "-ok")
-        text = "\n".join(f"✗ {line}" for line in lines) or "✓ the pool can run this"
+        text = "\n".join(f"✗ {line}" for line in lines) or ok
         box.update(Text(text))  # never markup: paths and fixes may hold brackets
         self.query_one("#run-submit", Button).disabled = bool(lines)
 
@@ -220,6 +222,16 @@ class RunForm(KeepsEdits, ModalScreen[RunRequest | None]):
             self.action_submit()
         else:
             self.action_back()
+
+
+def memory_note(request: RunRequest, context: RunContext) -> str:
+    """How the memory asked for is made of the pool's whole hugepages (what the enclave gets)."""
+    free = free_pages(context.pool, context.enclaves)
+    try:
+        regions = rules.allocate_regions(request.memory_mib, free)
+    except NitrodeckError:
+        return ""
+    return memory_sentence(request.memory_mib, regions, free)
 
 
 def _required(text: str, name: str, example: str) -> str:

@@ -133,7 +133,7 @@ class SimInstance:
         )
 
     def plan_pool(self, config: PoolConfig) -> PoolPlan:
-        running = len(self.live_rows())
+        running = [row.name or row.enclave_id for row in self.live_rows()]
         return plan_allocation(
             config,
             self.host_info(),
@@ -151,7 +151,7 @@ class SimInstance:
                 self.host_info(),
                 self.state.hugepages(),
                 self.profile.hugepage_capacity_mib(),
-                len(self.state.enclaves()),
+                [row.name or row.enclave_id for row in self.state.enclaves()],
             )
             if not plan.ok:
                 raise AllocatorError(
