@@ -1,24 +1,62 @@
-"""The command palette (ctrl+p) lists every view and every action of the current screen."""
+"""The command palette (ctrl+p) lists every view and every action of every view.
+
+The current screen's keys run in place; another view's actions open that view first and then
+run there (so "images: Build" works from anywhere). Dangerous ones vanish in `--read-only`.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
 
-from tui.engine.registry import VIEWS
+from tui.bindings import is_dangerous
+from tui.engine.registry import VIEWS, View
 
 if TYPE_CHECKING:
     from tui.app import NitrodeckApp
 
 
+Command = tuple[str, str, Callable[[], object]]
+# The frame's own keys (every view has them): listed once, for the current screen.
+NAV_ACTIONS = {"command", "help", "back"}
+
+
+def screen_class(view: View) -> type[Screen[None]] | None:
+    """The view's screen class (its module imported on first use), or None if not built."""
+    if not view.ready:
+        return None
+    module = importlib.import_module(f"tui.screens.{view.module}")
+    classes = [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, Screen)
+        and value.__module__ == module.__name__
+        and getattr(value, "crumb", None) == view.name
+    ]
+    return classes[0] if classes else None
+
+
+def open_and_run(app: NitrodeckApp, name: str, action: str) -> None:
+    """Open the view `name`, then run `action` on it once it is on screen."""
+    app.run_command(name)
+
+    async def run() -> None:
+        await app.run_action(action, app.screen)
+
+    app.call_after_refresh(run)
+
+
 class NitrodeckCommands(Provider):
-    def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
-        """(name, help, callback) for the views, then the current screen's active keys."""
+    def _commands(self) -> list[Command]:
+        """(name, help, callback): the views, the current screen's keys, every view's actions."""
         app = cast("NitrodeckApp", self.app)
-        commands: list[tuple[str, str, Callable[[], object]]] = [
+        commands: list[Command] = [
             (f"Open {view.name}", view.description, partial(app.run_command, view.name))
             for view in VIEWS
         ]
@@ -34,7 +72,35 @@ class NitrodeckCommands(Provider):
                 )
             )
             del key
+        current = getattr(self.screen, "crumb", "")
+        for view in VIEWS:
+            if view.name != current:
+                commands += self._view_actions(app, view)
         return commands
+
+    def _view_actions(self, app: NitrodeckApp, view: View) -> list[Command]:
+        """Another view's own actions: open it, then run the action on it."""
+        cls = screen_class(view)
+        if cls is None:
+            return []
+        found: list[Command] = []
+        seen: set[str] = set()
+        for bindings in cls._merge_bindings().key_to_bindings.values():
+            for binding in bindings:
+                action = binding.action
+                own = binding.description and not binding.system and action not in NAV_ACTIONS
+                hidden = app.read_only and is_dangerous(binding)
+                if not own or hidden or action in seen:
+                    continue
+                seen.add(action)
+                found.append(
+                    (
+                        f"{view.name}: {binding.description}",
+                        f"opens {view.name}, then {app.get_key_display(binding)}",
+                        partial(open_and_run, app, view.name, action),
+                    )
+                )
+        return found
 
     async def discover(self) -> Hits:
         for name, help_text, callback in self._commands():

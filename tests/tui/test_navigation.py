@@ -161,3 +161,28 @@ async def test_mouse_click_on_a_home_row_selects_it(make_app, wait) -> None:
         await pilot.click(table, offset=(2, 3))
         await wait(pilot)
         assert table.cursor_key == "pool"
+
+
+async def test_palette_lists_every_views_actions_and_runs_them_there(make_app, wait) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait(pilot)
+        app.run_command("doctor")
+        await wait(pilot)
+        commands = {name: cb for name, _help, cb in NitrodeckCommands(app.screen)._commands()}
+        # Not only the doctor's keys: every view's actions, named by their view.
+        for name in ("images: Build", "pool: Fit", "attest: Attest", "enclaves: Terminate"):
+            assert name in commands, sorted(commands)
+        commands["images: Build"]()  # opens the images view, then its build form
+        await wait(pilot)
+        from tui.screens.image_build import BuildScreen
+
+        assert isinstance(app.screen, BuildScreen)
+
+
+async def test_palette_hides_other_views_dangerous_actions_in_read_only(make_app, wait) -> None:
+    app = make_app(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait(pilot)
+        names = [name for name, _h, _cb in NitrodeckCommands(app.screen)._commands()]
+        assert "enclaves: Describe" in names and "enclaves: Terminate" not in names
