@@ -95,6 +95,31 @@ async def test_mark_then_diff_shows_moved_pcrs_and_the_file(make_app, wait, imag
         assert "bin/app" in detail
 
 
+async def test_marks_are_shown_kept_two_and_never_diff_an_image_with_itself(
+    make_app, wait, images
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_images(app, pilot, wait, images)
+        keys = screen.table.shown_keys
+        alpha, beta = str(images / "alpha.eif"), str(images / "beta.eif")
+        screen.table.move_cursor(row=keys.index(alpha))
+        await pilot.press("m", "x")  # diff the marked image with itself: refused, says why
+        await wait(pilot)
+        assert app.screen is screen
+        assert any("does not differ from itself" in n.message for n in app._notifications)
+        screen.table.move_cursor(row=keys.index(beta))
+        await pilot.press("m")
+        await wait(pilot)
+        assert screen.table.all_rows[alpha][0] == "[1] alpha"
+        assert screen.table.all_rows[beta][0] == "[2] beta"
+        screen.table.move_cursor(row=keys.index(alpha))  # wherever the cursor is: the two marks
+        await pilot.press("x")
+        await wait(pilot)
+        assert isinstance(app.screen, ImageDiffScreen)
+        assert (app.screen.a, app.screen.b) == (Path(alpha), Path(beta))
+
+
 async def test_ctrl_d_deletes_the_file_after_confirmation(make_app, wait, images) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

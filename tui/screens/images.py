@@ -17,6 +17,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
 from core.eif import describe_text
+from core.errors import UsageError
 from core.home import nitrodeck_home
 from core.image_catalog import ImageCatalog, ImageEntry
 from tui.bindings import dangerous
@@ -48,7 +49,8 @@ class ImagesScreen(ListScreen):
     crumb = "images"
     ABOUT = (
         "EIF files in the current directory and in nitrodeck's images directory. "
-        "m marks an image, x diffs the marked one against the highlighted one."
+        "m marks (or unmarks) an image, up to two, shown as [1] and [2] before the name; x diffs "
+        "the two marked ones, or the marked one against the highlighted one."
     )
     COLUMNS = (
         ("name", "NAME"),
@@ -77,7 +79,8 @@ class ImagesScreen(ListScreen):
         super().__init__()
         self.dirs = dirs if dirs is not None else default_dirs()
         self.catalog = ImageCatalog(self.dirs)
-        self.marked: Path | None = None
+        self.marks: list[Path] = []
+        self._rows: Mapping[str, Sequence[str]] = {}
 
     def cell_style(self, column: str, text: str) -> str | None:
         if column != "state":
@@ -92,7 +95,9 @@ class ImagesScreen(ListScreen):
         return {str(entry.path): _cells(entry) for entry in self.catalog.scan()}
 
     def show_rows(self, rows: Mapping[str, Sequence[str]]) -> None:
-        super().show_rows(rows)
+        self._rows = rows
+        self.marks = [mark for mark in self.marks if str(mark) in rows]  # deleted files unmark
+        super().show_rows({key: self._marked_cells(key, cells) for key, cells in rows.items()})
         if not rows:
             where = " and ".join(str(d) for d in self.dirs)
             self.query_one("#image-describe", Static).update(
@@ -114,21 +119,54 @@ class ImagesScreen(ListScreen):
     def action_rescan(self) -> None:
         self.query_one("#list-poller", Poller).poll_now()
 
+    def _marked_cells(self, key: str, cells: Sequence[str]) -> Sequence[str]:
+        path = Path(key)
+        if path not in self.marks:
+            return cells
+        return (f"[{self.marks.index(path) + 1}] {cells[0]}", *cells[1:])
+
     def action_mark(self) -> None:
+        """Mark the highlighted image (a second mark keeps the first; a third drops the oldest);
+        on a marked image, unmark it."""
         key = self.table.cursor_key
         if key is None:
             return
-        self.marked = Path(key)
-        self.notify(f"marked {self.marked.name}: highlight another image and press x to diff")
+        path = Path(key)
+        if path in self.marks:
+            self.marks.remove(path)
+            self.notify(f"unmarked {path.name}")
+        else:
+            self.marks = [*self.marks, path][-2:]
+            names = " and ".join(mark.name for mark in self.marks)
+            then = "x diffs them" if len(self.marks) == 2 else "highlight another and press x"
+            self.notify(f"marked {names}: {then}")
+        self.show_rows(self._rows)
+
+    def diff_pair(self) -> tuple[Path, Path]:
+        """The two images `x` compares: both marks, or the mark and the highlighted image."""
+        if len(self.marks) == 2:
+            return self.marks[0], self.marks[1]
+        key = self.table.cursor_key
+        if not self.marks or key is None:
+            raise UsageError(
+                "no image marked", fix="mark an image with m, then highlight another (or mark it)"
+            )
+        if Path(key) == self.marks[0]:
+            raise UsageError(
+                f"{self.marks[0].name} is the marked image: an image does not differ from itself",
+                fix="highlight another image, or mark a second one with m",
+            )
+        return self.marks[0], Path(key)
 
     def action_diff(self) -> None:
         from tui.screens.image_diff import ImageDiffScreen
 
-        key = self.table.cursor_key
-        if self.marked is None or key is None:
-            self.notify("mark an image with m first, then highlight another", severity="warning")
+        try:
+            old, new = self.diff_pair()
+        except UsageError as error:
+            self.notify(f"{error.what}\nfix: {error.fix}", severity="warning", markup=False)
             return
-        self.app.push_screen(ImageDiffScreen(self.marked, Path(key)))
+        self.app.push_screen(ImageDiffScreen(old, new))
 
     def action_build(self) -> None:
         from tui.screens.image_build import BuildScreen
