@@ -18,6 +18,7 @@ from typing import Any
 from core.agent.client import AgentClient, AgentError, DecryptDigest
 from core.errors import NitrodeckError
 from core.kms.denial import DenialExplanation, explain_denial
+from core.kms.errors import kms_error
 
 KEY_ENCRYPTION_ALGORITHM = "RSAES_OAEP_SHA_256"
 _RESOURCE = re.compile(r"on resource: (arn:aws[\w-]*:kms:[^\s]+)")
@@ -73,6 +74,11 @@ def _message(error: Exception) -> str:
     return str(error)
 
 
+def _endpoint(kms: Any) -> str:
+    meta = getattr(kms, "meta", None)
+    return str(getattr(meta, "endpoint_url", None) or "KMS")
+
+
 class _Flow:
     def __init__(self, on_step: Callable[[FlowStep], None] | None) -> None:
         self.result = FlowResult()
@@ -126,7 +132,8 @@ def recipient_decrypt(
     except ClientError as error:
         code, message = _code(error), _message(error)
         if code != "AccessDeniedException":
-            flow.step("kms decrypt", FAILED, f"{code}: {message}")
+            failed = kms_error(error, action="Decrypt", where=_endpoint(kms), key=key_id)
+            flow.step("kms decrypt", FAILED, f"{failed.what}\nfix: {failed.fix}")
             return flow.result
         flow.step("kms decrypt", DENIED, f"AccessDeniedException: {message}")
         match = _RESOURCE.search(message)
@@ -134,10 +141,7 @@ def recipient_decrypt(
         _explain(flow, kms, key.document, principal, encryption_context)
         return flow.result
     except BotoCoreError as error:
-        raise NitrodeckError(
-            f"KMS could not be reached: {error}",
-            fix="check --endpoint-url, the region and your network",
-        ) from None
+        raise kms_error(error, action="Decrypt", where=_endpoint(kms), key=key_id) from None
     flow.result.key_id = str(response.get("KeyId") or key_id)
     blob = response.get("CiphertextForRecipient")
     if not blob:

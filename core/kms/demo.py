@@ -20,6 +20,7 @@ from typing import Any
 from core.errors import NitrodeckError
 from core.home import nitrodeck_home, write_private_file
 from core.kms.context import IMAGE_SHA384
+from core.kms.errors import kms_error
 from core.platform.base import EnclaveInfo
 
 DEMO_SECRET_BYTES = 32
@@ -134,11 +135,8 @@ def create_demo_key(
             kms.create_alias(AliasName=alias, TargetKeyId=key_id)
         blob = bytes(kms.encrypt(KeyId=key_id, Plaintext=secret)["CiphertextBlob"])
     except (ClientError, BotoCoreError) as error:
-        raise NitrodeckError(
-            f"KMS refused to create the demo key: {error}",
-            where=str(getattr(kms.meta, "endpoint_url", "KMS")),
-            fix="check the endpoint and that your credentials may kms:CreateKey and kms:Encrypt",
-        ) from None
+        where = str(getattr(kms.meta, "endpoint_url", "KMS"))
+        raise kms_error(error, action="CreateKey/Encrypt (the demo key)", where=where) from None
     path = output or demo_dir() / f"{key_id}.enc"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

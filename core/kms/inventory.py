@@ -17,7 +17,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from core.errors import NitrodeckError, PolicyError
 from core.home import nitrodeck_home
 from core.kms.context import RECIPIENT_PREFIX
-from core.kms.local.credentials import PROFILE, REGION, credentials_path
+from core.kms.errors import kms_error
+from core.kms.local.credentials import REGION, credentials_path
 from core.kms.local.credentials import load_or_create as load_credentials
 from core.kms.policy_model import parse_policy
 
@@ -102,35 +103,24 @@ def pinned_keys(policy_text: str) -> tuple[str, ...]:
 
 
 @contextmanager
-def _kms_errors(kms: Any) -> Iterator[None]:
+def _kms_errors(kms: Any, action: str = "call", key: str | None = None) -> Iterator[None]:
     """boto3 failures as NitrodeckErrors that say what KMS answered and where."""
     try:
         yield
-    except ClientError as error:
-        info = error.response.get("Error", {})
-        raise NitrodeckError(
-            f"KMS refused: {info.get('Code')}: {info.get('Message')}",
-            where=str(kms.meta.endpoint_url),
-            fix=f"check the endpoint and the credentials (profile {PROFILE} for the local KMS)",
-        ) from None
-    except BotoCoreError as error:
-        raise NitrodeckError(
-            f"cannot reach KMS: {error}",
-            where=str(kms.meta.endpoint_url),
-            fix="start `nitrodeck kms serve` or check --endpoint-url",
-        ) from None
+    except (ClientError, BotoCoreError) as error:
+        raise kms_error(error, action=action, where=str(kms.meta.endpoint_url), key=key) from None
 
 
 def key_policy(kms: Any, key_id: str) -> tuple[str, str]:
     """The key's policy text and ARN (GetKeyPolicy, DescribeKey)."""
-    with _kms_errors(kms):
+    with _kms_errors(kms, "DescribeKey/GetKeyPolicy", key_id):
         arn = kms.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
         return kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"], arn
 
 
 def list_keys(kms: Any) -> list[KeySummary]:
     """Every key with aliases and attestation pinning (one GetKeyPolicy per key)."""
-    with _kms_errors(kms):
+    with _kms_errors(kms, "ListKeys"):
         aliases: dict[str, list[str]] = {}
         for page in kms.get_paginator("list_aliases").paginate():
             for alias in page["Aliases"]:

@@ -204,6 +204,13 @@ async def test_denials_explained_other_pcr0_and_debug_mode(
         assert debug.explanation.debug_mode and "debug mode" in debug.explanation.summary
         assert "debug-mode enclave" in text(decrypt.query_one("#decrypt-status"))
         assert SECRET.hex() not in text(decrypt.query_one("#decrypt-status"))
+        # 3. a refused attempt: the last run's steps and conditions do not stay on screen
+        decrypt.field("ciphertext").value = str(tmp_path / "missing.enc")
+        await decrypt.run_action("decrypt")
+        await wait(pilot)
+        assert decrypt.result is None
+        assert decrypt.query_one("#decrypt-steps").row_count == 0  # type: ignore[attr-defined]
+        assert not decrypt.query_one("#decrypt-conditions").has_class("-shown")
 
 
 async def test_missing_fields_are_explained_inline(

@@ -19,6 +19,7 @@ from typing import Any
 from core.agent.client import connect_agent
 from core.errors import NitrodeckError, UsageError
 from core.kms.client import FlowResult, FlowStep, recipient_decrypt
+from core.kms.errors import kms_error
 from core.kms.target import KmsTarget, boto3_client, caller_principal, resolve_target
 from core.platform.base import Platform
 from core.platform.select import open_platform
@@ -157,7 +158,7 @@ def run_encrypt(args: argparse.Namespace) -> int:
     try:
         blob = bytes(boto3_client(target).encrypt(**request)["CiphertextBlob"])
     except (ClientError, BotoCoreError) as error:
-        raise NitrodeckError(f"KMS Encrypt failed: {error}", where=target.describe()) from None
+        raise kms_error(error, action="Encrypt", where=target.describe(), key=args.key_id) from None
     try:
         args.output.write_bytes(blob)
     except OSError as error:

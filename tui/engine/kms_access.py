@@ -49,11 +49,20 @@ class KmsAccess:
         return self._target is None and self._client is None
 
     def label(self) -> str:
-        if self._target is not None:
-            return self._target.describe()
-        if self._client is not None:
-            return f"KMS at {getattr(self._client.meta, 'endpoint_url', '?')}"
-        return "local KMS"
+        """The KMS actually in use: once a client exists, its real endpoint and region
+        (boto3 resolves AWS's region and URL itself; "default region" says nothing)."""
+        target, client = self._target, self._client
+        if target is not None and target.local:
+            return target.describe()
+        if client is not None:
+            meta = client.meta
+            endpoint = getattr(meta, "endpoint_url", "?")
+            region = getattr(meta, "region_name", None)
+            kind = "AWS KMS" if target is not None and target.endpoint_url is None else "KMS"
+            return f"{kind} at {endpoint}" + (f" ({region})" if region else "")
+        if target is not None:
+            return target.describe()
+        return "local KMS (starting on first use)"
 
     def target(self) -> KmsTarget:
         with self._lock:

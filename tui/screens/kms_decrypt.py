@@ -106,6 +106,7 @@ class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
     def action_decrypt(self) -> None:
         enclave = self.field("enclave").value.strip()
         path = self.field("ciphertext").value.strip()
+        self._clear()  # a new attempt, even one refused below, never shows the last run's steps
         try:
             if not enclave or not path:
                 raise NitrodeckError(
@@ -118,12 +119,15 @@ class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
         except NitrodeckError as error:
             self._status(error_markup(error))
             return
+        self._status(f"decrypting in {escape(enclave)} via {escape(self.kms.label())}…")
+        self._run(enclave, blob, self.field("key").value.strip() or None, context)
+
+    def _clear(self) -> None:
+        self.result = None
         for table in self.query(DataTable):
             table.clear()
         self.query_one("#decrypt-conditions").remove_class("-shown")
         self.query_one("#decrypt-findings", Static).update("")
-        self._status(f"decrypting in {escape(enclave)} via {escape(self.kms.label())}…")
-        self._run(enclave, blob, self.field("key").value.strip() or None, context)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="decrypt", description="decrypt")
     def _run(
