@@ -1,6 +1,7 @@
 """Forms that keep what was typed: the same keys in every form of the app.
 
-`esc` in a field leaves the field (focus goes back to the screen, nothing is lost); a second
+`tab` moves to the next field at once, even mid-burst of typed keys; `esc` in a field leaves
+the field (focus goes back to the screen, nothing is lost); a second
 `esc` leaves the form, asking first when a field differs from what the form was opened or last
 submitted with. `ctrl+s` submits from anywhere, inside a field too. Mix `KeepsEdits` in before
 the screen class and implement `leave_form`.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Select
@@ -20,6 +22,12 @@ FIELD_TYPES = (Input, Select, Checkbox)
 
 
 class KeepsEdits(Screen[Any]):
+    # Priority: focus moves when tab is read, not after the focused field's queue is drained.
+    # Otherwise text typed right after a tab (one terminal read) lands in the old field.
+    BINDINGS = [
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
+    ]
     FORM_SELECTOR: ClassVar[str] = ""
     """The container holding the form's fields; empty: the whole screen."""
     DISCARD_QUESTION: ClassVar[str] = "Leave the form and lose your edits?"
