@@ -13,7 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Input
 
 from tui.bindings import is_dangerous
 from tui.screens.confirm import ConfirmScreen
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 # App-level keys worth listing in help even though Textual hides them from the footer.
 APP_KEYS = {"quit", "command_palette"}
+# Keys that open a prompt: bound with priority=True (see `check_action`).
+PROMPT_ACTIONS = {"command", "filter", "search"}
 # Textual's own screen keys (focus cycling, copy): every app has them, help need not say so.
 GENERIC_KEYS = {binding.key for binding in Binding.make_bindings(Screen.BINDINGS)}
 
@@ -37,7 +39,7 @@ class NitrodeckScreen(Screen[None]):
     ABOUT = ""
     danger_question = "Really do this?"
     BINDINGS = [
-        Binding("colon", "command", "Command", key_display=":", id="nav.command"),
+        Binding("colon", "command", "Command", key_display=":", id="nav.command", priority=True),
         Binding("question_mark", "help", "Help", key_display="?", id="nav.help"),
         Binding("escape", "back", "Back", id="nav.back"),
     ]
@@ -67,7 +69,13 @@ class NitrodeckScreen(Screen[None]):
         }
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """False hides the binding from footer, help and palette and refuses to run it."""
+        """False hides the binding from footer, help and palette and refuses to run it.
+
+        A prompt key (`:`, `/`) is a priority binding, so the prompt opens before the keys typed
+        right after it arrive; inside a text field it stands aside (None) and is typed instead.
+        """
+        if action in PROMPT_ACTIONS and isinstance(self.focused, Input):
+            return None
         return not (self.nd_app.read_only and action in self.dangerous_actions())
 
     def danger_target(self) -> str | None:

@@ -36,7 +36,7 @@ class ConsoleScreen(NitrodeckScreen):
     )
     BINDINGS = [
         Binding("space,p", "toggle_pause", "Pause", key_display="p", id="console.pause"),
-        Binding("slash", "search", "Search", key_display="/", id="console.search"),
+        Binding("slash", "search", "Search", key_display="/", priority=True, id="console.search"),
         Binding("n", "next_match", "Next match", show=False, id="console.next"),
         Binding("N", "previous_match", "Previous match", show=False, id="console.prev"),
         Binding("g,home", "top", "Top", show=False, id="console.top"),

@@ -23,7 +23,9 @@ from tui.widgets.poller import Poller
 class ListScreen(NitrodeckScreen):
     COLUMNS: ClassVar[Sequence[tuple[str, str]]] = ()
     REFRESH: ClassVar[float | None] = None
-    BINDINGS = [Binding("slash", "filter", "Filter", key_display="/", id="list.filter")]
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", key_display="/", priority=True, id="list.filter")
+    ]
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="list-status")

@@ -26,7 +26,8 @@ class PromptBar(Input):
         if value is not None:
             self.value = value
         self.add_class("-open")
-        self.focus()
+        # At once, not `focus()` (deferred): keys typed right after `:` or `/` arrive next.
+        self.screen.set_focus(self)
 
     def close(self) -> None:
         """Hide the bar and give the focus back to the view."""
