@@ -268,6 +268,10 @@ def test_names_cids_and_errors(sim: SimPlatform, eifs: dict[str, Path], tmp_path
     second = run(sim, eifs["printer"])
     assert (first.name, second.name) == ("printer", "printer_1")  # type: ignore[attr-defined]
     assert (first.cid, second.cid) == (16, 17)  # type: ignore[attr-defined]
+    sim.terminate_enclave(enclave_id=second.enclave_id)  # type: ignore[attr-defined]
+    # Names may hold spaces, as nitro-cli's do (a free string, only made unique): found again.
+    spaced = run(sim, eifs["printer"], enclave_name="my demo enclave")
+    assert sim.find_enclave(enclave_name="my demo enclave").enclave_id == spaced.enclave_id  # type: ignore[attr-defined]
     with pytest.raises(NitroCliError) as caught:
         sim.console(first.enclave_id)  # type: ignore[attr-defined]
     assert caught.value.exit_code == 44
