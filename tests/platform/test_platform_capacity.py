@@ -159,6 +159,9 @@ def test_fit_on_the_simulator_and_the_cli(
     broken.write_bytes(eif.read_bytes()[:3000])
     assert main(["pool", "fit", "--eif-path", str(broken)]) == 35
     assert "truncated" in capsys.readouterr().err
+    run = ["run-enclave", "--eif-path", str(broken), "--memory", "512", "--cpu-count", "2"]
+    assert main(run) == 35
+    assert capsys.readouterr().err.count("fix:") == 1  # one fix line, the inner error's
     with pytest.raises(NitrodeckError, match="cannot open the image") as missing:
         fit_on(SimPlatform("m5.2xlarge"), tmp_path / "missing.eif")
     assert missing.value.code == "E19" and missing.value.exit_code == 19

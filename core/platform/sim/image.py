@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.errors import NitrodeckError
 from core.platform.errors import NitroCliCode, NitroCliError
 
 PCR_KEYS = ("PCR0", "PCR1", "PCR2", "PCR8")
@@ -34,6 +35,12 @@ def _open_error(path: Path, error: OSError) -> NitroCliError:
     )
 
 
+def _inner(error: NitrodeckError) -> str:
+    """An inner error as nitro-cli's detail line: where and what, its fix left to the outer
+    error (one fix line per error)."""
+    return f"{error.where}: {error.what}" if error.where else error.what
+
+
 def image_facts(path: Path) -> ImageFacts:
     """Size, PCRs and identity of the EIF at `path` (read once, at run-enclave)."""
     from core.eif import EifError, read_eif
@@ -49,7 +56,7 @@ def image_facts(path: Path) -> ImageFacts:
         info = read_eif(path)
     except EifError as error:
         raise NitroCliError(
-            NitroCliCode.EifParsingError, detail=str(error), fix="rebuild the EIF"
+            NitroCliCode.EifParsingError, detail=_inner(error), fix=error.fix or "rebuild the EIF"
         ) from error
     meta = dict(info.metadata or {})
     return ImageFacts(
@@ -72,7 +79,9 @@ def verify_image(path: Path) -> None:
     except OSError as error:
         raise _open_error(path, error) from error
     except EifError as error:
-        raise NitroCliError(NitroCliCode.EifParsingError, detail=str(error)) from error
+        raise NitroCliError(
+            NitroCliCode.EifParsingError, detail=_inner(error), fix=error.fix
+        ) from error
     if not info.crc_ok:
         raise NitroCliError(
             NitroCliCode.EifParsingError,
@@ -87,8 +96,8 @@ def verify_image(path: Path) -> None:
         except EifError as error:
             raise NitroCliError(
                 NitroCliCode.EIFSignatureCheckerError,
-                detail=str(error),
-                fix="sign the EIF again with a currently valid certificate",
+                detail=_inner(error),
+                fix=error.fix or "sign the EIF again with a currently valid certificate",
             ) from error
 
 
@@ -100,7 +109,9 @@ def unpack_image(path: Path, dest: Path) -> tuple[list[str], list[str]]:
         extract_ramdisks(path, dest)
         argv, env = read_cmd_env(path)
     except EifError as error:
-        raise NitroCliError(NitroCliCode.EifParsingError, detail=str(error)) from error
+        raise NitroCliError(
+            NitroCliCode.EifParsingError, detail=_inner(error), fix=error.fix
+        ) from error
     return list(argv), list(env)
 
 
