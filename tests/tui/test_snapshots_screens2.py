@@ -172,3 +172,9 @@ def test_decrypt_denied_other_pcr0(snap_compare: Any, make_app: Any) -> None:
 def test_decrypt_denied_debug_mode(snap_compare: Any, make_app: Any) -> None:
     result = denial({0: bytes(48), 1: bytes(48), 2: bytes(48)})
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=decrypt_before(result))
+
+
+def test_attest_80x24(snap_compare: Any, make_app: Any, document: Path) -> None:
+    """The smallest supported terminal: the form, the verdict and the footer's ctrl+s."""
+    before = attest_before(document)
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=before)

@@ -59,7 +59,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         Binding("d", "decrypt", "Decrypt", id="kms.decrypt"),
         dangerous("c", "create_demo", "Demo key", "create a key pinning an enclave's PCR0"),
         Binding("t", "target", "Target", id="kms.target"),
-        Binding("r", "refresh", "Refresh", id="kms.refresh"),
+        Binding("r", "refresh", "Refresh", show=False, id="kms.refresh"),
     ]
 
     def __init__(
