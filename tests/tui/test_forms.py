@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from textual import events
-from textual.widgets import Input
+from textual.widgets import Checkbox, Input
 
 from core.agent.demo import build_demo_image
 from tui.engine.access import PlatformHolder
@@ -61,6 +61,12 @@ async def test_run_form_typing_fast_lands_in_the_right_fields(
         await pilot.press("n")
         await wait(pilot)
         assert app.screen is form and form.query_one("#run-name", Input).value == "my demo"
+        # The debug box says its state in words (its glyph alone reads the same on and off).
+        debug = form.query_one("#run-debug", Checkbox)
+        assert str(debug.label).startswith("off:")
+        debug.value = True
+        await wait(pilot)
+        assert str(debug.label).startswith("ON:")
         # A cleared memory field is an error naming it, not a silent default.
         form.query_one("#run-memory", Input).value = ""
         await wait(pilot)
