@@ -104,7 +104,7 @@ class EnclavesScreen(ListScreen):
 
     @property
     def platform(self) -> Platform:
-        return self.nd_app.platforms.get()
+        return self.platforms.get()
 
     def fetch_rows(self) -> Mapping[str, Sequence[str]]:
         """Thread worker: the platform's enclaves as rows keyed by enclave id."""
