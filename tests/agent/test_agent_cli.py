@@ -8,8 +8,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from core.kms.inputs import encryption_context, read_blob
 from tui.cli.agent import read_public_key
-from tui.cli.kms_recipient import encryption_context, read_blob
 from tui.cli.main import main
 
 
