@@ -17,11 +17,11 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from core.attestation.document import OPTIONAL_FIELD_MAX
 from core.attestation.errors import AttestationError
 from core.errors import UsageError
 
 COSE_FIRST_BYTES = (0x84, 0xD2)
-NSM_FIELD_LIMIT = 1024  # bytes of nonce, user data or public key the NSM accepts
 _HEX = re.compile(rb"(?:0x)?([0-9a-fA-F]+)")
 _BASE64 = re.compile(rb"[A-Za-z0-9+/_-]+={0,2}")
 _WHITESPACE = re.compile(rb"\s+")
@@ -86,7 +86,9 @@ def read_document(source: str) -> bytes:
     return decode_document_input(data)
 
 
-def parse_hex(name: str, text: str | None, *, limit: int | None = NSM_FIELD_LIMIT) -> bytes | None:
+def parse_hex(
+    name: str, text: str | None, *, limit: int | None = OPTIONAL_FIELD_MAX
+) -> bytes | None:
     """A nonce, user data or public key: hex (an optional 0x) of at most `limit` bytes (None: no
     limit), as NSM accepts; None or empty text means none."""
     text = (text or "").strip().removeprefix("0x")

@@ -12,11 +12,10 @@ from typing import Any
 
 from core.errors import NitrodeckError
 from core.home import nitrodeck_home
-from core.kms.local.credentials import PRINCIPAL_ARN, PROFILE, REGION
+from core.kms.local.credentials import PRINCIPAL_ARN, REGION
 from core.kms.local.credentials import load_or_create as load_credentials
 from core.kms.local.daemon import ensure_local_kms
 
-LOCAL_PROFILE = PROFILE
 LOCAL_REGION = REGION
 
 
