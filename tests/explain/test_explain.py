@@ -9,7 +9,6 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import SHARED
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,7 +19,7 @@ from tui.cli.main import main
 
 RECORDED = Path(__file__).parent / "recorded"
 SYSROOT = RECORDED / "sysroot"
-SPEC = SHARED / "spec" / "nitro-cli.md"
+SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec" / "nitro-cli.md"
 
 
 def spec_codes() -> dict[str, str]:
