@@ -14,6 +14,7 @@ from core.explain.chain import (
     RootCause,
     collapse,
     collapse_error,
+    error_from_output,
     parse_err_log,
     parse_output,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "RootCause",
     "collapse",
     "collapse_error",
+    "error_from_output",
     "lookup",
     "parse_err_log",
     "parse_output",

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from core.errors import NitrodeckError
 from core.explain.table import Entry, lookup
+from core.platform.errors import EnclaveProcessError, NitroCliCode, NitroCliError
 
 WRAPPERS = frozenset({"E38", "E39"})
 """Codes that only report that another (printed) error happened inside an enclave process."""
@@ -175,6 +176,23 @@ def collapse_error(error: BaseException) -> RootCause | None:
     evidence, hint = _refine(failure)
     codes = (root.code or "E00", *(e.code or "E00" for e in reversed(chain[:-1])))
     return RootCause(lookup(codes[0]), codes, evidence or root.detail, hint)
+
+
+def error_from_output(text: str, status: int, *, sysroot: Path | None = None) -> NitroCliError:
+    """What a real nitro-cli's failure (its stderr and exit status) means, as our error: the
+    root `[ Exx ]` with its evidence and fix, inside an E39 when the enclave process relayed it.
+    """
+    failures = parse_output(text, sysroot=sysroot)
+    cause = collapse(failures)
+    if cause is None:
+        code = status if 0 <= status <= max(NitroCliCode) else 0
+        return NitroCliError(code, detail=text.strip()[-2000:] or None)
+    root = next(f for f in failures if f.code == cause.code)
+    error = NitroCliError.printed(
+        cause.entry.number, root.message, detail=cause.evidence, fix=cause.fix
+    )
+    relayed = any(f.code in WRAPPERS for f in failures) and cause.code not in WRAPPERS
+    return EnclaveProcessError(error) if relayed else error
 
 
 def _refine(failure: CliFailure) -> tuple[str | None, str | None]:

@@ -13,7 +13,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.errors import NitrodeckError, UsageError
-from core.explain import collapse, collapse_error, lookup, parse_err_log, parse_output, table
+from core.explain import (
+    collapse,
+    collapse_error,
+    error_from_output,
+    lookup,
+    parse_err_log,
+    parse_output,
+    table,
+)
 from core.platform.errors import MESSAGES, EnclaveProcessError, NitroCliCode, NitroCliError
 from tui.cli.main import main
 
@@ -181,3 +189,17 @@ def test_cli_says_when_the_input_holds_no_error(
     quiet.write_text("Start allocating memory...\n")
     assert main(["explain", "--from", str(quiet)]) == 2
     assert "no nitro-cli error" in capsys.readouterr().err
+
+
+def test_a_real_nitro_cli_failure_becomes_our_error_chain() -> None:
+    text = (RECORDED / "run-full-cores.txt").read_text()
+    error = error_from_output(text, 39, sysroot=SYSROOT)
+    assert isinstance(error, EnclaveProcessError) and error.exit_code == 39
+    inner = error.inner
+    assert isinstance(inner, NitroCliError) and inner.code == "E29"
+    assert inner.what.startswith("[ E29 ] Ioctl failure.")
+    assert inner.detail == "The enclave cannot start because full CPU cores have not been set"
+    single = error_from_output((RECORDED / "console-stale-socket.txt").read_text(), 11)
+    assert not isinstance(single, EnclaveProcessError) and single.code == "E11"
+    unknown = error_from_output("Segmentation fault\n", 139)
+    assert unknown.code == "E00" and unknown.detail == "Segmentation fault"
