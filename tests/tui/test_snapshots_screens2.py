@@ -18,7 +18,7 @@ from core.kms.client import FlowResult, FlowStep
 from core.kms.demo import demo_key_policy
 from core.kms.denial import DenialExplanation
 from core.kms.explain import explain
-from core.kms.local.credentials import PRINCIPAL_ARN
+from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, PRINCIPAL_ARN
 from tui.screens.attest import AttestScreen
 from tui.screens.engine import PlatformAccess
 from tui.screens.kms import KmsScreen
@@ -152,7 +152,10 @@ def test_decrypt_success(snap_compare: Any, make_app: Any) -> None:
 
 def denial(pcrs: dict[int, bytes]) -> FlowResult:
     explanation = explain(
-        demo_key_policy(PRINCIPAL_ARN, PCR0), principal=PRINCIPAL_ARN, pcrs=pcrs, resource=ARN
+        demo_key_policy(PCR0, admin=ADMIN_PRINCIPAL_ARN, decryptor=PRINCIPAL_ARN),
+        principal=PRINCIPAL_ARN,
+        pcrs=pcrs,
+        resource=ARN,
     )
     causes = [f for f in explanation.findings if f.kind == "cause"]
     steps = [
