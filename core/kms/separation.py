@@ -33,12 +33,12 @@ class AdminOverlap:
     @property
     def message(self) -> str:
         actions = " and ".join(self.actions)
-        how = (
-            f"through the account principal {self.administrator}, any IAM policy that gives "
-            "it those actions"
-            if self.via_account
-            else f"{self.administrator} is that principal"
-        )
+        if self.via_account:
+            how = f"the account principal {self.administrator}: any IAM policy may grant them"
+        elif self.administrator == self.decryptor:
+            how = "the same principal"
+        else:
+            how = f"{self.administrator} includes it"
         return (
             f"{self.decryptor} may decrypt under attestation conditions (statement "
             f"{self.decrypt_statement}) but also {actions} (statement {self.admin_statement}; "

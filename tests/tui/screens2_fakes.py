@@ -67,3 +67,16 @@ class FixedKms:
             }
         statement = {"Effect": "Allow", "Principal": {"AWS": PRINCIPAL_ARN}, "Action": "kms:*"}
         return {"Policy": json.dumps({"Version": "2012-10-17", "Statement": [statement]})}
+
+
+class SelfAdministeringKms(FixedKms):
+    """Issue 14's old demo policy: the principal that decrypts in the enclave may also
+    PutKeyPolicy, so it can drop the attestation condition."""
+
+    def get_key_policy(self, KeyId: str, PolicyName: str) -> dict[str, Any]:
+        policy = json.loads(
+            demo_key_policy(PCR0, admin=ADMIN_PRINCIPAL_ARN, decryptor=PRINCIPAL_ARN)
+        )
+        policy["Statement"][0]["Principal"] = {"AWS": PRINCIPAL_ARN}
+        policy["Statement"][0]["Sid"] = "admin"
+        return {"Policy": json.dumps(policy, indent=2)}

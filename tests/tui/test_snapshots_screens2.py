@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from screens2_fakes import PCR0, FixedKms, FixedPlatform
+from screens2_fakes import PCR0, FixedKms, FixedPlatform, SelfAdministeringKms
 from textual.pilot import Pilot
 from textual.widgets import TabbedContent
 
@@ -24,6 +24,7 @@ from tui.screens.engine import PlatformAccess
 from tui.screens.kms import KmsScreen
 from tui.screens.kms_access import KmsAccess
 from tui.screens.kms_decrypt import DecryptScreen
+from tui.screens.kms_policy import KeyPolicyScreen
 
 SIZE = (120, 36)
 KEY = "0b5a3c1e-9f62-4d7a-8c21-5e0f7a9b3d44"
@@ -108,6 +109,17 @@ def test_kms_policy(snap_compare: Any, make_app: Any, wait: Any) -> None:
         await pilot.app.push_screen(kms_screen())
         await wait(pilot)
         await pilot.press("enter")
+        await wait(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_kms_policy_warns_when_the_decryptor_administers(
+    snap_compare: Any, make_app: Any, wait: Any
+) -> None:
+    async def before(pilot: Pilot[Any]) -> None:
+        await wait(pilot)
+        await pilot.app.push_screen(KeyPolicyScreen(KmsAccess(client=SelfAdministeringKms()), KEY))
         await wait(pilot)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
