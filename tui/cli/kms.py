@@ -19,7 +19,7 @@ from core.home import write_private_file
 from core.kms.document import document_pcrs
 from core.kms.explain import Explanation, explain
 from core.kms.inventory import client, endpoint_file, key_policy, list_keys
-from core.kms.local.credentials import PRINCIPAL_ARN, PROFILE, REGION
+from core.kms.local.credentials import ADMIN_PROFILE, PRINCIPAL_ARN, PROFILE, REGION
 from core.kms.local.log import RotatingLog
 from core.kms.local.server import LocalKms, stderr_log
 from tui.cli import kms_daemon, kms_demo, kms_recipient
@@ -107,6 +107,9 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"export AWS_PROFILE={PROFILE}")
         print(f"export AWS_DEFAULT_REGION={REGION}")
         print(f"# principal: {kms.credentials.principal}")
+        print(
+            f"# administer keys as AWS_PROFILE={ADMIN_PROFILE} ({kms.admin_credentials.principal})"
+        )
         print(f"# try: aws kms list-keys --endpoint-url {kms.endpoint}", flush=True)
         kms.serve_forever()
     finally:
