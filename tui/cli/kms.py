@@ -114,6 +114,8 @@ def run_serve(args: argparse.Namespace) -> int:
         kms.serve_forever()
     finally:
         kms.close()
+        if isinstance(log, RotatingLog):
+            log.close()
         with contextlib.suppress(FileNotFoundError):
             endpoint_file().unlink()
     return 0

@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import base64
 import configparser
+import contextlib
+import fcntl
 import io
 import os
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import NitrodeckError
-from core.home import nitrodeck_home, write_private_file
+from core.home import nitrodeck_home, private_open, write_private_file
 
 PROFILE = "nitrodeck-local"
 ADMIN_PROFILE = "nitrodeck-admin"
@@ -66,10 +69,29 @@ def _read(path: Path) -> configparser.ConfigParser:
     return parser
 
 
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """Serialise creators: two first starts must not each write different secrets."""
+    fd = private_open(path.with_name(f".{path.name}.lock"))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def load_keyring(path: Path | None = None) -> dict[str, Credentials]:
     """Every profile's credentials by profile name, creating the missing ones (atomically)."""
     path = path or credentials_path()
     parser = _read(path)
+    if any(not parser.has_section(profile) for profile in PRINCIPALS):
+        with _exclusive(path):
+            return _complete(path)
+    return _ring(path, parser)
+
+
+def _complete(path: Path) -> dict[str, Credentials]:
+    parser = _read(path)  # again, under the lock: another process may have just written it
     changed = False
     for profile, principal in PRINCIPALS.items():
         if not parser.has_section(profile):
@@ -83,6 +105,10 @@ def load_keyring(path: Path | None = None) -> dict[str, Credentials]:
         text = io.StringIO()
         parser.write(text)
         write_private_file(path, text.getvalue().encode())
+    return _ring(path, parser)
+
+
+def _ring(path: Path, parser: configparser.ConfigParser) -> dict[str, Credentials]:
     ring = {}
     for profile, principal in PRINCIPALS.items():
         section = parser[profile]

@@ -30,6 +30,7 @@ from core.kms.local.credentials import (
 )
 from core.kms.local.errors import KmsError
 from core.kms.local.http import HttpLimits, HttpRequest, HttpResponse, HttpServer
+from core.kms.local.log import clean_line
 from core.kms.local.service import Service
 from core.kms.local.store import KmsStore
 
@@ -212,4 +213,5 @@ class LocalKms:
 
 
 def stderr_log(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    """The foreground log: one cleaned line per call (client text cannot forge lines)."""
+    print(clean_line(line), file=sys.stderr, flush=True)
