@@ -78,9 +78,9 @@ def _error(error: KmsError) -> HttpResponse:
 
 
 def reject(status: int, message: str) -> HttpResponse:
-    """A request the transport could not frame, answered in KMS's error shape."""
-    code = "SerializationException" if status < 413 else "ValidationException"
-    return _error(KmsError(code, message, status=400 if status < 500 else status))
+    """A request the transport could not frame (HTTP `status`), in KMS's 400 error shape."""
+    code = "ValidationException" if status == 413 else "SerializationException"
+    return _error(KmsError(code, message))
 
 
 class Dispatcher:
