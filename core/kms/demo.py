@@ -89,6 +89,10 @@ ADMIN_ACTIONS = (
     "kms:Encrypt",
 )
 DECRYPTOR_ACTIONS = ("kms:DescribeKey", "kms:GetKeyPolicy", "kms:Encrypt")
+# The demo policy's statements, in this order (find them by Sid, not by position).
+ADMIN_SID = "key-administration"
+READ_SID = "enclave-parent-read-and-encrypt"
+DECRYPT_SID = "decrypt-only-in-enclave"
 
 
 def session_role(arn: str) -> str:
@@ -112,21 +116,21 @@ def demo_key_policy(pcr0: str, *, admin: str, decryptor: str) -> str:
         raise NitrodeckError(f"{pcr0!r} is not a PCR0 (96 lower-case hex digits)", where="pcr0")
     statements = [
         {
-            "Sid": "key-administration",
+            "Sid": ADMIN_SID,
             "Effect": "Allow",
             "Principal": {"AWS": admin},
             "Action": list(ADMIN_ACTIONS),
             "Resource": "*",
         },
         {
-            "Sid": "enclave-parent-read-and-encrypt",
+            "Sid": READ_SID,
             "Effect": "Allow",
             "Principal": {"AWS": decryptor},
             "Action": list(DECRYPTOR_ACTIONS),
             "Resource": "*",
         },
         {
-            "Sid": "decrypt-only-in-enclave",
+            "Sid": DECRYPT_SID,
             "Effect": "Allow",
             "Principal": {"AWS": decryptor},
             "Action": "kms:Decrypt",
