@@ -68,6 +68,9 @@ class NitrodeckApp(App[None]):
     def _basic_checks(self) -> list[Check]:
         return basic_checks((self.size.width, self.size.height))
 
+    def on_unmount(self) -> None:
+        self.platforms.close()
+
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.run_command(self.start_view)

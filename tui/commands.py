@@ -9,17 +9,15 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, cast
+from typing import Any, cast
 
+from textual.app import App
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 
 from tui.bindings import is_dangerous
+from tui.engine.host import ScreenHost
 from tui.engine.registry import VIEWS, View
-
-if TYPE_CHECKING:
-    from tui.app import NitrodeckApp
-
 
 Command = tuple[str, str, Callable[[], object]]
 # The frame's own keys (every view has them): listed once, for the current screen.
@@ -27,9 +25,7 @@ NAV_ACTIONS = {"command", "help", "back"}
 
 
 def screen_class(view: View) -> type[Screen[None]] | None:
-    """The view's screen class (its module imported on first use), or None if not built."""
-    if not view.ready:
-        return None
+    """The view's screen class (its module imported on first use), or None if not found."""
     module = importlib.import_module(f"tui.screens.{view.module}")
     classes = [
         value
@@ -42,9 +38,9 @@ def screen_class(view: View) -> type[Screen[None]] | None:
     return classes[0] if classes else None
 
 
-def open_and_run(app: NitrodeckApp, name: str, action: str) -> None:
+def open_and_run(app: App[Any], name: str, action: str) -> None:
     """Open the view `name`, then run `action` on it once it is on screen."""
-    app.run_command(name)
+    cast(ScreenHost, app).run_command(name)
 
     async def run() -> None:
         await app.run_action(action, app.screen)
@@ -55,9 +51,10 @@ def open_and_run(app: NitrodeckApp, name: str, action: str) -> None:
 class NitrodeckCommands(Provider):
     def _commands(self) -> list[Command]:
         """(name, help, callback): the views, the current screen's keys, every view's actions."""
-        app = cast("NitrodeckApp", self.app)
+        app = self.app
+        host = cast(ScreenHost, app)
         commands: list[Command] = [
-            (f"Open {view.name}", view.description, partial(app.run_command, view.name))
+            (f"Open {view.name}", view.description, partial(host.run_command, view.name))
             for view in VIEWS
         ]
         for key, active in self.screen.active_bindings.items():
@@ -78,7 +75,7 @@ class NitrodeckCommands(Provider):
                 commands += self._view_actions(app, view)
         return commands
 
-    def _view_actions(self, app: NitrodeckApp, view: View) -> list[Command]:
+    def _view_actions(self, app: App[Any], view: View) -> list[Command]:
         """Another view's own actions: open it, then run the action on it."""
         cls = screen_class(view)
         if cls is None:
@@ -89,7 +86,7 @@ class NitrodeckCommands(Provider):
             for binding in bindings:
                 action = binding.action
                 own = binding.description and not binding.system and action not in NAV_ACTIONS
-                hidden = app.read_only and is_dangerous(binding)
+                hidden = cast(ScreenHost, app).read_only and is_dangerous(binding)
                 if not own or hidden or action in seen:
                     continue
                 seen.add(action)

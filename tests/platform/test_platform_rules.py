@@ -108,11 +108,15 @@ def test_zero_memory_names_the_real_minimum_not_a_placeholder() -> None:
     assert caught.value.fix == "run with --memory 120 or more"
 
 
-def test_short_code_does_not_repeat_the_code() -> None:
-    from tui.engine.errors import short_code
+def test_the_app_names_the_code_once() -> None:
+    from rich.text import Text
 
-    error = NitroCliError(26, "memory", 0, 120)
-    assert short_code(error).startswith("E26: Insufficient memory requested")
+    from tui.engine.errors import error_markup
+
+    with pytest.raises(NitroCliError) as caught:
+        rules.check_memory(0, 30 * MIB)
+    shown = Text.from_markup(error_markup(caught.value)).plain
+    assert shown.count("E26") == 1 and "MISSING_INFO" not in shown and "120" in shown
 
 
 @pytest.mark.parametrize(

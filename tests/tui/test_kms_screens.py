@@ -13,13 +13,13 @@ from screens2_fakes import PCR0, FixedKms, FixedPlatform
 from core.agent.demo import build_demo_image
 from core.errors import UsageError
 from core.kms.demo import create_demo_key, demo_key_policy
-from core.kms.local.credentials import PRINCIPAL_ARN
+from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, PRINCIPAL_ARN
 from core.kms.local.server import LocalKms
-from core.kms.target import KmsTarget, boto3_client
+from core.kms.target import KmsTarget, demo_roles
 from core.platform.base import RunRequest
 from core.platform.sim.platform import SimPlatform
+from tui.engine.access import PlatformHolder
 from tui.engine.kms_access import KmsAccess, parse_choice
-from tui.screens.engine import PlatformAccess
 from tui.screens.kms import KmsScreen
 from tui.screens.kms_decrypt import DecryptScreen
 from tui.screens.kms_policy import KeyPolicyScreen
@@ -163,15 +163,18 @@ async def test_denials_explained_other_pcr0_and_debug_mode(
     sim, server, eif = sim_kms
     run(sim, eif, "prod")  # the pool holds one enclave at a time: debug mode comes later
     target = target_of(server)
-    client = boto3_client(target)
-    other = client.create_key(Policy=demo_key_policy(PRINCIPAL_ARN, "ab" * 48))["KeyMetadata"]
+    roles = demo_roles(target)
+    client = roles.client
+    policy = demo_key_policy("ab" * 48, admin=ADMIN_PRINCIPAL_ARN, decryptor=PRINCIPAL_ARN)
+    other = client.create_key(Policy=policy)["KeyMetadata"]
     blob = tmp_path / "other.enc"
     blob.write_bytes(client.encrypt(KeyId=other["KeyId"], Plaintext=SECRET)["CiphertextBlob"])
-    pinned = create_demo_key(client, sim.find_enclave(enclave_name="prod"), principal=PRINCIPAL_ARN)
+    prod = sim.find_enclave(enclave_name="prod")
+    pinned = create_demo_key(client, prod, admin=roles.admin, decryptor=roles.decryptor)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await wait(pilot)
-        access = PlatformAccess(sim)
+        access = PlatformHolder.of(sim)
         # 1. a key that pins another image's PCR0
         decrypt = DecryptScreen(KmsAccess(target), access, enclave="prod", ciphertext=str(blob))
         await app.push_screen(decrypt)
@@ -219,7 +222,7 @@ async def test_missing_fields_are_explained_inline(
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await wait(pilot)
-        decrypt = DecryptScreen(KmsAccess(client=FixedKms()), PlatformAccess(FixedPlatform()))  # type: ignore[arg-type]
+        decrypt = DecryptScreen(KmsAccess(client=FixedKms()), PlatformHolder.of(FixedPlatform()))  # type: ignore[arg-type]
         await app.push_screen(decrypt)
         await wait(pilot)
         await decrypt.run_action("decrypt")
@@ -248,7 +251,7 @@ async def test_an_unexpected_worker_error_is_shown_not_swallowed(
         await wait(pilot)
         decrypt = DecryptScreen(
             BrokenKms(),
-            PlatformAccess(FixedPlatform()),
+            PlatformHolder.of(FixedPlatform()),
             enclave="payments",
             ciphertext=str(blob),  # type: ignore[arg-type]
         )

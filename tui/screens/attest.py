@@ -22,9 +22,13 @@ from textual.containers import Horizontal
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, DataTable, Input, Static, TabbedContent, TabPane
 
+from core.agent.client import NO_PUBLIC_KEY_NOTE
 from core.attestation import VerificationReport, describe_document, parse_document
+from core.attestation.trust import default_trust
 from core.errors import NitrodeckError
 from core.platform.base import Platform
+from tui.engine.access import PlatformHolder, running_enclaves
+from tui.engine.errors import ShowsWorkerErrors, error_markup, escape
 from tui.presenters.attest_detail import (
     STATUS_MARK,
     STATUS_STYLE,
@@ -39,13 +43,6 @@ from tui.presenters.attest_request import (
     verify_request,
 )
 from tui.screens.base import NitrodeckScreen
-from tui.screens.engine import (
-    PlatformAccess,
-    ShowsWorkerErrors,
-    error_markup,
-    escape,
-    running_enclaves,
-)
 from tui.widgets.form_grid import FormGrid
 from tui.widgets.form_keys import KeepsEdits
 from tui.widgets.prompt_bar import ReturningPrompt
@@ -68,7 +65,7 @@ class AttestScreen(KeepsEdits, ShowsWorkerErrors, NitrodeckScreen):
     ABOUT = (
         "Fetch an attestation document from a running enclave (or read one from a file) and "
         "verify it the way a relying party does: each check appears with its evidence and a hint. "
-        "Enter in any field starts; e exports the document."
+        "Enter in any field starts; e exports the document. " + NO_PUBLIC_KEY_NOTE
     )
     FORM_SELECTOR = "#attest-form"
     BINDINGS = [
@@ -101,7 +98,8 @@ class AttestScreen(KeepsEdits, ShowsWorkerErrors, NitrodeckScreen):
         header's clock may be frozen for screenshots, certificates are not)."""
         super().__init__()
         self.now = now
-        self.access = PlatformAccess(platform)
+        if platform is not None:
+            self.platform_override = PlatformHolder.of(platform)
         self.nonce_source = nonce_source
         self.step_delay = step_delay
         self.initial_source = source
@@ -139,7 +137,6 @@ class AttestScreen(KeepsEdits, ShowsWorkerErrors, NitrodeckScreen):
         self.query_one("#attest-certs", DataTable).add_columns(
             "POSITION", "SUBJECT", "NOT BEFORE", "NOT AFTER", "SHA-256"
         )
-        self.field("trust").value = "sim,aws"
         self.field("source").value = self.initial_source
         self.action_new_nonce()
         self.field("source").focus()
@@ -149,9 +146,6 @@ class AttestScreen(KeepsEdits, ShowsWorkerErrors, NitrodeckScreen):
 
     def leave_form(self) -> None:
         self.nd_app.go_back()
-
-    def on_unmount(self) -> None:
-        self.access.close()
 
     def field(self, key: str) -> Input:
         return self.query_one(f"#attest-{key}", Input)
@@ -166,26 +160,30 @@ class AttestScreen(KeepsEdits, ShowsWorkerErrors, NitrodeckScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="attest-list")
     def _list_enclaves(self) -> None:
         try:
-            names = running_enclaves(self.access.get(self.app))
+            platform = self.platforms.get()
+            names = running_enclaves(platform)
         except NitrodeckError as error:
             self.app.call_from_thread(self._status, error_markup(error))
             return
-        self.app.call_from_thread(self._show_enclaves, names)
+        self.app.call_from_thread(self._show_enclaves, names, default_trust(platform.default_trust))
 
-    def _show_enclaves(self, names: list[str]) -> None:
+    def _show_enclaves(self, names: list[str], trust: tuple[str, ...]) -> None:
+        if not self.field("trust").value:
+            self.field("trust").value = ",".join(trust)
+            self.remember_form("attest-trust")
         source = self.field("source")
         source.suggester = SuggestFromList(names, case_sensitive=False)
         shown = ", ".join(names) if names else "none (run one in :enclaves, or name a file)"
         self.query_one("#attest-enclaves", Static).update(f"running enclaves: {escape(shown)}")
         if not source.value and names:
             source.value = names[0]
-            self.remember_form()
+            self.remember_form("attest-source")
 
     # -- actions -------------------------------------------------------------------------------
     def action_new_nonce(self) -> None:
         self.generated_nonce = self.nonce_source(NONCE_BYTES).hex()
         self.field("nonce").value = self.generated_nonce
-        self.remember_form()
+        self.remember_form("attest-nonce")
 
     def action_form(self) -> None:
         self.field("source").focus()
@@ -223,7 +221,7 @@ class AttestScreen(KeepsEdits, ShowsWorkerErrors, NitrodeckScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="attest", description="attest")
     def _run(self, request: AttestRequest) -> None:
         try:
-            platform = None if request.from_file else self.access.get(self.app)
+            platform = None if request.from_file else self.platforms.get()
             document = fetch_document(platform, request)
             report = verify_request(document, request, self.now())
         except NitrodeckError as error:

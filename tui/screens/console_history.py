@@ -29,7 +29,7 @@ class ConsoleHistoryScreen(ListScreen):
         self.table.focus()
 
     def fetch_rows(self) -> Mapping[str, Sequence[str]]:
-        platform = self.nd_app.platforms.get()
+        platform = self.platforms.get()
         if not isinstance(platform, ConsoleHistory):
             return {}
         return {

@@ -43,9 +43,14 @@ class KeepsEdits(Screen[Any]):
     def form_values(self) -> dict[str, str]:
         return {str(w.id): str(getattr(w, "value", "")) for w in self.form_fields()}
 
-    def remember_form(self) -> None:
-        """What the form holds now is not an edit (just opened, filled in, or submitted)."""
-        self._form_baseline = self.form_values()
+    def remember_form(self, *field_ids: str) -> None:
+        """What the form (or just `field_ids`, filled in by the program) holds now is not an
+        edit: just opened, filled in, or submitted."""
+        values = self.form_values()
+        if not field_ids or self._form_baseline is None:
+            self._form_baseline = values
+            return
+        self._form_baseline.update({key: values[key] for key in field_ids if key in values})
 
     def edited_fields(self) -> list[str]:
         """The ids of the fields whose value differs from the remembered one."""
