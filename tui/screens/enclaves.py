@@ -221,8 +221,12 @@ class EnclavesScreen(ListScreen):
             self.app.call_from_thread(self._failed, "run failed", error)
             return
         took = time.monotonic() - began
+        memory = f"{info.memory_mib} MiB"
+        if info.memory_mib != request.memory_mib:  # whole hugepages: say why it is more
+            memory += f" (asked {request.memory_mib} MiB; memory comes in whole hugepages)"
         self.app.call_from_thread(
-            self._done, f"{info.name} running: {info.enclave_id}, CID {info.cid} ({took:.1f} s)"
+            self._done,
+            f"{info.name} running: {info.enclave_id}, CID {info.cid}, {memory} ({took:.1f} s)",
         )
 
     # -- terminate -------------------------------------------------------------------------------
