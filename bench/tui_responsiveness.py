@@ -156,8 +156,13 @@ def main() -> int:
         attest, cli, after_run, after_terminate, info = asyncio.run(attest_and_header(eif))
         home = f"{scratch}/home"
         app = ["-m", "tui", "--platform", "sim"]
-        keys = min(quit_seconds(app, home, b":q\r") for _ in range(3))
-        direct = min(quit_seconds(["-c", BARE], home, b"q") for _ in range(3))
+        try:
+            keys = min(quit_seconds(app, home, b":q\r") for _ in range(3))
+            direct = min(quit_seconds(["-c", BARE], home, b"q") for _ in range(3))
+        finally:  # the app's first run started this home's local KMS: leave nothing behind
+            from core.kms.local.daemon import stop_local_kms
+
+            stop_local_kms(Path(home))
     print(
         f"attest screen, running enclave: {attest:.2f} s to every check and the verdict "
         f"(CLI path attest + verify {cli:.2f} s; ratio {attest / cli:.2f}; target < 1 s)"
