@@ -105,6 +105,9 @@ def test_pool_show_plan_apply(capsys: pytest.CaptureFixture[str], tmp_path: Path
     assert shown["Pool"]["CPUs"] == [1, 3] and shown["Pool"]["MemoryMiB"] == 512
     code, out, _ = run_cli(capsys, "--profile", "m5.xlarge", "pool", "plan", "--cpu-pool", "0,1")
     assert code == 1 and "CPU 0 and its siblings" in out and "full cores" in out
+    code, out, _ = run_cli(capsys, "--profile", "m5.xlarge", "pool", "plan", "--memory", "256")
+    # A plan is a preview: it never says "Successfully allocated" before anything is applied.
+    assert code == 0 and "Successfully" not in out and "Applying would allocate" in out
     yaml = tmp_path / "allocator.yaml"
     yaml.write_text("---\nmemory_mib: 1024\ncpu_count: 2\n")
     code, out, _ = run_cli(

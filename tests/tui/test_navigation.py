@@ -186,3 +186,14 @@ async def test_palette_hides_other_views_dangerous_actions_in_read_only(make_app
         await wait(pilot)
         names = [name for name, _h, _cb in NitrodeckCommands(app.screen)._commands()]
         assert "enclaves: Describe" in names and "enclaves: Terminate" not in names
+
+
+async def test_the_header_keeps_the_memory_figure_at_80_columns(make_app, wait) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait(pilot)
+        header = app.screen.query_one(HeaderBar)
+        pool = str(header.query_one("#header-pool").render())
+        platform = str(header.query_one("#header-platform").render())
+        assert pool == "CPUs 2/4 · 1024/8192 MiB" and "local" not in platform
+        assert header.query_one("#header-pool").region.right <= 80 - len("12:34:56")
