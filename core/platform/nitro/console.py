@@ -1,0 +1,136 @@
+"""An enclave's console on a parent: AF_VSOCK to (CID 0, CID + 10000), else `nitro-cli console`.
+
+Both are read-only, like nitro-cli's. Nothing is kept by the hypervisor (aws/aws-nitro-enclaves-cli
+#664), so a stream starts at the moment it connects. `follow=False` reads what arrives within
+`IDLE` seconds and stops; a vsock stream ends at EOF (the enclave terminated).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import select
+import socket
+import subprocess
+import threading
+from collections.abc import Iterator
+
+from core.platform.nitro import vsock
+
+READ_SIZE = 1024  # nitro-cli's console buffer
+IDLE = 1.0
+_BANNER = (b"Connecting to the console for enclave", b"Successfully connected to the console.")
+
+
+class VsockConsole:
+    """Chunks read from a connected console socket until EOF or `close()`."""
+
+    def __init__(self, sock: socket.socket, *, follow: bool = True) -> None:
+        self._sock = sock
+        self._follow = follow
+        self._closed = threading.Event()
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            while not self._closed.is_set():
+                ready, _, _ = select.select([self._sock], [], [], 0.2 if self._follow else IDLE)
+                if not ready:
+                    if self._follow:
+                        continue
+                    return
+                data = self._sock.recv(READ_SIZE)
+                if not data:
+                    return
+                yield data
+        except OSError:
+            if not self._closed.is_set():
+                raise
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._closed.set()
+        with contextlib.suppress(OSError):
+            self._sock.close()
+
+
+class CliConsole:
+    """`nitro-cli console`'s stdout without its two banner lines; `close()` ends the process."""
+
+    def __init__(self, program: str, enclave_id: str, *, follow: bool = True) -> None:
+        args = [program, "console", "--enclave-id", enclave_id]
+        if not follow:
+            args += ["--disconnect-timeout", str(int(IDLE))]
+        self._proc = subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
+        )
+        self._closed = threading.Event()
+
+    def __iter__(self) -> Iterator[bytes]:
+        stdout = self._proc.stdout
+        assert isinstance(stdout, io.BufferedReader)
+        pending = b""
+        skipping = True
+        try:
+            while not self._closed.is_set():
+                data = stdout.read1(READ_SIZE)
+                if not data:
+                    break
+                if skipping:
+                    pending += data
+                    pending, skipping = _strip_banner(pending)
+                    if skipping:
+                        continue
+                    data, pending = pending, b""
+                    if not data:
+                        continue
+                yield data
+        finally:
+            self.close()
+        self._raise_failure()
+
+    def _raise_failure(self) -> None:
+        """nitro-cli's own error (E44 for a production enclave) once it has exited."""
+        code = self._proc.wait()
+        if code and not self._closed.is_set():
+            from core.platform.nitro.nitro_cli import failure
+
+            assert self._proc.stderr is not None
+            raise failure(code, self._proc.stderr.read().decode(errors="replace"))
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._closed.set()
+            with contextlib.suppress(OSError):
+                self._proc.terminate()
+            try:
+                self._proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        for pipe in (self._proc.stdout, self._proc.stderr):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
+
+
+def _strip_banner(buffer: bytes) -> tuple[bytes, bool]:
+    """Drop nitro-cli's banner lines; (rest, still waiting for them)."""
+    while True:
+        line, newline, rest = buffer.partition(b"\n")
+        if not newline:
+            return buffer, any(p.startswith(line) or line.startswith(p) for p in _BANNER)
+        if not line.startswith(_BANNER):
+            return buffer, False
+        buffer = rest
+
+
+def open_console(
+    program: str, enclave_id: str, cid: int, *, follow: bool, connector: vsock.Connector
+) -> VsockConsole | CliConsole:
+    """The vsock console when it connects, else the nitro-cli fallback."""
+    try:
+        sock = connector(*vsock.console_address(cid), vsock.CONNECT_TIMEOUT)
+    except vsock.VsockUnavailable:
+        return CliConsole(program, enclave_id, follow=follow)
+    return VsockConsole(sock, follow=follow)
