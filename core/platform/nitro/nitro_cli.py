@@ -62,6 +62,7 @@ class NitroCliFailure(NitroCliError):
             next((line for line in lines if _CODE.search(line)), lines[0] if lines else ""),
         )
         self.what = first.strip() or self.what
+        self.args = (self.what,)
         self.chain = tuple(int(c) for c in _CODE.findall(stderr))
         self.err_log = err_log
         self.stderr = stderr
