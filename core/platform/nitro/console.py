@@ -85,9 +85,9 @@ class CliConsole:
                     if not data:
                         continue
                 yield data
+            self._raise_failure()
         finally:
             self.close()
-        self._raise_failure()
 
     def _raise_failure(self) -> None:
         """nitro-cli's own error (E44 for a production enclave) once it has exited."""

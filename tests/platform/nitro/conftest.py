@@ -13,21 +13,12 @@ from pathlib import Path
 
 import pytest
 from fake_imds import FakeImds
-from nitro_fixtures import SHAPES, HostState, build_sysroot
+from nitro_fixtures import SHAPES, HostState, build_sysroot, write_program
 
 from core.platform.nitro.platform import NitroPlatform
 from core.platform.nitro.sysfs import SysRoot
 
 REPO = Path(__file__).resolve().parents[3]
-
-
-def write_program(directory: Path, name: str, body: str) -> Path:
-    """An executable shell script `name` in `directory`."""
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / name
-    path.write_text("#!/bin/sh\n" + body + "\n")
-    path.chmod(0o755)
-    return path
 
 
 @pytest.fixture

@@ -134,3 +134,69 @@ def build_sysroot(root: Path, shape: Shape, state: HostState | None = None) -> P
     device.touch()
     os.chmod(device, stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP | stat.S_IWGRP)
     return root
+
+
+def write_program(directory: Path, name: str, body: str) -> Path:
+    """An executable shell script `name` in `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    path.write_text("#!/bin/sh\n" + body + "\n")
+    path.chmod(0o755)
+    return path
+
+
+def allocator_service(root: Path, journal: Path) -> int:
+    """A stand-in for nitro-enclaves-allocator.service on a fixture tree: applies allocator.yaml
+    with the shared rules, writes `ne_cpus` and the node's hugepages, logs like the service."""
+    from core.platform.nitro import sysfs
+    from core.platform.nitro.allocator import read_config
+    from core.platform.nitro.platform import NitroPlatform
+    from core.platform.nitro.sysfs import SysRoot
+
+    sysroot = SysRoot(root)
+    config = read_config(sysroot)
+    assert config is not None
+    plan = NitroPlatform(sysroot=sysroot).plan_pool(config)
+    with journal.open("a") as log:
+        log.writelines(f"{step}\n" for step in plan.steps)
+        if not plan.ok:
+            log.write(f"Error: {plan.violations[0]}\n")
+            return 1
+    _write(root, sysfs.NE_CPUS, _fmt(list(plan.cpus)))
+    granted = {(h.node, h.size_kib): h.count for h in plan.hugepages}
+    for size in sysfs.hugepage_sizes_kib(sysroot):
+        assert plan.node is not None
+        count = str(granted.get((plan.node, size), 0))
+        base = f"sys/devices/system/node/node{plan.node}/hugepages/hugepages-{size}kB"
+        _write(root, f"{base}/nr_hugepages", count)
+        _write(root, f"{base}/free_hugepages", count)
+    return 0
+
+
+SERVICE_MAIN = """
+import sys; from pathlib import Path
+sys.path.insert(0, {here!r}); sys.path.insert(0, {repo!r})
+from nitro_fixtures import allocator_service
+if sys.argv[1:] == ["restart", "nitro-enclaves-allocator.service"]:
+    sys.exit(allocator_service(Path({root!r}), Path({journal!r})))
+if sys.argv[1:2] == ["is-active"]:
+    print("active"); sys.exit(0)
+sys.exit(5)
+"""
+
+
+def install_systemd(bin_dir: Path, root: Path, repo: Path) -> Path:
+    """`systemctl` and `journalctl` stand-ins on PATH for the allocator service on `root`."""
+    import sys
+
+    journal = bin_dir / "journal.txt"
+    journal.touch()
+    script = bin_dir / "systemctl.py"
+    script.write_text(
+        SERVICE_MAIN.format(
+            here=str(Path(__file__).parent), repo=str(repo), root=str(root), journal=str(journal)
+        )
+    )
+    write_program(bin_dir, "systemctl", f'exec "{sys.executable}" "{script}" "$@"')
+    write_program(bin_dir, "journalctl", f'cat "{journal}"')
+    return journal
