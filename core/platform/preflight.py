@@ -8,6 +8,10 @@ from core.platform.base import Platform
 
 def platform_checks(platform: Platform) -> list[Check]:
     """The simulator's checks on the simulator; the real instance's arrive with that platform."""
+    from core.platform.nitro.platform import NitroPlatform
+
+    if isinstance(platform, NitroPlatform):
+        return platform.preflight()
     instance = getattr(platform, "instance", None)
     if platform.name != "sim" or instance is None:
         return []

@@ -83,9 +83,10 @@ class ImdsClient:
                     + ("; IMDS is turned off for this instance" if error.code == 403 else "")
                 ) from error
             except (urllib.error.URLError, OSError) as error:
+                reason = _reason(error)
+                hint = f"; {HOP_LIMIT_FIX}" if reason == "timed out" else ""
                 raise ImdsUnavailable(
-                    f"IMDS at {self.base} gave no session token within {self.timeout:g} s "
-                    f"({_reason(error)}); {HOP_LIMIT_FIX}"
+                    f"IMDS at {self.base} gave no session token ({reason}){hint}"
                 ) from error
         return self._token
 

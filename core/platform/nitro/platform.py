@@ -12,6 +12,7 @@ import socket
 from functools import cached_property
 from typing import Any
 
+from core.doctor import Check
 from core.errors import NitrodeckError
 from core.platform import rules
 from core.platform.allocator import plan_allocation
@@ -113,6 +114,18 @@ class NitroPlatform:
         allocator.write_config(self.sysroot, config)
         allocator.restart_service()
         return self.pool_state()
+
+    def preflight(self) -> list[Check]:
+        """The doctor's checks for a real parent (`nitrodeck doctor`, the Doctor screen)."""
+        from core.platform.nitro.doctor import nitro_checks
+
+        host = self.host_info()
+        return nitro_checks(
+            self.sysroot,
+            host.region,
+            host.architecture,
+            lambda: (self.identity.note, self.identity.source),
+        )
 
     def pool_journal(self) -> list[str]:
         """What the allocator service last logged."""

@@ -55,7 +55,7 @@ def test_without_imds_the_identity_comes_from_the_host(make_root: MakeRoot) -> N
     host = platform.host_info()
     assert host.instance_id == "i-0123456789abcdef0" and host.role_arn is None
     assert platform.identity.source == "host"
-    assert "hop-limit" in (platform.identity.note or "")
+    assert "Connection refused" in (platform.identity.note or "")
 
 
 def test_missing_driver_means_no_pool(make_root: MakeRoot) -> None:
