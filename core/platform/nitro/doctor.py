@@ -14,14 +14,14 @@ import shutil
 import subprocess
 from collections.abc import Callable, Sequence
 
-from core.doctor import Check
+from core.checks import Check, CheckStatus
 from core.platform.nitro import allocator, sysfs
 from core.platform.nitro.host import UNKNOWN
 from core.platform.nitro.nitro_cli import INSTALL_FIX
 from core.platform.nitro.proxy import PROXY_SERVICE, kms_warning, read_proxy_config
 from core.platform.nitro.sysfs import NE_DEVICE, NE_MODULE, SysRoot
 
-PASS, WARN, FAIL = "pass", "warn", "fail"
+PASS, WARN, FAIL = CheckStatus.PASS, CheckStatus.WARN, CheckStatus.FAIL
 COMMAND_TIMEOUT = 10.0
 PARENT_MIN_MIB = 1024
 DEFAULT_BLOBS = "/usr/share/nitro_enclaves/blobs/"
@@ -29,10 +29,9 @@ BLOBS = {"x86_64": ("bzImage", "bzImage.config", "cmdline", "init", "nsm.ko")}
 ARM_BLOBS = ("Image", "Image.config", "cmdline", "init", "nsm.ko")
 
 
-def _check(name: str, status: str, evidence: str, fix: str = "") -> Check:
-    """One verdict; a warning lets things through and says so in its evidence."""
-    shown = f"warning: {evidence}" if status == WARN else evidence
-    return Check(name, status != FAIL, shown, fix if status != PASS else "")
+def _check(name: str, status: CheckStatus, evidence: str, fix: str = "") -> Check:
+    """One verdict; the fix is shown only when something is to be fixed."""
+    return Check(name, status, evidence, fix if status is not PASS else "")
 
 
 def run(argv: Sequence[str]) -> tuple[int, str] | None:

@@ -63,13 +63,13 @@ class NitroCliFailure(NitroCliError):
         )
         self.what = first.strip() or self.what
         self.args = (self.what,)
-        self.chain = tuple(int(c) for c in _CODE.findall(stderr))
+        self.chain = tuple(f"E{c}" for c in _CODE.findall(stderr))
         self.err_log = err_log
         self.stderr = stderr
 
     def to_json(self) -> dict[str, object]:
         data = super().to_json()
-        data.update({"chain": [f"E{c:02d}" for c in self.chain], "err_log": self.err_log})
+        data.update({"chain": list(self.chain), "err_log": self.err_log})
         return data
 
 

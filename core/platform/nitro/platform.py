@@ -12,7 +12,7 @@ import socket
 from functools import cached_property
 from typing import Any
 
-from core.doctor import Check
+from core.checks import Check
 from core.errors import NitrodeckError
 from core.platform import rules
 from core.platform.allocator import plan_allocation
@@ -20,6 +20,7 @@ from core.platform.base import (
     ConsoleStream,
     EnclaveInfo,
     HostInfo,
+    KmsKind,
     PoolConfig,
     PoolPlan,
     PoolState,
@@ -38,6 +39,9 @@ class NitroPlatform:
     """A real parent instance (or a fixture tree of one, with a nitro-cli stand-in)."""
 
     name = "nitro"
+    simulated = False
+    default_trust = "aws"
+    default_kms: KmsKind = "aws"
 
     def __init__(
         self,
@@ -224,6 +228,16 @@ def _flags(request: RunRequest) -> str:
     return "DEBUG_MODE" if request.debug_mode else "NONE"
 
 
+def process_start(pid: int) -> float | None:
+    """When the enclave process started: it runs on this parent, so /proc knows."""
+    import psutil
+
+    try:
+        return float(psutil.Process(pid).create_time())
+    except (psutil.Error, ValueError):
+        return None
+
+
 def parse_enclave(item: dict[str, Any]) -> EnclaveInfo:
     """One describe-enclaves (or run-enclave) object as an `EnclaveInfo`."""
     try:
@@ -241,6 +255,7 @@ def parse_enclave(item: dict[str, Any]) -> EnclaveInfo:
             image_name=item.get("ImageName"),
             image_version=item.get("ImageVersion"),
             metadata=item.get("Metadata"),
+            started_at=process_start(int(item["ProcessID"])),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise NitrodeckError(

@@ -7,13 +7,12 @@ listens on loopback only.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from fake_imds import FakeImds
-from nitro_fixtures import SHAPES, HostState, build_sysroot, write_program
+from nitro_fixtures import SHAPES, HostState, build_sysroot, install_nitro_cli
 
 from core.platform.nitro.platform import NitroPlatform
 from core.platform.nitro.sysfs import SysRoot
@@ -35,11 +34,7 @@ def nitro_cli(bin_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     """`nitro-cli` on PATH: nitrodeck's nitro-cli front end over an m5.2xlarge simulator."""
     monkeypatch.setenv("NITRODECK_PROFILE", "m5.2xlarge")
     monkeypatch.setenv("NITRO_CLI_LOGS_PATH", str(tmp_path / "nitro-logs"))
-    return write_program(
-        bin_dir,
-        "nitro-cli",
-        f'PYTHONPATH="{REPO}" exec "{sys.executable}" -m tui.cli.nitro_cli "$@"',
-    )
+    return install_nitro_cli(bin_dir)
 
 
 @pytest.fixture

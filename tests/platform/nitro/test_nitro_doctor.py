@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 from nitro_fixtures import HostState, install_systemd, write_program
 
-from core.doctor import Check
+from core.checks import Check, CheckStatus
 from core.platform.nitro.platform import NitroPlatform
 from core.platform.nitro.sysfs import SysRoot
-from core.platform.preflight import platform_checks
 from tui.cli.main import main
 
 REPO = Path(__file__).resolve().parents[3]
@@ -29,16 +28,17 @@ def test_a_healthy_fixture_parent(
     install_systemd(bin_dir, root.root, REPO)
     write_program(bin_dir, "timedatectl", "echo yes")
     write_program(bin_dir, "docker", "echo 25.0.3")
-    checks = by_name(platform_checks(NitroPlatform(sysroot=root)))
-    assert checks["enclave support enabled"].ok
-    assert checks["nitro_enclaves driver loaded"].ok
-    assert checks["allocator service active"].ok
-    assert "node 0: 512 MiB reserved" in checks["hugepages reserved on the pool's node"].detail
-    assert checks["nitro-cli"].detail.startswith("Nitro CLI 1.")
-    assert checks["docker (for build-enclave --docker-uri)"].detail == "daemon 25.0.3"
-    assert checks["time synchronised"].detail == "NTPSynchronized=yes"
-    assert checks["instance identity (IMDSv2)"].detail.startswith("warning: from the host only")
-    assert checks["memory left for the parent"].detail.startswith("32256 MiB of 32768 MiB")
+    checks = by_name(NitroPlatform(sysroot=root).preflight())
+    assert checks["enclave support enabled"].status is CheckStatus.PASS
+    assert checks["nitro_enclaves driver loaded"].status is CheckStatus.PASS
+    assert checks["allocator service active"].status is CheckStatus.PASS
+    assert "node 0: 512 MiB reserved" in checks["hugepages reserved on the pool's node"].evidence
+    assert checks["nitro-cli"].evidence.startswith("Nitro CLI 1.")
+    assert checks["docker (for build-enclave --docker-uri)"].evidence == "daemon 25.0.3"
+    assert checks["time synchronised"].evidence == "NTPSynchronized=yes"
+    identity = checks["instance identity (IMDSv2)"]
+    assert identity.status is CheckStatus.WARN and identity.evidence.startswith("from the host")
+    assert checks["memory left for the parent"].evidence.startswith("32256 MiB of 32768 MiB")
 
 
 def test_a_broken_parent_says_how_to_fix_each_thing(
@@ -53,16 +53,16 @@ def test_a_broken_parent_says_how_to_fix_each_thing(
     (root.path("sys/module/nitro_enclaves") / "parameters").rmdir()
     root.path("sys/module/nitro_enclaves").rmdir()
     root.path("dev/nitro_enclaves").unlink()
-    checks = by_name(platform_checks(NitroPlatform(sysroot=root)))
+    checks = by_name(NitroPlatform(sysroot=root).preflight())
     support = checks["enclave support enabled"]
-    assert not support.ok and "--enclave-options 'Enabled=true'" in support.fix
-    assert "modprobe nitro_enclaves" in checks["nitro_enclaves driver loaded"].fix
-    assert not checks["nitro-cli"].ok and "dnf install" in checks["nitro-cli"].fix
+    assert not support.ok and "--enclave-options 'Enabled=true'" in support.hint
+    assert "modprobe nitro_enclaves" in checks["nitro_enclaves driver loaded"].hint
+    assert not checks["nitro-cli"].ok and "dnf install" in checks["nitro-cli"].hint
     assert not checks["hugepages reserved on the pool's node"].ok
     proxy = checks["vsock-proxy and its allowlist"]
-    assert "kms.eu-central-1.amazonaws.com:443 is not in the allowlist" in proxy.detail
-    assert "address: kms.eu-central-1.amazonaws.com, port: 443" in proxy.fix
-    assert "warning:" in checks["docker (for build-enclave --docker-uri)"].detail
+    assert "kms.eu-central-1.amazonaws.com:443 is not in the allowlist" in proxy.evidence
+    assert "address: kms.eu-central-1.amazonaws.com, port: 443" in proxy.hint
+    assert checks["docker (for build-enclave --docker-uri)"].status is not CheckStatus.PASS
 
 
 def test_doctor_json_on_the_nitro_platform(
@@ -77,4 +77,4 @@ def test_doctor_json_on_the_nitro_platform(
     checks = json.loads(capsys.readouterr().out)
     names = [c["name"] for c in checks]
     assert "device usable by this user" in names and "vsock-proxy and its allowlist" in names
-    assert code == (0 if all(c["ok"] for c in checks) else 1)
+    assert code == (1 if any(c["status"] == "fail" for c in checks) else 0)

@@ -51,7 +51,7 @@ def test_errors_keep_nitro_clis_code_text_and_err_log(
     with pytest.raises(NitroCliFailure) as caught:
         nitro.run_enclave(RunRequest(eifs["printer"], memory_mib=64, cpu_count=3))
     error = caught.value
-    assert error.code == 22 and error.exit_code == 22 and error.chain == (22,)
+    assert error.code == "E22" and error.exit_code == 22 and error.chain == ("E22",)
     assert error.what.startswith("[ E22 ] Insufficient CPUs available in the pool.")
     assert "User provided `cpu-count` is 3" in error.what
     assert error.err_log is not None and Path(error.err_log).is_file()
@@ -64,7 +64,7 @@ def test_console_of_a_production_enclave_is_e44(
     info = nitro.run_enclave(RunRequest(eifs["printer"], memory_mib=64, cpu_count=2))
     with pytest.raises(NitroCliError) as caught:
         nitro.console(info.enclave_id)
-    assert caught.value.code == 44
+    assert caught.value.code == "E44"
 
 
 def test_history_is_refused_on_a_real_parent(nitro: NitroPlatform) -> None:
@@ -77,7 +77,7 @@ def test_unknown_id_and_name(nitro: NitroPlatform) -> None:
         nitro.find_enclave(enclave_id="i-0-enc9")
     with pytest.raises(NitroCliError) as by_name:
         nitro.find_enclave(enclave_name="nope")
-    assert (by_id.value.code, by_name.value.code) == (40, 58)
+    assert (by_id.value.code, by_name.value.code) == ("E40", "E58")
 
 
 def test_missing_nitro_cli_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -113,7 +113,7 @@ def test_recorded_e39_relay_keeps_the_chain_and_reads_the_log(tmp_path: Path) ->
     log = tmp_path / "err2024-03-01T10:00:00.000000000+00:00.log"
     log.write_text("Action: Run Enclave\nSubactions:\n  Failed to receive heartbeat\n")
     error = failure(39, E39_RELAY.format(log=log))
-    assert error.code == 39 and error.chain == (36, 39)
+    assert error.exit_code == 39 and error.chain == ("E36", "E39")
     assert error.what.startswith("[ E39 ] Enclave process connection failure")
     assert error.err_log == str(log) and "Failed to receive heartbeat" in (error.detail or "")
     assert error.to_json()["chain"] == ["E36", "E39"]
@@ -122,4 +122,4 @@ def test_recorded_e39_relay_keeps_the_chain_and_reads_the_log(tmp_path: Path) ->
 def test_recorded_error_with_a_root_only_log(tmp_path: Path) -> None:
     missing = tmp_path / "err-root-only.log"
     error = failure(11, E39_RELAY.replace("E39", "E11").format(log=missing))
-    assert error.code == 11 and "sudo cat" in (error.detail or "")
+    assert error.code == "E11" and "sudo cat" in (error.detail or "")

@@ -200,3 +200,15 @@ def install_systemd(bin_dir: Path, root: Path, repo: Path) -> Path:
     write_program(bin_dir, "systemctl", f'exec "{sys.executable}" "{script}" "$@"')
     write_program(bin_dir, "journalctl", f'cat "{journal}"')
     return journal
+
+
+def install_nitro_cli(directory: Path) -> Path:
+    """`nitro-cli` in `directory`: nitrodeck's nitro-cli front end over the simulator."""
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    return write_program(
+        directory,
+        "nitro-cli",
+        f'PYTHONPATH="{repo}" exec "{sys.executable}" -m tui.cli.nitro_cli "$@"',
+    )
