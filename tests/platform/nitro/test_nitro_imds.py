@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from fake_imds import FakeImds
 
+from core.kms.target import resolve_target
 from core.platform.nitro.host import read_identity
 from core.platform.nitro.imds import ImdsClient, ImdsUnavailable, endpoint
 from core.platform.nitro.platform import NitroPlatform
@@ -70,3 +72,14 @@ def test_platform_uses_imds_identity(
     host = NitroPlatform(sysroot=make_root(), imds=fake_imds.client()).host_info()
     assert host.instance_id == "i-0abc1234def567890" and host.region == "eu-west-1"
     assert host.role_arn is not None and host.role_arn.endswith("role/nitrodeck-parent-role")
+
+
+def test_aws_kms_takes_the_instance_region_when_none_is_configured(
+    fake_imds: FakeImds, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    assert resolve_target(None, local=False).region == "eu-west-1"
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-west-2")
+    assert resolve_target(None, local=False).region is None  # boto3's own chain decides
