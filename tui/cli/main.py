@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from core.errors import NitrodeckError, UsageError
 
 # Command-group modules in the order `nitrodeck --help` lists them.
-GROUPS = ("eif", "attestation", "enclaves", "pool", "kms", "agent", "doctor")
+GROUPS = ("eif", "attestation", "enclaves", "pool", "proxy", "kms", "agent", "doctor")
 
 # Commands that change enclaves, the pool, images in place, PCRs or keys: `--read-only` refuses
 # them, as the app hides their actions.
