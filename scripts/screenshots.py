@@ -125,7 +125,7 @@ def make_app() -> Any:
 
     from core.platform.demo import DemoPlatform
     from tui.app import NitrodeckApp
-    from tui.platform_access import PlatformHeaderProvider, PlatformHolder
+    from tui.engine.access import PlatformHeaderProvider, PlatformHolder
 
     Input.cursor_blink = False  # type: ignore[assignment]
     # The frozen demo platform: the real simulator's ids, CIDs and uptimes change every run.

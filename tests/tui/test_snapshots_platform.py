@@ -10,7 +10,7 @@ from textual.widgets import Input
 
 from core.agent.demo import build_demo_image
 from core.platform.demo import DemoPlatform
-from tui.platform_access import PlatformHeaderProvider, PlatformHolder
+from tui.engine.access import PlatformHeaderProvider, PlatformHolder
 from tui.screens.enclaves import EnclavesScreen
 from tui.screens.pool import PoolScreen
 

@@ -29,7 +29,7 @@ class ConsoleHistoryScreen(ListScreen):
         self.table.focus()
 
     def fetch_rows(self) -> Mapping[str, Sequence[str]]:
-        platform = self.nd_app.platforms.get()
+        platform = self.platforms.get()
         if not isinstance(platform, ConsoleHistory):
             return {}
         return {
@@ -49,7 +49,7 @@ class ConsoleHistoryScreen(ListScreen):
         key = self.table.cursor_key
         if key is None:
             return
-        from tui.screens.console_source import open_console
+        from tui.engine.console_source import open_console
 
         name = self.table.all_rows[key][0]
         open_console(self, key, name, follow=False)

@@ -21,7 +21,7 @@ from core.errors import NitrodeckError
 from core.platform import rules
 from core.platform.base import EnclaveInfo, Platform, RunRequest
 from tui.bindings import dangerous
-from tui.errors import explain
+from tui.engine.errors import explain
 from tui.first_run import images_dir
 from tui.screens.list_screen import ListScreen
 from tui.widgets.poller import Poller
@@ -104,7 +104,7 @@ class EnclavesScreen(ListScreen):
 
     @property
     def platform(self) -> Platform:
-        return self.nd_app.platforms.get()
+        return self.platforms.get()
 
     def fetch_rows(self) -> Mapping[str, Sequence[str]]:
         """Thread worker: the platform's enclaves as rows keyed by enclave id."""
@@ -178,7 +178,7 @@ class EnclavesScreen(ListScreen):
         except NitrodeckError as error:
             self.notify(explain(error), title="no console", severity="error", markup=False)
             return
-        from tui.screens.console_source import open_console
+        from tui.engine.console_source import open_console
 
         open_console(self, info.enclave_id, info.name or info.enclave_id, follow=True)
 

@@ -21,14 +21,9 @@ from core.kms.inventory import list_keys
 from core.kms.target import KmsTarget
 from core.platform.base import Platform
 from tui.bindings import dangerous
-from tui.screens.engine import (
-    PlatformAccess,
-    ShowsWorkerErrors,
-    error_markup,
-    escape,
-    running_enclaves,
-)
-from tui.screens.kms_access import KmsAccess, parse_choice
+from tui.engine.access import PlatformHolder, running_enclaves
+from tui.engine.errors import ShowsWorkerErrors, error_markup, escape
+from tui.engine.kms_access import KmsAccess, parse_choice
 from tui.screens.list_screen import ListScreen
 from tui.widgets.poller import Poller
 from tui.widgets.prompt_bar import ReturningPrompt
@@ -71,15 +66,13 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
     ) -> None:
         super().__init__()
         self.kms = kms or KmsAccess(target)
-        self.access = PlatformAccess(platform)
+        if platform is not None:
+            self.platform_override = PlatformHolder.of(platform)
         self.last_demo: DemoKey | None = None
 
     def compose_detail(self) -> ComposeResult:
         yield Static("KMS: connecting…", id="kms-note")
         yield KmsPrompt("#list-table", id="kms-prompt")
-
-    def on_unmount(self) -> None:
-        self.access.close()
 
     def cell_style(self, column: str, text: str) -> str | None:
         if column != "attestation":
@@ -87,7 +80,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         return "bold green" if text == "pinned" else "bold yellow"
 
     def fetch_rows(self) -> Mapping[str, Sequence[str]]:
-        if self.kms.unresolved and self.access.get(self.app).default_kms == "aws":
+        if self.kms.unresolved and self.platforms.get().default_kms == "aws":
             self.kms.choose(KmsTarget())  # a real parent: AWS KMS, as the CLI defaults to
         keys = list_keys(self.kms.client())
         return {
@@ -134,7 +127,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         self.app.push_screen(
             DecryptScreen(
                 self.kms,
-                self.access,
+                self.platforms,
                 enclave=enclave,
                 ciphertext=ciphertext,
                 key_id=key_id,
@@ -157,7 +150,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="kms-enclaves")
     def _suggest_enclave(self) -> None:
         try:
-            names = running_enclaves(self.access.get(self.app))
+            names = running_enclaves(self.platforms.get())
         except NitrodeckError:
             return
         if names:
@@ -191,7 +184,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         from core.agent.client import find_agent_enclave
 
         try:
-            enclave = find_agent_enclave(self.access.get(self.app), enclave_name)
+            enclave = find_agent_enclave(self.platforms.get(), enclave_name)
             demo = create_demo_key(self.kms.client(), enclave, principal=self.kms.principal())
         except NitrodeckError as error:
             self.app.call_from_thread(self._note, error_markup(error))
