@@ -3,8 +3,8 @@
 Run: `.venv/bin/python bench/nitro_console.py [--lines N]`. The vsock path reads a stream socket
 exactly as it reads AF_VSOCK (here a socketpair, injected: no AF_VSOCK is opened); the fallback
 runs a nitro-cli-shaped program printing the banner and the lines. The baseline, measured in the
-same run, is `cat` into a pipe read in the 1024-byte chunks `nitro-cli console` uses. Target: each path
-≥ 0.5× the baseline, as the simulator's console in `bench/sim_enclave.py`.
+same run, is `cat` into a pipe read in the 1024-byte chunks `nitro-cli console` uses. Target:
+each path ≥ 0.5× the baseline, as the simulator's console in `bench/sim_enclave.py`.
 """
 
 from __future__ import annotations
