@@ -69,22 +69,17 @@ class CliConsole:
     def __iter__(self) -> Iterator[bytes]:
         stdout = self._proc.stdout
         assert isinstance(stdout, io.BufferedReader)
-        pending = b""
-        skipping = True
+        banner = BannerFilter()
         try:
             while not self._closed.is_set():
-                data = stdout.read1(READ_SIZE)
-                if not data:
+                data = banner.feed(stdout.read1(READ_SIZE))
+                if data:
+                    yield data
+                elif banner.ended:
                     break
-                if skipping:
-                    pending += data
-                    pending, skipping = _strip_banner(pending)
-                    if skipping:
-                        continue
-                    data, pending = pending, b""
-                    if not data:
-                        continue
-                yield data
+            rest = banner.finish()
+            if rest:
+                yield rest
             self._raise_failure()
         finally:
             self.close()
@@ -114,15 +109,39 @@ class CliConsole:
                     pipe.close()
 
 
-def _strip_banner(buffer: bytes) -> tuple[bytes, bool]:
-    """Drop nitro-cli's banner lines; (rest, still waiting for them)."""
-    while True:
-        line, newline, rest = buffer.partition(b"\n")
-        if not newline:
-            return buffer, any(p.startswith(line) or line.startswith(p) for p in _BANNER)
-        if not line.startswith(_BANNER):
-            return buffer, False
-        buffer = rest
+class BannerFilter:
+    """Drops the two lines nitro-cli prints before the stream, however reads split them."""
+
+    def __init__(self) -> None:
+        self._pending = b""
+        self._skipping = True
+        self.ended = False
+
+    def feed(self, data: bytes) -> bytes:
+        """What of `data` is console output; b"" at EOF (then `ended`) or while undecided."""
+        if not data:
+            self.ended = True
+            return b""
+        if not self._skipping:
+            return data
+        buffer = self._pending + data
+        while True:
+            line, newline, rest = buffer.partition(b"\n")
+            if not newline:
+                if any(b.startswith(line) or line.startswith(b) for b in _BANNER):
+                    self._pending = buffer  # maybe a banner line still arriving
+                    return b""
+                break
+            if not line.startswith(_BANNER):
+                break
+            buffer = rest
+        self._skipping, self._pending = False, b""
+        return buffer
+
+    def finish(self) -> bytes:
+        """At EOF: held-back text that turned out not to be a banner line is output after all."""
+        rest, self._pending = self._pending, b""
+        return b"" if rest.startswith(_BANNER) else rest
 
 
 def open_console(

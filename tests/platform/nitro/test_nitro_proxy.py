@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from hypothesis import given
+from hypothesis import strategies as st
 from nitro_fixtures import HostState
 
 from core.platform.nitro.proxy import (
@@ -49,3 +51,17 @@ def test_kms_warning_names_the_missing_endpoint(make_root: Callable[..., SysRoot
     assert kms_endpoint("cn-north-1") == "kms.cn-north-1.amazonaws.com.cn"
     root.path("etc/nitro_enclaves/vsock-proxy.yaml").unlink()
     assert "Could not open the file" in (kms_warning(read_proxy_config(root), "us-east-1") or "")
+
+
+HOSTS = st.from_regex(r"[a-z0-9][a-z0-9.-]{0,40}", fullmatch=True)
+
+
+@given(entries=st.lists(st.tuples(HOSTS, st.integers(1, 65535)), max_size=8), flow=st.booleans())
+def test_allowlists_read_back_in_either_style(entries: list[tuple[str, int]], flow: bool) -> None:
+    if flow:
+        body = "".join(f"- {{address: {a}, port: {p}}}\n" for a, p in entries)
+    else:
+        body = "".join(f"  - address: {a}\n    port: {p}\n" for a, p in entries)
+    parsed, problem = parse_allowlist("allowlist:\n" + body)
+    assert problem is None
+    assert parsed == tuple(AllowEntry(a, p) for a, p in entries)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import socket
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from nitro_fixtures import write_program
 
 from core.platform.nitro import vsock
-from core.platform.nitro.console import CliConsole, VsockConsole, open_console
+from core.platform.nitro.console import BannerFilter, CliConsole, VsockConsole, open_console
 from enclave_agent import transport
 
 
@@ -74,3 +77,18 @@ def test_fallback_failure_is_nitro_clis_error(tmp_path: Path) -> None:
     stream = CliConsole(str(program), "i-1-enc1")
     with pytest.raises(Exception, match=r"\[ E44 \]"):
         list(stream)
+
+
+BANNER = b"Connecting to the console for enclave 17...\nSuccessfully connected to the console.\n"
+
+
+@given(payload=st.binary(max_size=200), cuts=st.lists(st.integers(0, 400), max_size=6))
+def test_the_banner_goes_however_reads_split_it(payload: bytes, cuts: list[int]) -> None:
+    first = payload.split(b"\n", 1)[0]
+    assume(not first.startswith((b"Connecting to the console", b"Successfully connected")))
+    stream = BANNER + payload
+    bounds = sorted({0, len(stream), *(c for c in cuts if c < len(stream))})
+    banner = BannerFilter()
+    out = b"".join(banner.feed(stream[a:b]) for a, b in itertools.pairwise(bounds))
+    assert banner.feed(b"") == b"" and banner.ended
+    assert out + banner.finish() == payload
