@@ -17,6 +17,8 @@ class NitrodeckError(Exception):
 
     exit_code: int = 1
     code: str | None = None
+    inner: NitrodeckError | None = None
+    """The error this one only reports (E39 carrying the enclave process's own error)."""
     label: str = "error: "
     """What the command line prints before the message; nitro-cli's own errors start bare."""
 

@@ -272,6 +272,16 @@ class NitroCliError(NitrodeckError):
         self.args_info = tuple(args)
         super().__init__(detailed_info(self.cli_code, *args), where=where, fix=fix, detail=detail)
 
+    @classmethod
+    def printed(
+        cls, code: int, message: str, *, detail: str | None = None, fix: str | None = None
+    ) -> NitroCliError:
+        """The error as a real nitro-cli printed it (`message` is the text after `[ Exx ]`)."""
+        error = cls(code, detail=detail, fix=fix)
+        error.what = f"[ {error.code} ] {message}"
+        error.args = (error.what,)
+        return error
+
     @property
     def name(self) -> str:
         return code_name(self.cli_code)

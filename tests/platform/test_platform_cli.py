@@ -170,3 +170,17 @@ def test_old_saved_consoles_are_pruned(tmp_path: Path) -> None:
     (tmp_path / "running").mkdir()
     prune_ended(tmp_path, keep=2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e3", "e4", "running"]
+
+
+def test_a_relayed_failure_prints_its_root_cause(
+    capsys: pytest.CaptureFixture[str], eifs: dict[str, Path], tmp_path: Path
+) -> None:
+    damaged = tmp_path / "damaged.eif"
+    data = bytearray(eifs["printer"].read_bytes())
+    data[-1] ^= 0xFF  # the CRC no longer holds: the enclave process refuses the image
+    damaged.write_bytes(bytes(data))
+    argv = ["run-enclave", "--eif-path", str(damaged), "--memory", "128", "--cpu-count", "2"]
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 39 and out == ""
+    assert err.index("[ E39 ]") < err.index("root cause: E35 the image cannot be read")
+    assert "surfaced as: E35 -> E39" in err and "nitrodeck explain E35" in err

@@ -10,15 +10,14 @@ AWS through boto3's usual credentials and region. `encrypt` is a parent-side con
 from __future__ import annotations
 
 import argparse
-import base64
-import binascii
 import sys
 from pathlib import Path
 from typing import Any
 
 from core.agent.client import connect_agent
-from core.errors import NitrodeckError, UsageError
+from core.errors import NitrodeckError
 from core.kms.client import FlowResult, FlowStep, recipient_decrypt
+from core.kms.inputs import encryption_context, read_blob
 from core.kms.target import KmsTarget, boto3_client, caller_principal, resolve_target
 from core.platform.base import Platform
 from core.platform.select import open_platform
@@ -60,30 +59,6 @@ def add_kms_args(parser: argparse.ArgumentParser) -> None:
         metavar="K=V",
         help="encryption context pair (repeatable)",
     )
-
-
-def encryption_context(pairs: list[str]) -> dict[str, str] | None:
-    context: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--encryption-context {pair!r} is not K=V", fix="e.g. purpose=demo")
-        context[key] = value
-    return context or None
-
-
-def read_blob(path: Path) -> bytes:
-    """A ciphertext file: raw bytes, or the base64 text `aws kms encrypt` prints."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise NitrodeckError(f"cannot read: {error.strerror}", where=str(path)) from None
-    if not data:
-        raise UsageError("the file is empty", where=str(path))
-    try:
-        return base64.b64decode(data.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        return data
 
 
 def _target(args: argparse.Namespace, platform: Platform) -> KmsTarget:

@@ -22,6 +22,13 @@ from core.platform.errors import NitroCliError
 from tui.cli import enclaves
 
 VERSION = "Nitro CLI 1.5.0"
+ACTIONS = {
+    "run-enclave": "Run Enclave",
+    "describe-enclaves": "Describe Enclaves",
+    "terminate-enclave": "Terminate Enclave",
+    "console": "Enclave Console",
+    "describe-eif": "Describe EIF",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,27 +48,53 @@ def _describe_eif(args: argparse.Namespace) -> int:
     return nitrodeck_main(["eif", "describe", "--json", args.eif_path])
 
 
-def logs_dir() -> Path:
-    """`NITRO_CLI_LOGS_PATH`, as nitro-cli; else the simulator's own log directory."""
+DEFAULT_LOGS = "/var/log/nitro_enclaves"
+
+
+def logs_dir() -> tuple[Path, str]:
+    """Where to write err logs and the path to print: `NITRO_CLI_LOGS_PATH` as nitro-cli does;
+    else `/var/log/nitro_enclaves` under `$NITRODECK_SYSROOT` (printed as the parent sees it);
+    else the simulator's own log directory."""
     chosen = os.environ.get("NITRO_CLI_LOGS_PATH")
-    return Path(chosen) if chosen else nitrodeck_home() / "sim" / "nitro_cli_logs"
+    if chosen:
+        return Path(chosen), chosen
+    root = os.environ.get("NITRODECK_SYSROOT")
+    if root:
+        return Path(root) / DEFAULT_LOGS.lstrip("/"), DEFAULT_LOGS
+    own = nitrodeck_home() / "sim" / "nitro_cli_logs"
+    return own, str(own)
 
 
-def report(error: NitroCliError) -> str:
+def err_log(error: NitroCliError, action: str) -> str:
+    """An err log in nitro-cli's layout: the action, then subactions outermost first."""
+    chain = [error]
+    inner = getattr(error, "inner", None)
+    if isinstance(inner, NitroCliError):
+        chain.append(inner)
+    subactions = [line for e in chain for line in [e.what, *(e.detail or "").splitlines()] if line]
+    return (
+        f"  Action: {action}\n  Subactions:\n"
+        + "".join(f"    {line}\n" for line in subactions)
+        + "  Root error file: tui/cli/nitro_cli.py\n  Version: 1.5.0 (nitrodeck simulator)\n"
+    )
+
+
+def report(error: NitroCliError, action: str = "") -> str:
     """nitro-cli's stderr for `error` (a relayed inner error first), and the err log it names."""
     blocks = []
     inner = getattr(error, "inner", None)
     for item in (inner, error) if isinstance(inner, NitroCliError) else (error,):
         blocks.append(f"{item.what}\n\nFor more details, please visit {_link(item)}")
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f%z")
-    log = logs_dir() / f"err{stamp}.log"
+    directory, shown = logs_dir()
     try:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_text(f"{error.what}\n{error.detail or ''}\n")
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / f"err{stamp}.log").write_text(err_log(error, action))
     except OSError:
         return "\n".join(blocks) + "\n"
     return "\n".join(blocks) + (
-        f'\nIf you open a support ticket, please provide the error log found at "{log}"\n'
+        "\nIf you open a support ticket, please provide the error log found at "
+        f'"{shown}/err{stamp}.log"\n'
     )
 
 
@@ -80,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = handler(args)
         return result
     except NitroCliError as error:
-        sys.stderr.write(report(error))
+        sys.stderr.write(report(error, ACTIONS.get(args.command, args.command)))
         return error.exit_code
     except NitrodeckError as error:
         print(f"[ E00 ] {error}", file=sys.stderr)

@@ -22,7 +22,9 @@ from textual.containers import Horizontal
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, DataTable, Input, Static, TabbedContent, TabPane
 
+from core.agent.client import NO_PUBLIC_KEY_NOTE
 from core.attestation import VerificationReport, describe_document, parse_document
+from core.attestation.trust import default_trust
 from core.errors import NitrodeckError
 from core.platform.base import Platform
 from tui.engine.access import PlatformHolder, running_enclaves
@@ -61,7 +63,7 @@ class AttestScreen(ShowsWorkerErrors, NitrodeckScreen):
     ABOUT = (
         "Fetch an attestation document from a running enclave (or read one from a file) and "
         "verify it the way a relying party does: each check appears with its evidence and a hint. "
-        "Enter in any field starts; e exports the document."
+        "Enter in any field starts; e exports the document. " + NO_PUBLIC_KEY_NOTE
     )
     BINDINGS = [
         Binding("ctrl+s", "attest", "Attest", id="attest.run"),
@@ -130,7 +132,6 @@ class AttestScreen(ShowsWorkerErrors, NitrodeckScreen):
         self.query_one("#attest-certs", DataTable).add_columns(
             "POSITION", "SUBJECT", "NOT BEFORE", "NOT AFTER", "SHA-256"
         )
-        self.field("trust").value = "sim,aws"
         self.field("source").value = self.initial_source
         self.action_new_nonce()
         self.field("source").focus()
@@ -150,13 +151,16 @@ class AttestScreen(ShowsWorkerErrors, NitrodeckScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="attest-list")
     def _list_enclaves(self) -> None:
         try:
-            names = running_enclaves(self.platforms.get())
+            platform = self.platforms.get()
+            names = running_enclaves(platform)
         except NitrodeckError as error:
             self.app.call_from_thread(self._status, error_markup(error))
             return
-        self.app.call_from_thread(self._show_enclaves, names)
+        self.app.call_from_thread(self._show_enclaves, names, default_trust(platform.default_trust))
 
-    def _show_enclaves(self, names: list[str]) -> None:
+    def _show_enclaves(self, names: list[str], trust: tuple[str, ...]) -> None:
+        if not self.field("trust").value:
+            self.field("trust").value = ",".join(trust)
         source = self.field("source")
         source.suggester = SuggestFromList(names, case_sensitive=False)
         shown = ", ".join(names) if names else "none (run one in :enclaves, or name a file)"

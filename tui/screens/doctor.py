@@ -1,7 +1,7 @@
 """The doctor view: every preflight check with pass/fail, what was seen and the fix.
 
-The checks come from the app's `check_providers` (core.doctor's basic checks now; the
-platform adds its preflight checks later) and run in a worker thread; `r` runs them again.
+The checks come from the app's `check_providers` (core.doctor's basic checks, then the
+platform's own `preflight()`) and run in a worker thread; `r` runs them again.
 """
 
 from __future__ import annotations

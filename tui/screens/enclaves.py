@@ -21,7 +21,7 @@ from core.errors import NitrodeckError
 from core.platform import rules
 from core.platform.base import EnclaveInfo, Platform, RunRequest
 from tui.bindings import dangerous
-from tui.engine.errors import explain
+from tui.engine.errors import error_markup
 from tui.first_run import images_dir
 from tui.screens.list_screen import ListScreen
 from tui.widgets.poller import Poller
@@ -176,7 +176,7 @@ class EnclavesScreen(ListScreen):
         try:
             rules.check_console_allowed(info)
         except NitrodeckError as error:
-            self.notify(explain(error), title="no console", severity="error", markup=False)
+            self.notify(error_markup(error), title="no console", severity="error")
             return
         from tui.engine.console_source import open_console
 
@@ -250,7 +250,7 @@ class EnclavesScreen(ListScreen):
         self.refresh_now()
 
     def _failed(self, title: str, error: BaseException) -> None:
-        self.notify(explain(error), title=title, severity="error", timeout=12, markup=False)
+        self.notify(error_markup(error), title=title, severity="error", timeout=12)
         self.refresh_now()
 
 

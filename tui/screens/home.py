@@ -12,17 +12,12 @@ from tui.screens.list_screen import ListScreen
 class HomeScreen(ListScreen):
     crumb = "home"
     ABOUT = "Pick a view with enter, or type : and its name (e.g. :doctor)."
-    COLUMNS = (("view", "VIEW"), ("aliases", "ALIASES"), ("about", "ABOUT"), ("state", "STATE"))
+    COLUMNS = (("view", "VIEW"), ("aliases", "ALIASES"), ("about", "ABOUT"))
 
     def on_mount(self) -> None:
         self.show_rows(
             {
-                view.name: (
-                    view.name,
-                    ", ".join(view.aliases),
-                    view.description,
-                    "ready" if view.ready else "coming",
-                )
+                view.name: (view.name, ", ".join(view.aliases), view.description)
                 for view in VIEWS
                 if view.name != "home"
             }

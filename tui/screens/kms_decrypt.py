@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Input, Static
 from core.agent.client import connect_agent
 from core.errors import NitrodeckError
 from core.kms.client import FlowResult, FlowStep, recipient_decrypt
-from tui.cli.kms_recipient import encryption_context, read_blob
+from core.kms.inputs import encryption_context, read_blob
 from tui.engine.access import PlatformHolder
 from tui.engine.errors import ShowsWorkerErrors, error_markup, escape
 from tui.engine.kms_access import KmsAccess
@@ -115,7 +115,7 @@ class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
                 )
             blob = read_blob(Path(path).expanduser())
             pairs = [p for p in self.field("context").value.split(",") if p.strip()]
-            context = encryption_context([p.strip() for p in pairs])
+            context = encryption_context([p.strip() for p in pairs], where="context")
         except NitrodeckError as error:
             self._status(error_markup(error))
             return

@@ -33,7 +33,6 @@ def bin_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def nitro_cli(bin_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """`nitro-cli` on PATH: nitrodeck's nitro-cli front end over an m5.2xlarge simulator."""
     monkeypatch.setenv("NITRODECK_PROFILE", "m5.2xlarge")
-    monkeypatch.setenv("NITRO_CLI_LOGS_PATH", str(tmp_path / "nitro-logs"))
     return install_nitro_cli(bin_dir)
 
 

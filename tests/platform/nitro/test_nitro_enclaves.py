@@ -7,10 +7,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from nitro_fixtures import write_program
 
 from core.platform.base import RunRequest
 from core.platform.errors import NitroCliError
-from core.platform.nitro.nitro_cli import NitroCli, NitroCliFailure, failure, find_nitro_cli
+from core.platform.nitro.nitro_cli import NitroCli, find_nitro_cli
 from core.platform.nitro.platform import NitroPlatform
 
 pytestmark = pytest.mark.slow
@@ -45,17 +46,19 @@ def test_run_describe_console_terminate(nitro: NitroPlatform, eifs: dict[str, Pa
     assert nitro.describe_enclaves() == []
 
 
-def test_errors_keep_nitro_clis_code_text_and_err_log(
+def test_errors_keep_nitro_clis_code_and_text_with_the_err_logs_evidence(
     nitro: NitroPlatform, eifs: dict[str, Path]
 ) -> None:
-    with pytest.raises(NitroCliFailure) as caught:
+    with pytest.raises(NitroCliError) as caught:
         nitro.run_enclave(RunRequest(eifs["printer"], memory_mib=64, cpu_count=3))
     error = caught.value
-    assert error.code == "E22" and error.exit_code == 22 and error.chain == ("E22",)
+    assert error.code == "E22" and error.exit_code == 22
     assert error.what.startswith("[ E22 ] Insufficient CPUs available in the pool.")
     assert "User provided `cpu-count` is 3" in error.what
-    assert error.err_log is not None and Path(error.err_log).is_file()
-    assert "the pool holds 2 CPUs (1, 5)" in (error.detail or "")  # read from the err log
+    logs = list(nitro.sysroot.path("var/log/nitro_enclaves").glob("err*.log"))
+    log = logs[0].read_text()
+    assert len(logs) == 1 and "Action: Run Enclave" in log and "the pool holds 2 CPUs (1, 5)" in log
+    assert "editing the `cpu_count` value" in (error.detail or "")  # the message's own hint
 
 
 def test_console_of_a_production_enclave_is_e44(
@@ -94,32 +97,45 @@ def test_version_of_the_stand_in(nitro_cli: Path) -> None:
 
 
 # Recorded outputs (spec nitro-cli.md §5): an expired signing certificate surfaces as the enclave
-# process's E36 relayed, then E39 (the docs: "E36, E39 and E11").
+# process's error relayed, then E39 (the docs: "E36, E39 and E11"). Played by a program on PATH.
 E39_RELAY = """Start allocating memory...
-[ E36 ] Enclave boot failure. Such error appears when attempting to receive the `ready` signal \
-from a freshly booted enclave.
+[ E59 ] EIF signature checker error. Such error appears when validation of the signing \
+certificate fails.
 
-For more details, please visit https://docs.aws.amazon.com/enclaves/latest/user/cli-errors.html#E36
+For more details, please visit https://docs.aws.amazon.com/enclaves/latest/user/cli-errors.html#E59
+If you open a support ticket, please provide the error log found at \
+"/var/log/nitro_enclaves/err2024-03-01T10:00:00.000000000+00:00.log"
 [ E39 ] Enclave process connection failure. Such error appears when the enclave manager fails \
 to connect to at least one enclave process for retrieving the description information.
 
 For more details, please visit https://docs.aws.amazon.com/enclaves/latest/user/cli-errors.html#E39
 If you open a support ticket, please provide the error log found at \
-"{log}"
+"/var/log/nitro_enclaves/err2024-03-01T10:00:00.100000000+00:00.log"
+"""
+E59_LOG = """  Action: Run Enclave
+  Subactions:
+    Failed to handle all enclave process replies
+    Failed to verify EIF signature
+    Signature verification failed: certificate expired
+  Root error file: src/enclave_proc/resource_manager.rs
+  Root error line: 800
+  Version: 1.2.2
 """
 
 
-def test_recorded_e39_relay_keeps_the_chain_and_reads_the_log(tmp_path: Path) -> None:
-    log = tmp_path / "err2024-03-01T10:00:00.000000000+00:00.log"
-    log.write_text("Action: Run Enclave\nSubactions:\n  Failed to receive heartbeat\n")
-    error = failure(39, E39_RELAY.format(log=log))
-    assert error.exit_code == 39 and error.chain == ("E36", "E39")
-    assert error.what.startswith("[ E39 ] Enclave process connection failure")
-    assert error.err_log == str(log) and "Failed to receive heartbeat" in (error.detail or "")
-    assert error.to_json()["chain"] == ["E36", "E39"]
-
-
-def test_recorded_error_with_a_root_only_log(tmp_path: Path) -> None:
-    missing = tmp_path / "err-root-only.log"
-    error = failure(11, E39_RELAY.replace("E39", "E11").format(log=missing))
-    assert error.code == "E11" and "sudo cat" in (error.detail or "")
+def test_recorded_e39_relay_surfaces_its_root_cause(
+    nitro: NitroPlatform, tmp_path: Path, eifs: dict[str, Path]
+) -> None:
+    logs = nitro.sysroot.path("var/log/nitro_enclaves")
+    logs.mkdir(parents=True)
+    (logs / "err2024-03-01T10:00:00.000000000+00:00.log").write_text(E59_LOG)
+    (tmp_path / "relay.txt").write_text(E39_RELAY)
+    program = write_program(
+        tmp_path / "real", "nitro-cli", f'cat "{tmp_path}/relay.txt" >&2\nexit 39'
+    )
+    with pytest.raises(NitroCliError) as caught:
+        NitroCli(str(program)).json(["run-enclave", "--eif-path", str(eifs["printer"])])
+    error = caught.value
+    assert error.exit_code == 39 and error.code == "E39"
+    assert isinstance(error.inner, NitroCliError) and error.inner.code == "E59"
+    assert "certificate expired" in (error.inner.detail or "")
