@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from core.errors import NitrodeckError, UsageError
 
 # Command-group modules in the order `nitrodeck --help` lists them.
-GROUPS = ("eif", "attestation", "enclaves", "pool", "kms", "agent", "doctor")
+GROUPS = ("eif", "attestation", "enclaves", "pool", "kms", "agent", "doctor", "lab", "tour")
 
 # Commands that change enclaves, the pool, images in place, PCRs or keys: `--read-only` refuses
 # them, as the app hides their actions.
@@ -30,6 +30,9 @@ STATE_CHANGING = frozenset(
         ("agent", "lock-pcr"),
         ("kms", "stop"),
         ("kms", "create-demo-key"),
+        ("kms", "put-key-policy"),
+        ("lab", "start"),
+        ("lab", "reset"),
     }
 )
 
