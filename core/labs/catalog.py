@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from core.errors import UsageError
-from core.labs.kms_labs import DEBUG, HAPPY, OPEN, PARENT, REBUILT
+from core.labs.kms_labs import DEBUG, DISABLED, HAPPY, OPEN, PARENT, REBUILT
 from core.labs.model import Lab
 from core.labs.platform_labs import BUSY, SIGNED, SMALL, STALE
 
-LABS: tuple[Lab, ...] = (HAPPY, DEBUG, REBUILT, PARENT, STALE, SMALL, BUSY, OPEN, SIGNED)
+LABS: tuple[Lab, ...] = (
+    HAPPY,
+    DEBUG,
+    REBUILT,
+    PARENT,
+    STALE,
+    SMALL,
+    BUSY,
+    OPEN,
+    SIGNED,
+    DISABLED,
+)
 
 
 def get_lab(name: str) -> Lab:

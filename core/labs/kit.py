@@ -14,6 +14,8 @@ from core.labs.model import Probe
 from core.labs.probes import enclave_running
 
 APP = "app.eif"
+ADMIN_LIFECYCLE = ("kms:EnableKey", "kms:DisableKey", "kms:CancelKeyDeletion")
+"""Key administrators' lifecycle rights, so a lab's key can be repaired with its own principal."""
 APP_FILES = {"/app/config.json": b'{"log_level": "info", "port": 8000}\n'}
 
 
@@ -25,6 +27,8 @@ def policy_with(
 ) -> str:
     """The demo key policy (PCR0 pinned) with more attestation conditions and statements."""
     policy = json.loads(demo_key_policy(PRINCIPAL, pcr0))
+    admin = policy["Statement"][0]
+    admin["Action"] = sorted({*admin["Action"], *ADMIN_LIFECYCLE})
     decrypt = policy["Statement"][1]
     decrypt["Condition"]["StringEqualsIgnoreCase"].update(conditions or {})
     policy["Statement"].extend(statements)

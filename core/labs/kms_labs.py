@@ -10,6 +10,7 @@ from core.labs.probes import (
     document_verifies,
     enclave_decrypts,
     enclave_running,
+    key_enabled,
     not_debug,
     parent_cannot_decrypt,
     policy_pins,
@@ -127,7 +128,7 @@ REBUILT = Lab(
         "If the change was intended, pin the new PCR0: `nitrodeck kms get-key-policy --key-id "
         "alias/lab > policy.json`, replace the ImageSha384 value with app.eif's PCR0 "
         "(`nitrodeck eif describe app.eif`), then `nitrodeck kms put-key-policy --key-id "
-        "alias/lab --policy-file policy.json`.",
+        "alias/lab --policy policy.json --yes`.",
     ),
     setup=_setup_rebuilt,
     check=lambda env: _decrypt_checks(env, PCR0_KEYS),
@@ -151,7 +152,7 @@ PARENT = Lab(
         "`nitrodeck pool show` names this instance.",
         "Pin this instance: in the policy (`nitrodeck kms get-key-policy --key-id alias/lab`) "
         "set the PCR4 condition to the actual value `kms explain` printed, and `nitrodeck kms "
-        "put-key-policy --key-id alias/lab --policy-file policy.json`.",
+        "put-key-policy --key-id alias/lab --policy policy.json --yes`.",
     ),
     setup=_setup_parent,
     check=lambda env: _decrypt_checks(env, PCR0_KEYS, (PCR4,)),
@@ -189,8 +190,38 @@ OPEN = Lab(
         "caller it names, enclave or not; Allows add up, so the pinned statement does not help.",
         "Remove the `temporary-debugging` statement: `nitrodeck kms get-key-policy --key-id "
         "alias/lab > policy.json`, delete it, `nitrodeck kms put-key-policy --key-id alias/lab "
-        "--policy-file policy.json`; prove it with `nitrodeck lab check`.",
+        "--policy policy.json --yes`; prove it with `nitrodeck lab check`.",
     ),
     setup=_setup_open,
     check=_check_open,
+)
+
+
+def _setup_disabled(env: LabEnv) -> None:
+    from core.kms.manage import change_state
+
+    image_and_key(env)
+    env.run(APP)
+    change_state(env.kms(), env.fact("key_id"), "schedule-deletion", days=7)
+
+
+def _check_disabled(env: LabEnv) -> list[Probe]:
+    return [key_enabled(env), *_decrypt_checks(env, PCR0_KEYS)]
+
+
+DISABLED = Lab(
+    name="key-disabled",
+    title="A key scheduled for deletion",
+    symptom=f"`{DECRYPT}` fails, yet the image, the policy and the enclave are all right.",
+    goal="The enclave decrypts secret.enc again with the same key (its data is not lost).",
+    hints=(
+        "Read the KMS error code in the decrypt step: is it an AccessDeniedException at all?",
+        "`nitrodeck kms keys` and `aws kms describe-key` show the KeyState; a key pending "
+        "deletion or disabled refuses every use, whatever its policy says "
+        "(KMSInvalidStateException / DisabledException).",
+        "`nitrodeck kms cancel-key-deletion --key-id alias/lab` (the key comes back Disabled), "
+        "then `nitrodeck kms enable-key --key-id alias/lab`.",
+    ),
+    setup=_setup_disabled,
+    check=_check_disabled,
 )

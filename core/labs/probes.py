@@ -75,11 +75,12 @@ def parent_cannot_decrypt(env: LabEnv) -> Probe:
     return Probe(False, label, "KMS returned the plaintext to the parent: the policy lets it")
 
 
-def key_state(env: LabEnv) -> Probe:
+def key_enabled(env: LabEnv) -> Probe:
     """The key is usable: Enabled (not Disabled, not PendingDeletion)."""
-    meta = env.kms().describe_key(KeyId=env.fact("key_id"))["KeyMetadata"]
-    state = str(meta.get("KeyState", "Enabled" if meta.get("Enabled", True) else "Disabled"))
-    return Probe(state == "Enabled", "the key is enabled", f"KeyState {state}")
+    from core.kms.manage import key_state
+
+    state = key_state(env.kms(), env.fact("key_id"))
+    return Probe(state.state == "Enabled", "the key is enabled", f"KeyState {state.state}")
 
 
 def key_policy(env: LabEnv) -> str:

@@ -54,6 +54,6 @@ class LabSession:
         edit(policy)
         self.env.path("policy.json").write_text(json.dumps(policy, indent=2))
         put = self.nd(
-            "kms", "put-key-policy", "--key-id", "alias/lab", "--policy-file", "policy.json"
+            "kms", "put-key-policy", "--key-id", "alias/lab", "--policy", "policy.json", "--yes"
         )
         assert put.code == 0, put.err

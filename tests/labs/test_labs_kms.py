@@ -114,3 +114,14 @@ def test_open_policy_is_closed_and_proved(start_lab: Any) -> None:
     lab.edit_policy(close)
     assert lab.nd("kms", "explain", "--key-id", "alias/lab").code == 1
     assert lab.check()["solved"]
+
+
+def test_key_pending_deletion_is_cancelled_and_enabled(start_lab: Any) -> None:
+    lab = start_lab("key-disabled")
+    failed = lab.nd(*DECRYPT)
+    assert failed.code == 1 and "KMSInvalidStateException" in failed.out
+    assert "the key is enabled" in failing(lab.check())
+    assert lab.nd("kms", "cancel-key-deletion", "--key-id", "alias/lab").code == 0
+    assert "the key is enabled" in failing(lab.check())  # cancelled keys come back Disabled
+    assert lab.nd("kms", "enable-key", "--key-id", "alias/lab").code == 0
+    assert lab.check()["solved"]

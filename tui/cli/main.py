@@ -30,7 +30,12 @@ STATE_CHANGING = frozenset(
         ("agent", "lock-pcr"),
         ("kms", "stop"),
         ("kms", "create-demo-key"),
+        ("kms", "enable-key"),
+        ("kms", "disable-key"),
+        ("kms", "schedule-key-deletion"),
+        ("kms", "cancel-key-deletion"),
         ("kms", "put-key-policy"),
+        ("kms", "pin"),
         ("lab", "start"),
         ("lab", "reset"),
     }
