@@ -11,7 +11,8 @@ from textual.app import App
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
-from core.doctor import Check, CheckProvider, basic_checks
+from core.checks import Check
+from core.doctor import CheckProvider, basic_checks
 from core.errors import NitrodeckError
 from tui.commands import NitrodeckCommands
 from tui.config import AppConfig, load_config, save_config, with_theme

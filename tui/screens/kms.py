@@ -87,7 +87,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         return "bold green" if text == "pinned" else "bold yellow"
 
     def fetch_rows(self) -> Mapping[str, Sequence[str]]:
-        if self.kms.unresolved and self.access.get(self.app).name != "sim":
+        if self.kms.unresolved and self.access.get(self.app).default_kms == "aws":
             self.kms.choose(KmsTarget())  # a real parent: AWS KMS, as the CLI defaults to
         keys = list_keys(self.kms.client())
         return {
