@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -33,3 +35,18 @@ def write_private_file(path: Path, data: bytes) -> None:
             view = view[written:]
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def using_home(home: Path) -> Iterator[Path]:
+    """Make `home` the nitrodeck home for the duration (process-wide: `$NITRODECK_HOME`), so
+    the simulator, the KMS daemon and the builders work in it unchanged (labs, the tour)."""
+    previous = os.environ.get("NITRODECK_HOME")
+    os.environ["NITRODECK_HOME"] = str(home)
+    try:
+        yield home
+    finally:
+        if previous is None:
+            os.environ.pop("NITRODECK_HOME", None)
+        else:
+            os.environ["NITRODECK_HOME"] = previous

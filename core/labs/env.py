@@ -19,7 +19,7 @@ from typing import Any
 from core.agent.demo import build_demo_image
 from core.eif.measure import Measurements
 from core.errors import NitrodeckError
-from core.home import ensure_private_dir, nitrodeck_home
+from core.home import ensure_private_dir, nitrodeck_home, using_home
 from core.kms.local.credentials import PRINCIPAL_ARN
 from core.platform.base import EnclaveInfo, RunRequest
 from core.platform.sim.platform import SimPlatform
@@ -62,15 +62,8 @@ class LabEnv:
     @contextlib.contextmanager
     def active(self) -> Iterator[LabEnv]:
         """Make this home `$NITRODECK_HOME` for the duration (process-wide: one lab at a time)."""
-        previous = os.environ.get("NITRODECK_HOME")
-        os.environ["NITRODECK_HOME"] = str(self.home)
-        try:
+        with using_home(self.home):
             yield self
-        finally:
-            if previous is None:
-                os.environ.pop("NITRODECK_HOME", None)
-            else:
-                os.environ["NITRODECK_HOME"] = previous
 
     # facts the setup records (ids of what it created; never the learner's answers) ----------
     def facts(self) -> dict[str, Any]:
@@ -163,11 +156,6 @@ class LabEnv:
 
     def stop(self) -> None:
         """End the lab's enclaves and its KMS daemon (its files stay)."""
-        from core.kms.local.daemon import stop_local_kms
+        from core.sandbox import stop_home
 
-        if not self.home.is_dir():
-            return
-        if (self.home / "sim").is_dir():
-            with self.platform() as platform:
-                platform.terminate_enclave(all_enclaves=True)
-        stop_local_kms(self.home)
+        stop_home(self.home)

@@ -8,9 +8,9 @@ which inspects the real state and says which facts hold and which do not.
 from __future__ import annotations
 
 import argparse
-import shlex
 
 from core.labs.runner import LabRunner, LabStatus
+from core.labs.text import describe, verdict
 from tui.cli.output import print_json
 
 
@@ -53,17 +53,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def _describe(status: LabStatus) -> None:
-    home = shlex.quote(str(status.env.home))
-    print(f"lab {status.lab.name}: {status.lab.title}  [{status.progress.state}]")
-    print(f"\nsymptom: {status.lab.symptom}")
-    print(f"goal:    {status.lab.goal}")
-    if status.lab.steps:
-        print("\nsteps:")
-        for number, step in enumerate(status.lab.steps, 1):
-            print(f"  {number}. {step}")
-    print("\nwork in the lab's home (its own simulator and local KMS):")
-    print(f"  cd {home} && export NITRODECK_HOME={home}")
-    print("then: nitrodeck lab hint | nitrodeck lab check   (the app: nitrodeck, then :labs)")
+    print(describe(status, hints=[]))
 
 
 def run_start(args: argparse.Namespace) -> int:
@@ -105,10 +95,7 @@ def run_check(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.to_json())
     else:
-        for probe in result.probes:
-            print(f"{'✓' if probe.ok else '✗'} {probe.label}: {probe.detail}")
-        verdict = "solved: the fix works" if result.solved else "not yet"
-        print(f"\nlab {result.lab}: {verdict}")
+        print(verdict(result))
     return 0 if result.solved else 1
 
 

@@ -12,6 +12,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from core.errors import NitrodeckError, UsageError
 
@@ -38,6 +39,7 @@ STATE_CHANGING = frozenset(
         ("kms", "pin"),
         ("lab", "start"),
         ("lab", "reset"),
+        ("tour",),
     }
 )
 
@@ -62,6 +64,13 @@ def _add_global_options(parser: argparse.ArgumentParser) -> None:
         "--read-only", action="store_true", help="hide every action that changes anything"
     )
     parser.add_argument("--theme", default=None, help="colour theme of the app (remembered)")
+    parser.add_argument(
+        "--record",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="record the app's terminal output as an asciicast v2 file (asciinema play FILE)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
