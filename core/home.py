@@ -17,6 +17,14 @@ def nitrodeck_home() -> Path:
     return Path(state) / "nitrodeck"
 
 
+def display_path(path: Path) -> str:
+    """`path` as a person reads it: `~/…` under the user's home directory, else absolute."""
+    try:
+        return "~/" + str(Path(path).relative_to(Path.home()))
+    except ValueError:
+        return str(path)
+
+
 def ensure_private_dir(path: Path) -> Path:
     """Create `path` (and parents) readable by the owner only; return it."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)

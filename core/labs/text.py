@@ -5,16 +5,17 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
+from core.home import display_path
 from core.labs.model import CheckResult
 from core.labs.runner import LabStatus
 
 
 def shell_path(path: Path) -> str:
     """`path` for a shell command line: `~/…` under the user's home, quoted where needed."""
-    try:
-        return "~/" + shlex.quote(str(path.relative_to(Path.home())))
-    except ValueError:
-        return shlex.quote(str(path))
+    shown = display_path(path)
+    if shown.startswith("~/"):
+        return "~/" + shlex.quote(shown[2:])
+    return shlex.quote(shown)
 
 
 def describe(status: LabStatus, hints: list[str] | None = None) -> str:

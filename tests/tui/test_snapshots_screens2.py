@@ -9,16 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from screens2_fakes import PCR0, FixedKms, FixedPlatform
+from screens2_fakes import FixedKms, FixedPlatform
 from textual.pilot import Pilot
 from textual.widgets import TabbedContent
 
-from core.agent.client import DecryptDigest
-from core.kms.client import FlowResult, FlowStep
-from core.kms.demo import demo_key_policy
-from core.kms.denial import DenialExplanation
-from core.kms.explain import explain
-from core.kms.local.credentials import PRINCIPAL_ARN
+from core.kms.client import FlowResult
+from core.kms.frozen import DEBUG_MODE, OTHER_IMAGE, decrypted, denied
 from tui.screens.attest import AttestScreen
 from tui.screens.engine import PlatformAccess
 from tui.screens.kms import KmsScreen
@@ -26,8 +22,6 @@ from tui.screens.kms_access import KmsAccess
 from tui.screens.kms_decrypt import DecryptScreen
 
 SIZE = (120, 36)
-KEY = "0b5a3c1e-9f62-4d7a-8c21-5e0f7a9b3d44"
-ARN = f"arn:aws:kms:us-east-1:111122223333:key/{KEY}"
 
 
 DOCUMENT = "base_prod_2024-11-30.cose"
@@ -113,11 +107,6 @@ def test_kms_policy(snap_compare: Any, make_app: Any, wait: Any) -> None:
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
 
 
-KEY_STEP = FlowStep(
-    "enclave key", "ok", "RSA-2048 key made inside the enclave; document 5211 bytes"
-)
-
-
 def decrypt_before(result: FlowResult) -> Any:
     async def before(pilot: Pilot[Any]) -> None:
         from tui.pilot import settle
@@ -140,36 +129,14 @@ def decrypt_before(result: FlowResult) -> Any:
 
 
 def test_decrypt_success(snap_compare: Any, make_app: Any) -> None:
-    digest = DecryptDigest(32, bytes(range(32)))
-    steps = [
-        KEY_STEP,
-        FlowStep("kms decrypt", "ok", f"key {ARN}: CiphertextForRecipient 2218 bytes"),
-        FlowStep("enclave decrypt", "ok", f"decrypted: 32 bytes, SHA-256 {digest.sha256.hex()}"),
-    ]
-    result = FlowResult(steps=steps, digest=digest, key_id=ARN)
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=decrypt_before(result))
-
-
-def denial(pcrs: dict[int, bytes]) -> FlowResult:
-    explanation = explain(
-        demo_key_policy(PRINCIPAL_ARN, PCR0), principal=PRINCIPAL_ARN, pcrs=pcrs, resource=ARN
-    )
-    causes = [f for f in explanation.findings if f.kind == "cause"]
-    steps = [
-        KEY_STEP,
-        FlowStep("kms decrypt", "denied", "AccessDeniedException: not authorized"),
-        FlowStep("key policy", "ok", f"fetched the key policy of {ARN}"),
-        FlowStep("explain", "denied", causes[0].message),
-    ]
-    summary = DenialExplanation(explanation, f"denied: {causes[0].message}")
-    return FlowResult(steps=steps, key_id=ARN, explanation=summary)
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=decrypt_before(decrypted()))
 
 
 def test_decrypt_denied_other_pcr0(snap_compare: Any, make_app: Any) -> None:
-    result = denial({0: bytes.fromhex("ab" * 48), 1: bytes(range(48)), 2: bytes(48 * [7])})
+    result = denied(OTHER_IMAGE)
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=decrypt_before(result))
 
 
 def test_decrypt_denied_debug_mode(snap_compare: Any, make_app: Any) -> None:
-    result = denial({0: bytes(48), 1: bytes(48), 2: bytes(48)})
+    result = denied(DEBUG_MODE)
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=decrypt_before(result))
