@@ -51,10 +51,10 @@ def prepare_story(platform: Platform) -> Story:
     if recorded.get("pcr0") == enclave.measurements.get("PCR0") and recorded.get("key_id"):
         return Story(image, ENCLAVE, str(recorded["key_id"]))
     from core.kms.demo import create_demo_key
-    from core.kms.target import boto3_client, caller_principal, local_target
+    from core.kms.target import demo_roles, local_target
 
-    target = local_target()
-    demo = create_demo_key(boto3_client(target), enclave, principal=caller_principal(target))
+    roles = demo_roles(local_target())
+    demo = create_demo_key(roles.client, enclave, admin=roles.admin, decryptor=roles.decryptor)
     _record_path().write_text(json.dumps({"pcr0": demo.pcr0, "key_id": demo.key_id}) + "\n")
     return Story(image, ENCLAVE, demo.key_id)
 

@@ -3,7 +3,8 @@
 `explain()` evaluates the policy with the same engine the local KMS uses and then reads the
 result: which statement decided, which condition failed with what expected against what actual,
 and which well-known traps the policy holds (debug-mode zeros, a PCR0 from another build, an
-Allow without attestation, a misspelled condition key).
+Allow without attestation, a misspelled condition key, a decrypting principal that may also
+rewrite the policy or create grants).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from core.kms.context import IMAGE_SHA384, RECIPIENT_PREFIX, RequestContext, req
 from core.kms.keynames import check_key
 from core.kms.policy import ConditionResult, Decision, StatementResult, evaluate, principal_matches
 from core.kms.policy_model import Policy, parse_policy
+from core.kms.separation import admin_overlaps
 
 ZERO = bytes(48)
 DEBUG_ZERO_PCRS = (0, 1, 2)
@@ -263,6 +265,15 @@ def explain(
     decision = evaluate(parsed, context)
     findings = _decision_findings(decision, pcrs) if not decision.allowed else []
     findings += _policy_findings(parsed, context)
+    findings += [
+        Finding(
+            "warning",
+            overlap.admin_statement,
+            overlap.message,
+            "give kms:PutKeyPolicy and kms:CreateGrant to an administrator only",
+        )
+        for overlap in admin_overlaps(parsed)
+    ]
     debug = pcrs is not None and is_debug(pcrs)
     if debug and not any("debug mode" in f.message for f in findings):
         findings.append(

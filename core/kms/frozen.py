@@ -15,7 +15,7 @@ from core.kms.client import FlowResult, FlowStep
 from core.kms.demo import demo_key_policy
 from core.kms.denial import DenialExplanation
 from core.kms.explain import explain
-from core.kms.local.credentials import PRINCIPAL_ARN
+from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, PRINCIPAL_ARN
 from core.platform.base import EnclaveInfo
 
 PCR0 = "15c3a6" + "7e" * 45
@@ -85,7 +85,9 @@ class FixedKms:
 
     def get_key_policy(self, KeyId: str, PolicyName: str) -> dict[str, Any]:
         if KEYS[self._key(KeyId)][2]:
-            return {"Policy": demo_key_policy(PRINCIPAL_ARN, PCR0)}
+            return {
+                "Policy": demo_key_policy(PCR0, admin=ADMIN_PRINCIPAL_ARN, decryptor=PRINCIPAL_ARN)
+            }
         statement = {"Effect": "Allow", "Principal": {"AWS": PRINCIPAL_ARN}, "Action": "kms:*"}
         return {"Policy": json.dumps({"Version": "2012-10-17", "Statement": [statement]})}
 
@@ -104,7 +106,7 @@ def decrypted() -> FlowResult:
 def denied(pcrs: dict[int, bytes]) -> FlowResult:
     """The payments key refusing a document with `pcrs`, explained by the real engine."""
     explanation = explain(
-        demo_key_policy(PRINCIPAL_ARN, PCR0),
+        demo_key_policy(PCR0, admin=ADMIN_PRINCIPAL_ARN, decryptor=PRINCIPAL_ARN),
         principal=PRINCIPAL_ARN,
         pcrs=pcrs,
         resource=PAYMENTS_ARN,

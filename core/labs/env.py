@@ -20,7 +20,7 @@ from core.agent.demo import build_demo_image
 from core.eif.measure import Measurements
 from core.errors import NitrodeckError
 from core.home import ensure_private_dir, nitrodeck_home, using_home
-from core.kms.local.credentials import PRINCIPAL_ARN
+from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, ADMIN_PROFILE, PRINCIPAL_ARN, PROFILE
 from core.platform.base import EnclaveInfo, RunRequest
 from core.platform.sim.platform import SimPlatform
 
@@ -29,6 +29,9 @@ ENCLAVE = "lab"
 """The name every lab gives its enclave, so hints can say `--enclave-name lab`."""
 MEMORY_MIB = 256
 PRINCIPAL = PRINCIPAL_ARN
+"""The parent: it decrypts (inside the enclave) and encrypts."""
+ADMIN = ADMIN_PRINCIPAL_ARN
+"""The key administrator: creates keys, changes their policies and states."""
 
 
 def labs_root(home: Path | None = None) -> Path:
@@ -132,15 +135,18 @@ class LabEnv:
         return next((e for e in self.enclaves() if e.name == name), None)
 
     # the local KMS ---------------------------------------------------------------------
-    def kms(self) -> Any:
-        """A boto3 client of this home's local KMS (started on first use)."""
+    def kms(self, *, admin: bool = False) -> Any:
+        """A boto3 client of this home's local KMS (started on first use), signed as the parent
+        or, with `admin`, as the key administrator."""
         from core.kms.target import boto3_client, local_target
 
         with self.active():
-            return boto3_client(local_target(self.home))
+            return boto3_client(
+                local_target(self.home), profile=ADMIN_PROFILE if admin else PROFILE
+            )
 
     def create_key(self, policy: str, description: str, alias: str = "alias/lab") -> str:
-        kms = self.kms()
+        kms = self.kms(admin=True)
         key_id = str(kms.create_key(Policy=policy, Description=description)["KeyMetadata"]["KeyId"])
         kms.create_alias(AliasName=alias, TargetKeyId=key_id)
         self.record(key_id=key_id, alias=alias)

@@ -8,14 +8,12 @@ from typing import Any
 
 from core.eif.measure import Measurements
 from core.eif.reader import measure_eif
-from core.kms.demo import demo_key_policy
-from core.labs.env import PRINCIPAL, LabEnv
+from core.kms.demo import DECRYPT_SID, demo_key_policy
+from core.labs.env import ADMIN, PRINCIPAL, LabEnv
 from core.labs.model import Probe
 from core.labs.probes import enclave_running
 
 APP = "app.eif"
-ADMIN_LIFECYCLE = ("kms:EnableKey", "kms:DisableKey", "kms:CancelKeyDeletion")
-"""Key administrators' lifecycle rights, so a lab's key can be repaired with its own principal."""
 APP_FILES = {"/app/config.json": b'{"log_level": "info", "port": 8000}\n'}
 
 
@@ -26,10 +24,8 @@ def policy_with(
     statements: tuple[dict[str, Any], ...] = (),
 ) -> str:
     """The demo key policy (PCR0 pinned) with more attestation conditions and statements."""
-    policy = json.loads(demo_key_policy(PRINCIPAL, pcr0))
-    admin = policy["Statement"][0]
-    admin["Action"] = sorted({*admin["Action"], *ADMIN_LIFECYCLE})
-    decrypt = policy["Statement"][1]
+    policy = json.loads(demo_key_policy(pcr0, admin=ADMIN, decryptor=PRINCIPAL))
+    decrypt = next(s for s in policy["Statement"] if s.get("Sid") == DECRYPT_SID)
     decrypt["Condition"]["StringEqualsIgnoreCase"].update(conditions or {})
     policy["Statement"].extend(statements)
     return json.dumps(policy, indent=2)

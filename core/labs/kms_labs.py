@@ -7,6 +7,7 @@ from core.labs.env import LabEnv
 from core.labs.kit import APP, image_and_key, runs_app
 from core.labs.model import Lab, Probe
 from core.labs.probes import (
+    decryptor_cannot_administer,
     document_verifies,
     enclave_decrypts,
     enclave_running,
@@ -73,6 +74,7 @@ def _decrypt_checks(env: LabEnv, *pins: tuple[str, ...]) -> list[Probe]:
         return probes
     probes.append(enclave_decrypts(env))
     probes.extend(policy_pins(env, *keys) for keys in pins)
+    probes.append(decryptor_cannot_administer(env))
     return probes
 
 
@@ -202,7 +204,7 @@ def _setup_disabled(env: LabEnv) -> None:
 
     image_and_key(env)
     env.run(APP)
-    change_state(env.kms(), env.fact("key_id"), "schedule-deletion", days=7)
+    change_state(env.kms(admin=True), env.fact("key_id"), "schedule-deletion", days=7)
 
 
 def _check_disabled(env: LabEnv) -> list[Probe]:

@@ -100,6 +100,16 @@ def policy_pins(env: LabEnv, *condition_keys: str) -> Probe:
     return Probe(ok, f"the policy still pins {name}", detail)
 
 
+def decryptor_cannot_administer(env: LabEnv) -> Probe:
+    """No principal that decrypts under attestation may also rewrite the policy or grant
+    (`core.kms.separation`): a fix must not make the enclave's parent its own key admin."""
+    from core.kms.separation import admin_overlaps
+
+    overlaps = admin_overlaps(key_policy(env))
+    detail = overlaps[0].message if overlaps else "administration stays with another principal"
+    return Probe(not overlaps, "the decryptor cannot rewrite its own conditions", detail)
+
+
 def document_verifies(env: LabEnv, document: str, eif: str) -> Probe:
     """`document` verifies now against the simulator's root, with `eif`'s PCRs expected."""
     from datetime import UTC, datetime

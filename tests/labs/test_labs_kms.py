@@ -8,9 +8,17 @@ from typing import Any
 import pytest
 from lab_support import RUN
 
+from core.kms.demo import ADMIN_SID, DECRYPT_SID
+from core.kms.local.credentials import PRINCIPAL_ARN
+
 pytestmark = pytest.mark.slow
 
 DECRYPT = ("kms", "decrypt", "--enclave-name", "lab", "--ciphertext-file", "secret.enc")
+
+
+def decrypt_statement(policy: dict[str, Any]) -> dict[str, Any]:
+    statement: dict[str, Any] = next(s for s in policy["Statement"] if s["Sid"] == DECRYPT_SID)
+    return statement
 
 
 def failing(data: dict[str, Any]) -> set[str]:
@@ -73,7 +81,7 @@ def test_rebuilt_image_is_fixed_by_pinning_the_new_pcr0(start_lab: Any) -> None:
 
 def test_rebuilt_image_is_not_solved_by_dropping_the_pin(start_lab: Any) -> None:
     lab = start_lab("rebuilt-image")
-    lab.edit_policy(lambda p: p["Statement"][1].pop("Condition"))
+    lab.edit_policy(lambda p: decrypt_statement(p).pop("Condition"))
     data = lab.check()
     assert not data["solved"]
     assert "the policy still pins ImageSha384" in failing(data)
@@ -93,7 +101,7 @@ def test_wrong_parent_is_fixed_by_pinning_this_instance(start_lab: Any) -> None:
     pcr4 = actual[0] if isinstance(actual, list) else actual
 
     def repin(policy: dict[str, Any]) -> None:
-        condition = policy["Statement"][1]["Condition"]["StringEqualsIgnoreCase"]
+        condition = decrypt_statement(policy)["Condition"]["StringEqualsIgnoreCase"]
         condition["kms:RecipientAttestation:PCR4"] = pcr4
 
     lab.edit_policy(repin)
@@ -125,3 +133,17 @@ def test_key_pending_deletion_is_cancelled_and_enabled(start_lab: Any) -> None:
     assert "the key is enabled" in failing(lab.check())  # cancelled keys come back Disabled
     assert lab.nd("kms", "enable-key", "--key-id", "alias/lab").code == 0
     assert lab.check()["solved"]
+
+
+def test_open_policy_is_not_solved_by_making_the_decryptor_an_admin(start_lab: Any) -> None:
+    lab = start_lab("open-policy")
+
+    def self_administer(policy: dict[str, Any]) -> None:
+        policy["Statement"] = [
+            s for s in policy["Statement"] if s.get("Sid") != "temporary-debugging"
+        ]
+        admin = next(s for s in policy["Statement"] if s["Sid"] == ADMIN_SID)
+        admin["Principal"] = {"AWS": [admin["Principal"]["AWS"], PRINCIPAL_ARN]}
+
+    lab.edit_policy(self_administer)
+    assert "the decryptor cannot rewrite its own conditions" in failing(lab.check())

@@ -9,17 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from screens2_fakes import FixedKms, FixedPlatform
+from screens2_fakes import FixedKms, FixedPlatform, SelfAdministeringKms
 from textual.pilot import Pilot
 from textual.widgets import TabbedContent
 
 from core.kms.client import FlowResult
-from core.kms.frozen import DEBUG_MODE, OTHER_IMAGE, decrypted, denied
+from core.kms.frozen import DEBUG_MODE, KEYS, OTHER_IMAGE, decrypted, denied
 from tui.screens.attest import AttestScreen
 from tui.screens.engine import PlatformAccess
 from tui.screens.kms import KmsScreen
 from tui.screens.kms_access import KmsAccess
 from tui.screens.kms_decrypt import DecryptScreen
+from tui.screens.kms_policy import KeyPolicyScreen
 
 SIZE = (120, 36)
 
@@ -102,6 +103,19 @@ def test_kms_policy(snap_compare: Any, make_app: Any, wait: Any) -> None:
         await pilot.app.push_screen(kms_screen())
         await wait(pilot)
         await pilot.press("enter")
+        await wait(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
+def test_kms_policy_warns_when_the_decryptor_administers(
+    snap_compare: Any, make_app: Any, wait: Any
+) -> None:
+    key = next(iter(KEYS))
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await wait(pilot)
+        await pilot.app.push_screen(KeyPolicyScreen(KmsAccess(client=SelfAdministeringKms()), key))
         await wait(pilot)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)

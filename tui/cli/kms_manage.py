@@ -1,8 +1,10 @@
 """`nitrodeck kms enable-key | disable-key | schedule-key-deletion | cancel-key-deletion |
 get-key-policy | put-key-policy`: what the labs and operators fix keys with, local KMS or AWS.
 
-Disabling, scheduling deletion and replacing a policy ask first (`--yes` for scripts) and are
-refused in `--read-only`; each prints the key's state afterwards, or JSON with `--json`.
+On the local KMS they sign as the key administrator (`nitrodeck-admin`): the parent's
+principal may not change keys. Disabling, scheduling deletion and replacing a policy ask first
+(`--yes` for scripts) and are refused in `--read-only`; each prints the key's state afterwards,
+or JSON with `--json`.
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def confirm(question: str, yes: bool) -> None:
 
 def run_state(args: argparse.Namespace) -> int:
     change, summary, destructive = STATE_COMMANDS[args.kms_command]
-    kms = client(args.endpoint_url)
+    kms = client(args.endpoint_url, admin=True)
     if destructive:
         confirm(f"{summary}. {args.kms_command} {args.key_id}?", args.yes)
     state = change_state(
@@ -103,7 +105,7 @@ def run_put_policy(args: argparse.Namespace) -> int:
         text = args.policy.read_text()
     except OSError as error:
         raise NitrodeckError(f"cannot read: {error.strerror}", where=str(args.policy)) from None
-    kms = client(args.endpoint_url)
+    kms = client(args.endpoint_url, admin=True)
     old, _ = get_policy(kms, args.key_id)
     diff = policy_diff(old, text)
     if not diff:

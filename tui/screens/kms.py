@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Input, Static
 from core.errors import NitrodeckError
 from core.kms.demo import DemoKey, create_demo_key
 from core.kms.inventory import list_keys
-from core.kms.target import KmsTarget
+from core.kms.target import KmsTarget, demo_roles
 from core.platform.base import Platform
 from tui.bindings import dangerous
 from tui.screens.engine import (
@@ -192,7 +192,10 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
 
         try:
             enclave = find_agent_enclave(self.access.get(self.app), enclave_name)
-            demo = create_demo_key(self.kms.client(), enclave, principal=self.kms.principal())
+            roles = demo_roles(self.kms.target())
+            demo = create_demo_key(
+                roles.client, enclave, admin=roles.admin, decryptor=roles.decryptor
+            )
         except NitrodeckError as error:
             self.app.call_from_thread(self._note, error_markup(error))
             return
