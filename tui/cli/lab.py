@@ -11,7 +11,7 @@ import argparse
 
 from core.labs.runner import LabRunner, LabStatus
 from core.labs.text import describe, verdict
-from tui.cli.output import print_json
+from tui.cli.output import print_json, progress
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -57,6 +57,8 @@ def _describe(status: LabStatus) -> None:
 
 
 def run_start(args: argparse.Namespace) -> int:
+    if not args.json:
+        progress(f"preparing lab {args.name} (images, enclaves, keys: a few seconds)…")
     status = LabRunner().start(args.name)
     if args.json:
         print_json(status.to_json())
