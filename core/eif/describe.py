@@ -13,6 +13,7 @@ from typing import Any
 
 from core.eif.reader import EifInfo
 from core.eif.signature import ALGORITHM_NAMES, certificate_info, validity_problem
+from core.home import display_path
 
 _BUILD_KEYS = ("BuildTime", "BuildTool", "BuildToolVersion", "OperatingSystem", "KernelVersion")
 
@@ -80,7 +81,7 @@ def describe_text(info: EifInfo, at: datetime | None = None) -> str:
         else (f"MISMATCH (header 0x{info.stored_crc:08x}, computed 0x{info.computed_crc or 0:08x})")
     )
     lines = [
-        f"{info.path}: EIF v{info.version}, {info.arch}, {_size(info.size)}, "
+        f"{display_path(info.path)}: EIF v{info.version}, {info.arch}, {_size(info.size)}, "
         f"{len(info.sections)} sections",
     ]
     if meta:

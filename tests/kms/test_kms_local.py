@@ -45,7 +45,7 @@ def test_key_lifecycle(local_kms: KmsUnderTest) -> None:
     assert [k["KeyId"] for k in kms.list_keys()["Keys"]] == [meta["KeyId"]]
     (alias,) = kms.list_aliases(KeyId=meta["KeyId"])["Aliases"]
     assert alias["AliasName"] == "alias/app" and alias["TargetKeyId"] == meta["KeyId"]
-    policy = json.loads(kms.get_key_policy(KeyId="alias/app", PolicyName="default")["Policy"])
+    policy = json.loads(kms.get_key_policy(KeyId=meta["Arn"], PolicyName="default")["Policy"])
     assert policy["Statement"][0]["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
     assert policy["Statement"][0]["Action"] == "kms:*"
     with pytest.raises(ClientError) as taken:

@@ -12,11 +12,24 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from core.errors import NitrodeckError, UsageError
 
 # Command-group modules in the order `nitrodeck --help` lists them.
-GROUPS = ("eif", "attestation", "enclaves", "pool", "proxy", "kms", "agent", "doctor", "explain")
+GROUPS = (
+    "eif",
+    "attestation",
+    "enclaves",
+    "pool",
+    "proxy",
+    "kms",
+    "agent",
+    "doctor",
+    "explain",
+    "lab",
+    "tour",
+)
 
 # Commands that change enclaves, the pool, images in place, PCRs or keys: `--read-only` refuses
 # them, as the app hides their actions.
@@ -30,6 +43,15 @@ STATE_CHANGING = frozenset(
         ("agent", "lock-pcr"),
         ("kms", "stop"),
         ("kms", "create-demo-key"),
+        ("kms", "enable-key"),
+        ("kms", "disable-key"),
+        ("kms", "schedule-key-deletion"),
+        ("kms", "cancel-key-deletion"),
+        ("kms", "put-key-policy"),
+        ("kms", "pin"),
+        ("lab", "start"),
+        ("lab", "reset"),
+        ("tour",),
     }
 )
 
@@ -54,6 +76,13 @@ def _add_global_options(parser: argparse.ArgumentParser) -> None:
         "--read-only", action="store_true", help="hide every action that changes anything"
     )
     parser.add_argument("--theme", default=None, help="colour theme of the app (remembered)")
+    parser.add_argument(
+        "--record",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="record the app's terminal output as an asciicast v2 file (asciinema play FILE)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -51,6 +51,8 @@ VIEWS = (
     ),
     View("kms", ("keys",), "keys, policies, the decrypt step-through", "kms"),
     View("doctor", ("dr", "checks"), "is this machine ready? checks with fixes", "doctor"),
+    View("labs", ("lab", "training"), "guided labs: diagnose and fix a broken setup", "labs"),
+    View("tour", ("demo",), "a self-running tour of every view, with narration", "tour"),
 )
 
 
