@@ -1,4 +1,4 @@
-"""The KMS view: keys with their aliases and whether their policy pins attestation.
+"""The KMS view: keys with their state, aliases and whether their policy pins attestation.
 
 Local KMS by default (`t` switches to AWS or an endpoint). Enter shows a key's policy with its
 attestation conditions marked; `d` opens the decrypt step-through; `c` creates a demo key whose
@@ -43,12 +43,13 @@ class KmsPrompt(ReturningPrompt):
 class KmsScreen(ShowsWorkerErrors, ListScreen):
     crumb = "kms"
     ABOUT = (
-        "Keys of the local KMS (or AWS: press t). ATTESTATION says whether a key's policy pins "
-        "kms:RecipientAttestation conditions. enter: policy, d: decrypt in an enclave, "
-        "c: create a demo key for a running enclave."
+        "Keys of the local KMS (or AWS: press t). STATE: only an Enabled key decrypts. "
+        "ATTESTATION says whether a key's policy pins kms:RecipientAttestation conditions. "
+        "enter: policy, d: decrypt in an enclave, c: create a demo key for a running enclave."
     )
     COLUMNS = (
         ("key", "KEY ID"),
+        ("state", "STATE"),
         ("attestation", "ATTESTATION"),
         ("aliases", "ALIASES"),
         ("description", "DESCRIPTION"),
@@ -82,6 +83,8 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         self.access.close()
 
     def cell_style(self, column: str, text: str) -> str | None:
+        if column == "state":
+            return None if text == "Enabled" else "bold red"
         if column != "attestation":
             return None
         return "bold green" if text == "pinned" else "bold yellow"
@@ -93,6 +96,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         return {
             key.key_id: (
                 key.key_id,
+                key.state,
                 "pinned" if key.pinned_keys else "NOT pinned",
                 ", ".join(key.aliases) or "-",
                 key.description,
