@@ -11,13 +11,14 @@ import tempfile
 from pathlib import Path
 
 from core.eif import build_eif
+from core.home import ensure_private_dir
 
 DEMOS = (("web-api", "print('hello from v1')\n"), ("web-api-next", "print('hello from v2')\n"))
 
 
 def build_demo_images(directory: Path) -> list[Path]:
     """Build the demo images into `directory` (created); returns their paths."""
-    directory.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(directory)
     built: list[Path] = []
     scratch = Path(tempfile.mkdtemp(prefix="nitrodeck-demo-"))
     try:

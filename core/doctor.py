@@ -104,11 +104,14 @@ def current_terminal_size() -> tuple[int, int] | None:
 
 def basic_checks(terminal: tuple[int, int] | None = None) -> list[Check]:
     """The checks that need nothing but this machine."""
+    from core.kms.policy_audit import check_local_key_policies
+
     return [
         check_python(),
         check_packages(),
         check_home_writable(),
         check_terminal_size(terminal),
+        check_local_key_policies(),
     ]
 
 

@@ -1,9 +1,19 @@
-"""Where nitrodeck keeps its state: one home directory, so independent simulators can coexist."""
+"""Where nitrodeck keeps its state: one home directory, so independent simulators can coexist.
+
+Everything under the home is private to its owner whatever the umask: directories 0700, files
+0600 (`ensure_private_dir`, `write_private_file`, `private_open`). Secrets are written atomically
+(temporary file, fsync, rename, fsync of the directory), so a crash leaves the old file or the
+new one, never a torn or empty key.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
+
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
 
 
 def nitrodeck_home() -> Path:
@@ -16,20 +26,88 @@ def nitrodeck_home() -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create `path` (and parents) readable by the owner only; return it."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create `path` and any missing parents 0700 (chmod, not the umask, decides); return it.
+
+    Directories that already exist keep their mode: tightening a directory the user made on
+    purpose (say, a shared parent of the home) is not ours to do.
+    """
+    missing: list[Path] = []
+    current = Path(path)
+    while not current.exists() and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    for directory in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            directory.mkdir(mode=PRIVATE_DIR)
+            os.chmod(directory, PRIVATE_DIR)
     return path
 
 
-def write_private_file(path: Path, data: bytes) -> None:
-    """Write `data` to `path` with mode 0600 from the first byte (for private keys and secrets)."""
+def private_open(path: Path, flags: int = os.O_WRONLY | os.O_CREAT | os.O_APPEND) -> int:
+    """An fd on `path`, created 0600 (fchmod: the umask cannot widen or narrow it)."""
     ensure_private_dir(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(path, flags | os.O_CLOEXEC, PRIVATE_FILE)
     try:
-        os.fchmod(fd, 0o600)
+        if os.fstat(fd).st_mode & 0o777 != PRIVATE_FILE and flags & os.O_CREAT:
+            os.fchmod(fd, PRIVATE_FILE)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
+def create_private_file(path: Path) -> None:
+    """Create an empty 0600 `path` unless it exists; an existing file is never opened.
+
+    For SQLite databases: closing any descriptor of a database file drops every POSIX lock this
+    process holds on it, so a file SQLite may already have open must not be opened and closed.
+    """
+    ensure_private_dir(path.parent)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, PRIVATE_FILE)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(fd, PRIVATE_FILE)
+    finally:
+        os.close(fd)
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` atomically, 0600 from the first byte (keys and secrets).
+
+    Written to a temporary file in the same directory, fsynced, renamed over `path`, and the
+    directory fsynced: a reader or a crash sees the old contents or the new, never a part.
+    """
+    path = Path(path)
+    ensure_private_dir(path.parent)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, PRIVATE_FILE)
+    try:
+        os.fchmod(fd, PRIVATE_FILE)
         view = memoryview(data)
         while view:
             written = os.write(fd, view)
             view = view[written:]
-    finally:
+        os.fsync(fd)
+    except BaseException:
         os.close(fd)
+        tmp.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename in `directory` durable (best effort where directories cannot be opened)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

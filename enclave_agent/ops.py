@@ -194,10 +194,13 @@ class AgentOps:
         return {"nsm": nsm, "pcrs": pcrs}
 
     def attest(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        """A document binding the caller's nonce and user data, and no public key at all."""
+        problem = protocol.attest_args_problem(args)
+        if problem is not None:
+            raise OpError(*problem)
         nonce = _optional_bytes(args, "nonce")
         user_data = _optional_bytes(args, "user_data")
-        public_key = _optional_bytes(args, "public_key")
-        return {"document": self._attest(user_data, nonce, public_key)}
+        return {"document": self._attest(user_data, nonce, None)}
 
     def random(self, args: Mapping[str, Any]) -> dict[str, Any]:
         length = args.get("length", 32)
@@ -225,6 +228,10 @@ class AgentOps:
         return {"index": index, "locked": True}
 
     def recipient_key(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        """A fresh key made here; only its public half goes into the document and the reply."""
+        problem = protocol.attest_args_problem(args)
+        if problem is not None:
+            raise OpError(*problem)
         nonce = _optional_bytes(args, "nonce")
         user_data = _optional_bytes(args, "user_data")
         recipient = self.new_recipient()

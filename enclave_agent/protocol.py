@@ -38,6 +38,28 @@ NSM_ERROR = "nsm_error"
 DECRYPT_FAILED = "decrypt_failed"
 BUSY = "busy"
 INTERNAL = "internal"
+REFUSED = "refused"
+
+# `attest` binds only these caller fields. A public key in a document is a promise that its
+# private half lives inside the enclave (KMS encrypts `CiphertextForRecipient` to it), so the
+# agent binds only keys it generated itself (`recipient_key`), never one the parent supplies.
+ATTEST_FIELDS = ("nonce", "user_data")
+PUBLIC_KEY_REFUSED = (
+    "attest does not take a public_key: a document carrying a key the parent chose would make "
+    "the parent the KMS Recipient (KMS encrypts CiphertextForRecipient to that key, so whoever "
+    "holds its private half reads secrets pinned to this enclave's PCRs). Only the agent's own "
+    "ephemeral keys go into documents: use recipient_key for the KMS Recipient flow"
+)
+
+
+def attest_args_problem(args: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(error code, message) when `attest` args ask for more than a nonce and user data."""
+    if "public_key" in args:
+        return REFUSED, PUBLIC_KEY_REFUSED
+    extra = sorted(str(name) for name in args if name not in ATTEST_FIELDS)
+    if extra:
+        return BAD_ARGS, f"attest takes only {', '.join(ATTEST_FIELDS)}; unexpected: {extra}"
+    return None
 
 
 class ProtocolError(Exception):

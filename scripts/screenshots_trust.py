@@ -32,9 +32,9 @@ LIVE: list[Live] = []
 def live_context() -> Iterator[None]:
     from core.agent.demo import build_demo_image
     from core.kms.demo import create_demo_key, demo_key_policy
-    from core.kms.local.credentials import PRINCIPAL_ARN
+    from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, PRINCIPAL_ARN
     from core.kms.local.server import LocalKms
-    from core.kms.target import KmsTarget, boto3_client
+    from core.kms.target import KmsTarget, demo_roles
     from core.platform.base import RunRequest
     from core.platform.sim.platform import SimPlatform
 
@@ -46,14 +46,18 @@ def live_context() -> Iterator[None]:
         sim.run_enclave(RunRequest(eif_path=eif, memory_mib=512, cpu_count=2, enclave_name="demo"))
         with LocalKms() as server:
             target = KmsTarget(server.endpoint, "us-east-1", server.credentials_path)
-            kms = boto3_client(target)
+            roles = demo_roles(target)
+            kms = roles.client
             demo = create_demo_key(
-                kms, sim.find_enclave(enclave_name="demo"), principal=PRINCIPAL_ARN,
-                alias="alias/demo",
+                kms, sim.find_enclave(enclave_name="demo"), admin=roles.admin,
+                decryptor=roles.decryptor, alias="alias/demo",
             )  # fmt: skip
-            other = kms.create_key(
-                Policy=demo_key_policy(PRINCIPAL_ARN, "ab" * 48), Description="pins another image"
-            )["KeyMetadata"]["KeyId"]
+            other_policy = demo_key_policy(
+                "ab" * 48, admin=ADMIN_PRINCIPAL_ARN, decryptor=PRINCIPAL_ARN
+            )
+            other = kms.create_key(Policy=other_policy, Description="pins another image")[
+                "KeyMetadata"
+            ]["KeyId"]
             other_blob = scratch / "other.enc"
             other_blob.write_bytes(kms.encrypt(KeyId=other, Plaintext=b"x" * 32)["CiphertextBlob"])
             LIVE.append(Live(sim, target, eif, demo.ciphertext_path, other_blob))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from core.home import nitrodeck_home
+from core.home import ensure_private_dir, nitrodeck_home
 from tui.platform_access import PlatformHolder
 
 StartupTask = Callable[[], "str | None"]
@@ -41,7 +41,7 @@ def local_kms_task() -> str | None:
 
 def demo_image_task(where: Path | None = None) -> StartupTask:
     def task() -> str | None:
-        target = (where or images_dir()) / DEMO_IMAGE
+        target = ensure_private_dir(where or images_dir()) / DEMO_IMAGE
         if target.exists():
             return None
         from core.agent.demo import build_demo_image

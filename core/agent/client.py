@@ -28,6 +28,10 @@ T = TypeVar("T")
 DEFAULT_PORT = 5005
 DEFAULT_TIMEOUT = 30.0
 LAUNCH_GRACE = 2.0  # seconds a just-launched enclave may take to be listed
+NO_PUBLIC_KEY_NOTE = (
+    "No public key is bound on request: a document with a key you chose would let you, not the "
+    "enclave, open KMS's CiphertextForRecipient; the KMS recipient flow uses the agent's own key."
+)
 
 
 class AgentError(NitrodeckError):
@@ -118,7 +122,21 @@ class AgentClient:
             self.sock.close()
 
     def call(self, op: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Send one request and return its `result`; raises `AgentError`."""
+        """Send one request and return its `result`; raises `AgentError`.
+
+        An `attest` asking the agent to bind a public key never leaves this process: the
+        agent refuses it anyway, and a client that could send it would teach the mistake.
+        """
+        if op in ("attest", "recipient_key"):
+            problem = protocol.attest_args_problem(args or {})
+            if problem is not None:
+                raise AgentError(
+                    problem[1],
+                    code=problem[0],
+                    where=self.where,
+                    fix="attest with a nonce and user data only; for KMS use the recipient flow "
+                    "(nitrodeck kms decrypt), whose key the agent makes and keeps",
+                )
         with self._lock:
             request_id = next(self._ids)
             try:
@@ -175,16 +193,12 @@ class AgentClient:
     def describe(self) -> AgentDescription:
         return self._typed("describe", None, _description)
 
-    def attest(
-        self,
-        *,
-        nonce: bytes | None = None,
-        user_data: bytes | None = None,
-        public_key: bytes | None = None,
-    ) -> bytes:
-        """An attestation document (COSE_Sign1 bytes) carrying the given fields."""
-        args = {"nonce": nonce, "user_data": user_data, "public_key": public_key}
-        return _bytes(self.call("attest", args), "document")
+    def attest(self, *, nonce: bytes | None = None, user_data: bytes | None = None) -> bytes:
+        """An attestation document (COSE_Sign1 bytes) binding a nonce and user data.
+
+        There is no public key parameter on purpose: see `protocol.PUBLIC_KEY_REFUSED`.
+        """
+        return _bytes(self.call("attest", {"nonce": nonce, "user_data": user_data}), "document")
 
     def random(self, length: int = 32) -> bytes:
         return _bytes(self.call("random", {"length": length}), "random")

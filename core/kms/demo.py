@@ -1,8 +1,10 @@
 """A demo key that only one enclave image may use, and a secret encrypted under it.
 
 So a newcomer can walk the whole `Recipient` flow without writing a policy: the key's policy
-lets the caller administer the key and encrypt, and allows kms:Decrypt only with an attestation
-document whose PCR0 (`kms:RecipientAttestation:ImageSha384`) is the running enclave's image. The
+lets an administrator manage the key, and lets a different principal (the parent instance)
+encrypt, read the policy, and kms:Decrypt only with an attestation document whose PCR0
+(`kms:RecipientAttestation:ImageSha384`) is the running enclave's image. The decrypting
+principal can neither rewrite the policy nor grant itself access. The
 demo secret is random, encrypted at once and never written in the clear: only its length and
 SHA-256 are kept, to compare with what the enclave reports after decrypting it.
 """
@@ -20,6 +22,7 @@ from typing import Any
 from core.errors import NitrodeckError
 from core.home import nitrodeck_home, write_private_file
 from core.kms.context import IMAGE_SHA384
+from core.kms.separation import admin_overlaps
 from core.platform.base import EnclaveInfo
 
 DEMO_SECRET_BYTES = 32
@@ -68,39 +71,83 @@ def enclave_pcr0(enclave: EnclaveInfo) -> str:
     return pcr0
 
 
-def demo_key_policy(principal: str, pcr0: str) -> str:
-    """Admin + Encrypt for `principal`; Decrypt only with an attested PCR0 equal to `pcr0`.
+ADMIN_ACTIONS = (
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:Encrypt",
+)
+DECRYPTOR_ACTIONS = ("kms:DescribeKey", "kms:GetKeyPolicy", "kms:Encrypt")
+# The demo policy's statements, in this order (find them by Sid, not by position).
+ADMIN_SID = "key-administration"
+READ_SID = "enclave-parent-read-and-encrypt"
+DECRYPT_SID = "decrypt-only-in-enclave"
 
+
+def session_role(arn: str) -> str:
+    """An assumed-role session ARN (what STS reports) as its role ARN, which policies name."""
+    parts = arn.split(":", 5)
+    if len(parts) == 6 and parts[2] == "sts" and parts[5].startswith("assumed-role/"):
+        role = parts[5].split("/")[1]
+        return f"arn:aws:iam::{parts[4]}:role/{role}"
+    return arn
+
+
+def demo_key_policy(pcr0: str, *, admin: str, decryptor: str) -> str:
+    """Administration for `admin`; for `decryptor` Encrypt, read access and Decrypt only with
+    an attested PCR0 equal to `pcr0`.
+
+    The two must be different principals: a decryptor that may PutKeyPolicy or CreateGrant can
+    remove its own attestation condition (`core.kms.separation`); this refuses such a policy.
     StringEqualsIgnoreCase, as AWS recommends for PCR conditions (KMS gives lower-case hex).
     """
     if not _PCR0.fullmatch(pcr0):
         raise NitrodeckError(f"{pcr0!r} is not a PCR0 (96 lower-case hex digits)", where="pcr0")
     statements = [
         {
-            "Sid": "admin",
+            "Sid": ADMIN_SID,
             "Effect": "Allow",
-            "Principal": {"AWS": principal},
-            "Action": [
-                "kms:Create*",
-                "kms:Describe*",
-                "kms:List*",
-                "kms:Encrypt",
-                "kms:GetKeyPolicy",
-                "kms:PutKeyPolicy",
-                "kms:ScheduleKeyDeletion",
-            ],
+            "Principal": {"AWS": admin},
+            "Action": list(ADMIN_ACTIONS),
             "Resource": "*",
         },
         {
-            "Sid": "decrypt-only-in-enclave",
+            "Sid": READ_SID,
             "Effect": "Allow",
-            "Principal": {"AWS": principal},
+            "Principal": {"AWS": decryptor},
+            "Action": list(DECRYPTOR_ACTIONS),
+            "Resource": "*",
+        },
+        {
+            "Sid": DECRYPT_SID,
+            "Effect": "Allow",
+            "Principal": {"AWS": decryptor},
             "Action": "kms:Decrypt",
             "Resource": "*",
             "Condition": {"StringEqualsIgnoreCase": {IMAGE_SHA384: pcr0}},
         },
     ]
-    return json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=2)
+    policy = json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=2)
+    overlaps = admin_overlaps(policy)
+    if overlaps:
+        raise NitrodeckError(
+            overlaps[0].message,
+            where=f"key administrator {admin}",
+            fix="administer the key as another principal than the one that decrypts "
+            "(--decrypt-principal names the parent instance's role)",
+        )
+    return policy
 
 
 def demo_dir() -> Path:
@@ -111,19 +158,21 @@ def create_demo_key(
     kms: Any,
     enclave: EnclaveInfo,
     *,
-    principal: str,
+    admin: str,
+    decryptor: str,
     alias: str | None = None,
     output: Path | None = None,
 ) -> DemoKey:
     """Create the key (and `alias`), encrypt a fresh random secret under it, save the ciphertext.
 
-    `kms` is a boto3 KMS client; the default output is `<home>/kms/demo/<key id>.enc`.
+    `kms` is a boto3 KMS client signed as `admin` (CreateKey refuses a policy that would lock
+    its caller out); the default output is `<home>/kms/demo/<key id>.enc`.
     """
     from botocore.exceptions import BotoCoreError, ClientError
 
     pcr0 = enclave_pcr0(enclave)
     name = enclave.name or enclave.enclave_id
-    policy = demo_key_policy(principal, pcr0)
+    policy = demo_key_policy(pcr0, admin=admin, decryptor=decryptor)
     secret = os.urandom(DEMO_SECRET_BYTES)
     try:
         meta = kms.create_key(Policy=policy, Description=DEMO_DESCRIPTION.format(pcr0=pcr0[:16]))[
@@ -141,7 +190,6 @@ def create_demo_key(
         ) from None
     path = output or demo_dir() / f"{key_id}.enc"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         write_private_file(path, blob)
     except OSError as error:
         raise NitrodeckError(f"cannot write the ciphertext: {error}", where=str(path)) from None

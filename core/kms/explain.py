@@ -3,9 +3,10 @@
 `explain()` evaluates the policy with the same engine the local KMS uses and then reads the
 result: which statement decided, which condition failed with what expected against what actual,
 and which well-known traps the policy holds (debug-mode zeros, a PCR0 from another build, an
-Allow without attestation, a misspelled condition key). Given the key's facts (`KeyFacts`:
-state and grants), it also names a Disabled or pending-deletion key as the cause, and a grant
-that allows (or would allow) the call where the policy does not.
+Allow without attestation, a misspelled condition key, a decrypting principal that may also
+rewrite the policy or create grants). Given the key's facts (`KeyFacts`: state and grants), it
+also names a Disabled or pending-deletion key as the cause, and a grant that allows (or would
+allow) the call where the policy does not.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from core.kms.explain_key import KeyFacts, grant_notes, state_cause
 from core.kms.keynames import check_key
 from core.kms.policy import ConditionResult, Decision, StatementResult, evaluate, principal_matches
 from core.kms.policy_model import Policy, parse_policy
+from core.kms.separation import admin_overlaps
 
 ZERO = bytes(48)
 DEBUG_ZERO_PCRS = (0, 1, 2)
@@ -280,6 +282,15 @@ def explain(
     decision = evaluate(parsed, context)
     findings = _decision_findings(decision, pcrs) if not decision.allowed else []
     findings += _policy_findings(parsed, context)
+    findings += [
+        Finding(
+            "warning",
+            overlap.admin_statement,
+            overlap.message,
+            "give kms:PutKeyPolicy and kms:CreateGrant to an administrator only",
+        )
+        for overlap in admin_overlaps(parsed)
+    ]
     debug = pcrs is not None and is_debug(pcrs)
     if debug and not any("debug mode" in f.message for f in findings):
         findings.append(

@@ -55,9 +55,8 @@ def _is_loopback(endpoint: str) -> bool:
         return False
 
 
-def client(endpoint_url: str | None) -> Any:
-    """A boto3 KMS client: the local KMS (its own credentials) when the endpoint is loopback or
-    omitted (the endpoint `kms serve` recorded), else AWS through boto3's usual chain."""
+def endpoint_or_running(endpoint_url: str | None) -> str:
+    """`endpoint_url`, else the endpoint the running local KMS recorded."""
     if endpoint_url is None and endpoint_file().exists():
         endpoint_url = endpoint_file().read_text().strip()
     if endpoint_url is None:
@@ -66,6 +65,13 @@ def client(endpoint_url: str | None) -> Any:
             where="--endpoint-url",
             fix="start `nitrodeck kms serve`, or pass --endpoint-url",
         )
+    return endpoint_url
+
+
+def client(endpoint_url: str | None) -> Any:
+    """A boto3 KMS client: the local KMS (its own credentials) when the endpoint is loopback or
+    omitted (the endpoint `kms serve` recorded), else AWS through boto3's usual chain."""
+    endpoint_url = endpoint_or_running(endpoint_url)
     if _is_loopback(endpoint_url):
         return local_client(endpoint_url)
     return boto3.client("kms", endpoint_url=endpoint_url)

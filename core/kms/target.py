@@ -12,7 +12,13 @@ from typing import Any
 
 from core.errors import NitrodeckError
 from core.home import nitrodeck_home
-from core.kms.local.credentials import PRINCIPAL_ARN, PROFILE, REGION
+from core.kms.local.credentials import (
+    ADMIN_PRINCIPAL_ARN,
+    ADMIN_PROFILE,
+    PRINCIPAL_ARN,
+    PROFILE,
+    REGION,
+)
 from core.kms.local.credentials import load_or_create as load_credentials
 from core.kms.local.daemon import ensure_local_kms
 
@@ -64,8 +70,9 @@ def resolve_target(endpoint_url: str | None, *, local: bool, home: Path | None =
     return KmsTarget()
 
 
-def boto3_client(target: KmsTarget, service: str = "kms") -> Any:
-    """A boto3 client for `service` ("kms" or "sts") aimed at `target`."""
+def boto3_client(target: KmsTarget, service: str = "kms", *, profile: str = PROFILE) -> Any:
+    """A boto3 client for `service` ("kms" or "sts") aimed at `target`; on the local KMS it
+    signs as `profile` (the parent's principal by default, `ADMIN_PROFILE` to administer)."""
     import boto3
 
     kwargs: dict[str, Any] = {}
@@ -74,7 +81,7 @@ def boto3_client(target: KmsTarget, service: str = "kms") -> Any:
     if target.region:
         kwargs["region_name"] = target.region
     if target.credentials_file is not None:
-        creds = load_credentials(target.credentials_file)
+        creds = load_credentials(target.credentials_file, profile)
         kwargs["aws_access_key_id"] = creds.access_key_id
         kwargs["aws_secret_access_key"] = creds.secret_access_key
     session = boto3.session.Session()
@@ -96,3 +103,38 @@ def caller_principal(target: KmsTarget) -> str:
             fix="configure AWS credentials (environment, profile or instance role)",
         ) from None
     return arn
+
+
+@dataclass(frozen=True)
+class DemoRoles:
+    """Who administers a demo key (and the client signed as them), and who decrypts with it."""
+
+    client: Any
+    admin: str
+    decryptor: str
+
+
+def demo_roles(target: KmsTarget, decrypt_principal: str | None = None) -> DemoRoles:
+    """The local KMS's two principals, or on AWS: you administer, `decrypt_principal` decrypts.
+
+    On AWS the caller is usually the parent instance itself; a key it administers and decrypts
+    with pins nothing, so the decrypting principal must be named and must be someone else.
+    """
+    from core.kms.demo import session_role
+
+    if target.local:
+        return DemoRoles(
+            boto3_client(target, profile=ADMIN_PROFILE),
+            ADMIN_PRINCIPAL_ARN,
+            decrypt_principal or PRINCIPAL_ARN,
+        )
+    admin = session_role(caller_principal(target))
+    if not decrypt_principal:
+        raise NitrodeckError(
+            "on AWS the demo key needs the principal that will decrypt, apart from you "
+            f"({admin}), who administers it",
+            where="--decrypt-principal",
+            fix="pass the parent instance's role ARN, e.g. "
+            "--decrypt-principal arn:aws:iam::111122223333:role/enclave-parent",
+        )
+    return DemoRoles(boto3_client(target), admin, decrypt_principal)

@@ -8,7 +8,6 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from tui.cli.agent import read_public_key
 from tui.cli.kms_recipient import encryption_context, read_blob
 from tui.cli.main import main
 
@@ -24,25 +23,21 @@ def test_bad_hex_nonce(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and "--nonce 'zz' is not hex" in err
 
 
-def test_public_key_must_be_pem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    bad = tmp_path / "key.pem"
-    bad.write_text("hello")
-    code, err = run(capsys, "attest", "--enclave-name", "x", "--public-key", str(bad))
-    assert code == 2 and "not a PEM public key" in err
-
-
-def test_public_key_becomes_spki_der(tmp_path: Path) -> None:
+def test_attest_refuses_a_public_key_with_the_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Refused before any enclave is looked up: the option is never a way to bind a key."""
     key = ec.generate_private_key(ec.SECP384R1()).public_key()
-    pem = tmp_path / "pub.pem"
+    pem = tmp_path / "parent.pub"
     pem.write_bytes(
         key.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
     )
-    der = read_public_key(pem)
-    assert der == key.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    code, err = run(capsys, "attest", "--enclave-name", "x", "--public-key", str(pem))
+    assert code == 2 and "Traceback" not in err
+    assert "does not bind a public key you supply" in err
+    assert "KMS recipient" in err and "nitrodeck kms decrypt" in err
 
 
 def test_unknown_enclave_is_a_named_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -82,11 +82,11 @@ def test_every_op_on_the_simulated_nsm(start_sim_agent: Callable[..., Running]) 
             c.extend_pcr(17, b"again")
         assert caught.value.code == protocol.NSM_ERROR
         assert len(c.random(300)) == 300
-        document = c.attest(nonce=b"nonce-1", user_data=b"hello", public_key=b"pk")
+        document = c.attest(nonce=b"nonce-1", user_data=b"hello")
     report = Verifier([sim_root_anchor()]).verify(document, at=datetime.now(UTC))
     assert report.ok, report
     doc = parse_document(document)
-    assert (doc.nonce, doc.user_data, doc.public_key) == (b"nonce-1", b"hello", b"pk")
+    assert (doc.nonce, doc.user_data, doc.public_key) == (b"nonce-1", b"hello", None)
     assert doc.pcrs[17] == new  # locked user PCRs appear in the document
 
 

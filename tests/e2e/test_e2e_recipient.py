@@ -52,16 +52,6 @@ def key_policy(pcr0: str) -> str:
 
 
 @pytest.fixture
-def platform() -> Iterator[SimPlatform]:
-    sim = SimPlatform()
-    try:
-        yield sim
-    finally:
-        sim.terminate_enclave(all_enclaves=True)
-        sim.close()
-
-
-@pytest.fixture
 def kms() -> Iterator[tuple[LocalKms, list[str]]]:
     log: list[str] = []
     with LocalKms(log=log.append) as server:

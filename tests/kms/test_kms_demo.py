@@ -14,7 +14,7 @@ from core.errors import NitrodeckError
 from core.kms.client import recipient_decrypt
 from core.kms.demo import create_demo_key, demo_key_policy, enclave_pcr0
 from core.kms.explain import explain
-from core.kms.local.credentials import PRINCIPAL_ARN
+from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, ADMIN_PROFILE, PRINCIPAL_ARN
 from core.kms.local.server import LocalKms
 from core.kms.target import KmsTarget, boto3_client
 from core.platform.base import EnclaveInfo, RunRequest
@@ -30,7 +30,7 @@ def enclave(pcr0: str | None = PCR0, debug: bool = False) -> EnclaveInfo:
 
 
 def test_policy_allows_decrypt_only_with_the_pinned_pcr0() -> None:
-    policy = demo_key_policy(PRINCIPAL_ARN, PCR0)
+    policy = demo_key_policy(PCR0, admin=ADMIN_PRINCIPAL_ARN, decryptor=PRINCIPAL_ARN)
     pinned = explain(policy, principal=PRINCIPAL_ARN, pcrs={0: bytes.fromhex(PCR0)})
     other = explain(policy, principal=PRINCIPAL_ARN, pcrs={0: bytes(range(48))})
     bare = explain(policy, principal=PRINCIPAL_ARN, pcrs=None)
@@ -46,7 +46,7 @@ def test_enclave_without_pcr0_is_a_clear_error() -> None:
         enclave_pcr0(enclave(None))
     assert "PCR0" in caught.value.what and caught.value.fix
     with pytest.raises(NitrodeckError):
-        demo_key_policy(PRINCIPAL_ARN, "not-hex")
+        demo_key_policy("not-hex", admin=ADMIN_PRINCIPAL_ARN, decryptor=PRINCIPAL_ARN)
 
 
 @pytest.fixture
@@ -56,12 +56,19 @@ def kms() -> Iterator[LocalKms]:
 
 
 def test_create_demo_key_with_a_fake_enclave(kms: LocalKms, tmp_path: Path) -> None:
-    client = boto3_client(KmsTarget(kms.endpoint, "us-east-1", kms.credentials_path))
-    demo = create_demo_key(client, enclave(debug=True), principal=PRINCIPAL_ARN, alias="alias/demo")
+    target = KmsTarget(kms.endpoint, "us-east-1", kms.credentials_path)
+    admin, client = boto3_client(target, profile=ADMIN_PROFILE), boto3_client(target)
+    demo = create_demo_key(
+        admin,
+        enclave(debug=True),
+        admin=ADMIN_PRINCIPAL_ARN,
+        decryptor=PRINCIPAL_ARN,
+        alias="alias/demo",
+    )
     assert demo.pcr0 == PCR0 and demo.debug_enclave and demo.plaintext_length == 32
     assert demo.ciphertext_path.stat().st_mode & 0o777 == 0o600
     policy = json.loads(client.get_key_policy(KeyId=demo.key_id, PolicyName="default")["Policy"])
-    condition = policy["Statement"][1]["Condition"]["StringEqualsIgnoreCase"]
+    condition = policy["Statement"][2]["Condition"]["StringEqualsIgnoreCase"]
     assert condition == {"kms:RecipientAttestation:ImageSha384": PCR0}
     aliases = client.list_aliases()["Aliases"]
     assert any(a["AliasName"] == "alias/demo" and a["TargetKeyId"] == demo.key_id for a in aliases)

@@ -123,7 +123,8 @@ def test_unconditioned_allow_is_flagged() -> None:
     )
     assert result.decision.allowed  # the root grant lets the parent decrypt without any enclave
     warnings = [f for f in result.findings if f.kind == "warning"]
-    assert [w.statement for w in warnings] == ["Root"]
+    assert [w.statement for w in warnings] == ["Root", "Root"]
+    assert "rewrite the conditions away" in warnings[1].message  # and it administers the key
     assert "lets the parent decrypt without any enclave" in warnings[0].message
 
 

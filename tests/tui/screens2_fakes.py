@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from core.kms.demo import demo_key_policy
-from core.kms.local.credentials import PRINCIPAL_ARN
+from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, PRINCIPAL_ARN
 from core.platform.base import EnclaveInfo
 
 PCR0 = "15c3a6" + "7e" * 45
@@ -65,6 +65,21 @@ class FixedKms:
 
     def get_key_policy(self, KeyId: str, PolicyName: str) -> dict[str, Any]:
         if KEYS[KeyId.rsplit("/", 1)[-1]][2]:
-            return {"Policy": demo_key_policy(PRINCIPAL_ARN, PCR0)}
+            return {
+                "Policy": demo_key_policy(PCR0, admin=ADMIN_PRINCIPAL_ARN, decryptor=PRINCIPAL_ARN)
+            }
         statement = {"Effect": "Allow", "Principal": {"AWS": PRINCIPAL_ARN}, "Action": "kms:*"}
         return {"Policy": json.dumps({"Version": "2012-10-17", "Statement": [statement]})}
+
+
+class SelfAdministeringKms(FixedKms):
+    """Issue 14's old demo policy: the principal that decrypts in the enclave may also
+    PutKeyPolicy, so it can drop the attestation condition."""
+
+    def get_key_policy(self, KeyId: str, PolicyName: str) -> dict[str, Any]:
+        policy = json.loads(
+            demo_key_policy(PCR0, admin=ADMIN_PRINCIPAL_ARN, decryptor=PRINCIPAL_ARN)
+        )
+        policy["Statement"][0]["Principal"] = {"AWS": PRINCIPAL_ARN}
+        policy["Statement"][0]["Sid"] = "admin"
+        return {"Policy": json.dumps(policy, indent=2)}

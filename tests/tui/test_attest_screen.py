@@ -192,3 +192,19 @@ def test_parse_hex_never_raises_anything_but_usage_errors(text: str) -> None:
         parse_hex("nonce", text)
     except UsageError as error:
         assert error.where == "nonce"
+
+
+async def test_help_says_why_there_is_no_public_key_field(make_app: Any, wait: Any) -> None:
+    """Issue 14: the form binds a nonce and user data only; its help says why no key."""
+    from tui.screens.help import HelpScreen
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_attest(app, pilot, wait)
+        assert not any("key" in widget.id for widget in screen.query("Input") if widget.id)
+        await screen.run_action("help")  # `?` would type into the focused field
+        await wait(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        shown = str(app.screen.query_one("#help-about").render())
+        assert "No public key is bound on request" in shown
+        assert "CiphertextForRecipient" in shown

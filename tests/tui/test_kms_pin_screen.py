@@ -1,4 +1,5 @@
-"""Pinning a key to an image from the KMS view: prompt, the policy change asked for, applied."""
+"""Pinning a key to an image from the KMS view: prompt, the policy change asked for, applied
+(as the key administrator: the decrypting principal may not change the policy)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from screens2_fakes import FixedPlatform
 from core.eif.format import SectionType
 from core.eif.reader import measure_eif
 from core.eif.writer import Section, write_eif
-from core.kms.local.credentials import PRINCIPAL_ARN
+from core.kms.demo import DECRYPT_SID, demo_key_policy
+from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, ADMIN_PROFILE, PRINCIPAL_ARN
 from core.kms.local.server import LocalKms
 from core.kms.target import KmsTarget, boto3_client
 from tui.screens.confirm import ConfirmScreen
@@ -21,17 +23,6 @@ from tui.screens.kms import KmsScreen
 from tui.screens.kms_access import KmsAccess
 
 OLD = "ab" * 48
-STATEMENTS = [
-    {"Effect": "Allow", "Principal": {"AWS": PRINCIPAL_ARN}, "Action": "kms:*", "Resource": "*"},
-    {
-        "Sid": "Enclave",
-        "Effect": "Allow",
-        "Principal": {"AWS": PRINCIPAL_ARN},
-        "Action": "kms:Decrypt",
-        "Resource": "*",
-        "Condition": {"StringEqualsIgnoreCase": {"kms:RecipientAttestation:ImageSha384": OLD}},
-    },
-]
 
 
 @pytest.fixture
@@ -53,6 +44,11 @@ def _image(path: Path) -> Path:
     return path
 
 
+def _decrypt_statement(kms: Any, key: str) -> dict[str, Any]:
+    statements = json.loads(kms.get_key_policy(KeyId=key)["Policy"])["Statement"]
+    return dict(next(s for s in statements if s["Sid"] == DECRYPT_SID))
+
+
 async def _until(pilot: Any, wait: Any, done: Any) -> None:
     for _ in range(80):
         await wait(pilot)
@@ -66,8 +62,8 @@ async def test_pin_from_the_kms_view(
     make_app: Any, wait: Any, server: LocalKms, tmp_path: Path, answer: str
 ) -> None:
     target = KmsTarget(server.endpoint, "us-east-1", server.credentials_path)
-    kms = boto3_client(target)
-    policy = json.dumps({"Version": "2012-10-17", "Statement": STATEMENTS})
+    kms = boto3_client(target, profile=ADMIN_PROFILE)  # the view pins as the administrator
+    policy = demo_key_policy(OLD, admin=ADMIN_PRINCIPAL_ARN, decryptor=PRINCIPAL_ARN)
     key = kms.create_key(Policy=policy)["KeyMetadata"]["KeyId"]
     image = _image(tmp_path / "v2.eif")
     app = make_app()
@@ -80,12 +76,11 @@ async def test_pin_from_the_kms_view(
         await _until(pilot, wait, lambda: isinstance(app.screen, ConfirmScreen))
         assert measure_eif(image).pcr0 in app.screen.target  # type: ignore[attr-defined]
         await pilot.press(answer)
-        pinned = json.loads(kms.get_key_policy(KeyId=key)["Policy"])["Statement"][1]
+        pinned = _decrypt_statement(kms, key)
         expected = [OLD, measure_eif(image).pcr0] if answer == "y" else OLD
 
         def applied() -> bool:
-            statement = json.loads(kms.get_key_policy(KeyId=key)["Policy"])["Statement"][1]
-            values = statement["Condition"]["StringEqualsIgnoreCase"]
+            values = _decrypt_statement(kms, key)["Condition"]["StringEqualsIgnoreCase"]
             return bool(values["kms:RecipientAttestation:ImageSha384"] == expected)
 
         if answer == "y":
@@ -94,4 +89,4 @@ async def test_pin_from_the_kms_view(
             note = screen.query_one("#kms-note")
             await _until(pilot, wait, lambda: "pin cancelled" in str(note.render()))
             assert applied()
-        assert pinned["Sid"] == "Enclave"
+        assert pinned["Principal"] == {"AWS": PRINCIPAL_ARN}

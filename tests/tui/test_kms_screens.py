@@ -13,9 +13,9 @@ from screens2_fakes import PCR0, FixedKms, FixedPlatform
 from core.agent.demo import build_demo_image
 from core.errors import UsageError
 from core.kms.demo import create_demo_key, demo_key_policy
-from core.kms.local.credentials import PRINCIPAL_ARN
+from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, PRINCIPAL_ARN
 from core.kms.local.server import LocalKms
-from core.kms.target import KmsTarget, boto3_client
+from core.kms.target import KmsTarget, demo_roles
 from core.platform.base import RunRequest
 from core.platform.sim.platform import SimPlatform
 from tui.screens.engine import PlatformAccess
@@ -165,11 +165,14 @@ async def test_denials_explained_other_pcr0_and_debug_mode(
     sim, server, eif = sim_kms
     run(sim, eif, "prod")  # the pool holds one enclave at a time: debug mode comes later
     target = target_of(server)
-    client = boto3_client(target)
-    other = client.create_key(Policy=demo_key_policy(PRINCIPAL_ARN, "ab" * 48))["KeyMetadata"]
+    roles = demo_roles(target)
+    client = roles.client
+    policy = demo_key_policy("ab" * 48, admin=ADMIN_PRINCIPAL_ARN, decryptor=PRINCIPAL_ARN)
+    other = client.create_key(Policy=policy)["KeyMetadata"]
     blob = tmp_path / "other.enc"
     blob.write_bytes(client.encrypt(KeyId=other["KeyId"], Plaintext=SECRET)["CiphertextBlob"])
-    pinned = create_demo_key(client, sim.find_enclave(enclave_name="prod"), principal=PRINCIPAL_ARN)
+    prod = sim.find_enclave(enclave_name="prod")
+    pinned = create_demo_key(client, prod, admin=roles.admin, decryptor=roles.decryptor)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await wait(pilot)

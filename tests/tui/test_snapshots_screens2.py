@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from screens2_fakes import PCR0, FixedKms, FixedPlatform
+from screens2_fakes import PCR0, FixedKms, FixedPlatform, SelfAdministeringKms
 from textual.pilot import Pilot
 from textual.widgets import TabbedContent
 
@@ -18,12 +18,13 @@ from core.kms.client import FlowResult, FlowStep
 from core.kms.demo import demo_key_policy
 from core.kms.denial import DenialExplanation
 from core.kms.explain import explain
-from core.kms.local.credentials import PRINCIPAL_ARN
+from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, PRINCIPAL_ARN
 from tui.screens.attest import AttestScreen
 from tui.screens.engine import PlatformAccess
 from tui.screens.kms import KmsScreen
 from tui.screens.kms_access import KmsAccess
 from tui.screens.kms_decrypt import DecryptScreen
+from tui.screens.kms_policy import KeyPolicyScreen
 
 SIZE = (120, 36)
 KEY = "0b5a3c1e-9f62-4d7a-8c21-5e0f7a9b3d44"
@@ -113,6 +114,17 @@ def test_kms_policy(snap_compare: Any, make_app: Any, wait: Any) -> None:
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
 
 
+def test_kms_policy_warns_when_the_decryptor_administers(
+    snap_compare: Any, make_app: Any, wait: Any
+) -> None:
+    async def before(pilot: Pilot[Any]) -> None:
+        await wait(pilot)
+        await pilot.app.push_screen(KeyPolicyScreen(KmsAccess(client=SelfAdministeringKms()), KEY))
+        await wait(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+
+
 KEY_STEP = FlowStep(
     "enclave key", "ok", "RSA-2048 key made inside the enclave; document 5211 bytes"
 )
@@ -152,7 +164,10 @@ def test_decrypt_success(snap_compare: Any, make_app: Any) -> None:
 
 def denial(pcrs: dict[int, bytes]) -> FlowResult:
     explanation = explain(
-        demo_key_policy(PRINCIPAL_ARN, PCR0), principal=PRINCIPAL_ARN, pcrs=pcrs, resource=ARN
+        demo_key_policy(PCR0, admin=ADMIN_PRINCIPAL_ARN, decryptor=PRINCIPAL_ARN),
+        principal=PRINCIPAL_ARN,
+        pcrs=pcrs,
+        resource=ARN,
     )
     causes = [f for f in explanation.findings if f.kind == "cause"]
     steps = [

@@ -13,8 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-
 from core.agent.client import DEFAULT_PORT, AgentClient, connect_agent
 from core.attestation import is_debug_mode, parse_document
 from core.errors import NitrodeckError, UsageError
@@ -54,7 +52,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_enclave_args(attest)
     attest.add_argument("--nonce", metavar="HEX", help="nonce to bind (up to 1024 bytes)")
     attest.add_argument("--user-data", metavar="HEX", help="user data to bind (up to 1024 bytes)")
-    attest.add_argument("--public-key", type=Path, metavar="PEM", help="public key to bind")
+    attest.add_argument(
+        "--public-key",
+        type=Path,
+        metavar="PEM",
+        help="refused: the agent binds only keys it made itself (see nitrodeck kms decrypt)",
+    )
     attest.add_argument("--out", type=Path, metavar="FILE", help="write the raw document here")
     attest.add_argument("--json", action="store_true", help="JSON with the document in base64")
     attest.set_defaults(handler=run_attest)
@@ -83,24 +86,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     rand.set_defaults(handler=run_random)
 
 
-def read_public_key(path: Path | None) -> bytes | None:
-    """A PEM public key (or certificate) as the DER SubjectPublicKeyInfo the NSM binds."""
+def refuse_public_key(path: Path | None) -> None:
+    """`--public-key` stays a recognised option so that using it gets the reason, not argparse's
+    "unrecognized arguments"."""
     if path is None:
-        return None
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise NitrodeckError(f"cannot read: {error.strerror}", where=str(path)) from None
-    try:
-        key = serialization.load_pem_public_key(data)
-    except ValueError:
-        raise UsageError(
-            "not a PEM public key",
-            where=str(path),
-            fix="e.g. openssl rsa -in key.pem -pubout > pub.pem",
-        ) from None
-    return key.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        return
+    raise UsageError(
+        "nitrodeck attest does not bind a public key you supply: KMS encrypts "
+        "CiphertextForRecipient to the key in the document, so a document carrying your key "
+        "would make the parent, not the enclave, the KMS recipient of secrets pinned to its PCRs",
+        where=f"--public-key {path}",
+        fix="attest with --nonce and --user-data only; to decrypt with KMS inside the enclave "
+        "use `nitrodeck kms decrypt --enclave-name N --ciphertext-file F` (the agent makes the "
+        "key and keeps its private half)",
     )
 
 
@@ -121,9 +119,9 @@ def document_summary(document: bytes) -> dict[str, Any]:
 def run_attest(args: argparse.Namespace) -> int:
     nonce = parse_hex("--nonce", args.nonce)
     user_data = parse_hex("--user-data", args.user_data)
-    public_key = read_public_key(args.public_key)
+    refuse_public_key(args.public_key)
     with open_agent(args) as agent:
-        document = agent.attest(nonce=nonce, user_data=user_data, public_key=public_key)
+        document = agent.attest(nonce=nonce, user_data=user_data)
     if args.out is not None:
         try:
             args.out.write_bytes(document)

@@ -10,15 +10,18 @@ import argparse
 import contextlib
 import signal
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 from core.errors import NitrodeckError, UsageError
+from core.home import write_private_file
 from core.kms.document import document_pcrs
 from core.kms.explain import Explanation, explain
 from core.kms.explain_key import KeyFacts, facts_from
 from core.kms.inventory import client, endpoint_file, key_policy, list_keys
-from core.kms.local.credentials import PRINCIPAL_ARN, PROFILE, REGION
+from core.kms.local.credentials import ADMIN_PROFILE, PRINCIPAL_ARN, PROFILE, REGION
+from core.kms.local.log import RotatingLog
 from core.kms.local.server import LocalKms, stderr_log
 from tui.cli import kms_daemon, kms_demo, kms_manage, kms_recipient
 from tui.cli.output import print_json
@@ -47,6 +50,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="local policy: refuse Recipient documents older than this (KMS documents none)",
     )
     serve.add_argument("--quiet", action="store_true", help="do not log each request")
+    serve.add_argument(
+        "--log-file",
+        type=Path,
+        metavar="F",
+        help="log requests to F (0600, rotated at 1 MiB into F.1, F.2) instead of stderr",
+    )
     serve.set_defaults(handler=run_serve)
 
     explain_cmd = commands.add_parser("explain", help="why a key policy allows or denies")
@@ -81,24 +90,34 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _stop)  # before the endpoint is printed: callers may stop us
     max_age = None if args.max_document_age is None else timedelta(seconds=args.max_document_age)
+    log: Callable[[str], None] | None = None
+    if args.log_file is not None and not args.quiet:
+        log = RotatingLog(args.log_file)
+    elif not args.quiet:
+        log = stderr_log
     kms = LocalKms(
         host=args.host,
         port=args.port,
         anchors=args.anchor,
         max_document_age=max_age,
-        log=None if args.quiet else stderr_log,
+        log=log,
     )
     try:
-        endpoint_file().write_text(kms.endpoint + "\n")
+        write_private_file(endpoint_file(), (kms.endpoint + "\n").encode())
         print(f"nitrodeck local KMS listening on {kms.endpoint}")
         print(f"export AWS_SHARED_CREDENTIALS_FILE={kms.credentials_path}")
         print(f"export AWS_PROFILE={PROFILE}")
         print(f"export AWS_DEFAULT_REGION={REGION}")
         print(f"# principal: {kms.credentials.principal}")
+        print(
+            f"# administer keys as AWS_PROFILE={ADMIN_PROFILE} ({kms.admin_credentials.principal})"
+        )
         print(f"# try: aws kms list-keys --endpoint-url {kms.endpoint}", flush=True)
         kms.serve_forever()
     finally:
         kms.close()
+        if isinstance(log, RotatingLog):
+            log.close()
         with contextlib.suppress(FileNotFoundError):
             endpoint_file().unlink()
     return 0

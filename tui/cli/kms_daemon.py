@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import argparse
 
-from core.kms.local.credentials import PROFILE, REGION, credentials_path
+from core.kms.local.credentials import (
+    ADMIN_PRINCIPAL_ARN,
+    ADMIN_PROFILE,
+    PROFILE,
+    REGION,
+    credentials_path,
+)
 from core.kms.local.daemon import ensure_local_kms, log_path, running_local_kms, stop_local_kms
 
 
@@ -26,6 +32,7 @@ def _print_endpoint(endpoint: str) -> None:
     print(f"export AWS_SHARED_CREDENTIALS_FILE={credentials_path()}")
     print(f"export AWS_PROFILE={PROFILE}")
     print(f"export AWS_DEFAULT_REGION={REGION}")
+    print(f"# administer keys as AWS_PROFILE={ADMIN_PROFILE} ({ADMIN_PRINCIPAL_ARN})")
     print(f"# log: {log_path()}")
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from core.agent.client import find_agent_enclave
 from core.kms.demo import create_demo_key
-from core.kms.target import boto3_client, caller_principal, resolve_target
+from core.kms.target import demo_roles, resolve_target
 from core.platform.select import open_platform
 from tui.cli.output import print_json, progress
 
@@ -31,6 +31,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     demo.add_argument(
         "--endpoint-url", metavar="U", help="KMS endpoint (default: local KMS on the simulator)"
     )
+    demo.add_argument(
+        "--decrypt-principal",
+        metavar="ARN",
+        help="who may decrypt (inside the enclave only); required on AWS, where you administer "
+        "the key (local KMS: user/nitrodeck-local decrypts, user/nitrodeck-admin administers)",
+    )
     demo.add_argument("--json", action="store_true", help="print the result as JSON")
     demo.set_defaults(handler=run_create_demo_key)
 
@@ -46,10 +52,12 @@ def run_create_demo_key(args: argparse.Namespace) -> int:
     target = resolve_target(args.endpoint_url, local=platform.name == "sim")
     if not args.json:
         progress(f"KMS: {target.describe()}")
+    roles = demo_roles(target, args.decrypt_principal)
     demo = create_demo_key(
-        boto3_client(target),
+        roles.client,
         enclave,
-        principal=caller_principal(target),
+        admin=roles.admin,
+        decryptor=roles.decryptor,
         alias=args.alias,
         output=args.output,
     )
@@ -58,6 +66,7 @@ def run_create_demo_key(args: argparse.Namespace) -> int:
         return 0
     print(f"created key {demo.key_id}" + (f" ({demo.alias})" if demo.alias else ""))
     print(f"  decrypt only inside an enclave whose PCR0 is {demo.pcr0}")
+    print(f"  administered by {roles.admin}; decrypted by {roles.decryptor}")
     print(f"  demo secret: {demo.plaintext_length} bytes, SHA-256 {demo.plaintext_sha256}")
     print(f"  ciphertext:  {demo.ciphertext_path}")
     if demo.debug_enclave:

@@ -3,7 +3,8 @@ get-key-policy | put-key-policy | pin`: what the labs and operators fix keys wit
 AWS.
 
 Disabling, scheduling deletion and replacing a policy ask first (`--yes` for scripts) and are
-refused in `--read-only`; each prints the key's state afterwards, or JSON with `--json`.
+refused in `--read-only`; each prints the key's state afterwards, or JSON with `--json`. On the
+local KMS they act as the key administrator (profile nitrodeck-admin).
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ import sys
 from pathlib import Path
 
 from core.errors import NitrodeckError, UsageError
-from core.kms.inventory import client
-from core.kms.manage import change_state, get_policy, policy_diff, put_policy
+from core.kms.manage import admin_for, change_state, get_policy, policy_diff, put_policy
 from core.kms.pin import parse_pcrs, pin_key, plan_pin
-from core.kms.target import caller_principal, resolve_target
 from tui.cli.output import print_json
 
 STATE_COMMANDS = {
@@ -86,7 +85,7 @@ def confirm(question: str, yes: bool) -> None:
 
 def run_state(args: argparse.Namespace) -> int:
     change, summary, destructive = STATE_COMMANDS[args.kms_command]
-    kms = client(args.endpoint_url)
+    kms, _ = admin_for(args.endpoint_url)
     if destructive:
         confirm(f"{summary}. {args.kms_command} {args.key_id}?", args.yes)
     state = change_state(
@@ -101,7 +100,7 @@ def run_state(args: argparse.Namespace) -> int:
 
 
 def run_get_policy(args: argparse.Namespace) -> int:
-    text, arn = get_policy(client(args.endpoint_url), args.key_id)
+    text, arn = get_policy(admin_for(args.endpoint_url)[0], args.key_id)
     if args.json:
         print_json({"KeyArn": arn, "PolicyName": "default", "Policy": text})
     else:
@@ -114,7 +113,7 @@ def run_put_policy(args: argparse.Namespace) -> int:
         text = args.policy.read_text()
     except OSError as error:
         raise NitrodeckError(f"cannot read: {error.strerror}", where=str(args.policy)) from None
-    kms = client(args.endpoint_url)
+    kms, _ = admin_for(args.endpoint_url)
     old, _ = get_policy(kms, args.key_id)
     diff = policy_diff(old, text)
     if not diff:
@@ -136,13 +135,12 @@ def run_put_policy(args: argparse.Namespace) -> int:
 
 def run_pin(args: argparse.Namespace) -> int:
     """Show the diff, ask, PutKeyPolicy: how a key moves to a rebuilt image without an outage."""
-    kms = client(args.endpoint_url)
-    target = resolve_target(str(kms.meta.endpoint_url), local=False)
+    kms, principal = admin_for(args.endpoint_url)
     plan = plan_pin(
         kms,
         args.key_id,
         args.eif_path,
-        principal=caller_principal(target),
+        principal=principal(),
         pcrs=parse_pcrs(args.pcrs) if args.pcrs else None,
         replace=args.replace,
     )

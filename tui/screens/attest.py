@@ -22,6 +22,7 @@ from textual.containers import Horizontal
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, DataTable, Input, Static, TabbedContent, TabPane
 
+from core.agent.client import NO_PUBLIC_KEY_NOTE
 from core.attestation import VerificationReport, describe_document, parse_document
 from core.errors import NitrodeckError
 from core.platform.base import Platform
@@ -66,7 +67,7 @@ class AttestScreen(ShowsWorkerErrors, NitrodeckScreen):
     ABOUT = (
         "Fetch an attestation document from a running enclave (or read one from a file) and "
         "verify it the way a relying party does: each check appears with its evidence and a hint. "
-        "Enter in any field starts; e exports the document."
+        "Enter in any field starts; e exports the document. " + NO_PUBLIC_KEY_NOTE
     )
     BINDINGS = [
         Binding("ctrl+s", "attest", "Attest", id="attest.run"),

@@ -20,8 +20,9 @@ from textual.widgets import DataTable, Input, Static
 from core.errors import NitrodeckError
 from core.kms.demo import DemoKey, create_demo_key
 from core.kms.inventory import list_keys
+from core.kms.manage import admin_access
 from core.kms.pin import PinPlan, pin_key, plan_pin
-from core.kms.target import KmsTarget
+from core.kms.target import KmsTarget, demo_roles
 from core.platform.base import Platform
 from tui.bindings import dangerous
 from tui.screens.engine import (
@@ -204,7 +205,10 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
 
         try:
             enclave = find_agent_enclave(self.access.get(self.app), enclave_name)
-            demo = create_demo_key(self.kms.client(), enclave, principal=self.kms.principal())
+            roles = demo_roles(self.kms.target())
+            demo = create_demo_key(
+                roles.client, enclave, admin=roles.admin, decryptor=roles.decryptor
+            )
         except NitrodeckError as error:
             self.app.call_from_thread(self._note, error_markup(error))
             return
@@ -236,10 +240,8 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="kms-pin")
     def _plan_pin(self, key_id: str, eif_path: str) -> None:
         try:
-            kms = self.kms.client()
-            plan = plan_pin(
-                kms, key_id, Path(eif_path).expanduser(), principal=self.kms.principal()
-            )
+            kms, principal = admin_access(self.kms.target())  # as the key's administrator
+            plan = plan_pin(kms, key_id, Path(eif_path).expanduser(), principal=principal())
         except NitrodeckError as error:
             self.app.call_from_thread(self._note, error_markup(error))
             return
@@ -265,7 +267,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="kms-pin")
     def _apply_pin(self, plan: PinPlan) -> None:
         try:
-            pin_key(self.kms.client(), plan, lambda _: True)
+            pin_key(admin_access(self.kms.target())[0], plan, lambda _: True)
         except NitrodeckError as error:
             self.app.call_from_thread(self._note, error_markup(error))
             return

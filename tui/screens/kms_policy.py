@@ -16,6 +16,7 @@ from textual.widgets import Static
 from core.attestation import policy_expectations
 from core.errors import NitrodeckError
 from core.kms.inventory import key_policy
+from core.kms.separation import overlap_lines
 from tui.screens.base import NitrodeckScreen
 from tui.screens.engine import ShowsWorkerErrors, error_markup, escape
 from tui.screens.kms_access import KmsAccess
@@ -31,6 +32,15 @@ def pinned_summary(policy_text: str) -> str:
     if not pinned:
         return "pins no PCR: any caller the policy allows may decrypt, enclave or not"
     return "\n".join(f"pins PCR{index} = {value.hex()}" for index, value in pinned.items())
+
+
+def separation_warnings(policy_text: str) -> str:
+    """`core.kms.separation`'s warnings as markup lines (empty when the roles are apart)."""
+    try:
+        lines = overlap_lines(policy_text)
+    except NitrodeckError:
+        return ""
+    return "".join(f"\n[b $warning]{escape(line)}[/]" for line in lines)
 
 
 class KeyPolicyScreen(ShowsWorkerErrors, NitrodeckScreen):
@@ -72,5 +82,7 @@ class KeyPolicyScreen(ShowsWorkerErrors, NitrodeckScreen):
 
     def _show(self, text: str, arn: str) -> None:
         self.policy_text = text
-        self._head(f"[b]{escape(arn)}[/]\n{escape(pinned_summary(text))}")
+        self._head(
+            f"[b]{escape(arn)}[/]\n{escape(pinned_summary(text))}{separation_warnings(text)}"
+        )
         self.query_one("#policy-body", Static).update(pretty_policy(text))

@@ -2,7 +2,9 @@
 
 `ensure_local_kms(home)` returns the endpoint of a running `nitrodeck kms serve` for that home,
 starting one (loopback, a free port, its own session so it outlives the command) when none
-answers. The endpoint and pid go to `home/kms/daemon.json`, its output to `home/kms/server.log`.
+answers. The endpoint and pid go to `home/kms/daemon.json`, its start-up output (or why it did
+not start) to `home/kms/server.out`, and its request log to `home/kms/server.log`, which the
+server writes itself and rotates by size.
 A lock file serialises concurrent starters, so two commands never start two servers.
 """
 
@@ -23,7 +25,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from core.errors import NitrodeckError
-from core.home import ensure_private_dir, nitrodeck_home
+from core.home import ensure_private_dir, nitrodeck_home, private_open, write_private_file
 from core.processes import process_alive, process_ctime
 
 START_TIMEOUT = 20.0
@@ -45,12 +47,26 @@ def state_path(home: Path | None = None) -> Path:
 
 
 def log_path(home: Path | None = None) -> Path:
+    """The request log `kms serve --log-file` writes and rotates (one writer: the server)."""
     return _kms_dir(home) / "server.log"
+
+
+def output_path(home: Path | None = None) -> Path:
+    """The daemon's own stdout and stderr: its start-up lines, or why it could not start."""
+    return _kms_dir(home) / "server.out"
+
+
+def _startup_failure(home: Path) -> str:
+    try:
+        lines = output_path(home).read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    return " ".join(line.strip() for line in lines[-3:] if line.strip())[-600:]
 
 
 @contextlib.contextmanager
 def _locked(home: Path | None) -> Iterator[None]:
-    with open(_kms_dir(home) / "daemon.lock", "a") as lock:
+    with os.fdopen(private_open(_kms_dir(home) / "daemon.lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
@@ -93,15 +109,17 @@ def _free_port() -> int:
 
 def _spawn(home: Path, port: int) -> subprocess.Popen[bytes]:
     env = dict(os.environ, NITRODECK_HOME=str(home), PYTHONUNBUFFERED="1")
-    with open(log_path(home), "ab") as log:
+    argv = ["kms", "serve", "--port", str(port), "--log-file", str(log_path(home))]
+    with os.fdopen(private_open(output_path(home), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)) as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "tui", "kms", "serve", "--port", str(port)],
+            [sys.executable, "-m", "tui", *argv],
             stdin=subprocess.DEVNULL,
-            stdout=log,
+            stdout=out,
             stderr=subprocess.STDOUT,
             env=env,
             start_new_session=True,
             cwd=home,
+            umask=0o077,
         )
 
 
@@ -120,16 +138,15 @@ def ensure_local_kms(home: Path | None = None) -> str:
             if process.poll() is not None or time.monotonic() > deadline:
                 with contextlib.suppress(ProcessLookupError):
                     process.kill()
+                why = _startup_failure(home)
                 raise NitrodeckError(
-                    "the local KMS did not start",
-                    where=str(log_path(home)),
-                    fix="read that log; or run `nitrodeck kms serve` in a terminal to see why",
+                    "the local KMS did not start" + (f": {why}" if why else ""),
+                    where=str(output_path(home)),
+                    fix="fix what it names; or run `nitrodeck kms serve` in a terminal to see why",
                 )
             time.sleep(0.05)
         state = {"endpoint": endpoint, "pid": process.pid, "ctime": process_ctime(process.pid)}
-        tmp = state_path(home).with_suffix(".tmp")
-        tmp.write_text(json.dumps(state))
-        tmp.replace(state_path(home))
+        write_private_file(state_path(home), json.dumps(state).encode())
         return endpoint
 
 

@@ -1,29 +1,36 @@
 """The local KMS's HTTP side: AWS JSON 1.1 on loopback, SigV4-checked, in KMS's error shapes.
 
 `LocalKms` runs in-process (tests, the app: `start()` on port 0, `.endpoint`, `.close()`) or in
-the foreground (`serve_forever()`, what `nitrodeck kms serve` does).
+the foreground (`serve_forever()`, what `nitrodeck kms serve` does). The transport (timeouts,
+connection bound, one event loop and a few workers) is `core.kms.local.http`; this module turns
+a complete request into KMS's answer.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
-import socket
 import sys
-import threading
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from core.errors import NitrodeckError
 from core.kms.attested import AttestationRecipientVerifier, RecipientVerifier
 from core.kms.local import ops_crypto, ops_keys, sigv4
-from core.kms.local.credentials import REGION, Credentials, kms_dir
-from core.kms.local.credentials import load_or_create as load_credentials
+from core.kms.local.credentials import (
+    ADMIN_PROFILE,
+    PROFILE,
+    REGION,
+    Credentials,
+    kms_dir,
+    load_keyring,
+)
 from core.kms.local.errors import KmsError
+from core.kms.local.http import HttpLimits, HttpRequest, HttpResponse, HttpServer
+from core.kms.local.log import clean_line
 from core.kms.local.operations import MORE_OPERATIONS, Operation
 from core.kms.local.service import Service
 from core.kms.local.store import KmsStore
@@ -43,7 +50,6 @@ OPERATIONS: dict[str, Operation] = {
     **MORE_OPERATIONS,
 }
 TARGET_PREFIX = "TrentService."
-MAX_BODY = 1 << 20
 CONTENT_TYPE = "application/x-amz-json-1.1"
 
 
@@ -61,84 +67,73 @@ def require_loopback(host: str) -> None:
         )
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stalls
+def _response(status: int, body: dict[str, Any], code: str | None = None) -> HttpResponse:
+    headers = [("Content-Type", CONTENT_TYPE), ("x-amzn-RequestId", str(uuid.uuid4()))]
+    if code:
+        headers.append(("x-amzn-ErrorType", code))
+    return HttpResponse(status, tuple(headers), json.dumps(body).encode())
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        if self.server.log:
-            self.server.log(format % args)
 
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """One line per request from `_send` instead (operation, status, error code)."""
+def _error(error: KmsError) -> HttpResponse:
+    return _response(error.status, error.body(), error.code)
 
-    def _send(self, status: int, body: dict[str, Any], code: str | None = None) -> None:
-        if self.server.log:
-            operation = self.headers.get("X-Amz-Target", "?").removeprefix(TARGET_PREFIX)
-            self.server.log(f"{operation} {status}{' ' + code if code else ''}")
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", CONTENT_TYPE)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
-        if code:
-            self.send_header("x-amzn-ErrorType", code)
-        self.end_headers()
-        self.wfile.write(data)
 
-    def do_POST(self) -> None:
+def reject(status: int, message: str) -> HttpResponse:
+    """A request the transport could not frame (HTTP `status`), in KMS's 400 error shape."""
+    code = "ValidationException" if status == 413 else "SerializationException"
+    return _error(KmsError(code, message))
+
+
+class Dispatcher:
+    """One complete request in, one response out: SigV4, the operation, KMS's error shapes."""
+
+    def __init__(
+        self, service: Service, keyring: list[Credentials], log: Callable[[str], None] | None
+    ) -> None:
+        self.service = service
+        self.keyring = keyring
+        self.log = log
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        operation = request.headers.get("x-amz-target", "?").removeprefix(TARGET_PREFIX)
         try:
-            self._send(200, self._handle())
+            response = _response(200, self._handle(request))
         except KmsError as error:
-            self._send(error.status, error.body(), error.code)
+            response = _error(error)
         except NitrodeckError as error:
-            failure = KmsError("ValidationException", str(error))
-            self._send(failure.status, failure.body(), failure.code)
+            response = _error(KmsError("ValidationException", str(error)))
         except Exception as error:  # a bug: answer like KMS's 500, never with request data
-            self.log_message("internal error: %s", type(error).__name__)
-            failure = KmsError("KMSInternalException", type(error).__name__, status=500)
-            self._send(failure.status, failure.body(), failure.code)
+            if self.log:
+                self.log(f"{operation[:40]!r}: internal error {type(error).__name__}")
+            response = _error(KmsError("KMSInternalException", type(error).__name__, status=500))
+        if self.log:
+            code = dict(response.headers).get("x-amzn-ErrorType")
+            self.log(f"{operation[:60]} {response.status}{' ' + code if code else ''}")
+        return response
 
-    def _handle(self) -> dict[str, Any]:
-        length_text = self.headers.get("Content-Length") or "0"
-        if not length_text.isdigit() or int(length_text) > MAX_BODY:
-            self.close_connection = True  # the body is not read: the stream is out of step
-            raise KmsError("ValidationException", f"Content-Length must be 0..{MAX_BODY} bytes")
-        length = int(length_text)
-        body = self.rfile.read(length)
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        path, _, query = self.path.partition("?")
-        sigv4.verify(
-            self.server.credentials,
+    def _handle(self, request: HttpRequest) -> dict[str, Any]:
+        if request.method != "POST":
+            raise KmsError("UnknownOperationException", f"method {request.method[:10]!r}")
+        path, _, query = request.target.partition("?")
+        signer = sigv4.verify(
+            self.keyring,
             method="POST",
             path=path,
             query=query,
-            headers=headers,
-            body=body,
+            headers=request.headers,
+            body=request.body,
         )
-        target = headers.get("x-amz-target", "")
+        target = request.headers.get("x-amz-target", "")
         operation = OPERATIONS.get(target.removeprefix(TARGET_PREFIX))
         if not target.startswith(TARGET_PREFIX) or operation is None:
             raise KmsError("UnknownOperationException", f"unknown operation {target!r}")
         try:
-            request = json.loads(body or b"{}")
+            body = json.loads(request.body or b"{}")
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise KmsError("SerializationException", "the request body is not JSON") from None
-        if not isinstance(request, dict):
+        if not isinstance(body, dict):
             raise KmsError("SerializationException", "the request body must be a JSON object")
-        return operation(self.server.service, request, self.server.credentials.principal)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    service: Service
-    credentials: Credentials
-    log: Callable[[str], None] | None
-
-
-class _Server6(_Server):
-    address_family = socket.AF_INET6
+        return operation(self.service, body, signer.principal)
 
 
 class LocalKms:
@@ -155,16 +150,24 @@ class LocalKms:
         max_document_age: timedelta | None = None,
         region: str = REGION,
         log: Callable[[str], None] | None = None,
+        limits: HttpLimits | None = None,
     ) -> None:
         require_loopback(host)
         directory = directory or kms_dir()
         self.credentials_path = directory / "credentials"
-        self.credentials = load_credentials(self.credentials_path)
+        keyring = load_keyring(self.credentials_path)
+        self.credentials = keyring[PROFILE]
+        self.admin_credentials = keyring[ADMIN_PROFILE]
         self.region = region
         self._store = KmsStore(directory)
+        service = Service(
+            self._store,
+            verifier or AttestationRecipientVerifier(anchors or [], max_document_age),
+            region,
+        )
+        dispatch = Dispatcher(service, list(keyring.values()), log)
         try:
-            server_class = _Server6 if ":" in host else _Server
-            self._server = server_class((host, port), _Handler)
+            self._server = HttpServer(host, port, dispatch, reject, limits=limits, log=log)
         except OSError as error:
             self._store.close()
             raise NitrodeckError(
@@ -172,14 +175,6 @@ class LocalKms:
                 where="--port",
                 fix="choose a free port, or --port 0 for any",
             ) from None
-        self._server.service = Service(
-            self._store,
-            verifier or AttestationRecipientVerifier(anchors or [], max_document_age),
-            region,
-        )
-        self._server.credentials = self.credentials
-        self._server.log = log
-        self._thread: threading.Thread | None = None
         self._closed = False
 
     @property
@@ -189,10 +184,13 @@ class LocalKms:
         shown = f"[{host}]" if ":" in host else host
         return f"http://{shown}:{port}"
 
+    @property
+    def open_connections(self) -> int:
+        return self._server.open_connections
+
     def start(self) -> LocalKms:
         """Serve in a background thread (for tests and the app)."""
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self._server.start()
         return self
 
     def serve_forever(self) -> None:
@@ -203,13 +201,9 @@ class LocalKms:
             self.close()
 
     def close(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-            self._thread = None
         if not self._closed:
             self._closed = True
-            self._server.server_close()
+            self._server.shutdown()
             self._store.close()
 
     def __enter__(self) -> LocalKms:
@@ -220,4 +214,5 @@ class LocalKms:
 
 
 def stderr_log(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    """The foreground log: one cleaned line per call (client text cannot forge lines)."""
+    print(clean_line(line), file=sys.stderr, flush=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
@@ -78,7 +78,7 @@ def signature(
 
 
 def verify(
-    credentials: Credentials,
+    credentials: Credentials | Iterable[Credentials],
     *,
     method: str,
     path: str,
@@ -86,8 +86,9 @@ def verify(
     headers: Mapping[str, str],
     body: bytes,
     now: datetime | None = None,
-) -> None:
-    """Raise the KmsError AWS would send for a missing, unknown, stale or wrong signature."""
+) -> Credentials:
+    """The signer among `credentials`, or the KmsError AWS would send for a missing, unknown,
+    stale or wrong signature."""
     authorization = headers.get("authorization")
     if not authorization:
         raise KmsError("MissingAuthenticationTokenException", "Missing Authentication Token")
@@ -99,7 +100,9 @@ def verify(
             f"'{ALGORITHM} Credential=…, SignedHeaders=…, Signature=…'.",
         )
     access_key, _, scope = match["credential"].partition("/")
-    if access_key != credentials.access_key_id:
+    ring = [credentials] if isinstance(credentials, Credentials) else list(credentials)
+    signer = next((c for c in ring if c.access_key_id == access_key), None)
+    if signer is None:
         raise KmsError(
             "UnrecognizedClientException", "The security token included in the request is invalid."
         )
@@ -126,7 +129,7 @@ def verify(
             f"than {(now - MAX_SKEW):%Y%m%dT%H%M%SZ} ({now:%Y%m%dT%H%M%SZ} - 15 min.)",
         )
     expected = signature(
-        credentials.secret_access_key,
+        signer.secret_access_key,
         method=method,
         path=path,
         query=query,
@@ -138,3 +141,4 @@ def verify(
     )
     if not hmac.compare_digest(expected, match["signature"]):
         raise KmsError("InvalidSignatureException", MISMATCH)
+    return signer

@@ -2,7 +2,8 @@
 
 WAL with `synchronous=FULL`: a write is on disk before the server answers, so nothing it has
 acknowledged is lost if it is killed. Key material is stored AES-GCM-encrypted under a master
-key kept in a separate 0600 file; the database file is 0600 as well.
+key kept in a separate 0600 file (`master.py`: written atomically, checked at start); the
+database file is 0600 as well.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from core.home import ensure_private_dir, write_private_file
+from core.home import create_private_file, ensure_private_dir
+from core.kms.local.master import check_master_key, load_master_key
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS keys (
@@ -76,33 +78,31 @@ class AliasRecord:
     updated: float
 
 
-def _master_key(directory: Path) -> bytes:
-    path = directory / "master.key"
-    if not path.exists():
-        write_private_file(path, AESGCM.generate_key(bit_length=256))
-    return path.read_bytes()
-
-
 class KmsStore:
     """One SQLite connection shared by the server's threads behind a lock (writes are tiny)."""
 
     def __init__(self, directory: Path) -> None:
         ensure_private_dir(directory)
-        self._master = AESGCM(_master_key(directory))
         path = directory / "kms.sqlite3"
-        if not path.exists():
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        create_private_file(path)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(SCHEMA)
-        have = {row[1] for row in self._db.execute("PRAGMA table_info(keys)")}
-        for name, definition in KEY_COLUMNS:
-            if name not in have:
-                self._db.execute(f"ALTER TABLE keys ADD COLUMN {name} {definition}")
-        self._next_deletion = self._earliest_deletion()
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(SCHEMA)
+            have = {row[1] for row in self._db.execute("PRAGMA table_info(keys)")}
+            for name, definition in KEY_COLUMNS:
+                if name not in have:
+                    self._db.execute(f"ALTER TABLE keys ADD COLUMN {name} {definition}")
+            has_keys = self._db.execute("SELECT 1 FROM keys LIMIT 1").fetchone() is not None
+            self._master = AESGCM(load_master_key(directory, has_keys=has_keys))
+            check_master_key(self._db, self._master, directory / "master.key")
+            self._next_deletion = self._earliest_deletion()
+        except BaseException:
+            self._db.close()
+            raise
 
     def execute(self, sql: str, params: tuple[object, ...] = ()) -> int:
         """Run one write under the lock; the number of rows it changed."""

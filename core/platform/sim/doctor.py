@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from core.doctor import Check
+from core.home import ensure_private_dir
 from core.platform.sim.instance import SimInstance
 from core.processes import process_alive
 
@@ -24,7 +25,7 @@ PAYLOAD_PROBE_TIMEOUT = 10.0
 def check_state_dir(root: Path) -> Check:
     name = "simulator state dir writable"
     try:
-        root.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(root)
         with tempfile.NamedTemporaryFile(dir=root, prefix=".doctor-"):
             pass
     except OSError as error:

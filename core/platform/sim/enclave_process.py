@@ -23,6 +23,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from core.home import ensure_private_dir
 from core.platform.errors import NitroCliCode, NitroCliError
 from core.platform.sim import payload as pl
 from core.platform.sim.console import ConsoleWriter, mark_ended
@@ -130,7 +131,7 @@ class Supervisor:
 
     def _start_nsm(self, identity: dict[str, Any]) -> None:
         row = self.row
-        self.nsm_path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(self.nsm_path.parent)
         try:
             from core.platform.sim.nsm_link import start_nsm
 

@@ -23,6 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from core.home import ensure_private_dir, write_private_file
 from core.platform import rules
 from core.platform.base import MIB, EnclaveInfo, RunRequest
 from core.platform.errors import NitroCliCode, NitroCliError
@@ -149,19 +150,16 @@ def run_enclave(
             detail=f"socket paths under {layout.root} are too long for Unix sockets",
             fix="set NITRODECK_HOME to a shorter directory",
         )
-    directory.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(directory)
     prune_ended(directory.parent)
-    (directory / "enclave.json").write_text(
-        json.dumps(
-            {
-                "enclave_id": row.enclave_id,
-                "name": row.name,
-                "cid": row.cid,
-                "debug": row.debug,
-                "eif_path": row.eif_path,
-            }
-        )
-    )
+    identity = {
+        "enclave_id": row.enclave_id,
+        "name": row.name,
+        "cid": row.cid,
+        "debug": row.debug,
+        "eif_path": row.eif_path,
+    }
+    write_private_file(directory / "enclave.json", json.dumps(identity).encode())
     server = None
     supervisor_pid: int | None = None
     try:
@@ -195,10 +193,11 @@ def _prepare_image(eif: Path, image: Path) -> None:
     """
     try:
         verify_image(eif)
+        ensure_private_dir(image)  # the image's own files keep their modes, inside a 0700 dir
         argv, env = unpack_image(eif, image)
     except NitroCliError as error:
         raise EnclaveProcessError(error) from error
-    (image / LAUNCH).write_text(json.dumps({"cmd": argv, "env": env}))
+    write_private_file(image / LAUNCH, json.dumps({"cmd": argv, "env": env}).encode())
 
 
 def prune_ended(enclaves_dir: Path, keep: int = KEEP_ENDED) -> None:
@@ -217,6 +216,7 @@ def _spawn(root: Path, slot_uid: int) -> int:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        umask=0o077,  # all it writes lives under the home: private whatever the user's umask
     )
     out, err = proc.communicate(timeout=60)
     try:

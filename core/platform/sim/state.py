@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.home import create_private_file, ensure_private_dir
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS hugepages (
@@ -67,7 +69,8 @@ class SimState:
     """Open (and create) one simulated instance's database."""
 
     def __init__(self, db_path: Path) -> None:
-        db_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        ensure_private_dir(db_path.parent)
+        create_private_file(db_path)  # 0600 before SQLite creates it with the umask's mode
         self.path = db_path
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []

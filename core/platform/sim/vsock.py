@@ -17,6 +17,7 @@ import socket
 import threading
 from pathlib import Path
 
+from core.home import ensure_private_dir
 from enclave_agent.transport import PORT_MAX
 
 FIRST_HOST_PORT = 1 << 30
@@ -51,7 +52,7 @@ def connect(host_uds: Path, cid: int, port: int, timeout: float | None = None) -
 
 def listen(path: Path, backlog: int = 16) -> socket.socket:
     """Parent listener an enclave connects to (`cid_<CID>.sock_<port>`); stale files replaced."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(path.parent)
     with contextlib.suppress(FileNotFoundError):
         probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
@@ -64,6 +65,7 @@ def listen(path: Path, backlog: int = 16) -> socket.socket:
             probe.close()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.bind(str(path))
+    os.chmod(path, 0o600)
     sock.listen(backlog)
     return sock
 
@@ -88,12 +90,13 @@ class VsockMux:
         self.host_uds = host_uds
         self.listen_dir = listen_dir
         self._ports = itertools.count(FIRST_HOST_PORT)
-        host_uds.parent.mkdir(parents=True, exist_ok=True)
-        listen_dir.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(host_uds.parent)
+        ensure_private_dir(listen_dir)
         with contextlib.suppress(FileNotFoundError):
             host_uds.unlink()
         self._server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self._server.bind(str(host_uds))
+        os.chmod(host_uds, 0o600)
         self._server.listen(64)
         self._thread = threading.Thread(target=self._serve, name="vsock-mux", daemon=True)
 
