@@ -235,10 +235,10 @@ def run_keys(args: argparse.Namespace) -> int:
     if not summaries:
         print("no keys")
         return 0
-    print(f"{'KEY ID':36}  {'ATTESTATION':11}  ALIASES / DESCRIPTION")
+    print(f"{'KEY ID':36}  {'ATTESTATION':11}  {'STATE':15}  ALIASES / DESCRIPTION")
     for s in summaries:
         pinned = "pinned" if s.pinned_keys else "NOT pinned"
         names = ", ".join(s.aliases) or "-"
         extra = f"  ({s.description})" if s.description else ""
-        print(f"{s.key_id:36}  {pinned:11}  {names}{extra}")
+        print(f"{s.key_id:36}  {pinned:11}  {s.state:15}  {names}{extra}")
     return 0
