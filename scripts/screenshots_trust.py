@@ -111,14 +111,14 @@ def kms(*keys: str) -> Step:
 
 def decrypt(which: str) -> Step:
     async def step(pilot: Any) -> None:
-        from tui.screens.engine import PlatformAccess
-        from tui.screens.kms_access import KmsAccess
+        from tui.engine.access import PlatformHolder
+        from tui.engine.kms_access import KmsAccess
         from tui.screens.kms_decrypt import DecryptScreen
 
         live = LIVE[0]
         blob = live.demo_ciphertext if which == "demo" else live.other_ciphertext
         screen = DecryptScreen(
-            KmsAccess(live.target), PlatformAccess(live.platform), enclave="demo",
+            KmsAccess(live.target), PlatformHolder.of(live.platform), enclave="demo",
             ciphertext=str(blob),
         )  # fmt: skip
         await pilot.app.push_screen(screen)

@@ -54,3 +54,19 @@ def test_agent_does_not_load_core_or_tui(module: str) -> None:
 def test_hygiene_sees_modules() -> None:
     # Guards the test itself: an empty module list would make the checks above vacuous.
     assert "core.errors" in HEADLESS and "enclave_agent" in HEADLESS
+
+
+SCREEN_SIDE = [
+    m for m in modules_of("tui") if m.split(".")[1:2] in (["screens"], ["engine"], ["presenters"])
+]
+
+
+@pytest.mark.parametrize("module", SCREEN_SIDE)
+def test_screens_do_not_load_the_app(module: str) -> None:
+    # Screens see the app through `tui.engine.host.ScreenHost`; importing `tui.app` from them
+    # is how the old import cycles began.
+    assert "tui.app" not in loaded_after_import(module), f"{module} imports tui.app"
+
+
+def test_screen_side_is_seen() -> None:
+    assert "tui.screens.base" in SCREEN_SIDE and "tui.engine.access" in SCREEN_SIDE

@@ -11,14 +11,15 @@ from textual.app import App
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
-from core.doctor import Check, CheckProvider, basic_checks
+from core.checks import Check
+from core.doctor import CheckProvider, basic_checks
 from core.errors import NitrodeckError
 from tui.commands import NitrodeckCommands
 from tui.config import AppConfig, load_config, save_config, with_theme
+from tui.engine import registry
+from tui.engine.access import PlatformHeaderProvider, PlatformHolder, platform_checks
 from tui.first_run import StartupTask, first_run_tasks
 from tui.header import HeaderProvider
-from tui.platform_access import PlatformHeaderProvider, PlatformHolder, platform_checks
-from tui.screens import registry
 from tui.theme import NITRODECK_THEME
 
 if TYPE_CHECKING:
@@ -66,6 +67,9 @@ class NitrodeckApp(App[None]):
 
     def _basic_checks(self) -> list[Check]:
         return basic_checks((self.size.width, self.size.height))
+
+    def on_unmount(self) -> None:
+        self.platforms.close()
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from tui.screens.registry import VIEWS
-
-if TYPE_CHECKING:
-    from tui.app import NitrodeckApp
+from tui.engine.host import ScreenHost
+from tui.engine.registry import VIEWS
 
 
 class NitrodeckCommands(Provider):
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         """(name, help, callback) for the views, then the current screen's active keys."""
-        app = cast("NitrodeckApp", self.app)
+        app = self.app
+        host = cast(ScreenHost, app)
         commands: list[tuple[str, str, Callable[[], object]]] = [
-            (f"Open {view.name}", view.description, partial(app.run_command, view.name))
+            (f"Open {view.name}", view.description, partial(host.run_command, view.name))
             for view in VIEWS
         ]
         for key, active in self.screen.active_bindings.items():

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from core.home import ensure_private_dir, nitrodeck_home
-from tui.platform_access import PlatformHolder
+from tui.engine.access import PlatformHolder
 
 StartupTask = Callable[[], "str | None"]
 DEMO_IMAGE = "demo.eif"
@@ -30,13 +30,20 @@ def open_platform_task(holder: PlatformHolder) -> StartupTask:
     return task
 
 
-def local_kms_task() -> str | None:
-    from core.kms.local.daemon import ensure_local_kms, running_local_kms
+def local_kms_task(holder: PlatformHolder) -> StartupTask:
+    """Start this home's local KMS when the platform uses it (not on a real parent)."""
 
-    home = nitrodeck_home()
-    if running_local_kms(home) is not None:
-        return None
-    return f"local KMS started at {ensure_local_kms(home)}"
+    def task() -> str | None:
+        from core.kms.local.daemon import ensure_local_kms, running_local_kms
+
+        if holder.get().default_kms != "local":
+            return None
+        home = nitrodeck_home()
+        if running_local_kms(home) is not None:
+            return None
+        return f"local KMS started at {ensure_local_kms(home)}"
+
+    return task
 
 
 def demo_image_task(where: Path | None = None) -> StartupTask:
@@ -54,4 +61,4 @@ def demo_image_task(where: Path | None = None) -> StartupTask:
 
 def first_run_tasks(holder: PlatformHolder) -> list[StartupTask]:
     """Everything the app warms up in the background when started from the command line."""
-    return [open_platform_task(holder), local_kms_task, demo_image_task()]
+    return [open_platform_task(holder), local_kms_task(holder), demo_image_task()]

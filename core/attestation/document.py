@@ -30,7 +30,6 @@ PAYLOAD_KEYS = (
     "nonce",
 )
 PAYLOAD_KEY_SET = frozenset(PAYLOAD_KEYS)
-OPTIONAL_KEYS = frozenset({"public_key", "user_data", "nonce"})
 OPTIONAL_FIELD_MAX = 1024
 CERTIFICATE_MAX = 1024
 PAYLOAD_MAX = 16384

@@ -7,12 +7,13 @@ document against the policy tells an operator before the Decrypt call whether KM
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.errors import NitrodeckError, UsageError
+from core.errors import PolicyError, UsageError
 
 DEFAULT_CLOCK_SKEW_S = 300.0
 _CONDITION_KEY = re.compile(r"kms:recipientattestation:(imagesha384|pcr(\d{1,2}))", re.IGNORECASE)
@@ -29,12 +30,6 @@ class Expectations:
     public_key: bytes | None = None
     max_age_s: float | None = None
     clock_skew_s: float = DEFAULT_CLOCK_SKEW_S
-
-
-class PolicyError(NitrodeckError):
-    """A key policy whose attestation conditions cannot be turned into expected PCRs."""
-
-    exit_code = 2
 
 
 def _statements(policy: dict[str, Any]) -> list[Any]:
@@ -116,3 +111,69 @@ def eif_expectations(path: Path) -> dict[int, bytes]:
     measured = measure_eif(path)
     pcrs = {0: measured.pcr0, 1: measured.pcr1, 2: measured.pcr2, 8: measured.pcr8}
     return {index: bytes.fromhex(value) for index, value in pcrs.items() if value}
+
+
+EIF_MAGIC = b".eif"
+_PCR_ARG = re.compile(r"(\d{1,2})=(?:0x)?([0-9a-fA-F]+)")
+
+
+def parse_expected_pcr(text: str, *, where: str = "--expect-pcr") -> tuple[int, bytes]:
+    """`INDEX=HEX` (index 0..31, a SHA-256/384/512 digest) as (index, digest)."""
+    match = _PCR_ARG.fullmatch(text.strip())
+    value = bytes.fromhex(match.group(2)) if match and len(match.group(2)) % 2 == 0 else b""
+    if match is None or int(match.group(1)) > 31 or len(value) not in (32, 48, 64):
+        raise UsageError(
+            f"{where} {text!r} is not INDEX=HEX with INDEX 0..31 and a 48-byte digest",
+            fix=f"e.g. {where} 0=ec74bfbe…aeae2 (96 hex characters)",
+        )
+    return int(match.group(1)), value
+
+
+def merge_pcrs(pcrs: dict[int, bytes], more: dict[int, bytes], source: str) -> None:
+    """Add `more` to `pcrs`; one PCR given two different values is a `UsageError`."""
+    for index, value in more.items():
+        if pcrs.setdefault(index, value) != value:
+            raise UsageError(
+                f"PCR{index} from {source} differs from the value given before",
+                fix="give each PCR one expected value",
+            )
+
+
+def load_policy_file(path: Path) -> dict[str, Any]:
+    """A key policy document from a JSON file (the object, not yet checked as a policy)."""
+    try:
+        policy: Any = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UsageError(f"cannot read the key policy: {error.strerror}", where=str(path)) from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise UsageError(f"the key policy is not JSON: {error}", where=str(path)) from None
+    if not isinstance(policy, dict):
+        raise UsageError("a key policy is a JSON object with a Statement list", where=str(path))
+    return policy
+
+
+def file_expectations(path: Path) -> dict[int, bytes]:
+    """Expected PCRs from an EIF (measured) or a key policy JSON (the PCRs it pins), by content."""
+    try:
+        head = path.read_bytes()[:4]
+    except OSError as error:
+        raise UsageError(
+            f"cannot read: {error.strerror}",
+            where=f"expected PCRs from {path}",
+            fix="name an EIF file or a key policy JSON file",
+        ) from None
+    if head == EIF_MAGIC:
+        return eif_expectations(path)
+    try:
+        policy = load_policy_file(path)
+    except UsageError as error:
+        raise UsageError(
+            f"neither an EIF nor a JSON key policy ({error.what})", where=str(path)
+        ) from None
+    pinned = policy_expectations(policy)
+    if not pinned:
+        raise UsageError(
+            "the policy pins no PCR (no kms:RecipientAttestation equality condition)",
+            where=str(path),
+        )
+    return pinned

@@ -1,4 +1,6 @@
-"""Accept an attestation document as raw bytes, base64 or hex, whichever the user has.
+"""Accept an attestation document as raw bytes, base64 or hex, whichever the user has; and the
+other values a verification is asked with (hex fields, a verification time), for the command
+line and the app alike.
 
 Documents travel as raw CBOR (the NSM's output), base64 (JSON APIs, KMS requests) or hex (test
 fixtures). A COSE_Sign1 starts with 0x84 (array of 4) or 0xD2 (tag 18), which is not a printable
@@ -11,8 +13,13 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from core.attestation.document import OPTIONAL_FIELD_MAX
 from core.attestation.errors import AttestationError
+from core.errors import UsageError
 
 COSE_FIRST_BYTES = (0x84, 0xD2)
 _HEX = re.compile(rb"(?:0x)?([0-9a-fA-F]+)")
@@ -64,3 +71,49 @@ def decode_document_input(data: bytes) -> bytes:
         where="input",
         fix="pass the COSE_Sign1 bytes the NSM returned, or their base64 or hex encoding",
     )
+
+
+def read_document(source: str) -> bytes:
+    """The raw document from a file (or `-` for stdin), in any of the accepted encodings."""
+    try:
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except OSError as error:
+        raise AttestationError(
+            f"cannot read the document: {error.strerror}",
+            where=source,
+            fix="name a file holding the document (raw, base64 or hex), or - for stdin",
+        ) from None
+    return decode_document_input(data)
+
+
+def parse_hex(
+    name: str, text: str | None, *, limit: int | None = OPTIONAL_FIELD_MAX
+) -> bytes | None:
+    """A nonce, user data or public key: hex (an optional 0x) of at most `limit` bytes (None: no
+    limit), as NSM accepts; None or empty text means none."""
+    text = (text or "").strip().removeprefix("0x")
+    if not text:
+        return None
+    try:
+        value = bytes.fromhex(text)
+    except ValueError:
+        raise UsageError(
+            f"{name} {text[:20]!r} is not hex", where=name, fix=f"e.g. {name} c0ffee"
+        ) from None
+    if limit is not None and len(value) > limit:
+        raise UsageError(f"{name} is {len(value)} bytes; NSM takes at most {limit}", where=name)
+    return value
+
+
+def parse_time(text: str, *, where: str = "--at") -> datetime:
+    """A verification time: Unix milliseconds, or ISO 8601 (naive means UTC)."""
+    try:
+        if text.isdigit():
+            return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(text))
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except (ValueError, OverflowError):
+        raise UsageError(
+            f"{where} {text!r} is neither ISO 8601 nor Unix milliseconds",
+            fix="e.g. 2024-11-30T16:22:48Z or 1732983768387",
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

@@ -9,6 +9,7 @@ names: every anchor is just a certificate with a name and a fingerprint.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -140,3 +141,23 @@ def anchor_from_pem(path: Path | str) -> TrustAnchor:
             fix="name an existing PEM file, or use --trust aws / --trust sim",
         ) from None
     return _anchor_from_bytes(text, path.name, str(path))
+
+
+def default_trust(platform_trust: str) -> tuple[str, ...]:
+    """The anchors to offer by default: the platform's own, then AWS's (a real document read
+    from a file verifies on any machine)."""
+    return tuple(dict.fromkeys((platform_trust, "aws")))
+
+
+def trust_anchors(names: Sequence[str], *, default: Sequence[str] = ("aws",)) -> list[TrustAnchor]:
+    """The anchors `names` name: `aws` (the pinned AWS root), `sim` (the simulator's root) or
+    a PEM file path each; `default` when `names` is empty."""
+    anchors: list[TrustAnchor] = []
+    for name in names or default:
+        if name == "aws":
+            anchors.append(aws_root_anchor())
+        elif name == "sim":
+            anchors.append(sim_root_anchor())
+        else:
+            anchors.append(anchor_from_pem(name))
+    return anchors

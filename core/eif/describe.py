@@ -1,8 +1,9 @@
 """`describe-eif` in nitro-cli's JSON shape, plus a readable summary for people.
 
-The JSON keeps nitro-cli's keys and order. nitrodeck adds one key at the end,
-`CertificateValidity`, for signed images: nitro-cli only discovers an expired or not-yet-valid
-signing certificate at launch (E59, relayed as E36/E39), so we say it up front.
+The JSON is nitro-cli's byte for byte (keys, order, nothing extra), so scripts and diffs
+against `nitro-cli describe-eif` hold. What nitrodeck knows beyond it goes in the readable
+summary only: nitro-cli discovers an expired or not-yet-valid signing certificate only at launch
+(E59, relayed as E36/E39), so `describe_text` warns about it up front.
 """
 
 from __future__ import annotations
@@ -29,24 +30,8 @@ def describe_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
     return shaped
 
 
-def certificate_validity(info: EifInfo, at: datetime) -> dict[str, Any] | None:
-    certificate = info.signing_certificate
-    if certificate is None:
-        return None
-    from core.eif.signature import validity_problem
-
-    problem = validity_problem(certificate, at)
-    return {
-        "ValidNow": problem is None,
-        "CheckedAt": at.isoformat(),
-        "NotBefore": certificate.not_valid_before_utc.isoformat(),
-        "NotAfter": certificate.not_valid_after_utc.isoformat(),
-        "Problem": problem,
-    }
-
-
-def describe_json(info: EifInfo, at: datetime | None = None) -> dict[str, Any]:
-    """The `describe-eif` object for `info` (certificate validity judged at `at`, default now)."""
+def describe_json(info: EifInfo) -> dict[str, Any]:
+    """The `describe-eif` object for `info`, exactly as nitro-cli prints it."""
     shaped: dict[str, Any] = {
         "EifVersion": info.version,
         "Measurements": info.measurements.to_json(),
@@ -63,9 +48,6 @@ def describe_json(info: EifInfo, at: datetime | None = None) -> dict[str, Any]:
         shaped["ImageName"] = info.metadata.get("ImageName")
         shaped["ImageVersion"] = info.metadata.get("ImageVersion")
         shaped["Metadata"] = describe_metadata(info.metadata)
-    validity = certificate_validity(info, at or datetime.now(UTC))
-    if validity is not None:
-        shaped["CertificateValidity"] = validity
     return shaped
 
 

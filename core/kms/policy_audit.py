@@ -12,9 +12,9 @@ import contextlib
 import sqlite3
 from pathlib import Path
 
-from core.doctor import Check
+from core.checks import Check
+from core.errors import PolicyError
 from core.home import nitrodeck_home
-from core.kms.policy_model import PolicyError
 from core.kms.separation import admin_overlaps
 
 NAME = "key policies keep decryptors from administering"
@@ -33,7 +33,7 @@ def check_local_key_policies(home: Path | None = None) -> Check:
     try:
         policies = local_policies(home)
     except sqlite3.Error as error:
-        return Check(NAME, False, f"cannot read the local KMS database: {error}", "")
+        return Check.verdict(NAME, False, f"cannot read the local KMS database: {error}", "")
     problems = []
     for key_id, text in policies:
         try:
@@ -42,7 +42,7 @@ def check_local_key_policies(home: Path | None = None) -> Check:
             continue  # the explainer reports malformed policies; this check is about roles
         problems += [f"key {key_id}: {overlap.message}" for overlap in overlaps]
     if problems:
-        return Check(
+        return Check.verdict(
             NAME,
             False,
             "; ".join(problems[:3])
@@ -51,4 +51,4 @@ def check_local_key_policies(home: Path | None = None) -> Check:
             "principal allowed to decrypt under attestation (nitrodeck kms create-demo-key "
             "shows the pattern)",
         )
-    return Check(NAME, True, f"{len(policies)} local KMS key(s) checked")
+    return Check.verdict(NAME, True, f"{len(policies)} local KMS key(s) checked")

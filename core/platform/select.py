@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from core.errors import NitrodeckError
 from core.platform.base import Platform
 
-NITRO_DEVICE = "/dev/nitro_enclaves"
+NITRO_DEVICE = "dev/nitro_enclaves"
 
 
 def default_platform_name() -> str:
-    return "nitro" if os.path.exists(NITRO_DEVICE) else "sim"
+    """`nitro` where the driver's device exists (under `$NITRODECK_SYSROOT`), else `sim`."""
+    root = Path(os.environ.get("NITRODECK_SYSROOT") or "/")
+    return "nitro" if (root / NITRO_DEVICE).exists() else "sim"
 
 
 def open_platform(name: str | None = None, profile: str | None = None) -> Platform:
@@ -22,9 +25,7 @@ def open_platform(name: str | None = None, profile: str | None = None) -> Platfo
 
         return SimPlatform(profile)
     if chosen == "nitro":
-        raise NitrodeckError(
-            "the real Nitro platform is not implemented yet in this version",
-            where=NITRO_DEVICE,
-            fix="use the simulator: nitrodeck --platform sim …",
-        )
+        from core.platform.nitro.platform import NitroPlatform
+
+        return NitroPlatform()
     raise NitrodeckError(f"unknown platform {chosen!r}", fix="use --platform sim or nitro")

@@ -8,7 +8,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from tui.cli.kms_recipient import encryption_context, read_blob
+from core.kms.inputs import encryption_context, read_blob
 from tui.cli.main import main
 
 

@@ -71,7 +71,7 @@ def test_unknown_attest_fields_are_named(agent: Running) -> None:
 def test_core_client_does_not_send_the_field(agent: Running) -> None:
     with AgentClient(agent.connect()) as client, pytest.raises(AgentError) as caught:
         client.call("attest", {"public_key": b"k"})
-    assert caught.value.code == protocol.REFUSED and caught.value.fix
+    assert caught.value.agent_code == protocol.REFUSED and caught.value.fix
     assert agent.nsm.calls == [] and agent.log == []  # nothing went over the wire
 
 

@@ -89,7 +89,7 @@ def test_parent_key_never_becomes_the_kms_recipient(
             # 2. the core client cannot send the field at all
             with pytest.raises(AgentError) as caught:
                 agent.call("attest", {"nonce": b"\x01", "public_key": spki})
-            assert caught.value.code == protocol.REFUSED
+            assert caught.value.agent_code == protocol.REFUSED
             # 3. a hand-written frame reaches the agent inside the enclave and is refused there
             reply = raw_attest(agent.sock, {"nonce": b"\x01", "public_key": spki})
             assert reply["ok"] is False

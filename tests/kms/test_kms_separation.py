@@ -153,9 +153,11 @@ def test_doctor_flags_a_local_key_and_passes_the_demo(nitrodeck_home: Path) -> N
     store.create_key("22222222-2222-2222-2222-222222222222", "", ISSUE_14, bytes(32))
     store.close()
     check = check_local_key_policies()
-    assert not check.ok and check.fix
-    assert "key 22222222-2222-2222-2222-222222222222" in check.detail and "admin" in check.detail
-    assert "11111111" not in check.detail
+    assert not check.ok and check.hint
+    assert (
+        "key 22222222-2222-2222-2222-222222222222" in check.evidence and "admin" in check.evidence
+    )
+    assert "11111111" not in check.evidence
 
 
 def test_policy_screen_markup_names_the_statement() -> None:

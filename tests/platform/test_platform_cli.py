@@ -121,9 +121,8 @@ def test_unknown_profile_and_platform_selection(monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(NitrodeckError, match="unknown simulated instance profile"):
         SimPlatform("m5.huge")
     assert isinstance(select.open_platform("sim", "c6g.4xlarge"), SimPlatform)
-    with pytest.raises(NitrodeckError, match="not implemented yet"):
-        select.open_platform("nitro", None)
-    monkeypatch.setattr(select, "NITRO_DEVICE", "/nonexistent/nitro_enclaves")
+    assert select.open_platform("nitro", None).name == "nitro"
+    monkeypatch.setenv("NITRODECK_SYSROOT", "/nonexistent")
     assert select.default_platform_name() == "sim"
 
 
@@ -156,7 +155,7 @@ def test_no_heartbeat_in_time_is_e36(tmp_path: Path) -> None:
     with pytest.raises(NitroCliError) as caught:  # an alive "supervisor" that never calls
         launcher._await_heartbeat(server, os.getpid(), tmp_path, 0.2)
     server.close()
-    assert caught.value.code == 36
+    assert caught.value.exit_code == 36
 
 
 def test_old_saved_consoles_are_pruned(tmp_path: Path) -> None:
@@ -171,3 +170,17 @@ def test_old_saved_consoles_are_pruned(tmp_path: Path) -> None:
     (tmp_path / "running").mkdir()
     prune_ended(tmp_path, keep=2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e3", "e4", "running"]
+
+
+def test_a_relayed_failure_prints_its_root_cause(
+    capsys: pytest.CaptureFixture[str], eifs: dict[str, Path], tmp_path: Path
+) -> None:
+    damaged = tmp_path / "damaged.eif"
+    data = bytearray(eifs["printer"].read_bytes())
+    data[-1] ^= 0xFF  # the CRC no longer holds: the enclave process refuses the image
+    damaged.write_bytes(bytes(data))
+    argv = ["run-enclave", "--eif-path", str(damaged), "--memory", "128", "--cpu-count", "2"]
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 39 and out == ""
+    assert err.index("[ E39 ]") < err.index("root cause: E35 the image cannot be read")
+    assert "surfaced as: E35 -> E39" in err and "nitrodeck explain E35" in err

@@ -25,9 +25,13 @@ def fixed_enclaves() -> list[EnclaveInfo]:
 
 
 class FixedPlatform:
-    """Only what the screens ask of a platform before they act: the running enclaves."""
+    """Only what the screens ask of a platform before they act: the running enclaves and the
+    simulator's defaults (its trust anchor and KMS)."""
 
     name = "sim"
+    simulated = True
+    default_trust = "sim"
+    default_kms = "local"
 
     def describe_enclaves(self) -> list[EnclaveInfo]:
         return fixed_enclaves()

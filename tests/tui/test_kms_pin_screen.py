@@ -18,9 +18,9 @@ from core.kms.demo import DECRYPT_SID, demo_key_policy
 from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, ADMIN_PROFILE, PRINCIPAL_ARN
 from core.kms.local.server import LocalKms
 from core.kms.target import KmsTarget, boto3_client
+from tui.engine.kms_access import KmsAccess
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.kms import KmsScreen
-from tui.screens.kms_access import KmsAccess
 
 OLD = "ab" * 48
 

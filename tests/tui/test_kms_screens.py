@@ -18,9 +18,9 @@ from core.kms.local.server import LocalKms
 from core.kms.target import KmsTarget, demo_roles
 from core.platform.base import RunRequest
 from core.platform.sim.platform import SimPlatform
-from tui.screens.engine import PlatformAccess
+from tui.engine.access import PlatformHolder
+from tui.engine.kms_access import KmsAccess, parse_choice
 from tui.screens.kms import KmsScreen
-from tui.screens.kms_access import KmsAccess, parse_choice
 from tui.screens.kms_decrypt import DecryptScreen
 from tui.screens.kms_policy import KeyPolicyScreen
 
@@ -176,7 +176,7 @@ async def test_denials_explained_other_pcr0_and_debug_mode(
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await wait(pilot)
-        access = PlatformAccess(sim)
+        access = PlatformHolder.of(sim)
         # 1. a key that pins another image's PCR0
         decrypt = DecryptScreen(KmsAccess(target), access, enclave="prod", ciphertext=str(blob))
         await app.push_screen(decrypt)
@@ -217,7 +217,7 @@ async def test_missing_fields_are_explained_inline(
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await wait(pilot)
-        decrypt = DecryptScreen(KmsAccess(client=FixedKms()), PlatformAccess(FixedPlatform()))  # type: ignore[arg-type]
+        decrypt = DecryptScreen(KmsAccess(client=FixedKms()), PlatformHolder.of(FixedPlatform()))  # type: ignore[arg-type]
         await app.push_screen(decrypt)
         await wait(pilot)
         await decrypt.run_action("decrypt")
@@ -246,7 +246,7 @@ async def test_an_unexpected_worker_error_is_shown_not_swallowed(
         await wait(pilot)
         decrypt = DecryptScreen(
             BrokenKms(),
-            PlatformAccess(FixedPlatform()),
+            PlatformHolder.of(FixedPlatform()),
             enclave="payments",
             ciphertext=str(blob),  # type: ignore[arg-type]
         )

@@ -21,8 +21,6 @@ from tui.screens.console import ConsoleScreen
 from tui.screens.image_build import BuildScreen
 from tui.screens.image_diff import ImageDiffScreen
 from tui.screens.images import ImagesScreen
-from tui.screens.pending import PendingScreen
-from tui.screens.registry import View
 
 SIZE = (120, 36)
 CONSOLE = b"".join(f"[{n:4d}] init: step {n} ok\n".encode() for n in range(60)) + b"nsm: ready\n"
@@ -72,12 +70,6 @@ def test_doctor(snap_compare: Any, make_app: Any) -> None:
 
 def test_help(snap_compare: Any, make_app: Any) -> None:
     assert shot(snap_compare, make_app(), "doctor", ("question_mark",))
-
-
-def test_pending_view(snap_compare: Any, make_app: Any) -> None:
-    # a view without its module (every real view may be built by now)
-    view = View("kms", ("keys",), "keys, policies, the decrypt step-through", None)
-    assert shot(snap_compare, make_app(), lambda: PendingScreen(view))
 
 
 def test_confirm_dialog(snap_compare: Any, make_app: Any) -> None:

@@ -19,10 +19,10 @@ from core.kms.demo import demo_key_policy
 from core.kms.denial import DenialExplanation
 from core.kms.explain import explain
 from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, PRINCIPAL_ARN
+from tui.engine.access import PlatformHolder
+from tui.engine.kms_access import KmsAccess
 from tui.screens.attest import AttestScreen
-from tui.screens.engine import PlatformAccess
 from tui.screens.kms import KmsScreen
-from tui.screens.kms_access import KmsAccess
 from tui.screens.kms_decrypt import DecryptScreen
 from tui.screens.kms_policy import KeyPolicyScreen
 
@@ -137,7 +137,7 @@ def decrypt_before(result: FlowResult) -> Any:
         await settle(pilot)
         screen = DecryptScreen(
             KmsAccess(client=FixedKms()),
-            PlatformAccess(FixedPlatform()),  # type: ignore[arg-type]
+            PlatformHolder.of(FixedPlatform()),  # type: ignore[arg-type]
             enclave="payments",
             ciphertext="/srv/secrets/payments.enc",
         )

@@ -15,9 +15,9 @@ from typing import Any
 
 from core.agent.client import DEFAULT_PORT, AgentClient, connect_agent
 from core.attestation import is_debug_mode, parse_document
+from core.attestation.inputs import parse_hex
 from core.errors import NitrodeckError, UsageError
 from core.platform.select import open_platform
-from tui.cli.attestation import _hex as parse_hex
 from tui.cli.output import print_json, progress
 
 AGENT_WAIT = 10.0  # seconds to wait for an agent that is still starting
@@ -40,9 +40,7 @@ def open_agent(args: argparse.Namespace) -> Iterator[AgentClient]:
         with connect_agent(platform, args.enclave_name, args.agent_port, wait=AGENT_WAIT) as agent:
             yield agent
     finally:
-        close = getattr(platform, "close", None)
-        if callable(close):
-            close()
+        platform.close()
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -182,7 +180,7 @@ def run_describe(args: argparse.Namespace) -> int:
 
 
 def run_extend(args: argparse.Namespace) -> int:
-    data = parse_hex("--data", args.data) or b""
+    data = parse_hex("--data", args.data, limit=None) or b""
     with open_agent(args) as agent:
         value = agent.extend_pcr(args.index, data)
     print(f"PCR{args.index} {value.hex()}")

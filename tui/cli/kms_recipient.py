@@ -10,17 +10,16 @@ AWS through boto3's usual credentials and region. `encrypt` is a parent-side con
 from __future__ import annotations
 
 import argparse
-import base64
-import binascii
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from core.agent.client import connect_agent
-from core.errors import NitrodeckError, UsageError
+from core.errors import NitrodeckError
 from core.kms.client import FlowResult, FlowStep, recipient_decrypt
+from core.kms.inputs import encryption_context, read_blob
 from core.kms.target import KmsTarget, boto3_client, caller_principal, resolve_target
+from core.platform.base import Platform
 from core.platform.select import open_platform
 from tui.cli.agent import AGENT_WAIT, add_enclave_args
 from tui.cli.output import print_json, progress
@@ -62,32 +61,9 @@ def add_kms_args(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def encryption_context(pairs: list[str]) -> dict[str, str] | None:
-    context: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--encryption-context {pair!r} is not K=V", fix="e.g. purpose=demo")
-        context[key] = value
-    return context or None
-
-
-def read_blob(path: Path) -> bytes:
-    """A ciphertext file: raw bytes, or the base64 text `aws kms encrypt` prints."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise NitrodeckError(f"cannot read: {error.strerror}", where=str(path)) from None
-    if not data:
-        raise UsageError("the file is empty", where=str(path))
-    try:
-        return base64.b64decode(data.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        return data
-
-
-def _target(args: argparse.Namespace, platform_name: str) -> KmsTarget:
-    return resolve_target(args.endpoint_url, local=platform_name == "sim")
+def _target(args: argparse.Namespace, platform: Platform) -> KmsTarget:
+    """`--endpoint-url`, else the KMS the platform uses by default (local or AWS)."""
+    return resolve_target(args.endpoint_url, local=platform.default_kms == "local")
 
 
 def print_step(step: FlowStep) -> None:
@@ -112,7 +88,7 @@ def run_decrypt(args: argparse.Namespace) -> int:
     context = encryption_context(args.encryption_context)
     platform = open_platform(args.platform, args.profile)
     try:
-        target = _target(args, platform.name)
+        target = _target(args, platform)
         if not args.json:
             progress(f"KMS: {target.describe()}")
         kms = boto3_client(target)
@@ -127,9 +103,7 @@ def run_decrypt(args: argparse.Namespace) -> int:
                 on_step=None if args.json else print_step,
             )
     finally:
-        close = getattr(platform, "close", None)
-        if callable(close):
-            close()
+        platform.close()
     if args.json:
         print_json(result.to_json())
     else:
@@ -146,7 +120,11 @@ def run_encrypt(args: argparse.Namespace) -> int:
         raise NitrodeckError(
             f"cannot read: {error.strerror}", where=str(args.plaintext_file)
         ) from None
-    target = _target(args, open_platform_name(args))
+    platform = open_platform(args.platform, args.profile)
+    try:
+        target = _target(args, platform)
+    finally:
+        platform.close()
     request: dict[str, Any] = {"KeyId": args.key_id, "Plaintext": plaintext}
     context = encryption_context(args.encryption_context)
     if context:
@@ -165,14 +143,6 @@ def run_encrypt(args: argparse.Namespace) -> int:
         file=sys.stdout,
     )
     return 0
-
-
-def open_platform_name(args: argparse.Namespace) -> str:
-    """The platform name without opening it (encrypt needs only to pick the KMS)."""
-    from core.platform.select import default_platform_name
-
-    chosen: str = args.platform or os.environ.get("NITRODECK_PLATFORM") or default_platform_name()
-    return chosen
 
 
 def enclave_document(args: argparse.Namespace) -> bytes:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from core.errors import NitrodeckError, UsageError
 
 # Command-group modules in the order `nitrodeck --help` lists them.
-GROUPS = ("eif", "attestation", "enclaves", "pool", "kms", "agent", "doctor")
+GROUPS = ("eif", "attestation", "enclaves", "pool", "proxy", "kms", "agent", "doctor", "explain")
 
 # Commands that change enclaves, the pool, images in place, PCRs or keys: `--read-only` refuses
 # them, as the app hides their actions.
@@ -132,9 +132,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return result
     except NitrodeckError as error:
         print(f"{error.label}{error}", file=sys.stderr)
+        print_root_cause(error)
         return error.exit_code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         # The reader went away (e.g. `| head`); nothing left to say.
         return 0
+
+
+def print_root_cause(error: NitrodeckError) -> None:
+    """After an error that only carries another (E39 around the enclave process's own), say
+    which one is the cause and how to fix it; a single error already says so itself."""
+    if error.inner is None:
+        return
+    from core.explain import collapse_error
+    from tui.cli.explain import cause_text
+
+    cause = collapse_error(error)
+    if cause is not None:
+        print(cause_text(cause), end="", file=sys.stderr)

@@ -24,29 +24,25 @@ from textual.widgets import Button, DataTable, Input, Static, TabbedContent, Tab
 
 from core.agent.client import NO_PUBLIC_KEY_NOTE
 from core.attestation import VerificationReport, describe_document, parse_document
+from core.attestation.trust import default_trust
 from core.errors import NitrodeckError
 from core.platform.base import Platform
-from tui.screens.attest_detail import (
+from tui.engine.access import PlatformHolder, running_enclaves
+from tui.engine.errors import ShowsWorkerErrors, error_markup, escape
+from tui.presenters.attest_detail import (
     STATUS_MARK,
     STATUS_STYLE,
     certificate_rows,
     field_rows,
     pcr_rows,
 )
-from tui.screens.attest_request import (
+from tui.presenters.attest_request import (
     AttestRequest,
     fetch_document,
     parse_request,
     verify_request,
 )
 from tui.screens.base import NitrodeckScreen
-from tui.screens.engine import (
-    PlatformAccess,
-    ShowsWorkerErrors,
-    error_markup,
-    escape,
-    running_enclaves,
-)
 from tui.widgets.form_grid import FormGrid
 from tui.widgets.prompt_bar import ReturningPrompt
 
@@ -98,7 +94,8 @@ class AttestScreen(ShowsWorkerErrors, NitrodeckScreen):
         header's clock may be frozen for screenshots, certificates are not)."""
         super().__init__()
         self.now = now
-        self.access = PlatformAccess(platform)
+        if platform is not None:
+            self.platform_override = PlatformHolder.of(platform)
         self.nonce_source = nonce_source
         self.step_delay = step_delay
         self.initial_source = source
@@ -135,15 +132,11 @@ class AttestScreen(ShowsWorkerErrors, NitrodeckScreen):
         self.query_one("#attest-certs", DataTable).add_columns(
             "POSITION", "SUBJECT", "NOT BEFORE", "NOT AFTER", "SHA-256"
         )
-        self.field("trust").value = "sim,aws"
         self.field("source").value = self.initial_source
         self.action_new_nonce()
         self.field("source").focus()
         self._status("Choose an enclave or a document file, then press enter.")
         self._list_enclaves()
-
-    def on_unmount(self) -> None:
-        self.access.close()
 
     def field(self, key: str) -> Input:
         return self.query_one(f"#attest-{key}", Input)
@@ -158,13 +151,16 @@ class AttestScreen(ShowsWorkerErrors, NitrodeckScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="attest-list")
     def _list_enclaves(self) -> None:
         try:
-            names = running_enclaves(self.access.get(self.app))
+            platform = self.platforms.get()
+            names = running_enclaves(platform)
         except NitrodeckError as error:
             self.app.call_from_thread(self._status, error_markup(error))
             return
-        self.app.call_from_thread(self._show_enclaves, names)
+        self.app.call_from_thread(self._show_enclaves, names, default_trust(platform.default_trust))
 
-    def _show_enclaves(self, names: list[str]) -> None:
+    def _show_enclaves(self, names: list[str], trust: tuple[str, ...]) -> None:
+        if not self.field("trust").value:
+            self.field("trust").value = ",".join(trust)
         source = self.field("source")
         source.suggester = SuggestFromList(names, case_sensitive=False)
         shown = ", ".join(names) if names else "none (run one in :enclaves, or name a file)"
@@ -213,7 +209,7 @@ class AttestScreen(ShowsWorkerErrors, NitrodeckScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="attest", description="attest")
     def _run(self, request: AttestRequest) -> None:
         try:
-            platform = None if request.from_file else self.access.get(self.app)
+            platform = None if request.from_file else self.platforms.get()
             document = fetch_document(platform, request)
             report = verify_request(document, request, self.now())
         except NitrodeckError as error:

@@ -7,7 +7,7 @@ frame asks for confirmation naming the target, and hides the action in `--read-o
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -16,15 +16,13 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from tui.bindings import is_dangerous
+from tui.engine.access import PlatformHolder
+from tui.engine.host import ScreenHost
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen, describe
 from tui.widgets.breadcrumbs import Breadcrumbs
 from tui.widgets.command_bar import CommandBar
 from tui.widgets.header_bar import HeaderBar
-
-if TYPE_CHECKING:
-    from tui.app import NitrodeckApp
-
 
 # App-level keys worth listing in help even though Textual hides them from the footer.
 APP_KEYS = {"quit", "command_palette"}
@@ -42,9 +40,18 @@ class NitrodeckScreen(Screen[None]):
         Binding("escape", "back", "Back", id="nav.back"),
     ]
 
+    platform_override: PlatformHolder | None = None
+    """A platform given to this screen (tests, pictures) instead of the app's."""
+
     @property
-    def nd_app(self) -> NitrodeckApp:
-        return cast("NitrodeckApp", self.app)
+    def nd_app(self) -> ScreenHost:
+        """The app, seen through the small protocol screens may use."""
+        return cast(ScreenHost, self.app)
+
+    @property
+    def platforms(self) -> PlatformHolder:
+        """The one way a screen reaches the platform: `self.platforms.get()` in a worker."""
+        return self.platform_override or self.nd_app.platforms
 
     def compose(self) -> ComposeResult:
         app = self.nd_app

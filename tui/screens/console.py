@@ -17,7 +17,7 @@ from textual.widgets import Input, Static
 
 from core.home import nitrodeck_home
 from tui.screens.base import NitrodeckScreen
-from tui.widgets.console_log import ConsoleLog, StreamFactory
+from tui.widgets.console_log import Closable, ConsoleLog, StreamFactory
 from tui.widgets.prompt_bar import PromptBar
 
 
@@ -74,9 +74,8 @@ class ConsoleScreen(NitrodeckScreen):
 
     def on_unmount(self) -> None:
         """Close the stream so the reader thread does not wait on a silent enclave."""
-        close = getattr(self.factory, "close", None)
-        if callable(close):
-            close()
+        if isinstance(self.factory, Closable):
+            self.factory.close()
 
     def _show_status(self) -> None:
         log = self.log_view

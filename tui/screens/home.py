@@ -5,24 +5,19 @@ from __future__ import annotations
 from textual import on
 from textual.widgets import DataTable
 
+from tui.engine.registry import VIEWS
 from tui.screens.list_screen import ListScreen
-from tui.screens.registry import VIEWS
 
 
 class HomeScreen(ListScreen):
     crumb = "home"
     ABOUT = "Pick a view with enter, or type : and its name (e.g. :doctor)."
-    COLUMNS = (("view", "VIEW"), ("aliases", "ALIASES"), ("about", "ABOUT"), ("state", "STATE"))
+    COLUMNS = (("view", "VIEW"), ("aliases", "ALIASES"), ("about", "ABOUT"))
 
     def on_mount(self) -> None:
         self.show_rows(
             {
-                view.name: (
-                    view.name,
-                    ", ".join(view.aliases),
-                    view.description,
-                    "ready" if view.ready else "coming",
-                )
+                view.name: (view.name, ", ".join(view.aliases), view.description)
                 for view in VIEWS
                 if view.name != "home"
             }

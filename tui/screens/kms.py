@@ -25,14 +25,9 @@ from core.kms.pin import PinPlan, pin_key, plan_pin
 from core.kms.target import KmsTarget, demo_roles
 from core.platform.base import Platform
 from tui.bindings import dangerous
-from tui.screens.engine import (
-    PlatformAccess,
-    ShowsWorkerErrors,
-    error_markup,
-    escape,
-    running_enclaves,
-)
-from tui.screens.kms_access import KmsAccess, parse_choice
+from tui.engine.access import PlatformHolder, running_enclaves
+from tui.engine.errors import ShowsWorkerErrors, error_markup, escape
+from tui.engine.kms_access import KmsAccess, parse_choice
 from tui.screens.list_screen import ListScreen
 from tui.widgets.poller import Poller
 from tui.widgets.prompt_bar import ReturningPrompt
@@ -77,16 +72,14 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
     ) -> None:
         super().__init__()
         self.kms = kms or KmsAccess(target)
-        self.access = PlatformAccess(platform)
+        if platform is not None:
+            self.platform_override = PlatformHolder.of(platform)
         self.last_demo: DemoKey | None = None
         self.pin_key_id: str | None = None
 
     def compose_detail(self) -> ComposeResult:
         yield Static("KMS: connecting…", id="kms-note")
         yield KmsPrompt("#list-table", id="kms-prompt")
-
-    def on_unmount(self) -> None:
-        self.access.close()
 
     def cell_style(self, column: str, text: str) -> str | None:
         if column == "state":
@@ -96,7 +89,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         return "bold green" if text == "pinned" else "bold yellow"
 
     def fetch_rows(self) -> Mapping[str, Sequence[str]]:
-        if self.kms.unresolved and self.access.get(self.app).name != "sim":
+        if self.kms.unresolved and self.platforms.get().default_kms == "aws":
             self.kms.choose(KmsTarget())  # a real parent: AWS KMS, as the CLI defaults to
         keys = list_keys(self.kms.client())
         return {
@@ -144,7 +137,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         self.app.push_screen(
             DecryptScreen(
                 self.kms,
-                self.access,
+                self.platforms,
                 enclave=enclave,
                 ciphertext=ciphertext,
                 key_id=key_id,
@@ -167,7 +160,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="kms-enclaves")
     def _suggest_enclave(self) -> None:
         try:
-            names = running_enclaves(self.access.get(self.app))
+            names = running_enclaves(self.platforms.get())
         except NitrodeckError:
             return
         if names:
@@ -204,7 +197,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         from core.agent.client import find_agent_enclave
 
         try:
-            enclave = find_agent_enclave(self.access.get(self.app), enclave_name)
+            enclave = find_agent_enclave(self.platforms.get(), enclave_name)
             roles = demo_roles(self.kms.target())
             demo = create_demo_key(
                 roles.client, enclave, admin=roles.admin, decryptor=roles.decryptor

@@ -20,11 +20,12 @@ from textual.widgets import DataTable, Input, Static
 from core.agent.client import connect_agent
 from core.errors import NitrodeckError
 from core.kms.client import FlowResult, FlowStep, recipient_decrypt
-from tui.cli.kms_recipient import encryption_context, read_blob
+from core.kms.inputs import encryption_context, read_blob
+from tui.engine.access import PlatformHolder
+from tui.engine.errors import ShowsWorkerErrors, error_markup, escape
+from tui.engine.kms_access import KmsAccess
+from tui.presenters.kms_render import condition_rows, finding_markup
 from tui.screens.base import NitrodeckScreen
-from tui.screens.engine import PlatformAccess, ShowsWorkerErrors, error_markup, escape
-from tui.screens.kms_access import KmsAccess
-from tui.screens.kms_render import condition_rows, finding_markup
 from tui.widgets.form_grid import FormGrid
 
 AGENT_WAIT = 10.0
@@ -61,7 +62,7 @@ class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
     def __init__(
         self,
         kms: KmsAccess,
-        access: PlatformAccess,
+        platforms: PlatformHolder,
         *,
         enclave: str = "",
         ciphertext: str = "",
@@ -69,7 +70,7 @@ class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
     ) -> None:
         super().__init__()
         self.kms = kms
-        self.access = access
+        self.platform_override = platforms
         self.initial = {"enclave": enclave, "ciphertext": ciphertext, "key": key_id}
         self.result: FlowResult | None = None
 
@@ -114,7 +115,7 @@ class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
                 )
             blob = read_blob(Path(path).expanduser())
             pairs = [p for p in self.field("context").value.split(",") if p.strip()]
-            context = encryption_context([p.strip() for p in pairs])
+            context = encryption_context([p.strip() for p in pairs], where="context")
         except NitrodeckError as error:
             self._status(error_markup(error))
             return
@@ -134,7 +135,7 @@ class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
 
         try:
             kms = self.kms.client()
-            platform = self.access.get(self.app)
+            platform = self.platforms.get()
             with connect_agent(platform, enclave, wait=AGENT_WAIT) as agent:
                 result = recipient_decrypt(
                     agent,

@@ -19,10 +19,10 @@ from core.errors import NitrodeckError
 from core.platform.base import EnclaveInfo, HostInfo, PoolConfig, PoolPlan, PoolState
 from core.platform.capacity import fit_on
 from tui.bindings import dangerous
-from tui.errors import explain
+from tui.engine.errors import error_markup
 from tui.first_run import images_dir
+from tui.presenters.pool_view import fit_view, memory_table, plan_view, topology_table
 from tui.screens.base import NitrodeckScreen
-from tui.screens.pool_view import fit_view, memory_table, plan_view, topology_table
 from tui.screens.run_form import find_images
 from tui.widgets.poller import Poller
 
@@ -96,7 +96,7 @@ class PoolScreen(NitrodeckScreen):
 
     # -- live state ---------------------------------------------------------------------------
     def _fetch(self) -> PoolSnapshot:
-        platform = self.nd_app.platforms.get()
+        platform = self.platforms.get()
         return PoolSnapshot(
             platform.host_info(), platform.pool_state(), platform.describe_enclaves()
         )
@@ -122,7 +122,7 @@ class PoolScreen(NitrodeckScreen):
 
     @on(Poller.Failed)
     def _failed(self, event: Poller.Failed) -> None:
-        self.query_one("#pool-topology-table", Static).update(Text(explain(event.error)))
+        self.query_one("#pool-topology-table", Static).update(error_markup(event.error))
 
     # -- the editor -----------------------------------------------------------------------------
     def edited_config(self) -> PoolConfig:
@@ -159,9 +159,9 @@ class PoolScreen(NitrodeckScreen):
     @work(thread=True, exit_on_error=False, group="pool-plan")
     def _plan_worker(self, config: PoolConfig, seq: int) -> None:
         try:
-            plan = self.nd_app.platforms.get().plan_pool(config)
+            plan = self.platforms.get().plan_pool(config)
         except Exception as error:  # shown under the editor with its fix
-            self.app.call_from_thread(self._show_plan, seq, None, explain(error))
+            self.app.call_from_thread(self._show_plan, seq, None, error_markup(error))
             return
         self.app.call_from_thread(self._show_plan, seq, plan, "")
 
@@ -169,7 +169,7 @@ class PoolScreen(NitrodeckScreen):
         if seq != self._plan_seq:
             return
         self.plan = plan
-        view = plan_view(plan) if plan is not None else Text(f"✗ {problem}", style="red")
+        view = plan_view(plan) if plan is not None else Text.from_markup(f"✗ {problem}")
         self.query_one("#pool-plan", Static).update(view)
 
     def danger_target(self) -> str | None:
@@ -187,10 +187,10 @@ class PoolScreen(NitrodeckScreen):
     @work(thread=True, exit_on_error=False, group="pool-apply")
     def _apply(self, config: PoolConfig) -> None:
         try:
-            state = self.nd_app.platforms.get().apply_pool(config)
+            state = self.platforms.get().apply_pool(config)
         except Exception as error:  # e.g. enclaves still running: the allocator's message
             self.app.call_from_thread(
-                self.notify, explain(error), title="apply failed", severity="error", markup=False
+                self.notify, error_markup(error), title="apply failed", severity="error"
             )
             return
         self.app.call_from_thread(
@@ -210,9 +210,9 @@ class PoolScreen(NitrodeckScreen):
     @work(thread=True, exit_on_error=False, group="pool-fit")
     def _fit(self, image: Path) -> None:
         try:
-            view = fit_view(image.name, fit_on(self.nd_app.platforms.get(), image))
+            view = fit_view(image.name, fit_on(self.platforms.get(), image))
         except Exception as error:  # shown in place of the answer
-            view = Text(explain(error), style="red")
+            view = Text.from_markup(error_markup(error))
         self.app.call_from_thread(self.query_one("#pool-fit", Static).update, view)
         self.fit_text = view.plain
 

@@ -22,7 +22,7 @@ from core.platform import rules
 from core.platform.base import RunRequest
 from core.platform.cpulist import parse_cpulist
 from core.platform.run_check import RunContext, request_violations
-from tui.errors import short_code
+from tui.engine.errors import error_markup
 
 ContextLoader = Callable[[], RunContext]
 
@@ -99,7 +99,7 @@ class RunForm(ModalScreen[RunRequest | None]):
         try:
             context = self.load_context()
         except Exception as error:  # shown in the form, the app stays up
-            self.app.call_from_thread(self._show, [f"cannot read the pool: {short_code(error)}"])
+            self.app.call_from_thread(self._show, [f"cannot read the pool: {error_markup(error)}"])
             return
         self.app.call_from_thread(self._loaded, context)
 
@@ -165,22 +165,22 @@ class RunForm(ModalScreen[RunRequest | None]):
         try:
             request = self.build_request()
         except NitrodeckError as error:
-            self._show([short_code(error) + _fix(error)])
+            self._show([error_markup(error)])
             return self.violations
         if self.context is None:
             return self.violations
         broken = request_violations(request, request.eif_path.stat().st_size, self.context)
-        self._show([short_code(error) + _fix(error) for error in broken])
+        self._show([error_markup(error) for error in broken])
         if not broken:
             self.request = request
         return self.violations
 
     def _show(self, lines: list[str]) -> None:
-        self.violations = lines
+        """Show each broken rule (markup from `error_markup`); `violations` keeps them plain."""
+        self.violations = [Text.from_markup(line).plain for line in lines]
         box = self.query_one("#run-violations", Static)
         box.set_class(not lines, "-ok")
-        text = "\n".join(f"✗ {line}" for line in lines) or "✓ the pool can run this"
-        box.update(Text(text))  # never markup: paths and fixes may hold brackets
+        box.update("\n".join(f"✗ {line}" for line in lines) or "✓ the pool can run this")
         self.query_one("#run-submit", Button).disabled = bool(lines)
 
     def action_submit(self) -> None:
@@ -209,7 +209,3 @@ def _integer(name: str, text: str) -> int:
         raise NitrodeckError(
             f"{name} must be a whole number, not {text!r}", fix=f"type a number into {name}"
         ) from None
-
-
-def _fix(error: NitrodeckError) -> str:
-    return f"\n    fix: {error.fix}" if error.fix else ""

@@ -16,6 +16,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from rich.highlighter import Highlighter
 from rich.text import Text
@@ -28,6 +29,13 @@ from core.home import write_private_file
 from core.linesplit import LineSplitter
 
 StreamFactory = Callable[[], Iterable[bytes]]
+
+
+@runtime_checkable
+class Closable(Protocol):
+    """A stream or stream factory that holds something to release (checked with isinstance)."""
+
+    def close(self) -> None: ...
 
 
 class SearchHighlighter(Highlighter):
@@ -116,9 +124,8 @@ class ConsoleLog(Log):
             self.post_message(self.StreamFailed(error))
             return
         finally:
-            close = getattr(stream, "close", None)
-            if callable(close):
-                close()
+            if isinstance(stream, Closable):
+                stream.close()
         self.post_message(self.StreamEnded())
 
     def _wait_for_room(self, worker: Worker[None]) -> None:

@@ -7,6 +7,7 @@ import re
 import uuid
 from typing import Any
 
+from core.errors import PolicyError
 from core.kms.context import request_context
 from core.kms.local.asymmetric import (
     KEY_SPECS,
@@ -21,7 +22,7 @@ from core.kms.local.service import Service, string
 from core.kms.local.states import ENABLED, PENDING_DELETION, require_not_pending
 from core.kms.local.store import KeyRecord
 from core.kms.policy import evaluate
-from core.kms.policy_model import PolicyError, parse_policy
+from core.kms.policy_model import parse_policy
 
 ALIAS_NAME = re.compile(r"^alias/[a-zA-Z0-9/_-]{1,250}$")
 MAX_POLICY = 32768

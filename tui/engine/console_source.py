@@ -9,10 +9,10 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from core.platform.base import ConsoleStream, Platform
-from tui.platform_access import PlatformHolder
+from tui.engine.access import PlatformHolder
 
 if TYPE_CHECKING:
-    from textual.screen import Screen
+    from tui.screens.base import NitrodeckScreen
 
 
 class PlatformConsole:
@@ -42,13 +42,10 @@ class PlatformConsole:
                 self._stream.close()
 
 
-def open_console(screen: Screen[None], enclave_id: str, title: str, *, follow: bool) -> None:
+def open_console(screen: NitrodeckScreen, enclave_id: str, title: str, *, follow: bool) -> None:
     """Push the console screen for `enclave_id` (live when `follow`, else its saved history)."""
-    from tui.app import NitrodeckApp
     from tui.screens.console import ConsoleScreen
 
-    app = screen.app
-    assert isinstance(app, NitrodeckApp)
-    source = PlatformConsole(app.platforms, enclave_id, follow=follow)
+    source = PlatformConsole(screen.platforms, enclave_id, follow=follow)
     label = title if follow else f"{title} (history)"
-    app.push_screen(ConsoleScreen(source, label))
+    screen.app.push_screen(ConsoleScreen(source, label))

@@ -1,17 +1,20 @@
-"""The app's platform: opened lazily (in a worker, so start stays fast) and shared by screens.
+"""The one way screens reach the platform: a `PlatformHolder`, opened lazily and shared.
 
-`PlatformHolder.get()` opens the platform on first use under a lock and caches it; every call
-runs in a thread worker. `PlatformHeaderProvider` feeds the header from it, and
-`platform_checks` adds the simulator's preflight checks to the Doctor screen.
+The app owns one holder (`PlatformHolder.for_args`), opened on first `get()` in a worker
+thread so start stays fast, and closed when the app ends. A screen given a platform of its own
+(tests, pictures) wraps it with `PlatformHolder.of`, which leaves closing to its owner.
+`PlatformHeaderProvider` feeds the header from the holder, and `platform_checks` adds the
+platform's own preflight checks to the Doctor screen.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from core.doctor import Check
+from core.checks import Check
 from tui.header import HeaderInfo
 
 if TYPE_CHECKING:
@@ -21,15 +24,18 @@ Opener = Callable[[], "Platform"]
 
 
 class PlatformHolder:
-    """One platform per app, opened on first `get()` (which may raise `NitrodeckError`)."""
+    """One platform, opened on first `get()` (which may raise `NitrodeckError`)."""
 
-    def __init__(self, opener: Opener) -> None:
+    def __init__(self, opener: Opener, *, owned: bool = True) -> None:
         self._opener = opener
+        self._owned = owned
         self._platform: Platform | None = None
         self._lock = threading.Lock()
 
     @classmethod
     def for_args(cls, name: str | None, profile: str | None) -> PlatformHolder:
+        """The platform `--platform`/`--profile` name (or this machine's default), owned."""
+
         def opener() -> Platform:
             from core.platform.select import open_platform
 
@@ -39,12 +45,13 @@ class PlatformHolder:
 
     @classmethod
     def of(cls, platform: Platform) -> PlatformHolder:
-        """A holder around a platform already open (tests, screenshots)."""
-        holder = cls(lambda: platform)
+        """A holder around a platform already open (tests, screenshots); its owner closes it."""
+        holder = cls(lambda: platform, owned=False)
         holder._platform = platform
         return holder
 
     def get(self) -> Platform:
+        """The platform, opened now if need be: call it from a thread worker."""
         with self._lock:
             if self._platform is None:
                 self._platform = self._opener()
@@ -53,6 +60,23 @@ class PlatformHolder:
     @property
     def opened(self) -> Platform | None:
         return self._platform
+
+    def close(self) -> None:
+        """Close the platform if this holder opened it; a later `get()` opens it again."""
+        with self._lock:
+            platform, self._platform = self._platform, (None if self._owned else self._platform)
+        if self._owned and platform is not None:
+            with contextlib.suppress(Exception):  # closing must not mask why the app ends
+                platform.close()
+
+
+def running_enclaves(platform: Platform) -> list[str]:
+    """Names (or ids) of the enclaves that are running, for pickers and suggestions."""
+    return [
+        info.name or info.enclave_id
+        for info in platform.describe_enclaves()
+        if info.state.upper() == "RUNNING"
+    ]
 
 
 class PlatformHeaderProvider:
@@ -64,7 +88,7 @@ class PlatformHeaderProvider:
     def header_info(self) -> HeaderInfo:
         platform = self.holder.get()
         host, pool = platform.host_info(), platform.pool_state()
-        simulated = host.platform == "sim"
+        simulated = platform.simulated
         return HeaderInfo(
             simulated=simulated,
             instance_id="" if simulated else host.instance_id,
@@ -78,11 +102,9 @@ class PlatformHeaderProvider:
 
 
 def platform_checks(holder: PlatformHolder) -> Callable[[], list[Check]]:
-    """The platform's own preflight checks (the simulator's now), as a Doctor check provider."""
+    """The platform's own preflight checks, as a Doctor check provider."""
 
     def provider() -> list[Check]:
-        from core.platform.preflight import platform_checks as checks_of
-
-        return checks_of(holder.get())
+        return holder.get().preflight()
 
     return provider

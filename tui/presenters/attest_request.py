@@ -7,31 +7,19 @@ bad field is a `UsageError` naming the field and how to fix it, shown in the for
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from core.agent.client import connect_agent
-from core.attestation import (
-    Expectations,
-    TrustAnchor,
-    VerificationReport,
-    Verifier,
-    anchor_from_pem,
-    aws_root_anchor,
-    decode_document_input,
-    eif_expectations,
-    policy_expectations,
-    sim_root_anchor,
-)
+from core.attestation import Expectations, VerificationReport, Verifier
+from core.attestation.expectations import file_expectations
+from core.attestation.inputs import parse_hex, parse_time, read_document
+from core.attestation.trust import trust_anchors
 from core.errors import UsageError
 from core.platform.base import Platform
-from tui.cli.attestation import parse_time
 
 AGENT_WAIT = 10.0
-EIF_MAGIC = b".eif"
 
 
 @dataclass(frozen=True)
@@ -44,27 +32,12 @@ class AttestRequest:
     user_data: bytes | None = None
     expected_pcrs: dict[int, bytes] = field(default_factory=dict)
     expect_source: str = ""
-    trust: tuple[str, ...] = ("sim", "aws")
+    trust: tuple[str, ...] = ()
+    """Anchor names (`aws`, `sim`, PEM paths); empty means `core`'s default, AWS's root."""
     at: datetime | None = None
 
     def expectations(self) -> Expectations:
         return Expectations(pcrs=self.expected_pcrs, nonce=self.nonce, user_data=self.user_data)
-
-
-def parse_hex(name: str, text: str) -> bytes | None:
-    """Empty means none; otherwise hex (an optional 0x) of at most 1024 bytes, as NSM allows."""
-    text = text.strip().removeprefix("0x")
-    if not text:
-        return None
-    try:
-        value = bytes.fromhex(text)
-    except ValueError:
-        raise UsageError(
-            f"{name} {text[:20]!r} is not hex", where=name, fix="e.g. c0ffee"
-        ) from None
-    if len(value) > 1024:
-        raise UsageError(f"{name} is {len(value)} bytes; NSM takes at most 1024", where=name)
-    return value
 
 
 def user_data_bytes(text: str) -> bytes | None:
@@ -74,42 +47,12 @@ def user_data_bytes(text: str) -> bytes | None:
     return text.encode() or None
 
 
-def load_expected_pcrs(path_text: str) -> dict[int, bytes]:
-    """Expected PCRs from an EIF (measured) or a KMS key policy JSON (the PCRs it pins)."""
-    path = Path(path_text).expanduser()
-    try:
-        head = path.read_bytes()[:4]
-    except OSError as error:
-        raise UsageError(
-            f"cannot read: {error.strerror}",
-            where=f"expected PCRs from {path_text}",
-            fix="name an EIF file or a key policy JSON file, or leave the field empty",
-        ) from None
-    if head == EIF_MAGIC:
-        return eif_expectations(path)
-    try:
-        policy: Any = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as error:
-        raise UsageError(
-            f"neither an EIF nor a JSON key policy ({error})", where=str(path)
-        ) from None
-    if not isinstance(policy, dict):
-        raise UsageError("a key policy is a JSON object with a Statement list", where=str(path))
-    pinned = policy_expectations(policy)
-    if not pinned:
-        raise UsageError(
-            "the policy pins no PCR (no kms:RecipientAttestation equality condition)",
-            where=str(path),
-        )
-    return pinned
-
-
 def parse_request(
     source: str,
     nonce: str,
     user_data: str,
     expect_from: str = "",
-    trust: str = "sim,aws",
+    trust: str = "",
     at: str = "",
     *,
     generated_nonce: str = "",
@@ -131,36 +74,21 @@ def parse_request(
         from_file=from_file,
         nonce=parse_hex("nonce", nonce),
         user_data=user_data_bytes(user_data),
-        expected_pcrs=load_expected_pcrs(expect_from.strip()) if expect_from.strip() else {},
+        expected_pcrs=_expected(expect_from.strip()),
         expect_source=expect_from.strip(),
-        trust=names or ("sim", "aws"),
-        at=parse_time(at.strip()) if at.strip() else None,
+        trust=names,
+        at=parse_time(at.strip(), where="at") if at.strip() else None,
     )
 
 
-def trust_anchors(names: tuple[str, ...]) -> list[TrustAnchor]:
-    """`aws`, `sim` or a PEM path each; a missing simulator root is skipped, not fatal."""
-    anchors: list[TrustAnchor] = []
-    for name in names:
-        if name == "aws":
-            anchors.append(aws_root_anchor())
-        elif name == "sim":
-            try:
-                anchors.append(sim_root_anchor())
-            except Exception:  # no simulator PKI in this home yet: nothing to trust there
-                continue
-        else:
-            anchors.append(anchor_from_pem(name))
-    return anchors
+def _expected(path_text: str) -> dict[int, bytes]:
+    return file_expectations(Path(path_text).expanduser()) if path_text else {}
 
 
 def fetch_document(platform: Platform | None, request: AttestRequest) -> bytes:
     """The raw document: read from the file, or asked of the enclave's agent (blocking)."""
     if request.from_file:
-        try:
-            return decode_document_input(Path(request.source).read_bytes())
-        except OSError as error:
-            raise UsageError(f"cannot read: {error.strerror}", where=request.source) from None
+        return read_document(request.source)
     if platform is None:
         raise UsageError("no platform to ask for the enclave", where=request.source)
     with connect_agent(platform, request.source, wait=AGENT_WAIT) as agent:

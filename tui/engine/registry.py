@@ -6,7 +6,6 @@ Factories import their screen module only when called, so app start stays fast.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from dataclasses import dataclass
 
 from textual.screen import Screen
@@ -19,26 +18,14 @@ class View:
     name: str
     aliases: tuple[str, ...]
     description: str
-    module: str | None
-    """`tui.screens.<module>` defines `make_screen() -> Screen`; None: not built yet."""
-
-    @property
-    def ready(self) -> bool:
-        return self.module is not None and _module_exists(self.module)
+    module: str
+    """`tui.screens.<module>` defines `make_screen() -> Screen`."""
 
     def build(self) -> Screen[None]:
-        """The view's screen, or a placeholder saying what it will show once built."""
-        if self.ready:
-            module = importlib.import_module(f"tui.screens.{self.module}")
-            screen: Screen[None] = module.make_screen()
-            return screen
-        from tui.screens.pending import PendingScreen
-
-        return PendingScreen(self)
-
-
-def _module_exists(name: str) -> bool:
-    return importlib.util.find_spec(f"tui.screens.{name}") is not None
+        """The view's screen (its module is imported only now, so start stays fast)."""
+        module = importlib.import_module(f"tui.screens.{self.module}")
+        screen: Screen[None] = module.make_screen()
+        return screen
 
 
 VIEWS = (
