@@ -82,8 +82,8 @@ class FixedKms:
                 "KeyId": key,
                 "Arn": ARN_PREFIX + key,
                 "Description": KEYS[key][1],
-                "KeyState": "Enabled",
-                "Enabled": True,
+                "KeyState": "Enabled" if KEYS[key][2] else "Disabled",  # legacy is switched off
+                "Enabled": KEYS[key][2],
             }
         }
 

@@ -29,6 +29,7 @@ class KeySummary:
     aliases: tuple[str, ...]
     description: str
     pinned_keys: tuple[str, ...]  # kms:RecipientAttestation:* keys its Allow statements test
+    state: str = "Enabled"  # KeyState: Enabled, Disabled, PendingDeletion, …
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -38,6 +39,7 @@ class KeySummary:
             "Description": self.description,
             "PinsAttestation": bool(self.pinned_keys),
             "AttestationKeys": list(self.pinned_keys),
+            "KeyState": self.state,
         }
 
 
@@ -53,12 +55,8 @@ def _is_loopback(endpoint: str) -> bool:
         return False
 
 
-def client(endpoint_url: str | None, *, admin: bool = False) -> Any:
-    """A boto3 KMS client: the local KMS (its own credentials) when the endpoint is loopback or
-    omitted (the endpoint `kms serve` recorded), else AWS through boto3's usual chain.
-
-    `admin` signs local requests as the key administrator (`nitrodeck-admin`), who may change
-    key states and policies; the parent's principal may not (issue 14's separation)."""
+def endpoint_or_running(endpoint_url: str | None) -> str:
+    """`endpoint_url`, else the endpoint the running local KMS recorded."""
     if endpoint_url is None and endpoint_file().exists():
         endpoint_url = endpoint_file().read_text().strip()
     if endpoint_url is None:
@@ -67,6 +65,16 @@ def client(endpoint_url: str | None, *, admin: bool = False) -> Any:
             where="--endpoint-url",
             fix="start `nitrodeck kms serve`, or pass --endpoint-url",
         )
+    return endpoint_url
+
+
+def client(endpoint_url: str | None, *, admin: bool = False) -> Any:
+    """A boto3 KMS client: the local KMS (its own credentials) when the endpoint is loopback or
+    omitted (the endpoint `kms serve` recorded), else AWS through boto3's usual chain.
+
+    `admin` signs local requests as the key administrator (`nitrodeck-admin`), who may change
+    key states and policies; the parent's principal may not (issue 14's separation)."""
+    endpoint_url = endpoint_or_running(endpoint_url)
     if _is_loopback(endpoint_url):
         return local_client(endpoint_url, profile=ADMIN_PROFILE if admin else PROFILE)
     return boto3.client("kms", endpoint_url=endpoint_url)
@@ -155,6 +163,7 @@ def list_keys(kms: Any) -> list[KeySummary]:
                         aliases=tuple(sorted(aliases.get(key["KeyId"], []))),
                         description=meta.get("Description", ""),
                         pinned_keys=pinned_keys(policy),
+                        state=meta.get("KeyState", "Enabled"),
                     )
                 )
         return out

@@ -2,21 +2,39 @@
 and the app alike: EnableKey, DisableKey, ScheduleKeyDeletion, CancelKeyDeletion, Get/PutKeyPolicy.
 
 Users may name a key by alias; the management calls take only a key ID or ARN (AWS's rule), so
-each function first resolves the name with DescribeKey and then calls by the ARN.
+each function first resolves the name with DescribeKey and then calls by the ARN. On the local
+KMS they sign as the key administrator (`nitrodeck-admin`, whom demo keys' policies name), not as
+the parent's decrypting principal; on AWS as boto3's usual identity (`admin_access`).
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from core.errors import UsageError
-from core.kms.inventory import kms_errors
+from core.kms.inventory import endpoint_or_running, kms_errors
+from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, ADMIN_PROFILE
+from core.kms.target import KmsTarget, boto3_client, caller_principal, resolve_target
 
 CHANGES = ("enable", "disable", "schedule-deletion", "cancel-deletion")
+
+
+def admin_access(target: KmsTarget) -> tuple[Any, Callable[[], str]]:
+    """A client for administering keys, and (asked lazily: on AWS it costs an STS call) the
+    principal it acts as."""
+    if target.local:
+        return boto3_client(target, profile=ADMIN_PROFILE), lambda: ADMIN_PRINCIPAL_ARN
+    return boto3_client(target), lambda: caller_principal(target)
+
+
+def admin_for(endpoint_url: str | None) -> tuple[Any, Callable[[], str]]:
+    """`admin_access` for `--endpoint-url` (default: the running local KMS)."""
+    return admin_access(resolve_target(endpoint_or_running(endpoint_url), local=False))
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,17 @@ import json
 from pathlib import Path
 
 import pytest
+from botocore.exceptions import ClientError
 from kms_fixtures import KmsUnderTest
 
+from core.kms.demo import demo_key_policy
+from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, ADMIN_PROFILE, PRINCIPAL_ARN
+from core.kms.target import KmsTarget, boto3_client
 from tui.cli.main import main
+
+
+def target_of(kms: KmsUnderTest) -> KmsTarget:
+    return KmsTarget(kms.server.endpoint, "us-east-1", kms.server.credentials_path)
 
 
 @pytest.fixture
@@ -65,3 +73,16 @@ def test_put_and_get_policy(
     assert '+      "Sid": "Admins",' in out and "replaced" in out
     assert _run(cli_kms, "get-key-policy", "--key-id", key) == 0
     assert json.loads(capsys.readouterr().out)["Statement"][0]["Sid"] == "Admins"
+
+
+def test_commands_act_as_the_key_administrator(
+    cli_kms: KmsUnderTest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A demo key's policy lets only nitrodeck-admin manage it: the commands sign as that."""
+    admin = boto3_client(target_of(cli_kms), profile=ADMIN_PROFILE)
+    policy = demo_key_policy("ab" * 48, admin=ADMIN_PRINCIPAL_ARN, decryptor=PRINCIPAL_ARN)
+    key = admin.create_key(Policy=policy)["KeyMetadata"]["KeyId"]
+    with pytest.raises(ClientError):
+        cli_kms.client().disable_key(KeyId=key)  # the decrypting principal may not
+    assert _run(cli_kms, "disable-key", "--key-id", key, "--yes", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["KeyState"] == "Disabled"

@@ -1,10 +1,10 @@
 """`nitrodeck kms enable-key | disable-key | schedule-key-deletion | cancel-key-deletion |
-get-key-policy | put-key-policy`: what the labs and operators fix keys with, local KMS or AWS.
+get-key-policy | put-key-policy | pin`: what the labs and operators fix keys with, local KMS or
+AWS.
 
-On the local KMS they sign as the key administrator (`nitrodeck-admin`): the parent's
-principal may not change keys. Disabling, scheduling deletion and replacing a policy ask first
-(`--yes` for scripts) and are refused in `--read-only`; each prints the key's state afterwards,
-or JSON with `--json`.
+Disabling, scheduling deletion and replacing a policy ask first (`--yes` for scripts) and are
+refused in `--read-only`; each prints the key's state afterwards, or JSON with `--json`. On the
+local KMS they act as the key administrator (profile nitrodeck-admin).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 from core.errors import NitrodeckError, UsageError
-from core.kms.inventory import client
-from core.kms.manage import change_state, get_policy, policy_diff, put_policy
+from core.kms.manage import admin_for, change_state, get_policy, policy_diff, put_policy
+from core.kms.pin import parse_pcrs, pin_key, plan_pin
 from tui.cli.output import print_json
 
 STATE_COMMANDS = {
@@ -59,6 +59,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     _common(put, destructive=True)
     put.add_argument("--policy", required=True, type=Path, metavar="F", help="policy JSON file")
     put.set_defaults(handler=run_put_policy)
+    pin = commands.add_parser("pin", help="pin a key to an image: its PCRs into the key policy")
+    _common(pin, destructive=True)
+    pin.add_argument("--eif-path", required=True, type=Path, metavar="F", help="the image")
+    pin.add_argument(
+        "--pcrs", default=None, metavar="N,…", help="PCRs to pin (default: those already pinned)"
+    )
+    pin.add_argument("--replace", action="store_true", help="replace pinned values, not add")
+    pin.set_defaults(handler=run_pin)
 
 
 def confirm(question: str, yes: bool) -> None:
@@ -77,7 +85,7 @@ def confirm(question: str, yes: bool) -> None:
 
 def run_state(args: argparse.Namespace) -> int:
     change, summary, destructive = STATE_COMMANDS[args.kms_command]
-    kms = client(args.endpoint_url, admin=True)
+    kms, _ = admin_for(args.endpoint_url)
     if destructive:
         confirm(f"{summary}. {args.kms_command} {args.key_id}?", args.yes)
     state = change_state(
@@ -92,7 +100,7 @@ def run_state(args: argparse.Namespace) -> int:
 
 
 def run_get_policy(args: argparse.Namespace) -> int:
-    text, arn = get_policy(client(args.endpoint_url), args.key_id)
+    text, arn = get_policy(admin_for(args.endpoint_url)[0], args.key_id)
     if args.json:
         print_json({"KeyArn": arn, "PolicyName": "default", "Policy": text})
     else:
@@ -105,7 +113,7 @@ def run_put_policy(args: argparse.Namespace) -> int:
         text = args.policy.read_text()
     except OSError as error:
         raise NitrodeckError(f"cannot read: {error.strerror}", where=str(args.policy)) from None
-    kms = client(args.endpoint_url, admin=True)
+    kms, _ = admin_for(args.endpoint_url)
     old, _ = get_policy(kms, args.key_id)
     diff = policy_diff(old, text)
     if not diff:
@@ -122,4 +130,32 @@ def run_put_policy(args: argparse.Namespace) -> int:
         print_json({"changed": True, "KeyArn": arn, "diff": diff})
     else:
         print(f"policy of {arn} replaced")
+    return 0
+
+
+def run_pin(args: argparse.Namespace) -> int:
+    """Show the diff, ask, PutKeyPolicy: how a key moves to a rebuilt image without an outage."""
+    kms, principal = admin_for(args.endpoint_url)
+    plan = plan_pin(
+        kms,
+        args.key_id,
+        args.eif_path,
+        principal=principal(),
+        pcrs=parse_pcrs(args.pcrs) if args.pcrs else None,
+        replace=args.replace,
+    )
+    if not args.json:
+        pinned = ", ".join(f"PCR{n}={v[:16]}…" for n, v in sorted(plan.pcrs.items()))
+        print(f"{plan.key_arn}: {'replace with' if args.replace else 'add'} {pinned}")
+        print(plan.diff or "the policy already pins these values: nothing to do")
+
+    def ask(_: object) -> bool:
+        confirm(f"PutKeyPolicy on {plan.key_arn}?", args.yes)
+        return True
+
+    done = pin_key(kms, plan, ask)
+    if args.json:
+        print_json({**plan.to_json(), "Applied": done})
+    elif done:
+        print(f"policy of {plan.key_arn} updated ({', '.join(plan.statements)})")
     return 0

@@ -99,10 +99,10 @@ class KmsStore:
             has_keys = self._db.execute("SELECT 1 FROM keys LIMIT 1").fetchone() is not None
             self._master = AESGCM(load_master_key(directory, has_keys=has_keys))
             check_master_key(self._db, self._master, directory / "master.key")
+            self._next_deletion = self._earliest_deletion()
         except BaseException:
             self._db.close()
             raise
-        self._next_deletion = self._earliest_deletion()
 
     def execute(self, sql: str, params: tuple[object, ...] = ()) -> int:
         """Run one write under the lock; the number of rows it changed."""
