@@ -16,7 +16,19 @@ from collections.abc import Sequence
 from core.errors import NitrodeckError, UsageError
 
 # Command-group modules in the order `nitrodeck --help` lists them.
-GROUPS = ("eif", "attestation", "enclaves", "pool", "kms", "agent", "doctor")
+GROUPS = (
+    "eif",
+    "attestation",
+    "enclaves",
+    "pool",
+    "kms",
+    "agent",
+    "doctor",
+    "ctx",
+    "fleet",
+    "rollout",
+    "serve",
+)
 
 # Commands that change enclaves, the pool, images in place, PCRs or keys: `--read-only` refuses
 # them, as the app hides their actions.
@@ -54,6 +66,15 @@ def _add_global_options(parser: argparse.ArgumentParser) -> None:
         "--read-only", action="store_true", help="hide every action that changes anything"
     )
     parser.add_argument("--theme", default=None, help="colour theme of the app (remembered)")
+    parser.add_argument(
+        "--host",
+        default=None,
+        metavar="URL",
+        help="drive a remote parent: ssh://[user@]host[:port] (else $NITRODECK_HOST)",
+    )
+    parser.add_argument(
+        "--context", default=None, metavar="NAME", help="use a saved context (see `ctx list`)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,6 +110,30 @@ def app_arguments(argv: Sequence[str]) -> argparse.Namespace | None:
     return known
 
 
+def choose_target(args: argparse.Namespace) -> None:
+    """Point `open_platform` at --host/--context's target (docker's order of precedence)."""
+    if not (args.host or args.context or _may_have_target()):
+        return
+    from core.platform.select import set_target
+    from tui.contexts import resolve_target
+
+    set_target(resolve_target(args.host, args.context))
+
+
+def _may_have_target() -> bool:
+    """Whether the environment or the settings file could name a target (cheap check first)."""
+    import os
+
+    if os.environ.get("NITRODECK_HOST") or os.environ.get("NITRODECK_CONTEXT"):
+        return True
+    from tui.config import config_path
+
+    try:
+        return "current_context" in config_path().read_text(encoding="utf-8")
+    except OSError:
+        return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     app_args = app_arguments(words)
@@ -99,6 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         args = app_args
     try:
+        if not getattr(args, "local_only", False):
+            choose_target(args)
         if args.command is None:
             from tui.app import run_app
 

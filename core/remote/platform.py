@@ -1,0 +1,115 @@
+"""`RemotePlatform`: the `Platform` protocol, answered by another machine's nitrodeck.
+
+Every member is one call over a `RemoteConnection`; consoles and vsock connections are
+streams. An image to run is copied over first, so `--eif-path` names a file on the operator's
+machine, as with `docker -H ssh://` build contexts.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from core.errors import NitrodeckError
+from core.platform.base import (
+    ConsoleStream,
+    EnclaveInfo,
+    HostInfo,
+    PoolConfig,
+    PoolPlan,
+    PoolState,
+    RunRequest,
+)
+from core.remote import images
+from core.remote.connection import RemoteConnection
+
+
+class RemotePlatform:
+    """A platform on the far end of `connection`; `name` is the far platform's name."""
+
+    def __init__(self, connection: RemoteConnection, *, label: str) -> None:
+        self.connection = connection
+        self.label = label
+        self.name: str = connection.call("platform.name")
+
+    def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        return self.connection.call(method, *args, **kwargs)
+
+    def _p(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        return self.connection.call(f"platform.{name}", *args, **kwargs)
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def host_info(self) -> HostInfo:
+        info: HostInfo = self._p("host_info")
+        return info
+
+    def pool_state(self) -> PoolState:
+        state: PoolState = self._p("pool_state")
+        return state
+
+    def plan_pool(self, config: PoolConfig) -> PoolPlan:
+        plan: PoolPlan = self._p("plan_pool", config)
+        return plan
+
+    def apply_pool(self, config: PoolConfig) -> PoolState:
+        state: PoolState = self._p("apply_pool", config)
+        return state
+
+    def stage_image(self, path: Path) -> Path:
+        """The remote's copy of the operator's image (copied now unless it is there)."""
+        return Path(images.stage(self.call, path))
+
+    def run_enclave(self, request: RunRequest) -> EnclaveInfo:
+        if request.eif_path.is_file():
+            request = replace(request, eif_path=self.stage_image(request.eif_path))
+        info: EnclaveInfo = self._p("run_enclave", request, timeout=300)
+        return info
+
+    def describe_enclaves(self) -> list[EnclaveInfo]:
+        found: list[EnclaveInfo] = self._p("describe_enclaves")
+        return found
+
+    def find_enclave(
+        self, *, enclave_id: str | None = None, enclave_name: str | None = None
+    ) -> EnclaveInfo:
+        info: EnclaveInfo = self._p(
+            "find_enclave", enclave_id=enclave_id, enclave_name=enclave_name
+        )
+        return info
+
+    def terminate_enclave(
+        self,
+        *,
+        enclave_id: str | None = None,
+        enclave_name: str | None = None,
+        all_enclaves: bool = False,
+    ) -> list[EnclaveInfo]:
+        ended: list[EnclaveInfo] = self._p(
+            "terminate_enclave",
+            enclave_id=enclave_id,
+            enclave_name=enclave_name,
+            all_enclaves=all_enclaves,
+        )
+        return ended
+
+    def console(
+        self, enclave_id: str, *, follow: bool = True, history: bool = False
+    ) -> ConsoleStream:
+        return self.connection.open_stream(
+            "platform.console", enclave_id, follow=follow, history=history
+        )
+
+    def connect_vsock(self, cid: int, port: int, timeout: float | None = None) -> socket.socket:
+        stream = self.connection.open_stream("platform.connect_vsock", cid, port, timeout)
+        return stream.as_socket()
+
+    def listen_vsock(self, cid: int, port: int) -> socket.socket:
+        raise NitrodeckError(
+            "listening on the parent's vsock is not available over a remote engine",
+            where=self.label,
+            fix="run the command on the parent instance itself",
+        )
