@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 import queue
+import signal
 import socket
 import subprocess
 import threading
@@ -70,7 +72,7 @@ class RemoteConnection:
         try:
             first = self._hello.get(timeout=timeout)
         except queue.Empty:
-            self.close()
+            self.close(wait=0)
             raise RemoteError(
                 f"no answer within {timeout:g} s",
                 where=self.where,
@@ -216,14 +218,19 @@ class RemoteConnection:
         with contextlib.suppress(RemoteError):
             self._send({"t": "close", "s": sid})
 
-    def close(self) -> None:
-        """End the session: closing stdin ends the server, which ends ssh."""
+    def close(self, wait: float = 3.0) -> None:
+        """End the session: closing stdin ends the server, which ends ssh.
+
+        A session that does not end by itself (a hung host) is killed with its whole process
+        group, so ssh's ProxyCommand children go too.
+        """
         with contextlib.suppress(OSError):
             self._in.close()
         try:
-            self.process.wait(timeout=3)
+            self.process.wait(timeout=wait)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            with contextlib.suppress(OSError):
+                os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
 

@@ -9,14 +9,12 @@ from __future__ import annotations
 import struct
 from typing import IO
 
-from core.errors import NitrodeckError
+from core.remote.errors import FrameError
+
+__all__ = ["FrameError", "read_frame", "write_frame"]
 
 MAX_FRAME = 16 << 20
 _LENGTH = struct.Struct(">I")
-
-
-class FrameError(NitrodeckError):
-    """The byte stream is not a nitrodeck protocol stream (or was cut mid-frame)."""
 
 
 def write_frame(stream: IO[bytes], payload: bytes) -> None:
@@ -46,8 +44,9 @@ def read_frame(stream: IO[bytes], *, where: str = "remote") -> bytes | None:
         raise FrameError("the stream ended inside a message header", where=where)
     (size,) = _LENGTH.unpack(head)
     if size > MAX_FRAME:
+        more = getattr(stream, "read1", stream.read)(200)
         raise FrameError(
-            f"not a nitrodeck protocol stream: it starts with {head!r}",
+            f"not a nitrodeck protocol stream: it starts with {(head + more)[:200]!r}",
             where=where,
             fix="the remote shell prints text on a non-interactive login (check ~/.bashrc, "
             "/etc/motd scripts) or the remote command is not `nitrodeck`",

@@ -19,18 +19,11 @@ import importlib.metadata
 from typing import Any
 
 from core.errors import NitrodeckError
+from core.remote.errors import RemoteError, VersionMismatchError
+
+__all__ = ["RemoteError", "VersionMismatchError"]
 
 PROTOCOL_VERSION = 1
-
-
-class RemoteError(NitrodeckError):
-    """The remote end cannot be reached, refused us, or broke the protocol."""
-
-    exit_code = 3
-
-
-class VersionMismatchError(RemoteError):
-    """The two ends speak different protocol versions."""
 
 
 def nitrodeck_version() -> str:
