@@ -79,13 +79,6 @@ def finish(sha256: str, name: str) -> str:
     return str(final)
 
 
-SERVER_CALLS: dict[str, Callable[[Any], Callable[..., Any]]] = {
-    "image.has": lambda _platform: has_image,
-    "image.put": lambda _platform: put_chunk,
-    "image.finish": lambda _platform: finish,
-}
-
-
 # client side ----------------------------------------------------------------------------
 def stage(call: Callable[..., Any], path: Path) -> str:
     """Copy `path` to the remote (unless it has it already); return the remote's path."""

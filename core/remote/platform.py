@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from core.doctor import Check
 from core.errors import NitrodeckError
 from core.platform.base import (
     ConsoleStream,
@@ -58,6 +59,11 @@ class RemotePlatform:
     def apply_pool(self, config: PoolConfig) -> PoolState:
         state: PoolState = self._p("apply_pool", config)
         return state
+
+    def preflight(self) -> list[Check]:
+        """The remote platform's own preflight checks, run there."""
+        checks: list[Check] = self.call("doctor.platform_checks")
+        return checks
 
     def stage_image(self, path: Path) -> Path:
         """The remote's copy of the operator's image (copied now unless it is there)."""

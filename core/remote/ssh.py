@@ -34,7 +34,10 @@ class SshUrl:
 def parse_ssh_url(url: str) -> SshUrl:
     """`ssh://[user@]host[:port]`, or a clear error naming what is wrong with it."""
     fix = "write it as ssh://[user@]host[:port], e.g. ssh://ec2-user@10.0.0.5"
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:
+        raise UsageError(f"{url!r} is not a valid URL: {error}", where="--host", fix=fix) from None
     if parts.scheme != "ssh":
         raise UsageError(f"{url!r} is not an ssh:// URL", where="--host", fix=fix)
     if parts.path not in ("", "/") or parts.query or parts.fragment or parts.password:

@@ -30,7 +30,7 @@ def run_serve(args: argparse.Namespace) -> int:
             "serve only speaks on stdin/stdout", where="serve", fix="run `nitrodeck serve --stdio`"
         )
     from core.platform.select import open_local_platform
-    from core.remote.images import SERVER_CALLS
+    from core.remote.calls import SERVER_CALLS
     from core.remote.server import Server
 
     sys.stdout.flush()
