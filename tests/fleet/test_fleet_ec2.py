@@ -29,7 +29,7 @@ class FakeEc2(BaseHTTPRequestHandler):
     requests: list[dict[str, list[str]]] = []
     status = 200
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"])).decode()
         FakeEc2.requests.append(parse_qs(body))
         payload = (

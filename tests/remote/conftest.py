@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sshd_harness import Sshd, find_sshd, start_sshd
+from sshd_harness import Sshd, find_sshd, remote_command, start_sshd
 
 
 @pytest.fixture(scope="session")
@@ -72,3 +72,12 @@ def remote_homes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
                 platform = SimPlatform()
                 platform.terminate_enclave(all_enclaves=True)
                 platform.close()
+
+
+@pytest.fixture
+def home_a_by_default(
+    ssh_env: Path, remote_homes: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """`$NITRODECK_REMOTE_COMMAND` runs nitrodeck with home a (for --host URLs on the CLI)."""
+    monkeypatch.setenv("NITRODECK_REMOTE_COMMAND", remote_command(remote_homes["a"]))
+    return remote_homes["a"]

@@ -57,12 +57,8 @@ def test_a_member_lost_mid_run_shows_unreachable_and_the_rest_stay_live(
 
 
 def test_fleet_status_json_reports_a_hanging_member_within_its_timeout(
-    ssh_env: Path,
-    remote_homes: dict[str, Path],
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    home_a_by_default: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("NITRODECK_REMOTE_COMMAND", remote_command(remote_homes["a"]))
     hosts = "ssh://host-a,ssh://host-hang"
     code = main(["fleet", "status", "--hosts", hosts, "--timeout", "1.5", "--json"])
     rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}

@@ -20,36 +20,29 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("sshd")]
 
 
 def test_cli_drives_a_remote_parent_and_files_land_locally(
-    ssh_env: Path,
-    remote_homes: dict[str, Path],
+    home_a_by_default: Path,
     agent_images: tuple[Path, Path],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("NITRODECK_REMOTE_COMMAND", remote_command(remote_homes["a"]))
     host = ["--host", "ssh://host-a"]
     run = [*host, "run-enclave", "--eif-path", str(agent_images[0]), "--memory", "256"]
     assert main([*run, "--cpu-count", "2", "--enclave-name", "web"]) == 0
     capsys.readouterr()
     # The image was copied to the remote home, and the enclave runs there, not here.
-    assert list((remote_homes["a"] / "images" / "staged").glob("*/agent-v1.eif"))
+    assert list((home_a_by_default / "images" / "staged").glob("*/agent-v1.eif"))
     assert main([*host, "describe-enclaves"]) == 0
     assert '"EnclaveName": "web"' in capsys.readouterr().out
     out = tmp_path / "operator" / "doc.cbor"
     out.parent.mkdir()
     assert main([*host, "attest", "--enclave-name", "web", "--out", str(out)]) == 0
     assert out.stat().st_size > 1000
-    assert not list(remote_homes["a"].rglob("doc.cbor"))
+    assert not list(home_a_by_default.rglob("doc.cbor"))
 
 
 def test_errors_keep_their_e_code_and_fix(
-    ssh_env: Path,
-    remote_homes: dict[str, Path],
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    home_a_by_default: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("NITRODECK_REMOTE_COMMAND", remote_command(remote_homes["a"]))
     code = main(["--host", "ssh://host-a", "terminate-enclave", "--enclave-name", "nope"])
     err = capsys.readouterr().err
     assert code == 58
