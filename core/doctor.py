@@ -12,27 +12,14 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from core.checks import Check
 from core.home import ensure_private_dir, nitrodeck_home
 
 MIN_PYTHON = (3, 11)
 MIN_TERMINAL = (80, 24)
 REQUIRED_PACKAGES = ("textual", "rich", "boto3", "cbor2", "cryptography", "asn1crypto", "psutil")
-
-
-@dataclass(frozen=True)
-class Check:
-    """One check's verdict: what was checked, whether it passed, what was seen, how to fix it."""
-
-    name: str
-    ok: bool
-    detail: str
-    fix: str = ""
-
-    def to_json(self) -> dict[str, object]:
-        return asdict(self)
 
 
 CheckProvider = Callable[[], Iterable[Check]]
@@ -42,7 +29,7 @@ def check_python(version: Sequence[int] = tuple(sys.version_info[:3])) -> Check:
     shown = ".".join(str(part) for part in version)
     ok = tuple(version[:2]) >= MIN_PYTHON
     need = ".".join(map(str, MIN_PYTHON))
-    return Check(
+    return Check.verdict(
         "python version",
         ok,
         f"Python {shown}" + ("" if ok else f" (nitrodeck needs {need} or newer)"),
@@ -54,13 +41,13 @@ def check_packages(names: Sequence[str] = REQUIRED_PACKAGES) -> Check:
     """Found without importing them: importing boto3 alone would cost a second."""
     missing = [name for name in names if importlib.util.find_spec(name) is None]
     if missing:
-        return Check(
+        return Check.verdict(
             "required packages",
             False,
             "missing: " + ", ".join(missing),
             "pip install " + " ".join(missing) + "  (or reinstall nitrodeck)",
         )
-    return Check("required packages", True, "all importable: " + ", ".join(names))
+    return Check.verdict("required packages", True, "all importable: " + ", ".join(names))
 
 
 def check_home_writable(home: Path | None = None) -> Check:
@@ -70,23 +57,25 @@ def check_home_writable(home: Path | None = None) -> Check:
         with tempfile.NamedTemporaryFile(dir=where, prefix=".doctor-"):
             pass
     except OSError as error:
-        return Check(
+        return Check.verdict(
             "nitrodeck home writable",
             False,
             f"{where}: {error.strerror or error}",
             "set NITRODECK_HOME to a writable directory, or fix the permissions of this one",
         )
-    return Check("nitrodeck home writable", True, str(where))
+    return Check.verdict("nitrodeck home writable", True, str(where))
 
 
 def check_terminal_size(size: tuple[int, int] | None) -> Check:
     """`size` is (columns, lines), or None when output is not a terminal."""
     want = f"{MIN_TERMINAL[0]}×{MIN_TERMINAL[1]}"
     if size is None:
-        return Check("terminal size", True, f"not a terminal (the app needs at least {want})")
+        return Check.verdict(
+            "terminal size", True, f"not a terminal (the app needs at least {want})"
+        )
     columns, lines = size
     ok = columns >= MIN_TERMINAL[0] and lines >= MIN_TERMINAL[1]
-    return Check(
+    return Check.verdict(
         "terminal size",
         ok,
         f"{columns}×{lines}" + ("" if ok else f" (the app needs at least {want})"),
@@ -121,6 +110,8 @@ def run_checks(providers: Iterable[CheckProvider]) -> list[Check]:
         except Exception as error:  # a broken check must not hide the others
             name = getattr(provider, "__name__", type(provider).__name__)
             results.append(
-                Check(name, False, f"the check itself failed: {error!r}", "report this as a bug")
+                Check.verdict(
+                    name, False, f"the check itself failed: {error!r}", "report this as a bug"
+                )
             )
     return results

@@ -8,17 +8,31 @@ from __future__ import annotations
 
 
 class NitrodeckError(Exception):
-    """A user-facing error with a specific message, its location and a fix."""
+    """A user-facing error with a specific message, its location, a fix, and what caused it.
+
+    `code` is the nitro-cli error this one is (`"E26"`), or None when nitro-cli has no such
+    error; `detail` is the specific cause under the message (a driver's sentence, an inner
+    error's text). The explainer (`core.explain`) works from these two alone.
+    """
 
     exit_code: int = 1
+    code: str | None = None
     label: str = "error: "
     """What the command line prints before the message; nitro-cli's own errors start bare."""
 
-    def __init__(self, what: str, *, where: str | None = None, fix: str | None = None) -> None:
+    def __init__(
+        self,
+        what: str,
+        *,
+        where: str | None = None,
+        fix: str | None = None,
+        detail: str | None = None,
+    ) -> None:
         super().__init__(what)
         self.what = what
         self.where = where
         self.fix = fix
+        self.detail = detail
 
     def __str__(self) -> str:
         text = self.what
@@ -32,7 +46,9 @@ class NitrodeckError(Exception):
         """The error as a JSON object, for `--json` output."""
         return {
             "error": type(self).__name__,
+            "code": self.code,
             "message": self.what,
+            "detail": self.detail,
             "where": self.where,
             "fix": self.fix,
         }
@@ -40,5 +56,12 @@ class NitrodeckError(Exception):
 
 class UsageError(NitrodeckError):
     """A command was called with arguments that cannot work together (exit 2, like argparse)."""
+
+    exit_code = 2
+
+
+class PolicyError(NitrodeckError):
+    """A key policy that is not a valid policy document, or whose attestation conditions
+    cannot be turned into expected PCRs (exit 2: the input is wrong, not the enclave)."""
 
     exit_code = 2

@@ -78,10 +78,9 @@ async def open_console(pilot: Any) -> None:
 
 
 async def open_enclaves(pilot: Any) -> None:
-    from tui.demo_platform import demo_start_times
     from tui.screens.enclaves import EnclavesScreen
 
-    screen = EnclavesScreen(started=demo_start_times(CLOCK), image_dir=images_dir())
+    screen = EnclavesScreen(image_dir=images_dir())
     await pilot.app.push_screen(screen)
     await settle(pilot)
 
@@ -124,13 +123,13 @@ SHOTS: dict[str, list[Step]] = {
 def make_app() -> Any:
     from textual.widgets import Input
 
+    from core.platform.demo import DemoPlatform
     from tui.app import NitrodeckApp
-    from tui.demo_platform import DemoPlatform
-    from tui.platform_access import PlatformHeaderProvider, PlatformHolder
+    from tui.engine.access import PlatformHeaderProvider, PlatformHolder
 
     Input.cursor_blink = False  # type: ignore[assignment]
     # The frozen demo platform: the real simulator's ids, CIDs and uptimes change every run.
-    holder = PlatformHolder.of(DemoPlatform())  # type: ignore[arg-type]
+    holder = PlatformHolder.of(DemoPlatform(CLOCK))
     return NitrodeckApp(
         header_provider=PlatformHeaderProvider(holder),
         clock=lambda: CLOCK,

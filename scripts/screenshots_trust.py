@@ -107,8 +107,8 @@ def kms(*keys: str) -> Step:
 
 def decrypt(which: str) -> Step:
     async def step(pilot: Any) -> None:
+        from tui.engine.kms_access import KmsAccess
         from tui.screens.engine import PlatformAccess
-        from tui.screens.kms_access import KmsAccess
         from tui.screens.kms_decrypt import DecryptScreen
 
         live = LIVE[0]

@@ -22,28 +22,28 @@ from tui.cli.main import main
 def test_python_version_gate() -> None:
     assert check_python((3, 11, 7)).ok
     old = check_python((3, 10, 12))
-    assert not old.ok and "3.11" in old.detail and old.fix
+    assert not old.ok and "3.11" in old.evidence and old.hint
 
 
 def test_missing_package_is_named_with_the_pip_fix() -> None:
     result = check_packages(("textual", "no_such_package_nitrodeck"))
     assert not result.ok
-    assert result.detail == "missing: no_such_package_nitrodeck"
-    assert "pip install no_such_package_nitrodeck" in result.fix
+    assert result.evidence == "missing: no_such_package_nitrodeck"
+    assert "pip install no_such_package_nitrodeck" in result.hint
 
 
 def test_home_not_writable_says_where(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     result = check_home_writable(blocker / "home")
-    assert not result.ok and str(blocker) in result.detail and "NITRODECK_HOME" in result.fix
+    assert not result.ok and str(blocker) in result.evidence and "NITRODECK_HOME" in result.hint
     assert check_home_writable(tmp_path / "ok").ok
 
 
 def test_terminal_size() -> None:
     assert check_terminal_size((120, 36)).ok
     small = check_terminal_size((70, 20))
-    assert not small.ok and "80×24" in small.fix
+    assert not small.ok and "80×24" in small.hint
     assert check_terminal_size(None).ok
 
 
@@ -51,9 +51,9 @@ def test_a_crashing_provider_becomes_a_failed_check() -> None:
     def broken() -> list[Check]:
         raise RuntimeError("sysfs went away")
 
-    results = run_checks([lambda: [Check("a", True, "fine")], broken])
+    results = run_checks([lambda: [Check.verdict("a", True, "fine")], broken])
     assert [r.ok for r in results] == [True, False]
-    assert "sysfs went away" in results[1].detail
+    assert "sysfs went away" in results[1].evidence
 
 
 def test_basic_checks_pass_here() -> None:
@@ -64,7 +64,7 @@ def test_cli_doctor_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["doctor", "--json"]) == 0
     checks = json.loads(capsys.readouterr().out)
     assert {c["name"] for c in checks} >= {"python version", "required packages"}
-    assert all(set(c) == {"name", "ok", "detail", "fix"} for c in checks)
+    assert all(set(c) == {"name", "status", "evidence", "hint"} for c in checks)
 
 
 def test_cli_doctor_fails_with_exit_1_and_shows_the_fix(

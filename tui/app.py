@@ -11,14 +11,15 @@ from textual.app import App
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
-from core.doctor import Check, CheckProvider, basic_checks
+from core.checks import Check
+from core.doctor import CheckProvider, basic_checks
 from core.errors import NitrodeckError
 from tui.commands import NitrodeckCommands
 from tui.config import AppConfig, load_config, save_config, with_theme
+from tui.engine import registry
+from tui.engine.access import PlatformHeaderProvider, PlatformHolder, platform_checks
 from tui.first_run import StartupTask, first_run_tasks
 from tui.header import HeaderProvider
-from tui.platform_access import PlatformHeaderProvider, PlatformHolder, platform_checks
-from tui.screens import registry
 from tui.theme import NITRODECK_THEME
 
 if TYPE_CHECKING:

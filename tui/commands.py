@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from tui.screens.registry import VIEWS
+from tui.engine.registry import VIEWS
 
 if TYPE_CHECKING:
     from tui.app import NitrodeckApp

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from core.home import nitrodeck_home
-from tui.platform_access import PlatformHolder
+from tui.engine.access import PlatformHolder
 
 StartupTask = Callable[[], "str | None"]
 DEMO_IMAGE = "demo.eif"

@@ -31,15 +31,19 @@ LAUNCH_GRACE = 2.0  # seconds a just-launched enclave may take to be listed
 
 
 class AgentError(NitrodeckError):
-    """The agent answered with an error, or could not be reached or understood."""
+    """The agent answered with an error, or could not be reached or understood.
+
+    `agent_code` is the agent protocol's error code (`not_found`, `nsm_error`, …); `code`
+    stays None: that field names nitro-cli errors only.
+    """
 
     exit_code = 3
 
     def __init__(
-        self, what: str, *, code: str = "", where: str | None = None, fix: str | None = None
+        self, what: str, *, agent_code: str = "", where: str | None = None, fix: str | None = None
     ) -> None:
         super().__init__(what, where=where, fix=fix)
-        self.code = code
+        self.agent_code = agent_code
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,9 @@ class DecryptDigest:
 def _bytes(result: dict[str, Any], name: str) -> bytes:
     value = result.get(name)
     if not isinstance(value, bytes):
-        raise AgentError(f"agent reply lacks the byte string {name!r}", code=protocol.BAD_REQUEST)
+        raise AgentError(
+            f"agent reply lacks the byte string {name!r}", agent_code=protocol.BAD_REQUEST
+        )
     return value
 
 
@@ -130,7 +136,7 @@ class AgentClient:
             except protocol.ProtocolError as error:
                 if error.fatal:
                     self.close()  # the stream is out of step; no later call may read it
-                raise AgentError(error.message, code=error.code, where=self.where) from None
+                raise AgentError(error.message, agent_code=error.code, where=self.where) from None
             except OSError as error:
                 self.close()
                 raise AgentError(
@@ -143,7 +149,7 @@ class AgentClient:
         try:
             reply = protocol.parse_reply(message)
         except protocol.ProtocolError as error:
-            raise AgentError(error.message, code=error.code, where=self.where) from None
+            raise AgentError(error.message, agent_code=error.code, where=self.where) from None
         if reply.id not in (request_id, 0):  # 0: an error about the frame, not a request
             self.close()
             raise AgentError(
@@ -152,7 +158,7 @@ class AgentClient:
         if not reply.ok:
             raise AgentError(
                 f"agent refused {op}: {reply.error_message}",
-                code=reply.error_code,
+                agent_code=reply.error_code,
                 where=self.where,
             )
         return reply.result
@@ -165,7 +171,7 @@ class AgentClient:
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise AgentError(
                 f"malformed {op} reply from the agent ({type(error).__name__}: {error})",
-                code=protocol.BAD_REQUEST,
+                agent_code=protocol.BAD_REQUEST,
                 where=self.where,
             ) from None
 

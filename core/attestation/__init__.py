@@ -11,12 +11,11 @@ from core.attestation.document import AttestationDocument, parse_document
 from core.attestation.errors import AttestationError
 from core.attestation.expectations import (
     Expectations,
-    PolicyError,
     eif_expectations,
     policy_expectations,
 )
 from core.attestation.inputs import decode_document_input
-from core.attestation.report import Check, CheckStatus, VerificationReport
+from core.attestation.report import VerificationReport
 from core.attestation.trust import (
     AWS_ROOT_SHA256,
     TrustAnchor,
@@ -25,6 +24,8 @@ from core.attestation.trust import (
     sim_root_anchor,
 )
 from core.attestation.verifier import Verifier, verify
+from core.checks import Check, CheckStatus
+from core.errors import PolicyError
 
 __all__ = [
     "AWS_ROOT_SHA256",

@@ -22,8 +22,8 @@ from core.attestation.chain import ChainResult
 from core.attestation.document import AttestationDocument, limit_violations
 from core.attestation.expectations import Expectations
 from core.attestation.pcr_causes import pcr_mismatch
-from core.attestation.report import Check, CheckStatus
 from core.attestation.trust import TrustAnchor
+from core.checks import Check, CheckStatus
 
 PASS, FAIL, WARN, SKIP = CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.WARN, CheckStatus.SKIP
 ES384 = -35

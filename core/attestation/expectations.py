@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.errors import NitrodeckError, UsageError
+from core.errors import PolicyError, UsageError
 
 DEFAULT_CLOCK_SKEW_S = 300.0
 _CONDITION_KEY = re.compile(r"kms:recipientattestation:(imagesha384|pcr(\d{1,2}))", re.IGNORECASE)
@@ -29,12 +29,6 @@ class Expectations:
     public_key: bytes | None = None
     max_age_s: float | None = None
     clock_skew_s: float = DEFAULT_CLOCK_SKEW_S
-
-
-class PolicyError(NitrodeckError):
-    """A key policy whose attestation conditions cannot be turned into expected PCRs."""
-
-    exit_code = 2
 
 
 def _statements(policy: dict[str, Any]) -> list[Any]:

@@ -8,41 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
-from typing import NamedTuple
 
 from core.attestation.document import AttestationDocument
-
-
-class CheckStatus(StrEnum):
-    """pass and warn let a document through; fail does not; skip means nothing was asked."""
-
-    PASS = "pass"
-    FAIL = "fail"
-    WARN = "warn"
-    SKIP = "skip"
-
-
-class Check(NamedTuple):
-    """One named verification step: what was found (`evidence`) and what to do (`hint`).
-
-    Evidence and hints that list several items (PCR mismatches, expired certificates) put each
-    item on its own line. A named tuple: immutable, and cheap to build fourteen times per
-    document.
-    """
-
-    name: str
-    status: CheckStatus
-    evidence: str
-    hint: str = ""
-
-    def to_json(self) -> dict[str, str]:
-        return {
-            "name": self.name,
-            "status": self.status.value,
-            "evidence": self.evidence,
-            "hint": self.hint,
-        }
+from core.checks import Check, CheckStatus
 
 
 @dataclass(frozen=True)

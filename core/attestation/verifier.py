@@ -19,8 +19,9 @@ from core.attestation.checks import CHECKS, FAIL, Context, document_time
 from core.attestation.document import AttestationDocument, parse_document
 from core.attestation.expectations import Expectations
 from core.attestation.inputs import decode_document_input
-from core.attestation.report import Check, VerificationReport
+from core.attestation.report import VerificationReport
 from core.attestation.trust import TrustAnchor
+from core.checks import Check
 
 NO_EXPECTATIONS = Expectations()
 CERTIFICATE_ERRORS = (ValueError, UnsupportedAlgorithm, x509.DuplicateExtension)

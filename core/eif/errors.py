@@ -7,12 +7,14 @@ E35 (EIF parsing), E48 (EIF building), E59 (signature check), E60 (signing).
 from __future__ import annotations
 
 from core.errors import NitrodeckError
+from core.platform.errors import NitroCliCode, code_name
 
 
 class EifError(NitrodeckError):
     """A defect in an EIF (or in what was asked of one); `.offset` is the byte it concerns."""
 
-    exit_code = 35
+    exit_code = int(NitroCliCode.EifParsingError)
+    code = code_name(NitroCliCode.EifParsingError)
 
     def __init__(
         self,
@@ -34,16 +36,19 @@ class EifError(NitrodeckError):
 class EifBuildError(EifError):
     """Building an image failed because of its inputs (nitro-cli's E48)."""
 
-    exit_code = 48
+    exit_code = int(NitroCliCode.EifBuildingError)
+    code = code_name(NitroCliCode.EifBuildingError)
 
 
 class SignatureCheckError(EifError):
     """The signature or its certificate does not hold (nitro-cli's E59 at launch)."""
 
-    exit_code = 59
+    exit_code = int(NitroCliCode.EIFSignatureCheckerError)
+    code = code_name(NitroCliCode.EIFSignatureCheckerError)
 
 
 class EifSigningError(EifError):
     """The key or certificate given for signing cannot be used (nitro-cli's E60)."""
 
-    exit_code = 60
+    exit_code = int(NitroCliCode.EIFSigningError)
+    code = code_name(NitroCliCode.EIFSigningError)

@@ -14,12 +14,12 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from core.errors import NitrodeckError
+from core.errors import NitrodeckError, PolicyError
 from core.home import nitrodeck_home
 from core.kms.context import RECIPIENT_PREFIX
 from core.kms.local.credentials import PROFILE, REGION, credentials_path
 from core.kms.local.credentials import load_or_create as load_credentials
-from core.kms.policy_model import PolicyError, parse_policy
+from core.kms.policy_model import parse_policy
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from core.errors import PolicyError
 from core.kms import conditions
 from core.kms.context import RequestContext, account_of
-from core.kms.policy_model import Policy, PolicyError, Statement, parse_policy
+from core.kms.policy_model import Policy, Statement, parse_policy
 
 __all__ = [
     "ConditionResult",

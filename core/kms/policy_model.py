@@ -10,14 +10,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from core.errors import NitrodeckError
+from core.errors import PolicyError
 from core.kms.conditions import Operator, UnknownOperatorError, parse_operator
 
 ConditionEntries = tuple[tuple[str, tuple[str, ...]], ...]
-
-
-class PolicyError(NitrodeckError):
-    """A key policy that is not valid JSON or not a valid policy document."""
 
 
 @dataclass(frozen=True)

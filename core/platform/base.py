@@ -1,7 +1,10 @@
 """The `Platform` interface and its data types, shared by the command line and the app.
 
-Both the simulator and (later) real Nitro implement `Platform`; callers never ask which one they
-have. Data types are frozen dataclasses so screens and commands can pass them around freely.
+Every platform (the simulator, the demo scene, real Nitro, a remote one) implements `Platform`;
+callers never ask which one they have: what differs between them is a member of the protocol
+(`default_trust`, `default_kms`, `preflight`, ...). Optional abilities are small separate
+protocols checked with `isinstance` (`ConsoleHistory`), never `getattr` probes or name checks.
+Data types are frozen dataclasses so screens and commands can pass them around freely.
 """
 
 from __future__ import annotations
@@ -10,12 +13,16 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
+from core.checks import Check
 from core.errors import NitrodeckError
 
 MIB = 1 << 20
 KIB = 1 << 10
+
+KmsKind = Literal["local", "aws"]
+"""Which KMS a platform's enclaves talk to by default: nitrodeck's local KMS or AWS KMS."""
 
 
 @dataclass(frozen=True)
@@ -149,10 +156,30 @@ class EnclaveInfo:
     image_name: str | None = None
     image_version: str | None = None
     metadata: dict[str, object] | None = None
+    started_at: float | None = None
+    """When the enclave started (Unix seconds), None if unknown; not part of nitro-cli's JSON."""
 
     @property
     def flags(self) -> str:
         return "DEBUG_MODE" if self.debug else "NONE"
+
+
+@dataclass(frozen=True)
+class SavedConsole:
+    """The record an enclave left behind: its identity and its console file, if it kept one.
+
+    `debug` is whether a console was kept (debug mode); `size` and `mtime` describe that
+    console file (size 0 when none was kept); `ended` is whether the enclave has exited.
+    """
+
+    enclave_id: str
+    name: str
+    cid: int
+    eif_path: str
+    debug: bool
+    ended: bool
+    size: int
+    mtime: float
 
 
 class AllocatorError(NitrodeckError):
@@ -174,10 +201,41 @@ class ConsoleStream(Protocol):
     def close(self) -> None: ...
 
 
+@runtime_checkable
 class Platform(Protocol):
-    """Everything hardware-specific the command line and the app need."""
+    """Everything hardware-specific the command line and the app need.
+
+    Adding an implementation: satisfy every member below and add it to
+    `tests/platform/test_platform_contract.py` (one line), which runs the same behaviour
+    checks against each platform.
+    """
 
     name: str
+    """Short name shown to the user and accepted by `--platform` (`sim`, `nitro`, ...)."""
+
+    @property
+    def simulated(self) -> bool:
+        """True when no Nitro hypervisor is behind this platform (the header says SIMULATOR)."""
+        ...
+
+    @property
+    def default_trust(self) -> str:
+        """The attestation trust anchor its enclaves' documents chain to, as `--trust` names
+        it: `sim` (the simulator's root) or `aws` (AWS Nitro Enclaves Root-G1)."""
+        ...
+
+    @property
+    def default_kms(self) -> KmsKind:
+        """The KMS used when none is named: `local` on the simulator, `aws` on a real parent."""
+        ...
+
+    def close(self) -> None:
+        """Release what the platform holds (database connections, sockets); idempotent."""
+        ...
+
+    def preflight(self) -> list[Check]:
+        """This platform's own doctor checks (read-only), in the order the doctor lists them."""
+        ...
 
     def host_info(self) -> HostInfo: ...
 
@@ -210,3 +268,22 @@ class Platform(Protocol):
     def connect_vsock(self, cid: int, port: int, timeout: float | None = None) -> socket.socket: ...
 
     def listen_vsock(self, cid: int, port: int) -> socket.socket: ...
+
+
+@runtime_checkable
+class ConsoleHistory(Protocol):
+    """Optional: a platform that keeps the consoles of debug enclaves after they exit.
+
+    Check with `isinstance(platform, ConsoleHistory)`; a platform without it simply has no
+    saved consoles to offer (real nitro-cli keeps none).
+    """
+
+    def saved_consoles(self) -> list[SavedConsole]:
+        """Debug enclaves with a console file, running or exited, newest first."""
+        ...
+
+    def saved_console(
+        self, *, enclave_id: str | None = None, enclave_name: str | None = None
+    ) -> SavedConsole:
+        """The newest record matching the id or name (E40 `NitroCliError` when none)."""
+        ...

@@ -234,7 +234,7 @@ _PLACEHOLDER = "MISSING_INFO"
 
 def code_name(code: int) -> str:
     """`E07` for 7: the form nitro-cli prints and its documentation anchors use."""
-    return f"E{code:02d}"
+    return f"E{int(code):02d}"
 
 
 def detailed_info(code: int, *args: object) -> str:
@@ -253,7 +253,7 @@ class NitroCliError(NitrodeckError):
 
     `detail` is the specific cause nitro-cli puts in its backtrace (e.g. the driver's sentence
     inside E29); we print it on the line after the message so the user sees it without
-    `BACKTRACE=1`.
+    `BACKTRACE=1`. `cli_code` is the enum member; `code` its printed form (`"E29"`).
     """
 
     label = ""  # nitro-cli prints "[ Exx ] ..." with nothing before it
@@ -266,15 +266,15 @@ class NitroCliError(NitrodeckError):
         fix: str | None = None,
         where: str | None = None,
     ) -> None:
-        self.code = int(code)
-        self.exit_code = self.code
+        self.cli_code = NitroCliCode(int(code))
+        self.code = code_name(self.cli_code)
+        self.exit_code = int(self.cli_code)
         self.args_info = tuple(args)
-        self.detail = detail
-        super().__init__(detailed_info(self.code, *args), where=where, fix=fix)
+        super().__init__(detailed_info(self.cli_code, *args), where=where, fix=fix, detail=detail)
 
     @property
     def name(self) -> str:
-        return code_name(self.code)
+        return code_name(self.cli_code)
 
     def __str__(self) -> str:
         lines = [self.what]
@@ -285,7 +285,17 @@ class NitroCliError(NitrodeckError):
             lines.append(f"fix: {self.fix}")
         return "\n".join(lines)
 
-    def to_json(self) -> dict[str, object]:
-        data = super().to_json()
-        data.update({"code": self.name, "detail": self.detail})
-        return data
+
+class EnclaveProcessError(NitroCliError):
+    """A failure inside the enclave process: E39 carrying the inner `[ Exx ]` (nitro-cli's way).
+
+    `inner` is the enclave process's own error; `detail` is its text, so the E39 line reads
+    as nitro-cli's does, and `core.explain` can reach the root cause without parsing it.
+    """
+
+    def __init__(self, inner: NitroCliError) -> None:
+        self.inner = inner
+        lines = [inner.what] + ([inner.detail] if inner.detail else [])
+        super().__init__(
+            NitroCliCode.EnclaveProcessConnectionFailure, detail="\n".join(lines), fix=inner.fix
+        )

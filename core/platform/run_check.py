@@ -71,7 +71,7 @@ def request_violations(
                 fix="pick another CID, or leave it empty to get one assigned",
             )
         )
-    memory_ok = not any(e.code == NitroCliCode.InsufficientMemoryRequested for e in broken)
+    memory_ok = not any(e.cli_code is NitroCliCode.InsufficientMemoryRequested for e in broken)
     if memory_ok and request.memory_mib > 0:
         free = free_pages(pool, context.enclaves)
         broken += _collect([lambda: rules.allocate_regions(request.memory_mib, free)])

@@ -60,12 +60,12 @@ def test_error_reply_carries_the_code() -> None:
     reply = protocol.error_reply(1, protocol.NOT_FOUND, "no such key")
     with answering(reply) as client, pytest.raises(AgentError) as caught:
         client.recipient_decrypt("h", b"x")
-    assert caught.value.code == protocol.NOT_FOUND and "no such key" in str(caught.value)
+    assert caught.value.agent_code == protocol.NOT_FOUND and "no such key" in str(caught.value)
 
 
 def test_truncated_reply_is_fatal_for_the_connection() -> None:
     client = answering(b"\x00\x00\x01\x00\xa1")
     with pytest.raises(AgentError) as caught:
         client.health()
-    assert caught.value.code == protocol.BAD_FRAME
+    assert caught.value.agent_code == protocol.BAD_FRAME
     assert client.sock.fileno() == -1

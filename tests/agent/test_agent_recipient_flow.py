@@ -79,7 +79,7 @@ def test_every_op_on_the_simulated_nsm(start_sim_agent: Callable[..., Running]) 
         c.lock_pcr(17)
         with pytest.raises(AgentError) as caught:
             c.extend_pcr(17, b"again")
-        assert caught.value.code == protocol.NSM_ERROR
+        assert caught.value.agent_code == protocol.NSM_ERROR
         assert len(c.random(300)) == 300
         document = c.attest(nonce=b"nonce-1", user_data=b"hello", public_key=b"pk")
     report = Verifier([sim_root_anchor()]).verify(document, at=datetime.now(UTC))

@@ -59,7 +59,7 @@ def test_attest_passes_fields_to_the_nsm(agent: Running) -> None:
 def test_attest_rejects_oversized_fields(agent: Running) -> None:
     with client(agent) as c, pytest.raises(AgentError) as caught:
         c.attest(nonce=bytes(1025))
-    assert caught.value.code == protocol.BAD_ARGS and "1024" in str(caught.value)
+    assert caught.value.agent_code == protocol.BAD_ARGS and "1024" in str(caught.value)
 
 
 def test_random_lengths(agent: Running) -> None:
@@ -68,7 +68,7 @@ def test_random_lengths(agent: Running) -> None:
         assert len(c.random(1000)) == 1000
         with pytest.raises(AgentError) as caught:
             c.random(0)
-    assert caught.value.code == protocol.BAD_ARGS
+    assert caught.value.agent_code == protocol.BAD_ARGS
 
 
 def test_extend_and_lock_user_pcr(agent: Running) -> None:
@@ -79,14 +79,14 @@ def test_extend_and_lock_user_pcr(agent: Running) -> None:
         assert c.describe().pcrs[16].locked
         with pytest.raises(AgentError) as caught:
             c.extend_pcr(16, b"more")
-    assert caught.value.code == protocol.NSM_ERROR and "ReadOnlyIndex" in str(caught.value)
+    assert caught.value.agent_code == protocol.NSM_ERROR and "ReadOnlyIndex" in str(caught.value)
 
 
 @pytest.mark.parametrize("index", [0, 4, 15, 32])
 def test_boot_pcrs_cannot_be_changed(agent: Running, index: int) -> None:
     with client(agent) as c, pytest.raises(AgentError) as caught:
         c.extend_pcr(index, b"x")
-    assert caught.value.code == protocol.BAD_ARGS
+    assert caught.value.agent_code == protocol.BAD_ARGS
     assert "16..31" in str(caught.value)
 
 
@@ -101,7 +101,7 @@ def test_recipient_flow_returns_only_length_and_digest(agent: Running) -> None:
         assert digest.sha256 == hashlib.sha256(secret).digest()
         with pytest.raises(AgentError) as caught:  # single use
             c.recipient_decrypt(key.handle, blob)
-    assert caught.value.code == protocol.NOT_FOUND
+    assert caught.value.agent_code == protocol.NOT_FOUND
     assert all(secret not in line.encode() for line in agent.log)
 
 
@@ -111,7 +111,7 @@ def test_recipient_key_expires(start_agent: Callable[..., Running]) -> None:
         key = c.recipient_key()
         with pytest.raises(AgentError) as caught:
             c.recipient_decrypt(key.handle, b"\x30\x80")
-    assert caught.value.code == protocol.NOT_FOUND
+    assert caught.value.agent_code == protocol.NOT_FOUND
 
 
 def test_garbage_ciphertext_is_a_decrypt_error(agent: Running) -> None:
@@ -119,13 +119,13 @@ def test_garbage_ciphertext_is_a_decrypt_error(agent: Running) -> None:
         key = c.recipient_key()
         with pytest.raises(AgentError) as caught:
             c.recipient_decrypt(key.handle, b"not a CMS structure")
-    assert caught.value.code == protocol.DECRYPT_FAILED
+    assert caught.value.agent_code == protocol.DECRYPT_FAILED
 
 
 def test_unknown_op(agent: Running) -> None:
     with client(agent) as c, pytest.raises(AgentError) as caught:
         c.call("format_disk")
-    assert caught.value.code == protocol.UNKNOWN_OP and "health" in str(caught.value)
+    assert caught.value.agent_code == protocol.UNKNOWN_OP and "health" in str(caught.value)
 
 
 def test_garbage_frame_gets_error_and_connection_survives(agent: Running) -> None:
@@ -240,7 +240,7 @@ def test_reply_too_large_for_a_frame_becomes_an_error(start_agent: Callable[...,
     with client(agent) as c:
         with pytest.raises(AgentError) as caught:
             c.random(1000)  # 1000 random bytes do not fit a 512-byte frame
-        assert caught.value.code == protocol.FRAME_TOO_LARGE
+        assert caught.value.agent_code == protocol.FRAME_TOO_LARGE
         assert c.health().status == "ok"  # and the connection still works
 
 

@@ -90,7 +90,9 @@ def test_explain_bad_inputs_are_clear_errors(
 ) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"Statement": [')
-    assert main(["kms", "explain", "--policy", str(bad)]) == 1
+    assert (
+        main(["kms", "explain", "--policy", str(bad)]) == 2
+    )  # bad input, as with argparse and `attestation verify --policy`
     assert "not valid JSON" in capsys.readouterr().err
     policy = _write_policy(tmp_path, "ab" * 48)
     garbage = tmp_path / "doc.cose"

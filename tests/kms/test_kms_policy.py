@@ -9,11 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.errors import PolicyError
 from core.kms.conditions import evaluate as condition
 from core.kms.conditions import parse_operator, wildcard_match
 from core.kms.context import request_context
 from core.kms.policy import evaluate, principal_matches
-from core.kms.policy_model import PolicyError, parse_policy
+from core.kms.policy_model import parse_policy
 
 ACCOUNT = "111122223333"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/parent"

@@ -48,7 +48,7 @@ def test_cpus_run_out_first_with_the_driver_error() -> None:
     assert result.memory_mib == 80 and result.cpu_count == 2  # 4 × EIF, one full core
     assert result.count == 2
     assert [p.cpus for p in result.placements] == [(1, 5), (2, 6)]
-    assert result.blocker is not None and result.blocker.code == NitroCliCode.IoctlFailure
+    assert result.blocker is not None and result.blocker.cli_code is NitroCliCode.IoctlFailure
     assert "no CPUs are available" in result.why_not_more()
 
 
@@ -65,7 +65,7 @@ def test_memory_runs_out_first_with_e27() -> None:
     assert result.placements[0].regions == (1024,)
     assert result.placements[1].regions == (2,) * 512
     assert result.blocker is not None
-    assert result.blocker.code == NitroCliCode.InsufficientMemoryAvailable
+    assert result.blocker.cli_code is NitroCliCode.InsufficientMemoryAvailable
     assert result.why_not_more().startswith("E27")
 
 
@@ -95,7 +95,7 @@ def test_a_request_no_launch_accepts_fits_zero_with_nitro_cli_code() -> None:
     )
     assert small.count == 0
     assert small.blocker is not None
-    assert small.blocker.code == NitroCliCode.InsufficientMemoryRequested
+    assert small.blocker.cli_code is NitroCliCode.InsufficientMemoryRequested
     half_core = fit(
         eif_size=MIB,
         memory_mib=64,

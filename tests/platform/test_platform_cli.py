@@ -156,7 +156,7 @@ def test_no_heartbeat_in_time_is_e36(tmp_path: Path) -> None:
     with pytest.raises(NitroCliError) as caught:  # an alive "supervisor" that never calls
         launcher._await_heartbeat(server, os.getpid(), tmp_path, 0.2)
     server.close()
-    assert caught.value.code == 36
+    assert caught.value.exit_code == 36
 
 
 def test_old_saved_consoles_are_pruned(tmp_path: Path) -> None:

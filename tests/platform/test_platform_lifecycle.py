@@ -15,8 +15,7 @@ import pytest
 
 from core.eif import read_eif
 from core.platform.base import AllocatorError, PoolConfig, RunRequest
-from core.platform.errors import NitroCliError
-from core.platform.sim.launcher import EnclaveProcessError
+from core.platform.errors import EnclaveProcessError, NitroCliError
 from core.platform.sim.payload import host_cpus_for
 from core.platform.sim.platform import SimPlatform
 from tui.cli.main import main
@@ -204,7 +203,7 @@ def test_two_launches_race_for_the_last_core(
     errors = [r for r in results if isinstance(r, NitroCliError)]
     winners = [r for r in results if not isinstance(r, NitroCliError)]
     assert len(winners) == 1 and len(errors) == 1
-    assert errors[0].code == 29 and "no CPUs are available" in (errors[0].detail or "")
+    assert errors[0].exit_code == 29 and "no CPUs are available" in (errors[0].detail or "")
     assert winners[0].cpu_ids == (1, 3)  # type: ignore[attr-defined]
     assert len(sims[0].describe_enclaves()) == 1
 
@@ -250,7 +249,7 @@ def test_two_numa_profile(make_sim: Callable[[str], SimPlatform], eifs: dict[str
     assert info.cpu_ids == (24, 72) and info.memory_mib == 1024  # type: ignore[attr-defined]
     with pytest.raises(NitroCliError) as caught:  # no hugepages left on node 1
         run(sim, eifs["printer"], cpu_ids=(25, 73), cpu_count=None)
-    assert caught.value.code == 27
+    assert caught.value.exit_code == 27
     assert not sim.plan_pool(PoolConfig(memory_mib=512, cpu_count=2)).ok
     with pytest.raises(AllocatorError, match="at least one enclave currently running"):
         sim.apply_pool(PoolConfig(memory_mib=512, cpu_count=2))
@@ -271,7 +270,7 @@ def test_names_cids_and_errors(sim: SimPlatform, eifs: dict[str, Path], tmp_path
     assert (first.cid, second.cid) == (16, 17)  # type: ignore[attr-defined]
     with pytest.raises(NitroCliError) as caught:
         sim.console(first.enclave_id)  # type: ignore[attr-defined]
-    assert caught.value.code == 44
+    assert caught.value.exit_code == 44
     sim.terminate_enclave(all_enclaves=True)
 
     damaged = tmp_path / "damaged.eif"
@@ -280,7 +279,7 @@ def test_names_cids_and_errors(sim: SimPlatform, eifs: dict[str, Path], tmp_path
     damaged.write_bytes(bytes(data))
     with pytest.raises(EnclaveProcessError) as relayed:
         run(sim, damaged)
-    assert relayed.value.code == 39 and relayed.value.inner.code == 35
+    assert relayed.value.exit_code == 39 and relayed.value.inner.exit_code == 35
     for request, code in [
         ({"eif_path": tmp_path / "missing.eif"}, 19),
         ({"memory_mib": 1}, 26),
@@ -293,7 +292,7 @@ def test_names_cids_and_errors(sim: SimPlatform, eifs: dict[str, Path], tmp_path
         with pytest.raises(NitroCliError) as caught:
             options = {"eif": eifs["printer"], **request}
             run(sim, options.pop("eif_path", options.pop("eif")), **options)  # type: ignore[arg-type]
-        assert caught.value.code == code, request
+        assert caught.value.exit_code == code, request
     assert sim.describe_enclaves() == [] and sim.pool_state().used_cpus == ()
 
 
@@ -353,7 +352,7 @@ def test_signed_images_run_and_an_expired_signer_is_e59(
     expired = _signed_copy(eifs["quick"], tmp_path, expired=True)
     with pytest.raises(EnclaveProcessError) as relayed:
         run(sim, expired)
-    assert relayed.value.exit_code == 39 and relayed.value.inner.code == 59
+    assert relayed.value.exit_code == 39 and relayed.value.inner.exit_code == 59
     assert "[ E59 ]" in str(relayed.value)
 
 

@@ -21,7 +21,7 @@ C6G = {c.cpu: c for c in PROFILES["c6g.4xlarge"].topology()}
 def code_of(call: object, *args: object) -> int:
     with pytest.raises(NitroCliError) as caught:
         call(*args)  # type: ignore[operator]
-    return caught.value.code
+    return caught.value.exit_code
 
 
 def test_error_table_covers_e00_to_e60_in_enum_order() -> None:
@@ -143,7 +143,7 @@ def test_driver_cpu_failures_are_e29(
 ) -> None:
     with pytest.raises(NitroCliError) as caught:
         rules.pick_cpus(count, pool, used, M52X)
-    assert caught.value.code == 29 and detail in (caught.value.detail or "")
+    assert caught.value.exit_code == 29 and detail in (caught.value.detail or "")
 
 
 def test_graviton_takes_single_cpus() -> None:
@@ -179,7 +179,7 @@ def test_memory_regions_follow_nitro_cli(
 def test_not_enough_hugepages_is_e27() -> None:
     with pytest.raises(NitroCliError) as caught:
         rules.allocate_regions(600, {2: 256})
-    assert caught.value.code == 27
+    assert caught.value.exit_code == 27
     assert "`memory` is 600 MB" in caught.value.what
 
 
@@ -209,14 +209,14 @@ def test_names_resolve_or_e58() -> None:
     ]:
         with pytest.raises(NitroCliError) as caught:
             rules.match_name(name, enclaves)
-        assert caught.value.code == 58 and caught.value.detail == detail
+        assert caught.value.exit_code == 58 and caught.value.detail == detail
 
 
 def test_console_needs_debug_mode_e44() -> None:
     rules.check_console_allowed(_enclave("a", debug=True))
     with pytest.raises(NitroCliError) as caught:
         rules.check_console_allowed(_enclave("a"))
-    assert caught.value.code == 44 and "--debug-mode" in (caught.value.detail or "")
+    assert caught.value.exit_code == 44 and "--debug-mode" in (caught.value.detail or "")
 
 
 @pytest.mark.parametrize(
@@ -241,4 +241,4 @@ def test_memory_parser_never_crashes(text: str) -> None:
     try:
         assert rules.parse_memory(text) >= 0
     except NitroCliError as error:
-        assert error.code == 3
+        assert error.exit_code == 3

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,20 +46,20 @@ def test_a_dead_supervisor_and_its_socket_are_reported(sim: SimPlatform) -> None
     with sim.instance.state.transaction():
         sim.instance.state.insert_enclave(row)
     supervisors = doctor.check_supervisors(sim.instance)
-    assert not supervisors.ok and "i-0-enc7" in supervisors.detail and supervisors.fix
+    assert not supervisors.ok and "i-0-enc7" in supervisors.evidence and supervisors.hint
     sim.layout.vsock_dir.mkdir(parents=True, exist_ok=True)
     (sim.layout.vsock_dir / "cid_99.sock").touch()
     (sim.layout.vsock_dir / "cid_42.sock").touch()  # the (dead) row still holds CID 42
     stale = doctor.check_stale_sockets(sim.instance)
-    assert not stale.ok and "cid_99.sock" in stale.detail and "cid_42" not in stale.detail
-    assert dataclasses.asdict(stale)["fix"].startswith("remove")
+    assert not stale.ok and "cid_99.sock" in stale.evidence and "cid_42" not in stale.evidence
+    assert stale.to_json()["hint"].startswith("remove")
 
 
 def test_an_unconfigured_pool_and_a_broken_python_fail(sim: SimPlatform) -> None:
     sim.instance.state.set_meta("pool", '{"config": null, "cpus": [], "node": null}')
     assert not doctor.check_pool(sim.instance).ok
     broken = doctor.check_payload_python("/nonexistent/python")
-    assert not broken.ok and broken.fix
+    assert not broken.ok and broken.hint
     assert doctor.check_payload_python(sys.executable).ok
 
 
@@ -68,4 +67,4 @@ def test_a_corrupt_database_fails(tmp_path: Path) -> None:
     db = tmp_path / "state.db"
     db.write_bytes(b"this is not sqlite" * 100)
     check = doctor.check_sqlite(db)
-    assert not check.ok and "aside" in check.fix
+    assert not check.ok and "aside" in check.hint

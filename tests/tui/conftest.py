@@ -11,7 +11,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from core.doctor import Check
+from core.checks import Check
 from tui.app import NitrodeckApp
 from tui.header import DEMO_SIMULATOR, StaticHeaderProvider
 from tui.pilot import settle
@@ -19,9 +19,11 @@ from tui.pilot import settle
 FROZEN = datetime(2026, 11, 27, 12, 34, 56)
 SIM_INFO = DEMO_SIMULATOR
 FIXED_CHECKS = [
-    Check("python version", True, "Python 3.11.7"),
-    Check("nitrodeck home writable", True, "/home/op/.local/state/nitrodeck"),
-    Check("terminal size", False, "70×20 (the app needs at least 80×24)", "enlarge the window"),
+    Check.verdict("python version", True, "Python 3.11.7"),
+    Check.verdict("nitrodeck home writable", True, "/home/op/.local/state/nitrodeck"),
+    Check.verdict(
+        "terminal size", False, "70×20 (the app needs at least 80×24)", "enlarge the window"
+    ),
 ]
 
 

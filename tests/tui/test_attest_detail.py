@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.attestation import describe_document, parse_document
-from tui.screens.attest_detail import certificate_rows, field_rows, pcr_rows
+from tui.presenters.attest_detail import certificate_rows, field_rows, pcr_rows
 
 
 def described(vectors: Path, name: str) -> dict[str, object]:

@@ -16,8 +16,8 @@ from core.attestation import CheckStatus, parse_document
 from core.errors import UsageError
 from core.platform.base import RunRequest
 from core.platform.sim.platform import SimPlatform
+from tui.presenters.attest_request import parse_hex, parse_request
 from tui.screens.attest import AttestScreen
-from tui.screens.attest_request import parse_hex, parse_request
 
 SIZE = (120, 36)
 BASE_PROD = "base_prod_2024-11-30.cose"

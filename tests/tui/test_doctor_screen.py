@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from core.doctor import Check
+from core.checks import Check
 from tui.screens.doctor import DoctorScreen
 
 
 async def test_doctor_shows_checks_and_reruns(make_app, wait) -> None:
-    results = [[Check("sim device", False, "missing", "start the simulator")]]
+    results = [[Check.verdict("sim device", False, "missing", "start the simulator")]]
     app = make_app(check_providers=[lambda: results[-1]])
     async with app.run_test(size=(120, 36)) as pilot:
         await wait(pilot)
@@ -22,7 +22,7 @@ async def test_doctor_shows_checks_and_reruns(make_app, wait) -> None:
             "start the simulator",
         )
         assert screen.sub_title == "1 failed"
-        results.append([Check("sim device", True, "running")])
+        results.append([Check.verdict("sim device", True, "running")])
         await pilot.press("r")
         await wait(pilot)
         assert screen.table.all_rows["sim device"][1] == "PASS"
@@ -31,7 +31,10 @@ async def test_doctor_shows_checks_and_reruns(make_app, wait) -> None:
 
 
 async def test_results_are_coloured_but_filter_on_plain_text(make_app, wait) -> None:
-    checks = [Check("python version", True, "3.11"), Check("sim device", False, "missing", "start")]
+    checks = [
+        Check.verdict("python version", True, "3.11"),
+        Check.verdict("sim device", False, "missing", "start"),
+    ]
     app = make_app(check_providers=[lambda: checks])
     async with app.run_test(size=(120, 36)) as pilot:
         await wait(pilot)

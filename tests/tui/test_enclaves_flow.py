@@ -14,7 +14,7 @@ from core.agent.demo import build_demo_image
 from core.eif import build_eif
 from core.platform.base import RunRequest
 from core.platform.sim.platform import SimPlatform
-from tui.platform_access import PlatformHolder
+from tui.engine.access import PlatformHolder
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.console import ConsoleScreen
 from tui.screens.console_history import ConsoleHistoryScreen

@@ -18,9 +18,9 @@ from core.kms.local.server import LocalKms
 from core.kms.target import KmsTarget, boto3_client
 from core.platform.base import RunRequest
 from core.platform.sim.platform import SimPlatform
+from tui.engine.kms_access import KmsAccess, parse_choice
 from tui.screens.engine import PlatformAccess
 from tui.screens.kms import KmsScreen
-from tui.screens.kms_access import KmsAccess, parse_choice
 from tui.screens.kms_decrypt import DecryptScreen
 from tui.screens.kms_policy import KeyPolicyScreen
 

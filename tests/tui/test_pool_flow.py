@@ -11,7 +11,7 @@ from textual.widgets import Input
 
 from core.agent.demo import build_demo_image
 from core.platform.sim.platform import SimPlatform
-from tui.platform_access import PlatformHolder
+from tui.engine.access import PlatformHolder
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.pool import PoolScreen
 

@@ -16,13 +16,13 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from tui_fakes import FakeEnclaves, FakeEnclavesScreen, fixed_images
 
+from tui.engine.registry import View
 from tui.pilot import settle
 from tui.screens.console import ConsoleScreen
 from tui.screens.image_build import BuildScreen
 from tui.screens.image_diff import ImageDiffScreen
 from tui.screens.images import ImagesScreen
 from tui.screens.pending import PendingScreen
-from tui.screens.registry import View
 
 SIZE = (120, 36)
 CONSOLE = b"".join(f"[{n:4d}] init: step {n} ok\n".encode() for n in range(60)) + b"nsm: ready\n"

@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conftest import FROZEN
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from core.agent.demo import build_demo_image
-from tui.demo_platform import DemoPlatform, demo_start_times
-from tui.platform_access import PlatformHeaderProvider, PlatformHolder
+from core.platform.demo import DemoPlatform
+from tui.engine.access import PlatformHeaderProvider, PlatformHolder
 from tui.screens.enclaves import EnclavesScreen
 from tui.screens.pool import PoolScreen
 
@@ -19,7 +18,7 @@ SIZE = (120, 36)
 
 
 def demo_app(make_app: Any) -> Any:
-    holder = PlatformHolder.of(DemoPlatform())  # type: ignore[arg-type]
+    holder = PlatformHolder.of(DemoPlatform())
     return make_app(platform=holder, header_provider=PlatformHeaderProvider(holder))
 
 
@@ -30,7 +29,7 @@ def demo_images(where: Path) -> Path:
 
 
 def enclaves_screen(where: Path) -> EnclavesScreen:
-    return EnclavesScreen(started=demo_start_times(FROZEN), image_dir=demo_images(where))
+    return EnclavesScreen(image_dir=demo_images(where))
 
 
 def test_enclaves_with_describe(

@@ -19,10 +19,10 @@ from core.kms.demo import demo_key_policy
 from core.kms.denial import DenialExplanation
 from core.kms.explain import explain
 from core.kms.local.credentials import PRINCIPAL_ARN
+from tui.engine.kms_access import KmsAccess
 from tui.screens.attest import AttestScreen
 from tui.screens.engine import PlatformAccess
 from tui.screens.kms import KmsScreen
-from tui.screens.kms_access import KmsAccess
 from tui.screens.kms_decrypt import DecryptScreen
 
 SIZE = (120, 36)

@@ -42,9 +42,7 @@ def open_agent(args: argparse.Namespace) -> Iterator[AgentClient]:
         with connect_agent(platform, args.enclave_name, args.agent_port, wait=AGENT_WAIT) as agent:
             yield agent
     finally:
-        close = getattr(platform, "close", None)
-        if callable(close):
-            close()
+        platform.close()
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

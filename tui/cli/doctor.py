@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from core.doctor import Check, basic_checks, current_terminal_size, run_checks
+from core.checks import Check
+from core.doctor import basic_checks, current_terminal_size, run_checks
 from tui.cli.output import print_json
 
 
@@ -28,13 +29,16 @@ def run_doctor(args: argparse.Namespace) -> int:
 
 
 def _platform_checks(args: argparse.Namespace) -> list[Check]:
-    """The current platform's preflight checks (the simulator's own on the simulator)."""
-    from core.platform.preflight import platform_checks
+    """The current platform's own preflight checks."""
     from core.platform.select import open_platform
 
-    return platform_checks(open_platform(args.platform, args.profile))
+    platform = open_platform(args.platform, args.profile)
+    try:
+        return platform.preflight()
+    finally:
+        platform.close()
 
 
 def format_check(check: Check) -> str:
-    line = f"[{'PASS' if check.ok else 'FAIL'}] {check.name}: {check.detail}"
-    return f"{line}\n       fix: {check.fix}" if check.fix else line
+    line = f"[{check.status.value.upper()}] {check.name}: {check.evidence}"
+    return f"{line}\n       fix: {check.hint}" if check.hint else line

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from core.platform import rules
-from core.platform.base import ConsoleStream, Platform, RunRequest
+from core.platform.base import ConsoleHistory, ConsoleStream, Platform, RunRequest
 from core.platform.errors import NitroCliCode, NitroCliError
 from core.platform.select import open_platform
 from core.platform.shapes import describe_json, run_json, terminate_json
@@ -220,11 +220,10 @@ def _console_target(platform: Platform, args: argparse.Namespace) -> tuple[str, 
         info = platform.find_enclave(enclave_id=args.enclave_id, enclave_name=args.enclave_name)
         return info.enclave_id, info.cid
     except NitroCliError:
-        saved = getattr(platform, "saved_enclave", None)
-        if not args.history or saved is None:
+        if not args.history or not isinstance(platform, ConsoleHistory):
             raise
-        record = saved(enclave_id=args.enclave_id, enclave_name=args.enclave_name)
-        return str(record["enclave_id"]), int(record["cid"])
+        saved = platform.saved_console(enclave_id=args.enclave_id, enclave_name=args.enclave_name)
+        return saved.enclave_id, saved.cid
 
 
 def _stream(stream: ConsoleStream, cid: int, timeout: float | None) -> int:

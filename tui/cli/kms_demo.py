@@ -40,10 +40,8 @@ def run_create_demo_key(args: argparse.Namespace) -> int:
     try:
         enclave = find_agent_enclave(platform, args.enclave_name)
     finally:
-        close = getattr(platform, "close", None)
-        if callable(close):
-            close()
-    target = resolve_target(args.endpoint_url, local=platform.name == "sim")
+        platform.close()
+    target = resolve_target(args.endpoint_url, local=platform.default_kms == "local")
     if not args.json:
         progress(f"KMS: {target.describe()}")
     demo = create_demo_key(

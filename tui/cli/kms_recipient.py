@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from core.agent.client import connect_agent
 from core.errors import NitrodeckError, UsageError
 from core.kms.client import FlowResult, FlowStep, recipient_decrypt
 from core.kms.target import KmsTarget, boto3_client, caller_principal, resolve_target
+from core.platform.base import Platform
 from core.platform.select import open_platform
 from tui.cli.agent import AGENT_WAIT, add_enclave_args
 from tui.cli.output import print_json, progress
@@ -86,8 +86,9 @@ def read_blob(path: Path) -> bytes:
         return data
 
 
-def _target(args: argparse.Namespace, platform_name: str) -> KmsTarget:
-    return resolve_target(args.endpoint_url, local=platform_name == "sim")
+def _target(args: argparse.Namespace, platform: Platform) -> KmsTarget:
+    """`--endpoint-url`, else the KMS the platform uses by default (local or AWS)."""
+    return resolve_target(args.endpoint_url, local=platform.default_kms == "local")
 
 
 def print_step(step: FlowStep) -> None:
@@ -112,7 +113,7 @@ def run_decrypt(args: argparse.Namespace) -> int:
     context = encryption_context(args.encryption_context)
     platform = open_platform(args.platform, args.profile)
     try:
-        target = _target(args, platform.name)
+        target = _target(args, platform)
         if not args.json:
             progress(f"KMS: {target.describe()}")
         kms = boto3_client(target)
@@ -127,9 +128,7 @@ def run_decrypt(args: argparse.Namespace) -> int:
                 on_step=None if args.json else print_step,
             )
     finally:
-        close = getattr(platform, "close", None)
-        if callable(close):
-            close()
+        platform.close()
     if args.json:
         print_json(result.to_json())
     else:
@@ -146,7 +145,11 @@ def run_encrypt(args: argparse.Namespace) -> int:
         raise NitrodeckError(
             f"cannot read: {error.strerror}", where=str(args.plaintext_file)
         ) from None
-    target = _target(args, open_platform_name(args))
+    platform = open_platform(args.platform, args.profile)
+    try:
+        target = _target(args, platform)
+    finally:
+        platform.close()
     request: dict[str, Any] = {"KeyId": args.key_id, "Plaintext": plaintext}
     context = encryption_context(args.encryption_context)
     if context:
@@ -165,14 +168,6 @@ def run_encrypt(args: argparse.Namespace) -> int:
         file=sys.stdout,
     )
     return 0
-
-
-def open_platform_name(args: argparse.Namespace) -> str:
-    """The platform name without opening it (encrypt needs only to pick the KMS)."""
-    from core.platform.select import default_platform_name
-
-    chosen: str = args.platform or os.environ.get("NITRODECK_PLATFORM") or default_platform_name()
-    return chosen
 
 
 def enclave_document(args: argparse.Namespace) -> bytes:

@@ -25,14 +25,14 @@ from textual.widgets import Button, DataTable, Input, Static, TabbedContent, Tab
 from core.attestation import VerificationReport, describe_document, parse_document
 from core.errors import NitrodeckError
 from core.platform.base import Platform
-from tui.screens.attest_detail import (
+from tui.presenters.attest_detail import (
     STATUS_MARK,
     STATUS_STYLE,
     certificate_rows,
     field_rows,
     pcr_rows,
 )
-from tui.screens.attest_request import (
+from tui.presenters.attest_request import (
     AttestRequest,
     fetch_document,
     parse_request,

@@ -8,7 +8,7 @@ from datetime import datetime
 from textual import on
 from textual.widgets import DataTable
 
-from core.platform.sim.history import layout_of, saved_consoles
+from core.platform.base import ConsoleHistory
 from tui.screens.list_screen import ListScreen
 
 
@@ -29,8 +29,8 @@ class ConsoleHistoryScreen(ListScreen):
         self.table.focus()
 
     def fetch_rows(self) -> Mapping[str, Sequence[str]]:
-        layout = layout_of(self.nd_app.platforms.get())
-        if layout is None:
+        platform = self.nd_app.platforms.get()
+        if not isinstance(platform, ConsoleHistory):
             return {}
         return {
             saved.enclave_id: (
@@ -41,7 +41,7 @@ class ConsoleHistoryScreen(ListScreen):
                 f"{saved.size:,} B",
                 datetime.fromtimestamp(saved.mtime).strftime("%Y-%m-%d %H:%M:%S"),
             )
-            for saved in saved_consoles(layout)
+            for saved in platform.saved_consoles()
         }
 
     @on(DataTable.RowSelected)
@@ -49,7 +49,7 @@ class ConsoleHistoryScreen(ListScreen):
         key = self.table.cursor_key
         if key is None:
             return
-        from tui.screens.console_source import open_console
+        from tui.engine.console_source import open_console
 
         name = self.table.all_rows[key][0]
         open_console(self, key, name, follow=False)

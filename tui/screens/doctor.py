@@ -25,12 +25,12 @@ class DoctorScreen(ListScreen):
     def cell_style(self, column: str, text: str) -> str | None:
         if column != "result":
             return None
-        return "bold green" if text == "PASS" else "bold red"
+        return {"PASS": "bold green", "WARN": "bold yellow"}.get(text, "bold red")
 
     def fetch_rows(self) -> Mapping[str, Sequence[str]]:
         checks = run_checks(self.nd_app.check_providers)
         return {
-            check.name: (check.name, "PASS" if check.ok else "FAIL", check.detail, check.fix)
+            check.name: (check.name, check.status.value.upper(), check.evidence, check.hint)
             for check in checks
         }
 

@@ -8,7 +8,7 @@ terminate asks first, naming the enclave.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +21,7 @@ from core.errors import NitrodeckError
 from core.platform import rules
 from core.platform.base import EnclaveInfo, Platform, RunRequest
 from tui.bindings import dangerous
-from tui.errors import explain
+from tui.engine.errors import explain
 from tui.first_run import images_dir
 from tui.screens.list_screen import ListScreen
 from tui.widgets.poller import Poller
@@ -29,7 +29,6 @@ from tui.widgets.poller import Poller
 if TYPE_CHECKING:
     from core.platform.run_check import RunContext
 
-StartTime = Callable[[EnclaveInfo], "float | None"]
 COLUMNS = (
     ("name", "NAME"),
     ("id", "ENCLAVE ID"),
@@ -41,16 +40,6 @@ COLUMNS = (
     ("pcr0", "PCR0"),
     ("uptime", "UPTIME"),
 )
-
-
-def process_start(info: EnclaveInfo) -> float | None:
-    """When the enclave's process started (epoch seconds), or None if it is gone."""
-    import psutil
-
-    try:
-        return float(psutil.Process(info.process_id).create_time())
-    except (psutil.Error, ValueError):
-        return None
 
 
 def format_uptime(seconds: float | None) -> str:
@@ -102,9 +91,8 @@ class EnclavesScreen(ListScreen):
     EnclavesScreen #describe.-open { display: block; }
     """
 
-    def __init__(self, *, started: StartTime = process_start, image_dir: Path | None = None):
+    def __init__(self, *, image_dir: Path | None = None):
         super().__init__()
-        self.started = started
         self.image_dir = image_dir
         self.infos: dict[str, EnclaveInfo] = {}
 
@@ -124,7 +112,7 @@ class EnclavesScreen(ListScreen):
         now = self.nd_app.clock().timestamp()
         rows = {}
         for info in infos:
-            start = self.started(info)
+            start = info.started_at
             rows[info.enclave_id] = enclave_cells(info, None if start is None else now - start)
         self.infos = {info.enclave_id: info for info in infos}
         return rows
@@ -190,7 +178,7 @@ class EnclavesScreen(ListScreen):
         except NitrodeckError as error:
             self.notify(explain(error), title="no console", severity="error", markup=False)
             return
-        from tui.screens.console_source import open_console
+        from tui.engine.console_source import open_console
 
         open_console(self, info.enclave_id, info.name or info.enclave_id, follow=True)
 

@@ -43,10 +43,8 @@ class PlatformAccess:
         """Close the platform if this screen opened it (an injected one belongs to its owner)."""
         with self._lock:
             if self._opened and self._platform is not None:
-                close = getattr(self._platform, "close", None)
-                if callable(close):
-                    with contextlib.suppress(Exception):
-                        close()
+                with contextlib.suppress(Exception):
+                    self._platform.close()
             self._platform, self._opened = (
                 (None, False) if self._opened else (self._platform, False)
             )

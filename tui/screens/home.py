@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual import on
 from textual.widgets import DataTable
 
+from tui.engine.registry import VIEWS
 from tui.screens.list_screen import ListScreen
-from tui.screens.registry import VIEWS
 
 
 class HomeScreen(ListScreen):

@@ -21,6 +21,7 @@ from core.kms.inventory import list_keys
 from core.kms.target import KmsTarget
 from core.platform.base import Platform
 from tui.bindings import dangerous
+from tui.engine.kms_access import KmsAccess, parse_choice
 from tui.screens.engine import (
     PlatformAccess,
     ShowsWorkerErrors,
@@ -28,7 +29,6 @@ from tui.screens.engine import (
     escape,
     running_enclaves,
 )
-from tui.screens.kms_access import KmsAccess, parse_choice
 from tui.screens.list_screen import ListScreen
 from tui.widgets.poller import Poller
 from tui.widgets.prompt_bar import ReturningPrompt
@@ -87,7 +87,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         return "bold green" if text == "pinned" else "bold yellow"
 
     def fetch_rows(self) -> Mapping[str, Sequence[str]]:
-        if self.kms.unresolved and self.access.get(self.app).name != "sim":
+        if self.kms.unresolved and self.access.get(self.app).default_kms == "aws":
             self.kms.choose(KmsTarget())  # a real parent: AWS KMS, as the CLI defaults to
         keys = list_keys(self.kms.client())
         return {

@@ -21,10 +21,10 @@ from core.agent.client import connect_agent
 from core.errors import NitrodeckError
 from core.kms.client import FlowResult, FlowStep, recipient_decrypt
 from tui.cli.kms_recipient import encryption_context, read_blob
+from tui.engine.kms_access import KmsAccess
+from tui.presenters.kms_render import condition_rows, finding_markup
 from tui.screens.base import NitrodeckScreen
 from tui.screens.engine import PlatformAccess, ShowsWorkerErrors, error_markup, escape
-from tui.screens.kms_access import KmsAccess
-from tui.screens.kms_render import condition_rows, finding_markup
 from tui.widgets.form_grid import FormGrid
 
 AGENT_WAIT = 10.0

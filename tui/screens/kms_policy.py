@@ -16,10 +16,10 @@ from textual.widgets import Static
 from core.attestation import policy_expectations
 from core.errors import NitrodeckError
 from core.kms.inventory import key_policy
+from tui.engine.kms_access import KmsAccess
+from tui.presenters.kms_render import pretty_policy
 from tui.screens.base import NitrodeckScreen
 from tui.screens.engine import ShowsWorkerErrors, error_markup, escape
-from tui.screens.kms_access import KmsAccess
-from tui.screens.kms_render import pretty_policy
 
 
 def pinned_summary(policy_text: str) -> str:

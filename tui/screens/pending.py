@@ -10,7 +10,7 @@ from textual.widgets import Static
 from tui.screens.base import NitrodeckScreen
 
 if TYPE_CHECKING:
-    from tui.screens.registry import View
+    from tui.engine.registry import View
 
 
 class PendingScreen(NitrodeckScreen):

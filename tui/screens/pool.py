@@ -19,10 +19,10 @@ from core.errors import NitrodeckError
 from core.platform.base import EnclaveInfo, HostInfo, PoolConfig, PoolPlan, PoolState
 from core.platform.capacity import fit_on
 from tui.bindings import dangerous
-from tui.errors import explain
+from tui.engine.errors import explain
 from tui.first_run import images_dir
+from tui.presenters.pool_view import fit_view, memory_table, plan_view, topology_table
 from tui.screens.base import NitrodeckScreen
-from tui.screens.pool_view import fit_view, memory_table, plan_view, topology_table
 from tui.screens.run_form import find_images
 from tui.widgets.poller import Poller
 

@@ -22,7 +22,7 @@ from core.platform import rules
 from core.platform.base import RunRequest
 from core.platform.cpulist import parse_cpulist
 from core.platform.run_check import RunContext, request_violations
-from tui.errors import short_code
+from tui.engine.errors import short_code
 
 ContextLoader = Callable[[], RunContext]
 

@@ -7,6 +7,7 @@ import re
 import uuid
 from typing import Any
 
+from core.errors import PolicyError
 from core.kms.context import request_context
 from core.kms.local.credentials import ACCOUNT_ID
 from core.kms.local.errors import KmsError, validation
@@ -14,7 +15,7 @@ from core.kms.local.keys import alias_arn, default_policy, key_arn, resolve
 from core.kms.local.service import Service, string
 from core.kms.local.store import KeyRecord
 from core.kms.policy import evaluate
-from core.kms.policy_model import PolicyError, parse_policy
+from core.kms.policy_model import parse_policy
 
 ALIAS_NAME = re.compile(r"^alias/[a-zA-Z0-9/_-]{1,250}$")
 MAX_POLICY = 32768

@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from core.doctor import Check
+from core.checks import Check
 from core.platform.sim.instance import SimInstance
 from core.processes import process_alive
 
@@ -28,13 +28,13 @@ def check_state_dir(root: Path) -> Check:
         with tempfile.NamedTemporaryFile(dir=root, prefix=".doctor-"):
             pass
     except OSError as error:
-        return Check(
+        return Check.verdict(
             name,
             False,
             f"{root}: {error.strerror or error}",
             "set NITRODECK_HOME to a writable directory, or fix this one's permissions",
         )
-    return Check(name, True, str(root))
+    return Check.verdict(name, True, str(root))
 
 
 def check_sqlite(db: Path) -> Check:
@@ -44,10 +44,14 @@ def check_sqlite(db: Path) -> Check:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
             verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
     except sqlite3.Error as error:
-        return Check(name, False, f"{db}: {error}", f"move {db} aside; a new one is created")
+        return Check.verdict(
+            name, False, f"{db}: {error}", f"move {db} aside; a new one is created"
+        )
     if verdict != "ok":
-        return Check(name, False, f"{db}: {verdict}", f"move {db} aside; a new one is created")
-    return Check(name, True, f"{db}: integrity ok")
+        return Check.verdict(
+            name, False, f"{db}: {verdict}", f"move {db} aside; a new one is created"
+        )
+    return Check.verdict(name, True, f"{db}: integrity ok")
 
 
 def check_supervisors(instance: SimInstance) -> Check:
@@ -56,13 +60,13 @@ def check_supervisors(instance: SimInstance) -> Check:
     dead = [row.enclave_id for row in rows if not process_alive(row.pid, row.pid_ctime)]
     name = "enclave supervisors alive"
     if dead:
-        return Check(
+        return Check.verdict(
             name,
             False,
             f"{len(dead)} of {len(rows)} rows have no live supervisor: {', '.join(dead)}",
             "run `nitrodeck enclaves describe` once: it frees their CPUs and memory",
         )
-    return Check(name, True, f"{len(rows)} enclave(s), every supervisor alive")
+    return Check.verdict(name, True, f"{len(rows)} enclave(s), every supervisor alive")
 
 
 def check_stale_sockets(instance: SimInstance) -> Check:
@@ -76,26 +80,28 @@ def check_stale_sockets(instance: SimInstance) -> Check:
             stale.append(path.name)
     name = "no stale vsock sockets"
     if stale:
-        return Check(
+        return Check.verdict(
             name,
             False,
             f"{len(stale)} socket(s) of enclaves no longer running: {', '.join(stale[:5])}",
             f"remove them: rm {vsock_dir}/cid_<CID>.sock (no running enclave uses them)",
         )
-    return Check(name, True, f"{vsock_dir}: clean")
+    return Check.verdict(name, True, f"{vsock_dir}: clean")
 
 
 def check_pool(instance: SimInstance) -> Check:
     config, cpus, node = instance.pool_record()
     name = "enclave pool configured"
     if config is None or not cpus:
-        return Check(
+        return Check.verdict(
             name,
             False,
             "no CPUs reserved for enclaves",
             "nitrodeck pool apply --memory 512 --cpu-count 2",
         )
-    return Check(name, True, f"{len(cpus)} CPU(s) on node {node}, memory_mib {config.memory_mib}")
+    return Check.verdict(
+        name, True, f"{len(cpus)} CPU(s) on node {node}, memory_mib {config.memory_mib}"
+    )
 
 
 def check_payload_python(executable: str = sys.executable) -> Check:
@@ -111,13 +117,15 @@ def check_payload_python(executable: str = sys.executable) -> Check:
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as error:
-        return Check(name, False, f"{executable}: {error}", "reinstall nitrodeck's virtualenv")
+        return Check.verdict(
+            name, False, f"{executable}: {error}", "reinstall nitrodeck's virtualenv"
+        )
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["exit status " + str(done.returncode)])[-1]
-        return Check(
+        return Check.verdict(
             name, False, f"{executable}: {last}", "pip install cbor2 cryptography asn1crypto"
         )
-    return Check(name, True, f"{executable} imports cbor2, cryptography, asn1crypto")
+    return Check.verdict(name, True, f"{executable} imports cbor2, cryptography, asn1crypto")
 
 
 def sim_checks(instance: SimInstance) -> list[Check]:

@@ -62,7 +62,7 @@ class Supervisor:
             self._boot()
             return self._serve()
         except NitroCliError as error:
-            self._boot_error(error.code, error.detail or error.what)
+            self._boot_error(error.cli_code, error.detail or error.what)
             return 1
         except pl.PayloadError as error:
             self._log(f"init: {error}")
@@ -222,7 +222,7 @@ class Supervisor:
     def _boot_error(self, code: int, detail: str) -> None:
         self._log(f"nitrodeck-sim: boot failed: [ E{code:02d} ] {detail}")
         with contextlib.suppress(OSError):
-            (self.dir / BOOT_ERROR).write_text(json.dumps({"code": code, "detail": detail}))
+            (self.dir / BOOT_ERROR).write_text(json.dumps({"code": int(code), "detail": detail}))
 
     def _cleanup(self) -> None:
         for closer in reversed(self.closers):

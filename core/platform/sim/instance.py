@@ -207,4 +207,5 @@ def row_info(row: EnclaveRow) -> EnclaveInfo:
         image_name=image.get("ImageName"),
         image_version=image.get("ImageVersion"),
         metadata=image.get("Metadata"),
+        started_at=row.pid_ctime or None,
     )

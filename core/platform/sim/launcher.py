@@ -25,7 +25,7 @@ from typing import Any
 
 from core.platform import rules
 from core.platform.base import MIB, EnclaveInfo, RunRequest
-from core.platform.errors import NitroCliCode, NitroCliError
+from core.platform.errors import EnclaveProcessError, NitroCliCode, NitroCliError
 from core.platform.sim.console import ENDED
 from core.platform.sim.enclave_process import BOOT_ERROR, LAUNCH
 from core.platform.sim.image import ImageFacts, image_facts, unpack_image, verify_image
@@ -42,18 +42,6 @@ KEEP_ENDED = 32  # ended enclaves whose console stays readable (--history)
 def boot_timeout(eif_size: int, memory_mib: int) -> float:
     """nitro-cli's: 90 s per started 6 GiB of EIF plus 90 s per started 100 GiB of memory."""
     return 90.0 * math.ceil(eif_size / (6 * GIB)) + 90.0 * math.ceil(memory_mib * MIB / (100 * GIB))
-
-
-class EnclaveProcessError(NitroCliError):
-    """A failure inside the enclave process: its own `[ Exx ]` text, then E39 (nitro-cli's way)."""
-
-    def __init__(self, inner: NitroCliError) -> None:
-        self.inner = inner
-        super().__init__(
-            NitroCliCode.EnclaveProcessConnectionFailure,
-            detail=str(inner).split("\n\nFor more details", 1)[0],
-            fix=inner.fix,
-        )
 
 
 def reserve(instance: SimInstance, request: RunRequest, facts: ImageFacts) -> EnclaveRow:

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
 import time
 from pathlib import Path
 
+from core.checks import Check
 from core.platform import rules
 from core.platform.base import (
     ConsoleStream,
     EnclaveInfo,
     HostInfo,
+    KmsKind,
     PoolConfig,
     PoolPlan,
     PoolState,
     RunRequest,
+    SavedConsole,
 )
 from core.platform.errors import NitroCliCode, NitroCliError
-from core.platform.sim import launcher, vsock
+from core.platform.sim import history, launcher, vsock
 from core.platform.sim.console import FileConsoleStream
 from core.platform.sim.instance import SimInstance, get_profile, row_info
 from core.processes import process_alive
@@ -29,9 +31,16 @@ TERMINATE_WAIT = 5.0
 
 
 class SimPlatform:
-    """The embedded simulator; state under `nitrodeck_home()/sim/<profile>`."""
+    """The embedded simulator; state under `nitrodeck_home()/sim/<profile>`.
+
+    Its enclaves attest under the simulator's own root and decrypt with the local KMS; it keeps
+    the consoles of debug enclaves after they exit (`ConsoleHistory`).
+    """
 
     name = "sim"
+    simulated = True
+    default_trust = "sim"
+    default_kms: KmsKind = "local"
 
     def __init__(self, profile: str | None = None, *, boot_timeout: float | None = None) -> None:
         self.profile = get_profile(profile)
@@ -41,6 +50,11 @@ class SimPlatform:
 
     def close(self) -> None:
         self.instance.close()
+
+    def preflight(self) -> list[Check]:
+        from core.platform.sim.doctor import sim_checks
+
+        return sim_checks(self.instance)
 
     def set_identity(self, *, role_arn: str | None = None, region: str | None = None) -> None:
         """Configure the simulated parent's role ARN and region (kept in its state)."""
@@ -129,37 +143,23 @@ class SimPlatform:
             )
         if not history:
             self.find_enclave(enclave_id=enclave_id)
-        record = self.saved_enclave(enclave_id=enclave_id)
+        record = self.saved_console(enclave_id=enclave_id)
         path = self.layout.console(enclave_id.rsplit("-enc", 1)[-1])
-        if not record.get("debug") or not path.exists():
+        if not record.debug:
             raise NitroCliError(
                 NitroCliCode.EnclaveConsoleConnectionFailure,
                 detail=f"no console was saved for {enclave_id}: it did not run in debug mode",
             )
         return FileConsoleStream(path, follow=False)
 
-    def saved_enclave(
+    # console history (the ConsoleHistory ability) -----------------------------------
+    def saved_consoles(self) -> list[SavedConsole]:
+        return history.saved_consoles(self.layout)
+
+    def saved_console(
         self, *, enclave_id: str | None = None, enclave_name: str | None = None
-    ) -> dict[str, object]:
-        """The record an enclave left in its directory (running or not), newest match first."""
-        base = self.layout.root / "enclaves"
-        records = []
-        for path in base.glob("*/enclave.json") if base.exists() else []:
-            try:
-                data = json.loads(path.read_text())
-            except (OSError, ValueError):
-                continue
-            if enclave_id is not None and data.get("enclave_id") == enclave_id:
-                return dict(data)
-            if enclave_name is not None and data.get("name") == enclave_name:
-                records.append((path.stat().st_mtime, data))
-        if records:
-            return dict(max(records, key=lambda r: r[0])[1])
-        raise NitroCliError(
-            NitroCliCode.SocketPathNotFound,
-            detail=f"no enclave {enclave_id or enclave_name!r} ever ran on this simulator",
-            fix="list the running enclaves with describe-enclaves",
-        )
+    ) -> SavedConsole:
+        return history.saved_console(self.layout, enclave_id=enclave_id, enclave_name=enclave_name)
 
     # vsock ----------------------------------------------------------------------------
     def connect_vsock(self, cid: int, port: int, timeout: float | None = None) -> socket.socket:

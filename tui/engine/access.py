@@ -2,7 +2,7 @@
 
 `PlatformHolder.get()` opens the platform on first use under a lock and caches it; every call
 runs in a thread worker. `PlatformHeaderProvider` feeds the header from it, and
-`platform_checks` adds the simulator's preflight checks to the Doctor screen.
+`platform_checks` adds the platform's own preflight checks to the Doctor screen.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from core.doctor import Check
+from core.checks import Check
 from tui.header import HeaderInfo
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class PlatformHeaderProvider:
     def header_info(self) -> HeaderInfo:
         platform = self.holder.get()
         host, pool = platform.host_info(), platform.pool_state()
-        simulated = host.platform == "sim"
+        simulated = platform.simulated
         return HeaderInfo(
             simulated=simulated,
             instance_id="" if simulated else host.instance_id,
@@ -78,11 +78,9 @@ class PlatformHeaderProvider:
 
 
 def platform_checks(holder: PlatformHolder) -> Callable[[], list[Check]]:
-    """The platform's own preflight checks (the simulator's now), as a Doctor check provider."""
+    """The platform's own preflight checks, as a Doctor check provider."""
 
     def provider() -> list[Check]:
-        from core.platform.preflight import platform_checks as checks_of
-
-        return checks_of(holder.get())
+        return holder.get().preflight()
 
     return provider

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from core.platform.base import ConsoleStream, Platform
-from tui.platform_access import PlatformHolder
+from tui.engine.access import PlatformHolder
 
 if TYPE_CHECKING:
     from textual.screen import Screen

@@ -10,9 +10,8 @@ def explain(error: BaseException) -> str:
     if not isinstance(error, NitrodeckError):
         return f"{type(error).__name__}: {error}"
     lines = [error.what]
-    detail = getattr(error, "detail", None)
-    if detail:
-        lines.append(str(detail))
+    if error.detail:
+        lines.append(error.detail)
     if error.where:
         lines.append(f"at {error.where}")
     if error.fix:
@@ -22,8 +21,6 @@ def explain(error: BaseException) -> str:
 
 def short_code(error: BaseException) -> str:
     """`E26: At least 84 MB must be allocated …` for a NitroCliError; `explain` otherwise."""
-    name = getattr(error, "name", None)
-    detail = getattr(error, "detail", None)
-    if isinstance(error, NitrodeckError) and name:
-        return f"{name}: {detail or error.what}"
+    if isinstance(error, NitrodeckError) and error.code:
+        return f"{error.code}: {error.detail or error.what}"
     return explain(error)

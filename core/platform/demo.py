@@ -2,31 +2,38 @@
 
 The real simulator's ids, CIDs and timestamps change on every run; a picture must not. This one
 answers from constants (an m5.2xlarge with a 4-CPU pool and two enclaves) and plans pool changes
-with the real allocator rules, so the views show real behaviour over a still scene.
+with the real allocator rules, so the views show real behaviour over a still scene. Its
+enclaves started 1h02m and 2h04m before `DEMO_CLOCK`, the clock the pictures are taken at.
 """
 
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
 
+from core.checks import Check
+from core.platform import rules
 from core.platform.allocator import plan_allocation
 from core.platform.base import (
     ConsoleStream,
     EnclaveInfo,
     HostInfo,
     HugepageCount,
+    KmsKind,
     PoolConfig,
     PoolPlan,
     PoolState,
     RunRequest,
+    SavedConsole,
 )
 from core.platform.errors import NitroCliCode, NitroCliError
 from core.platform.sim.profiles import PROFILES
 
 PROFILE = PROFILES["m5.2xlarge"]
+DEMO_CLOCK = datetime(2026, 11, 27, 12, 34, 56)
+UPTIME_STEP = 3725  # seconds: enclave 1 has run 1h02m at DEMO_CLOCK, enclave 2 2h04m
 PCR0 = "8c1f3a70d2b94e5b" + "a7" * 40
 CONSOLE = b"".join(
     f"[{n * 0.013:9.6f}] init[1]: step {n}: {'mounted /proc' if n % 7 else 'nsm: ready'}\n".encode()
@@ -34,7 +41,9 @@ CONSOLE = b"".join(
 )
 
 
-def _enclave(name: str, slot: int, cid: int, cpus: tuple[int, ...], memory: int) -> EnclaveInfo:
+def _enclave(
+    name: str, slot: int, cid: int, cpus: tuple[int, ...], memory: int, now: float
+) -> EnclaveInfo:
     return EnclaveInfo(
         name=name,
         enclave_id=f"i-0f3c9e2a7b5d41c08-enc{slot}",
@@ -48,6 +57,7 @@ def _enclave(name: str, slot: int, cid: int, cpus: tuple[int, ...], memory: int)
         image_name="nitrodeck-demo",
         image_version="1.0",
         metadata={"BuildTool": "nitrodeck"},
+        started_at=now - UPTIME_STEP * slot,
     )
 
 
@@ -63,17 +73,31 @@ class _Chunks:
 
 
 class DemoPlatform:
-    """Implements the `Platform` calls the screens make; changes nothing anywhere."""
+    """The whole `Platform` (and `ConsoleHistory`) over a still scene; changes nothing anywhere.
+
+    It poses as the simulator (its enclaves would attest under the simulator's root and use the
+    local KMS), so the pictures show what a first session on the simulator shows.
+    """
 
     name = "sim"
+    simulated = True
+    default_trust = "sim"
+    default_kms: KmsKind = "local"
 
-    def __init__(self) -> None:
+    def __init__(self, now: datetime = DEMO_CLOCK) -> None:
+        start = now.timestamp()
         self.enclaves = [
-            _enclave("web-api", 1, 16, (1, 5), 1024),
-            _enclave("signer", 2, 17, (2, 6), 512),
+            _enclave("web-api", 1, 16, (1, 5), 1024, start),
+            _enclave("signer", 2, 17, (2, 6), 512, start),
         ]
         self.pool_cpus = (1, 2, 3, 5, 6, 7)
         self.hugepages = (HugepageCount(0, 1048576, 2), HugepageCount(0, 2048, 512))
+
+    def close(self) -> None:
+        pass
+
+    def preflight(self) -> list[Check]:
+        return [Check.verdict("demo scene", True, "a frozen scene for pictures: nothing to check")]
 
     def host_info(self) -> HostInfo:
         return HostInfo(
@@ -111,6 +135,7 @@ class DemoPlatform:
         return self.pool_state()
 
     def run_enclave(self, request: RunRequest) -> EnclaveInfo:
+        rules.check_cid(request.enclave_cid)
         return replace(self.enclaves[0], name=request.enclave_name or "demo")
 
     def describe_enclaves(self) -> list[EnclaveInfo]:
@@ -136,15 +161,31 @@ class DemoPlatform:
     def console(
         self, enclave_id: str, *, follow: bool = True, history: bool = False
     ) -> ConsoleStream:
+        rules.check_console_allowed(self.find_enclave(enclave_id=enclave_id))
         return _Chunks(CONSOLE)
+
+    def saved_consoles(self) -> list[SavedConsole]:
+        return [
+            self.saved_console(enclave_id=info.enclave_id) for info in self.enclaves if info.debug
+        ]
+
+    def saved_console(
+        self, *, enclave_id: str | None = None, enclave_name: str | None = None
+    ) -> SavedConsole:
+        info = self.find_enclave(enclave_id=enclave_id, enclave_name=enclave_name)
+        return SavedConsole(
+            enclave_id=info.enclave_id,
+            name=info.name or "",
+            cid=info.cid,
+            eif_path="demo.eif",
+            debug=info.debug,
+            ended=False,
+            size=len(CONSOLE) if info.debug else 0,
+            mtime=info.started_at or 0.0,
+        )
 
     def connect_vsock(self, cid: int, port: int, timeout: float | None = None) -> socket.socket:
         raise NitroCliError(NitroCliCode.SocketError, detail="the demo platform has no vsock")
 
     def listen_vsock(self, cid: int, port: int) -> socket.socket:
         raise NitroCliError(NitroCliCode.SocketError, detail="the demo platform has no vsock")
-
-
-def demo_start_times(now: datetime) -> Callable[[EnclaveInfo], float]:
-    """Start times giving the demo enclaves fixed uptimes (1h02m, 2h04m) at the clock `now`."""
-    return lambda info: now.timestamp() - 3725 * (info.process_id - 4200)

@@ -1,0 +1,1 @@
+"""How screens reach the engine: the platform, the KMS, the views, errors, the console."""
