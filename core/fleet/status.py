@@ -16,7 +16,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.doctor import Check
+from core.checks import Check
 from core.errors import NitrodeckError
 from core.platform.base import EnclaveInfo, Platform, PoolState
 from core.remote.target import Target, open_target

@@ -1,4 +1,4 @@
-"""The calls a server answers beyond the `Platform` protocol: image copies, doctor checks.
+"""The calls a server answers beyond the `Platform` protocol: image copies, fixed facts.
 
 Each entry makes the callable for one session's platform; the server looks them up by name.
 """
@@ -8,23 +8,39 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from core.doctor import Check
-from core.platform.base import Platform
+from core.platform.base import ConsoleHistory, Platform
 from core.remote import images
 
 
-def _platform_checks(platform: Platform) -> Callable[[], list[Check]]:
-    def run() -> list[Check]:
-        from core.platform.preflight import platform_checks
+def _facts(platform: Platform) -> Callable[[], dict[str, Any]]:
+    """The platform's fixed properties in one round trip (asked once per connection)."""
 
-        return platform_checks(platform)
+    def facts() -> dict[str, Any]:
+        return {
+            "name": platform.name,
+            "simulated": platform.simulated,
+            "default_trust": platform.default_trust,
+            "default_kms": platform.default_kms,
+            "console_history": isinstance(platform, ConsoleHistory),
+        }
 
-    return run
+    return facts
+
+
+def _sim_root(platform: Platform) -> Callable[[], bytes]:
+    def root() -> bytes:
+        from core.attestation.trust import sim_root_anchor, sim_root_path
+
+        sim_root_anchor()  # the same checks (and creation) as a local `--trust sim`
+        return sim_root_path().read_bytes()
+
+    return root
 
 
 SERVER_CALLS: dict[str, Callable[[Platform], Callable[..., Any]]] = {
     "image.has": lambda _platform: images.has_image,
     "image.put": lambda _platform: images.put_chunk,
     "image.finish": lambda _platform: images.finish,
-    "doctor.platform_checks": _platform_checks,
+    "session.facts": _facts,
+    "trust.sim_root": _sim_root,
 }

@@ -12,6 +12,7 @@ import dataclasses
 import importlib
 import types
 from collections.abc import Mapping
+from enum import Enum
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -23,20 +24,35 @@ TAG_DATACLASS = 40100
 TAG_TUPLE = 40101
 TAG_PATH = 40102
 TAG_ERROR = 40103
+TAG_NAMED_TUPLE = 40104
+TAG_ENUM = 40105
 
 _TYPES: dict[str, type] = {}
 _ALLOWED_ERROR_PREFIXES = ("core.", "enclave_agent.", "tui.")
 
 
 def register_module(module: types.ModuleType) -> None:
-    """Make every dataclass defined in `module` encodable by its qualified name."""
+    """Make the dataclasses, named tuples and enums defined in `module` encodable by name."""
     for value in vars(module).values():
-        if (
-            isinstance(value, type)
-            and dataclasses.is_dataclass(value)
-            and value.__module__ == module.__name__
-        ):
-            _TYPES[f"{value.__module__}.{value.__qualname__}"] = value
+        if not isinstance(value, type) or value.__module__ != module.__name__:
+            continue
+        if dataclasses.is_dataclass(value) or _is_named_tuple(value) or issubclass(value, Enum):
+            _TYPES[_name(value)] = value
+
+
+def _is_named_tuple(cls: type) -> bool:
+    return issubclass(cls, tuple) and hasattr(cls, "_fields")
+
+
+def _name(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _registered(value: Any) -> str:
+    name = _name(type(value))
+    if name not in _TYPES:
+        raise TypeError(f"{name} is not registered for the remote protocol")
+    return name
 
 
 def _default(encoder: cbor2.CBOREncoder, value: Any) -> None:
@@ -58,6 +74,12 @@ def _prepare(value: Any) -> Any:
     """Tag what CBOR lacks (tuples, paths, dataclasses, errors) so it comes back as itself."""
     if isinstance(value, PurePath):
         return cbor2.CBORTag(TAG_PATH, str(value))
+    if isinstance(value, Enum):
+        if _name(type(value)) not in _TYPES:  # e.g. an error's code enum: its value will do
+            return _prepare(value.value)
+        return cbor2.CBORTag(TAG_ENUM, [_name(type(value)), _prepare(value.value)])
+    if isinstance(value, tuple) and _is_named_tuple(type(value)):
+        return cbor2.CBORTag(TAG_NAMED_TUPLE, [_registered(value), [_prepare(v) for v in value]])
     if isinstance(value, tuple):
         return cbor2.CBORTag(TAG_TUPLE, [_prepare(v) for v in value])
     if isinstance(value, list):
@@ -65,9 +87,7 @@ def _prepare(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _prepare(v) for k, v in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        name = f"{type(value).__module__}.{type(value).__qualname__}"
-        if name not in _TYPES:
-            raise TypeError(f"{name} is not registered for the remote protocol")
+        name = _registered(value)
         fields = {f.name: _prepare(getattr(value, f.name)) for f in dataclasses.fields(value)}
         return cbor2.CBORTag(TAG_DATACLASS, [name, fields])
     if isinstance(value, NitrodeckError):
@@ -86,11 +106,13 @@ def _restore(value: Any) -> Any:
             return tuple(inner)
         if value.tag == TAG_PATH:
             return Path(inner)
-        if value.tag == TAG_DATACLASS:
+        if value.tag in (TAG_ENUM, TAG_NAMED_TUPLE, TAG_DATACLASS):
             name, fields = inner
             cls = _TYPES.get(name)
             if cls is None:
                 raise ValueError(f"unknown type {name!r} in a remote message")
+            if value.tag != TAG_DATACLASS:
+                return cls(fields) if value.tag == TAG_ENUM else cls(*fields)
             known = {f.name for f in dataclasses.fields(cls)}
             return cls(**{k: v for k, v in fields.items() if k in known})
         if value.tag == TAG_ERROR:
@@ -137,7 +159,7 @@ def loads(data: bytes) -> Any:
 
 
 def _register_defaults() -> None:
-    for name in ("core.platform.base", "core.doctor", "core.remote.messages"):
+    for name in ("core.platform.base", "core.checks"):
         try:
             register_module(importlib.import_module(name))
         except ImportError:  # pragma: no cover - optional modules

@@ -173,12 +173,13 @@ class RemoteConnection:
     ) -> dict[str, Any]:
         call_id = next(self._ids)
         box: queue.Queue[dict[str, Any]] = queue.Queue()
+        stream_box: queue.Queue[dict[str, Any]] = queue.Queue()
         with self._lock:
             if self._closed is not None:
                 raise self._lost_error(self._closed)
             self._waiting[call_id] = box
             if stream:
-                self._streams[call_id] = queue.Queue()
+                self._streams[call_id] = stream_box
         self._send({"t": "call", "id": call_id, "m": method, "a": list(args), "k": kwargs})
         try:
             answer = box.get(timeout=timeout or self.timeout)
@@ -196,16 +197,13 @@ class RemoteConnection:
                 self._streams.pop(call_id, None)
             protocol.raise_payload(answer["e"], where=self.where)
         answer["id"] = call_id
+        answer["box"] = stream_box
         return answer
 
     def open_stream(self, method: str, *args: Any, **kwargs: Any) -> RemoteStream:
+        """A streaming call: its bytes (and its end) arrive in the box registered before it."""
         answer = self._call(method, args, kwargs, None, stream=True)
-        with self._lock:
-            box = self._streams.get(answer["id"])
-        if box is None:  # it ended before we looked
-            box = queue.Queue()
-            box.put({"t": "end", "e": None})
-        return RemoteStream(self, answer["id"], box)
+        return RemoteStream(self, answer["id"], answer["box"])
 
     def send_data(self, sid: int, data: bytes) -> None:
         self._send({"t": "data", "s": sid, "b": data})

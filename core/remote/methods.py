@@ -12,14 +12,15 @@ from core.platform import base
 
 # Calls that return a live stream rather than a value; the server pumps them.
 STREAMING = frozenset({"console", "connect_vsock"})
-# Members that make no sense across machines (a listening socket on the far side).
+# Members that make no sense across machines (a listening socket on the far side), or that
+# end the session rather than a call.
 LOCAL_ONLY = frozenset({"listen_vsock", "close"})
 
 
 @functools.cache
 def platform_methods() -> frozenset[str]:
     names = set()
-    for cls in (base.Platform,):
+    for cls in (base.Platform, base.ConsoleHistory):
         for name in dir(cls):
             if not name.startswith("_"):
                 names.add(name)

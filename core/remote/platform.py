@@ -12,17 +12,20 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from core.doctor import Check
+from core.checks import Check
 from core.errors import NitrodeckError
 from core.platform.base import (
     ConsoleStream,
     EnclaveInfo,
     HostInfo,
+    KmsKind,
     PoolConfig,
     PoolPlan,
     PoolState,
     RunRequest,
+    SavedConsole,
 )
+from core.platform.errors import NitroCliCode, NitroCliError
 from core.remote import images
 from core.remote.connection import RemoteConnection
 
@@ -33,7 +36,32 @@ class RemotePlatform:
     def __init__(self, connection: RemoteConnection, *, label: str) -> None:
         self.connection = connection
         self.label = label
-        self.name: str = connection.call("platform.name")
+        facts = connection.call("session.facts")
+        self.name: str = facts["name"]
+        self._facts = facts
+
+    @property
+    def simulated(self) -> bool:
+        return bool(self._facts["simulated"])
+
+    @property
+    def default_trust(self) -> str:
+        return str(self._facts["default_trust"])
+
+    @property
+    def default_kms(self) -> KmsKind:
+        kind: KmsKind = self._facts["default_kms"]
+        return kind
+
+    def preflight(self) -> list[Check]:
+        """The remote platform's own doctor checks, run there."""
+        checks: list[Check] = self._p("preflight")
+        return checks
+
+    def sim_root_pem(self) -> bytes:
+        """The remote simulator's root certificate (its documents chain to it)."""
+        pem: bytes = self.call("trust.sim_root")
+        return pem
 
     def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         return self.connection.call(method, *args, **kwargs)
@@ -59,11 +87,6 @@ class RemotePlatform:
     def apply_pool(self, config: PoolConfig) -> PoolState:
         state: PoolState = self._p("apply_pool", config)
         return state
-
-    def preflight(self) -> list[Check]:
-        """The remote platform's own preflight checks, run there."""
-        checks: list[Check] = self.call("doctor.platform_checks")
-        return checks
 
     def stage_image(self, path: Path) -> Path:
         """The remote's copy of the operator's image (copied now unless it is there)."""
@@ -112,6 +135,26 @@ class RemotePlatform:
     def connect_vsock(self, cid: int, port: int, timeout: float | None = None) -> socket.socket:
         stream = self.connection.open_stream("platform.connect_vsock", cid, port, timeout)
         return stream.as_socket()
+
+    def saved_consoles(self) -> list[SavedConsole]:
+        """Debug consoles the remote kept (none when its platform keeps none)."""
+        if not self._facts["console_history"]:
+            return []
+        found: list[SavedConsole] = self._p("saved_consoles")
+        return found
+
+    def saved_console(
+        self, *, enclave_id: str | None = None, enclave_name: str | None = None
+    ) -> SavedConsole:
+        if not self._facts["console_history"]:
+            raise NitroCliError(
+                NitroCliCode.SocketPathNotFound,
+                detail=f"the platform on {self.label} keeps no consoles of ended enclaves",
+            )
+        found: SavedConsole = self._p(
+            "saved_console", enclave_id=enclave_id, enclave_name=enclave_name
+        )
+        return found
 
     def listen_vsock(self, cid: int, port: int) -> socket.socket:
         raise NitrodeckError(

@@ -103,23 +103,29 @@ class Server:
             close()
 
     def _call(self, message: dict[str, Any]) -> None:
+        call_id = message["id"]
+        try:
+            reply = self._answer(message)
+        except Exception as error:  # a failed call must still answer its waiting client
+            reply = {"t": "err", "id": call_id, "e": protocol.error_payload(error)}
+        if reply is None:
+            return
+        try:
+            self.send(reply)
+        except (TypeError, ValueError) as error:  # the answer cannot be encoded: say so
+            self.send({"t": "err", "id": call_id, "e": protocol.error_payload(error)})
+
+    def _answer(self, message: dict[str, Any]) -> dict[str, Any] | None:
+        """The reply to one call; None for a streaming call (it replied when it started)."""
         call_id, method = message["id"], message["m"]
         args, kwargs = message.get("a") or [], message.get("k") or {}
-        try:
-            if method == "platform.console":
-                self._start_console(call_id, self.platform().console(*args, **kwargs))
-                return
-            if method == "platform.connect_vsock":
-                self._start_socket(call_id, self.platform().connect_vsock(*args, **kwargs))
-                return
-            value = self._resolve(method)(*args, **kwargs)
-        except (NitrodeckError, OSError) as error:
-            self.send({"t": "err", "id": call_id, "e": protocol.error_payload(error)})
-            return
-        except Exception as error:  # a bug here must still answer the waiting client
-            self.send({"t": "err", "id": call_id, "e": protocol.error_payload(error)})
-            return
-        self.send({"t": "ok", "id": call_id, "v": value})
+        if method == "platform.console":
+            self._start_console(call_id, self.platform().console(*args, **kwargs))
+            return None
+        if method == "platform.connect_vsock":
+            self._start_socket(call_id, self.platform().connect_vsock(*args, **kwargs))
+            return None
+        return {"t": "ok", "id": call_id, "v": self._resolve(method)(*args, **kwargs)}
 
     def _resolve(self, method: str) -> Callable[..., Any]:
         group, _, name = method.partition(".")

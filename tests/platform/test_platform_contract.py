@@ -14,6 +14,8 @@ here connects an AF_VSOCK socket: `connect_vsock`/`listen_vsock` are tested per 
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -33,6 +35,7 @@ from core.platform.base import (
 from core.platform.demo import DemoPlatform
 from core.platform.errors import NitroCliError
 from core.platform.sim.platform import SimPlatform
+from core.remote.target import Target, open_target
 
 pytestmark = pytest.mark.slow
 
@@ -56,6 +59,26 @@ def sim_scene(scene: Scene) -> Platform:
     return sim
 
 
+def remote_scene(scene: Scene) -> Platform:
+    """The simulator in its own home behind `serve --stdio`: the whole protocol over the wire."""
+    home = Path(tempfile.mkdtemp(prefix="nd-remote-"))  # short: vsock socket paths live below
+    scene.cleanups.append(lambda: shutil.rmtree(home, ignore_errors=True))
+    target = Target(name="remote", home=str(home), profile="m5.2xlarge")
+    remote = open_target(target)
+
+    def terminate_all() -> None:  # over a new connection: a test may have closed this one
+        again = open_target(target)
+        again.terminate_enclave(all_enclaves=True)
+        again.close()
+
+    scene.cleanups += [terminate_all, remote.close]
+    remote.apply_pool(PoolConfig(memory_mib=512, cpu_count=4))
+    eif = scene.eifs["printer"]
+    remote.run_enclave(RunRequest(eif, 128, cpu_count=2, debug_mode=True, enclave_name="dbg"))
+    remote.run_enclave(RunRequest(eif, 128, cpu_count=2, enclave_name="plain"))
+    return remote
+
+
 def demo_scene(scene: Scene) -> Platform:
     return DemoPlatform()
 
@@ -63,6 +86,7 @@ def demo_scene(scene: Scene) -> Platform:
 SCENES: dict[str, Callable[[Scene], Platform]] = {
     "sim": sim_scene,
     "demo": demo_scene,
+    "remote": remote_scene,
 }
 
 
