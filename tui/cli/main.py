@@ -42,6 +42,8 @@ STATE_CHANGING = frozenset(
         ("agent", "lock-pcr"),
         ("kms", "stop"),
         ("kms", "create-demo-key"),
+        ("rollout",),
+        ("fleet", "demo"),
     }
 )
 
