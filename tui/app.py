@@ -156,5 +156,11 @@ def make_app(args: argparse.Namespace) -> NitrodeckApp:
 
 
 def run_app(args: argparse.Namespace) -> int:
-    make_app(args).run()
+    app = make_app(args)
+    try:
+        app.run()
+    finally:
+        opened = app.platforms.opened
+        if opened is not None:
+            opened.close()  # a remote engine's session ends with the app
     return 0

@@ -57,6 +57,17 @@ class MemberStatus:
     def pcr0s(self) -> tuple[str, ...]:
         return tuple(sorted({e.measurements.get("PCR0", "") for e in self.enclaves} - {""}))
 
+    def cells(self) -> tuple[str, str, str, str, str, str]:
+        """State, enclaves, pool CPUs, pool MiB, doctor, PCR0s (or the reason): table text."""
+        if not self.reachable:
+            return ("UNREACHABLE", "", "", "", "", self.error or "")
+        pool = self.pool
+        cpus = f"{len(pool.used_cpus)}/{len(pool.cpus)}" if pool else "-"
+        memory = f"{pool.used_memory_mib}/{pool.memory_mib}" if pool else "-"
+        doctor = "-" if not self.checks else ("ok" if self.healthy else "FAIL")
+        pcr0s = ", ".join(p[:16] + "…" for p in self.pcr0s) or "-"
+        return ("ok", str(len(self.enclaves)), cpus, memory, doctor, pcr0s)
+
     def to_json(self) -> dict[str, Any]:
         pool = self.pool
         return {

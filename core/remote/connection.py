@@ -61,7 +61,8 @@ class RemoteConnection:
             ) from None
         assert self.process.stdin and self.process.stdout and self.process.stderr
         self._in, self._out = self.process.stdin, self.process.stdout
-        threading.Thread(target=self._drain_stderr, daemon=True).start()
+        self._stderr_thread = threading.Thread(target=self._drain_stderr, daemon=True)
+        self._stderr_thread.start()
         hello_box: queue.Queue[object] = queue.Queue()
         self._hello = hello_box
         threading.Thread(target=self._read_loop, daemon=True).start()
@@ -111,6 +112,7 @@ class RemoteConnection:
         except Exception as error:  # the stream broke: every waiter must hear of it
             failure = error
         self.process.wait()
+        self._stderr_thread.join(timeout=1.0)  # its last line is usually the reason
         self._fail_all(failure)
 
     def _fail_all(self, failure: BaseException | None) -> None:

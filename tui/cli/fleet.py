@@ -43,19 +43,18 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def format_table(statuses: list[MemberStatus]) -> str:
-    header = f"{'MEMBER':<16} {'STATE':<11} {'ENCLAVES':>8} {'POOL CPUS':>9} {'POOL MIB':>11}"
-    lines = [f"{header}  {'DOCTOR':<7} PCR0s"]
-    for s in statuses:
-        if not s.reachable:
-            lines.append(f"{s.name:<16} {'UNREACHABLE':<11} {s.error}")
+    widths = (16, 11, 8, 9, 11, 7)
+    names = ("MEMBER", "STATE", "ENCLAVES", "POOL CPUS", "POOL MIB", "DOCTOR", "PCR0s / REASON")
+    lines = []
+    for row in [names, *((s.name, *s.cells()) for s in statuses)]:
+        if row[1] == "UNREACHABLE":
+            lines.append(f"{row[0]:<16} {row[1]:<11} {row[-1]}")
             continue
-        pool = s.pool
-        cpus = f"{len(pool.used_cpus)}/{len(pool.cpus)}" if pool else "-"
-        memory = f"{pool.used_memory_mib}/{pool.memory_mib}" if pool else "-"
-        doctor = "-" if not s.checks else ("ok" if s.healthy else "FAIL")
-        pcr0s = ", ".join(p[:16] + "…" for p in s.pcr0s) or "-"
-        running = f"{'ok':<11} {len(s.enclaves):>8} {cpus:>9} {memory:>11}"
-        lines.append(f"{s.name:<16} {running}  {doctor:<7} {pcr0s}")
+        cells = [
+            f"{cell:<{w}}" if i < 2 or i == 5 else f"{cell:>{w}}"
+            for i, (cell, w) in enumerate(zip(row, widths, strict=False))
+        ]
+        lines.append(" ".join(cells) + f" {row[-1]}")
     return "\n".join(lines)
 
 

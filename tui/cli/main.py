@@ -70,12 +70,17 @@ def _add_global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--theme", default=None, help="colour theme of the app (remembered)")
     parser.add_argument(
         "--host",
+        dest="remote_host",  # `kms serve --host` is another option with that flag
         default=None,
         metavar="URL",
         help="drive a remote parent: ssh://[user@]host[:port] (else $NITRODECK_HOST)",
     )
     parser.add_argument(
-        "--context", default=None, metavar="NAME", help="use a saved context (see `ctx list`)"
+        "--context",
+        dest="target_context",
+        default=None,
+        metavar="NAME",
+        help="use a saved context (see `ctx list`)",
     )
 
 
@@ -114,12 +119,12 @@ def app_arguments(argv: Sequence[str]) -> argparse.Namespace | None:
 
 def choose_target(args: argparse.Namespace) -> None:
     """Point `open_platform` at --host/--context's target (docker's order of precedence)."""
-    if not (args.host or args.context or _may_have_target()):
+    if not (args.remote_host or args.target_context or _may_have_target()):
         return
     from core.platform.select import set_target
     from tui.contexts import resolve_target
 
-    set_target(resolve_target(args.host, args.context))
+    set_target(resolve_target(args.remote_host, args.target_context))
 
 
 def _may_have_target() -> bool:

@@ -64,6 +64,8 @@ VIEWS = (
     ),
     View("kms", ("keys",), "keys, policies, the decrypt step-through", "kms"),
     View("doctor", ("dr", "checks"), "is this machine ready? checks with fixes", "doctor"),
+    View("ctx", ("context", "contexts"), "named targets: switch host or home", "contexts"),
+    View("fleet", ("fl",), "every context at a glance: enclaves, pools, PCR0s", "fleet"),
 )
 
 
