@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.eif.reader import EifInfo
-from core.eif.signature import ALGORITHM_NAMES, certificate_info, validity_problem
+
+# core.eif.signature (X.509, COSE) is imported where a signature is shown: unsigned images
+# are described without loading it.
 
 _BUILD_KEYS = ("BuildTime", "BuildTool", "BuildToolVersion", "OperatingSystem", "KernelVersion")
 
@@ -31,6 +33,8 @@ def certificate_validity(info: EifInfo, at: datetime) -> dict[str, Any] | None:
     certificate = info.signing_certificate
     if certificate is None:
         return None
+    from core.eif.signature import validity_problem
+
     problem = validity_problem(certificate, at)
     return {
         "ValidNow": problem is None,
@@ -49,6 +53,8 @@ def describe_json(info: EifInfo, at: datetime | None = None) -> dict[str, Any]:
         "IsSigned": info.is_signed,
     }
     if info.signing_certificate is not None:
+        from core.eif.signature import certificate_info
+
         shaped["SigningCertificate"] = certificate_info(info.signing_certificate)
     shaped["CheckCRC"] = info.crc_ok
     if info.is_signed:
@@ -75,6 +81,8 @@ def _signature_line(info: EifInfo, at: datetime) -> str:
     signature = info.signature
     if signature is None:
         return "not signed (no PCR8)"
+    from core.eif.signature import ALGORITHM_NAMES, validity_problem
+
     subject = signature.certificate.subject.rfc4514_string() or "(empty subject)"
     algorithm = ALGORITHM_NAMES[signature.cose.algorithm]
     verdict = "verifies" if info.signature_ok else "DOES NOT VERIFY against PCR0"

@@ -177,6 +177,8 @@ def _explain(
         flow.step("key policy", SKIPPED, "the denial names no key; pass --key-id to explain it")
         return
     try:
+        if ":key/" not in key_id:  # an alias: GetKeyPolicy takes a key ID or key ARN only
+            key_id = str(kms.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"])
         policy = str(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
     except (ClientError, BotoCoreError) as error:
         flow.step(

@@ -125,7 +125,8 @@ def key_policy(kms: Any, key_id: str) -> tuple[str, str]:
     """The key's policy text and ARN (GetKeyPolicy, DescribeKey)."""
     with _kms_errors(kms):
         arn = kms.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
-        return kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"], arn
+        # GetKeyPolicy takes a key ID or ARN only (AWS refuses an alias): ask by the ARN
+        return kms.get_key_policy(KeyId=arn, PolicyName="default")["Policy"], arn
 
 
 def list_keys(kms: Any) -> list[KeySummary]:
@@ -151,3 +152,6 @@ def list_keys(kms: Any) -> list[KeySummary]:
                     )
                 )
         return out
+
+
+kms_errors = _kms_errors  # for the other KMS command modules

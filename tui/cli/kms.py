@@ -19,7 +19,7 @@ from core.kms.explain import Explanation, explain
 from core.kms.inventory import client, endpoint_file, key_policy, list_keys
 from core.kms.local.credentials import PRINCIPAL_ARN, PROFILE, REGION
 from core.kms.local.server import LocalKms, stderr_log
-from tui.cli import kms_daemon, kms_demo, kms_recipient
+from tui.cli import kms_daemon, kms_demo, kms_manage, kms_recipient
 from tui.cli.output import print_json
 
 
@@ -74,6 +74,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     kms_recipient.register(commands)
     kms_daemon.register(commands)
     kms_demo.register(commands)
+    kms_manage.register(commands)
 
 
 def run_serve(args: argparse.Namespace) -> int:

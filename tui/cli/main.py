@@ -44,6 +44,12 @@ STATE_CHANGING = frozenset(
         ("kms", "create-demo-key"),
         ("rollout",),
         ("fleet", "demo"),
+        ("kms", "enable-key"),
+        ("kms", "disable-key"),
+        ("kms", "schedule-key-deletion"),
+        ("kms", "cancel-key-deletion"),
+        ("kms", "put-key-policy"),
+        ("kms", "pin"),
     }
 )
 
@@ -84,14 +90,16 @@ def _add_global_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The full parser; with `command` naming a group (e.g. "eif"), only that group's, so a
+    command does not pay for every other group's imports (boto3, the builder, the KMS server)."""
     parser = argparse.ArgumentParser(
         prog="nitrodeck",
         description="A terminal console for AWS Nitro Enclaves. With no command, opens the app.",
     )
     _add_global_options(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in GROUPS:
+    for name in (command,) if command in GROUPS else GROUPS:
         try:
             module = importlib.import_module(f"tui.cli.{name}")
         except ModuleNotFoundError as missing:
@@ -108,9 +116,7 @@ def app_arguments(argv: Sequence[str]) -> argparse.Namespace | None:
     The app path skips registering the command groups: their modules import boto3, the EIF
     builder and the KMS server, which would delay the app's first frame by ~0.4 s.
     """
-    quick = argparse.ArgumentParser(prog="nitrodeck", add_help=False)
-    _add_global_options(quick)
-    known, rest = quick.parse_known_args(argv)
+    known, rest = _quick_parse(argv)
     if rest:
         return None
     known.command = None
@@ -141,12 +147,20 @@ def _may_have_target() -> bool:
         return False
 
 
+def _quick_parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
+    """The global options, and the words after them (the command first, if any)."""
+    quick = argparse.ArgumentParser(prog="nitrodeck", add_help=False)
+    _add_global_options(quick)
+    return quick.parse_known_args(argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     app_args = app_arguments(words)
     parser: argparse.ArgumentParser | None = None
     if app_args is None:
-        parser = build_parser()
+        rest = _quick_parse(words)[1]
+        parser = build_parser(rest[0] if rest else None)
         args = parser.parse_args(words)
     else:
         args = app_args

@@ -24,10 +24,10 @@ from core.kms.local import ops_crypto, ops_keys, sigv4
 from core.kms.local.credentials import REGION, Credentials, kms_dir
 from core.kms.local.credentials import load_or_create as load_credentials
 from core.kms.local.errors import KmsError
+from core.kms.local.operations import MORE_OPERATIONS, Operation
 from core.kms.local.service import Service
 from core.kms.local.store import KmsStore
 
-Operation = Callable[[Service, dict[str, Any], str], dict[str, Any]]
 OPERATIONS: dict[str, Operation] = {
     "CreateKey": ops_keys.create_key,
     "DescribeKey": ops_keys.describe_key,
@@ -40,6 +40,7 @@ OPERATIONS: dict[str, Operation] = {
     "Decrypt": ops_crypto.decrypt,
     "GenerateDataKey": ops_crypto.generate_data_key,
     "GenerateRandom": ops_crypto.generate_random,
+    **MORE_OPERATIONS,
 }
 TARGET_PREFIX = "TrentService."
 MAX_BODY = 1 << 20
