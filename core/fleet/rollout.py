@@ -18,6 +18,7 @@ from pathlib import Path
 
 from core.errors import NitrodeckError, UsageError
 from core.fleet.attest import attest_enclave, trust_anchor
+from core.fleet.keys import KeyPin
 from core.platform.base import EnclaveInfo, Platform, RunRequest
 from core.remote.platform import RemotePlatform
 from core.remote.target import Target, open_target
@@ -64,6 +65,7 @@ class MemberOutcome:
 class RolloutReport:
     outcomes: list[MemberOutcome]
     stopped_at_wave: int | None = None
+    key_steps: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -190,8 +192,13 @@ def rollout(
     *,
     opener: Opener = open_target,
     progress: Progress | None = None,
+    key: KeyPin | None = None,
 ) -> RolloutReport:
-    """Replace the enclave on every member in waves; stop at the first failing wave."""
+    """Replace the enclave on every member in waves; stop at the first failing wave.
+
+    With `key`, the key is pinned to the new image first and unpinned from the old one only
+    after the last wave verified.
+    """
     from core.attestation import eif_expectations
 
     pcrs = eif_expectations(plan.eif_path)
@@ -203,6 +210,8 @@ def rollout(
     ]
     by_name = {o.name: o for o in outcomes}
     report = RolloutReport(outcomes)
+    if key is not None:
+        report.key_steps.append(key.pin_new(plan.eif_path))
     for number, group in enumerate(groups, 1):
         with ThreadPoolExecutor(max_workers=len(group)) as pool:
             list(
@@ -215,7 +224,11 @@ def rollout(
             for later in outcomes:
                 if later.wave > number:
                     later.running = f"untouched: the rollout stopped at wave {number}"
-            break
+            if key is not None:
+                report.key_steps.append("key keeps the old image's values: not every member moved")
+            return report
+    if key is not None:
+        report.key_steps.append(key.drop_old(plan.eif_path))
     return report
 
 

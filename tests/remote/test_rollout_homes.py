@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fleet_helpers import TIGHT, running, start_old
+from fleet_helpers import TIGHT, local_key, pinned_pcr0s, running, start_old
 
 from core.eif import measure_eif
 from core.errors import UsageError
+from core.fleet.keys import KeyPin
 from core.fleet.rollout import FAILED, REPLACED, RolloutPlan, rollout, waves
+from core.kms.target import PRINCIPAL_ARN
 from core.remote.target import Target
 
 pytestmark = pytest.mark.slow
@@ -50,8 +52,18 @@ def test_waves_of_two_replace_every_member(
     targets = [Target(name=n, home=str(h)) for n, h in remote_homes.items()]
     for target in targets:
         start_old(target, v1)
-    report = rollout(RolloutPlan(eif_path=v2, enclave_name="web", wave_size=2), targets)
+    old_pcr0, new_pcr0 = measure_eif(v1).pcr0, measure_eif(v2).pcr0
+    with local_key(old_pcr0) as (kms, key_id):
+        key = KeyPin(kms, key_id, PRINCIPAL_ARN)
+        plan = RolloutPlan(eif_path=v2, enclave_name="web", wave_size=2)
+        seen = []
+        report = rollout(
+            plan, targets, key=key, progress=lambda o, s: seen.append(pinned_pcr0s(kms, key_id))
+        )
+        assert all(pins == {old_pcr0, new_pcr0} for pins in seen)  # both while waves run
+        assert pinned_pcr0s(kms, key_id) == {new_pcr0}  # the old one only after the last
     assert report.ok and [o.wave for o in report.outcomes] == [1, 1, 2]
+    assert len(report.key_steps) == 2
     assert all(o.state == REPLACED for o in report.outcomes)
     for target in targets:
         assert [e.measurements["PCR0"] for e in running(target)] == [measure_eif(v2).pcr0]

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from fleet_helpers import running, start_old
+from fleet_helpers import local_key, pinned_pcr0s, running, start_old
 from sshd_harness import remote_command
 
 from core.eif import measure_eif
@@ -34,9 +34,12 @@ def test_rollout_stops_at_wave_two_and_describes_every_member(
     old = {n: start_old(t, v1, debug=(n == "b")) for n, t in targets.items()}
     capsys.readouterr()
 
-    code = main(
-        ["rollout", "--eif-path", str(v2), "--hosts", "a,b,c", "--enclave-name", "web", "--json"]
-    )
+    old_pcr0, new_pcr0 = measure_eif(v1).pcr0, measure_eif(v2).pcr0
+    with local_key(old_pcr0) as (kms, key_id):
+        members = ["--hosts", "a,b,c", "--enclave-name", "web", "--key-id", key_id]
+        code = main(["rollout", "--eif-path", str(v2), *members, "--json"])
+        # Members a and c now run different images: the key must still open for both.
+        assert pinned_pcr0s(kms, key_id) == {old_pcr0, new_pcr0}
     captured = capsys.readouterr()
     report = json.loads(captured.out)
     assert code == 1 and report["ok"] is False and report["stopped_at_wave"] == 2
@@ -45,7 +48,6 @@ def test_rollout_stops_at_wave_two_and_describes_every_member(
     assert "PCR" in states["b"]["error"]
     assert "[wave 1] a: verified" in captured.err
 
-    new_pcr0 = measure_eif(v2).pcr0
     (on_a,) = running(targets["a"])
     assert on_a.enclave_id != old["a"].enclave_id and on_a.measurements["PCR0"] == new_pcr0
     assert [e.enclave_id for e in running(targets["b"])] == [old["b"].enclave_id]

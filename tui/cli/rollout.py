@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from core.fleet.keys import KeyPin
 from core.fleet.rollout import MemberOutcome, RolloutReport
 from tui.cli.members import add_member_args, members_from_args
 from tui.cli.output import print_json
@@ -32,6 +33,9 @@ def register(subparsers: Any) -> None:
         "--key-id", metavar="K", help="pin this KMS key to the new image first (kms pin)"
     )
     parser.add_argument(
+        "--kms-endpoint-url", metavar="URL", help="with --key-id (default: the local KMS)"
+    )
+    parser.add_argument(
         "--memory", type=int, metavar="MIB", help="size where NAME runs nowhere yet"
     )
     parser.add_argument(
@@ -53,11 +57,12 @@ def run_rollout(args: argparse.Namespace) -> int:
         cpu_count=args.cpu_count,
     )
     members = members_from_args(args)
-    report = rollout(plan, members, progress=_progress)
+    report = rollout(plan, members, progress=_progress, key=_key(args))
     if args.json:
         print_json(
             {
                 "ok": report.ok,
+                "key": report.key_steps,
                 "stopped_at_wave": report.stopped_at_wave,
                 "members": [o.to_json() for o in report.outcomes],
             }
@@ -65,6 +70,17 @@ def run_rollout(args: argparse.Namespace) -> int:
     else:
         print(format_report(report))
     return 0 if report.ok else 1
+
+
+def _key(args: argparse.Namespace) -> KeyPin | None:
+    if not args.key_id:
+        return None
+    from core.kms.inventory import client
+    from core.kms.target import caller_principal, resolve_target
+
+    kms = client(args.kms_endpoint_url)
+    principal = caller_principal(resolve_target(str(kms.meta.endpoint_url), local=False))
+    return KeyPin(kms, args.key_id, principal)
 
 
 def _progress(outcome: MemberOutcome, step: str) -> None:
@@ -77,6 +93,7 @@ def format_report(report: RolloutReport) -> str:
         lines.append(f"{o.name:<16} {o.wave:>4}  {o.state:<12} {o.running}")
         if o.error:
             lines.append(f"{'':<16} {'':>4}  error: {o.error}")
+    lines += report.key_steps
     if report.ok:
         lines.append("rollout complete: every member runs the new image, attested")
     else:
