@@ -37,10 +37,25 @@ def _sim_root(platform: Platform) -> Callable[[], bytes]:
     return root
 
 
+def _kms_credentials(platform: Platform) -> Callable[[], bytes]:
+    """The local KMS's credentials file: the operator signs tunnelled requests with them."""
+
+    def credentials() -> bytes:
+        from core.kms.local.credentials import credentials_path, load_or_create
+        from core.kms.local.daemon import ensure_local_kms
+
+        ensure_local_kms()
+        load_or_create()
+        return credentials_path().read_bytes()
+
+    return credentials
+
+
 SERVER_CALLS: dict[str, Callable[[Platform], Callable[..., Any]]] = {
     "image.has": lambda _platform: images.has_image,
     "image.put": lambda _platform: images.put_chunk,
     "image.finish": lambda _platform: images.finish,
     "session.facts": _facts,
     "trust.sim_root": _sim_root,
+    "kms.credentials": _kms_credentials,
 }

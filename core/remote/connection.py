@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import threading
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +23,14 @@ from core.remote import codec, framing, protocol
 from core.remote.protocol import RemoteError
 
 STDERR_KEEP = 4000
+
+_open_connections: weakref.WeakSet[RemoteConnection] = weakref.WeakSet()
+
+
+def close_open_connections() -> None:
+    """End every session this process still has open (a command's platforms, at its end)."""
+    for connection in list(_open_connections):
+        connection.close()
 
 
 class RemoteConnection:
@@ -61,6 +70,7 @@ class RemoteConnection:
             ) from None
         assert self.process.stdin and self.process.stdout and self.process.stderr
         self._in, self._out = self.process.stdin, self.process.stdout
+        _open_connections.add(self)
         self._stderr_thread = threading.Thread(target=self._drain_stderr, daemon=True)
         self._stderr_thread.start()
         hello_box: queue.Queue[object] = queue.Queue()
@@ -224,6 +234,7 @@ class RemoteConnection:
         A session that does not end by itself (a hung host) is killed with its whole process
         group, so ssh's ProxyCommand children go too.
         """
+        _open_connections.discard(self)
         with contextlib.suppress(OSError):
             self._in.close()
         try:
@@ -260,6 +271,11 @@ class RemoteStream:
     def as_socket(self) -> socket.socket:
         """A local socket whose far side is this stream (a remote vsock connection)."""
         ours, theirs = socket.socketpair()
+        self.bridge(ours)
+        return theirs
+
+    def bridge(self, ours: socket.socket) -> None:
+        """Pump bytes both ways between `ours` and this stream until either side ends."""
 
         def upstream() -> None:
             while True:
@@ -287,4 +303,3 @@ class RemoteStream:
 
         threading.Thread(target=upstream, daemon=True).start()
         threading.Thread(target=downstream, daemon=True).start()
-        return theirs

@@ -8,6 +8,7 @@ machine, as with `docker -H ssh://` build contexts.
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ class RemotePlatform:
         facts = connection.call("session.facts")
         self.name: str = facts["name"]
         self._facts = facts
+        self._closers: list[Callable[[], None]] = []
 
     @property
     def simulated(self) -> bool:
@@ -69,7 +71,13 @@ class RemotePlatform:
     def _p(self, name: str, *args: Any, **kwargs: Any) -> Any:
         return self.connection.call(f"platform.{name}", *args, **kwargs)
 
+    def on_close(self, closer: Callable[[], None]) -> None:
+        """Run `closer` when the platform closes (forwarders living on this connection)."""
+        self._closers.append(closer)
+
     def close(self) -> None:
+        while self._closers:
+            self._closers.pop()()
         self.connection.close()
 
     def host_info(self) -> HostInfo:

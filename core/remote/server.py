@@ -125,6 +125,9 @@ class Server:
         if method == "platform.connect_vsock":
             self._start_socket(call_id, self.platform().connect_vsock(*args, **kwargs))
             return None
+        if method == "kms.connect":
+            self._start_socket(call_id, connect_local_kms())
+            return None
         return {"t": "ok", "id": call_id, "v": self._resolve(method)(*args, **kwargs)}
 
     def _resolve(self, method: str) -> Callable[..., Any]:
@@ -170,6 +173,16 @@ class Server:
         self._streams[sid] = close
         self.send({"t": "ok", "id": sid, "v": {"stream": sid}})
         self._pool.submit(self._pump_iter, sid, _socket_chunks(sock))
+
+
+def connect_local_kms() -> socket.socket:
+    """A connection to this home's local KMS (started if needed); never any other address."""
+    from urllib.parse import urlsplit
+
+    from core.kms.local.daemon import ensure_local_kms
+
+    port = urlsplit(ensure_local_kms()).port
+    return socket.create_connection(("127.0.0.1", port or 0), timeout=10)
 
 
 def _socket_chunks(sock: socket.socket) -> Iterator[bytes]:

@@ -63,9 +63,11 @@ def remote_homes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     """
     homes = {name: tmp_path_factory.mktemp(f"r{name}") for name in ("a", "b", "c")}
     yield homes
+    from core.kms.local.daemon import stop_local_kms
     from core.platform.sim.platform import SimPlatform
 
     for home in homes.values():
+        stop_local_kms(home)
         if (home / "sim").exists():
             with pytest.MonkeyPatch.context() as patch:
                 patch.setenv("NITRODECK_HOME", str(home))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from sshd_harness import remote_command
 
 from core.agent.client import connect_agent
+from core.home import nitrodeck_home
 from core.platform.base import RunRequest
 from core.platform.errors import NitroCliError
 from core.remote.protocol import RemoteError, VersionMismatchError
@@ -102,3 +104,26 @@ def test_a_chatty_login_shell_is_named_not_misread(ssh_env: Path) -> None:
     with pytest.raises(RemoteError) as caught:
         open_target(Target(name="c", host="ssh://host-a", remote_command="echo Welcome to"))
     assert "Welcome" in str(caught.value) and "fix:" in str(caught.value)
+
+
+def test_kms_calls_reach_the_remotes_own_local_kms(
+    home_a_by_default: Path,
+    agent_images: tuple[Path, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    host = ["--host", "ssh://host-a"]
+    run = [*host, "run-enclave", "--eif-path", str(agent_images[0]), "--memory", "256"]
+    assert main([*run, "--cpu-count", "2", "--enclave-name", "vault"]) == 0
+    capsys.readouterr()
+    secret = tmp_path / "operator" / "secret.bin"
+    demo = [*host, "kms", "create-demo-key", "--enclave-name", "vault", "--output", str(secret)]
+    assert main([*demo, "--json"]) == 0
+    made = json.loads(capsys.readouterr().out)
+    assert secret.exists()  # the ciphertext lands here; the key lives in the remote's KMS
+    assert (home_a_by_default / "kms").is_dir()
+    assert not (nitrodeck_home() / "kms").exists()  # no KMS was started on this side
+    decrypt = [*host, "kms", "decrypt", "--enclave-name", "vault", "--ciphertext-file"]
+    assert main([*decrypt, str(secret), "--json"]) == 0
+    result = json.dumps(json.loads(capsys.readouterr().out))
+    assert made["PlaintextSHA256"] in result

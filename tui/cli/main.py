@@ -192,3 +192,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader went away (e.g. `| head`); nothing left to say.
         return 0
+    finally:
+        _end_remote_sessions()
+
+
+def _end_remote_sessions() -> None:
+    """Close what a command left open on remote engines (only if one was ever opened)."""
+    connection = sys.modules.get("core.remote.connection")
+    if connection is not None:
+        connection.close_open_connections()
