@@ -21,16 +21,22 @@ from tui.cli.main import main
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("sshd")]
 
 
+def run_on_a(image: Path, name: str, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """`run-enclave` on host-a from the command line; returns the --host words."""
+    host = ["--host", "ssh://host-a"]
+    run = [*host, "run-enclave", "--eif-path", str(image), "--memory", "256", "--cpu-count", "2"]
+    assert main([*run, "--enclave-name", name]) == 0
+    capsys.readouterr()
+    return host
+
+
 def test_cli_drives_a_remote_parent_and_files_land_locally(
     home_a_by_default: Path,
     agent_images: tuple[Path, Path],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    host = ["--host", "ssh://host-a"]
-    run = [*host, "run-enclave", "--eif-path", str(agent_images[0]), "--memory", "256"]
-    assert main([*run, "--cpu-count", "2", "--enclave-name", "web"]) == 0
-    capsys.readouterr()
+    host = run_on_a(agent_images[0], "web", capsys)
     # The image was copied to the remote home, and the enclave runs there, not here.
     assert list((home_a_by_default / "images" / "staged").glob("*/agent-v1.eif"))
     assert main([*host, "describe-enclaves"]) == 0
@@ -112,10 +118,7 @@ def test_kms_calls_reach_the_remotes_own_local_kms(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    host = ["--host", "ssh://host-a"]
-    run = [*host, "run-enclave", "--eif-path", str(agent_images[0]), "--memory", "256"]
-    assert main([*run, "--cpu-count", "2", "--enclave-name", "vault"]) == 0
-    capsys.readouterr()
+    host = run_on_a(agent_images[0], "vault", capsys)
     secret = tmp_path / "operator" / "secret.bin"
     demo = [*host, "kms", "create-demo-key", "--enclave-name", "vault", "--output", str(secret)]
     assert main([*demo, "--json"]) == 0
