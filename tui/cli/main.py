@@ -197,7 +197,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _end_remote_sessions() -> None:
-    """Close what a command left open on remote engines (only if one was ever opened)."""
+    """Close what a command left open on remote engines and forget its target (a caller that
+    runs several commands in one process, like the tests, starts each from this machine)."""
     connection = sys.modules.get("core.remote.connection")
     if connection is not None:
         connection.close_open_connections()
+    select = sys.modules.get("core.platform.select")
+    if select is not None:
+        select.set_target(None)
