@@ -29,6 +29,7 @@ class KeySummary:
     aliases: tuple[str, ...]
     description: str
     pinned_keys: tuple[str, ...]  # kms:RecipientAttestation:* keys its Allow statements test
+    state: str = "Enabled"  # KeyState: Enabled, Disabled, PendingDeletion, …
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -38,6 +39,7 @@ class KeySummary:
             "Description": self.description,
             "PinsAttestation": bool(self.pinned_keys),
             "AttestationKeys": list(self.pinned_keys),
+            "KeyState": self.state,
         }
 
 
@@ -149,6 +151,7 @@ def list_keys(kms: Any) -> list[KeySummary]:
                         aliases=tuple(sorted(aliases.get(key["KeyId"], []))),
                         description=meta.get("Description", ""),
                         pinned_keys=pinned_keys(policy),
+                        state=meta.get("KeyState", "Enabled"),
                     )
                 )
         return out

@@ -42,7 +42,7 @@ class _Pages:
 
 
 class FixedKms:
-    """ListKeys, ListAliases, DescribeKey and GetKeyPolicy over `KEYS`."""
+    """ListKeys, ListAliases, DescribeKey and GetKeyPolicy over `KEYS` (by key ID or ARN)."""
 
     class meta:
         endpoint_url = "http://127.0.0.1:4599"
@@ -58,10 +58,13 @@ class FixedKms:
         return f"arn:aws:kms:us-east-1:111122223333:key/{key}"
 
     def describe_key(self, KeyId: str) -> dict[str, Any]:
-        return {"KeyMetadata": {"Arn": self._arn(KeyId), "Description": KEYS[KeyId][1]}}
+        key = KeyId.rsplit("/", 1)[-1]
+        state = "Enabled" if KEYS[key][2] else "Disabled"  # the legacy key is switched off
+        meta = {"Arn": self._arn(key), "Description": KEYS[key][1], "KeyState": state}
+        return {"KeyMetadata": meta}
 
     def get_key_policy(self, KeyId: str, PolicyName: str) -> dict[str, Any]:
-        if KEYS[KeyId][2]:
+        if KEYS[KeyId.rsplit("/", 1)[-1]][2]:
             return {"Policy": demo_key_policy(PRINCIPAL_ARN, PCR0)}
         statement = {"Effect": "Allow", "Principal": {"AWS": PRINCIPAL_ARN}, "Action": "kms:*"}
         return {"Policy": json.dumps({"Version": "2012-10-17", "Statement": [statement]})}

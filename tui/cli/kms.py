@@ -16,6 +16,7 @@ from pathlib import Path
 from core.errors import NitrodeckError, UsageError
 from core.kms.document import document_pcrs
 from core.kms.explain import Explanation, explain
+from core.kms.explain_key import KeyFacts, facts_from
 from core.kms.inventory import client, endpoint_file, key_policy, list_keys
 from core.kms.local.credentials import PRINCIPAL_ARN, PROFILE, REGION
 from core.kms.local.server import LocalKms, stderr_log
@@ -141,43 +142,50 @@ def _explain_pcrs(args: argparse.Namespace) -> dict[int, bytes] | None:
     return None
 
 
-def _explain_policy(args: argparse.Namespace) -> tuple[str, str]:
-    """The policy text and the key ARN to evaluate it for."""
+def _explain_policy(args: argparse.Namespace) -> tuple[str, str, KeyFacts | None]:
+    """The policy text, the key ARN to evaluate it for, and (for a key) its state and grants."""
     if args.key_id is not None:
-        return key_policy(client(args.endpoint_url), args.key_id)
+        kms = client(args.endpoint_url)
+        text, arn = key_policy(kms, args.key_id)
+        return text, arn, facts_from(kms, arn)
     try:
-        return args.policy.read_text(), "*"
+        return args.policy.read_text(), "*", None
     except OSError as error:
         raise NitrodeckError(f"cannot read: {error.strerror}", where=str(args.policy)) from None
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    text, key_arn = _explain_policy(args)
+    text, key_arn, facts = _explain_policy(args)
     result = explain(
         text,
         principal=args.principal,
         action=args.action,
         pcrs=_explain_pcrs(args),
         resource=args.key_arn or key_arn,
+        key=facts,
     )
     if args.json:
         print_json(result.to_json())
     else:
         sys.stdout.write(render_explanation(result))
-    return 0 if result.decision.allowed else 1
+    return 0 if result.allowed else 1
 
 
 def render_explanation(result: Explanation) -> str:
     """Plain text: the verdict, each statement with its conditions, then causes and fixes."""
     decision = result.decision
-    verdict = "ALLOWED" if decision.allowed else "DENIED"
+    verdict = "ALLOWED" if result.allowed else "DENIED"
     attested = "with" if result.context.value("kms:RecipientAttestation:ImageSha384") else "without"
     lines = [
         f"{verdict}: {result.context.principal} {result.context.action} "
         f"({attested} attestation{', debug mode' if result.debug_mode else ''})",
         f"  {decision.reason}",
-        "",
     ]
+    if result.key_state is not None:
+        lines.append(f"  key state: {result.key_state}")
+    if result.grant is not None:
+        lines.append(f"  allowed by grant {result.grant.get('GrantId')} (not by the key policy)")
+    lines.append("")
     for s in decision.statements:
         mark = "applies" if s.applies else "does not apply"
         lines.append(f"{s.effect} {s.label}: {mark}")

@@ -1,14 +1,16 @@
-"""The KMS view: keys with their aliases and whether their policy pins attestation.
+"""The KMS view: keys with their state, aliases and whether their policy pins attestation.
 
 Local KMS by default (`t` switches to AWS or an endpoint). Enter shows a key's policy with its
 attestation conditions marked; `d` opens the decrypt step-through; `c` creates a demo key whose
 policy pins a running enclave's PCR0 and encrypts a demo secret under it, then opens the
-decrypt step-through on it, so the whole flow can be done from here.
+decrypt step-through on it, so the whole flow can be done from here. `p` pins the selected key
+to an image (`nitrodeck kms pin`): the policy change is shown and asked for before PutKeyPolicy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,6 +20,7 @@ from textual.widgets import DataTable, Input, Static
 from core.errors import NitrodeckError
 from core.kms.demo import DemoKey, create_demo_key
 from core.kms.inventory import list_keys
+from core.kms.pin import PinPlan, pin_key, plan_pin
 from core.kms.target import KmsTarget
 from core.platform.base import Platform
 from tui.bindings import dangerous
@@ -43,12 +46,13 @@ class KmsPrompt(ReturningPrompt):
 class KmsScreen(ShowsWorkerErrors, ListScreen):
     crumb = "kms"
     ABOUT = (
-        "Keys of the local KMS (or AWS: press t). ATTESTATION says whether a key's policy pins "
-        "kms:RecipientAttestation conditions. enter: policy, d: decrypt in an enclave, "
-        "c: create a demo key for a running enclave."
+        "Keys of the local KMS (or AWS: press t). STATE: only an Enabled key decrypts. "
+        "ATTESTATION says whether a key's policy pins kms:RecipientAttestation conditions. "
+        "enter: policy, d: decrypt in an enclave, c: create a demo key for a running enclave."
     )
     COLUMNS = (
         ("key", "KEY ID"),
+        ("state", "STATE"),
         ("attestation", "ATTESTATION"),
         ("aliases", "ALIASES"),
         ("description", "DESCRIPTION"),
@@ -58,6 +62,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         Binding("enter", "policy", "Policy", id="kms.policy"),
         Binding("d", "decrypt", "Decrypt", id="kms.decrypt"),
         dangerous("c", "create_demo", "Demo key", "create a key pinning an enclave's PCR0"),
+        dangerous("p", "pin", "Pin", "pin the key to an image: its PCRs into the key policy"),
         Binding("t", "target", "Target", id="kms.target"),
         Binding("r", "refresh", "Refresh", id="kms.refresh"),
     ]
@@ -73,6 +78,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         self.kms = kms or KmsAccess(target)
         self.access = PlatformAccess(platform)
         self.last_demo: DemoKey | None = None
+        self.pin_key_id: str | None = None
 
     def compose_detail(self) -> ComposeResult:
         yield Static("KMS: connecting…", id="kms-note")
@@ -82,6 +88,8 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         self.access.close()
 
     def cell_style(self, column: str, text: str) -> str | None:
+        if column == "state":
+            return None if text == "Enabled" else "bold red"
         if column != "attestation":
             return None
         return "bold green" if text == "pinned" else "bold yellow"
@@ -93,6 +101,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         return {
             key.key_id: (
                 key.key_id,
+                key.state,
                 "pinned" if key.pinned_keys else "NOT pinned",
                 ", ".join(key.aliases) or "-",
                 key.description,
@@ -182,6 +191,9 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
                 return
             self.table.set_rows({})
             self.action_refresh()
+        elif prompt.purpose == "pin" and event.value.strip() and self.pin_key_id:
+            self._note(f"measuring {escape(event.value.strip())}…")
+            self._plan_pin(self.pin_key_id, event.value.strip())
         elif prompt.purpose == "demo" and event.value.strip():
             self._note(f"creating a demo key for {escape(event.value.strip())}…")
             self._create_demo(event.value.strip())
@@ -212,6 +224,54 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         )
         self.action_refresh()
         self.action_decrypt(demo.enclave, str(demo.ciphertext_path), demo.key_id)
+
+    # -- pin -----------------------------------------------------------------------------------
+    def action_pin(self) -> None:
+        self.pin_key_id = self.table.cursor_key
+        if self.pin_key_id is None:
+            self.notify("No key selected.", severity="warning")
+            return
+        self._ask("pin", "", "pin the key to which image? EIF path (its pinned PCRs are updated)")
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="kms-pin")
+    def _plan_pin(self, key_id: str, eif_path: str) -> None:
+        try:
+            kms = self.kms.client()
+            plan = plan_pin(
+                kms, key_id, Path(eif_path).expanduser(), principal=self.kms.principal()
+            )
+        except NitrodeckError as error:
+            self.app.call_from_thread(self._note, error_markup(error))
+            return
+        self.app.call_from_thread(self._confirm_pin, plan)
+
+    def _confirm_pin(self, plan: PinPlan) -> None:
+        if not plan.changed:
+            self._note(f"{escape(plan.key_arn)} already pins these values: nothing to do")
+            return
+        lines = plan.diff.splitlines()
+        changes = [line for line in lines if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+        from tui.screens.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._apply_pin(plan)
+            else:
+                self._note("pin cancelled: the key policy is unchanged")
+
+        question = f"PutKeyPolicy on {plan.key_arn}?"
+        self.app.push_screen(ConfirmScreen(question, "\n".join(changes)), answered)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="kms-pin")
+    def _apply_pin(self, plan: PinPlan) -> None:
+        try:
+            pin_key(self.kms.client(), plan, lambda _: True)
+        except NitrodeckError as error:
+            self.app.call_from_thread(self._note, error_markup(error))
+            return
+        pinned = ", ".join(f"PCR{n}" for n in sorted(plan.pcrs))
+        self.app.call_from_thread(self._note, f"pinned {pinned} of the image into the policy")
+        self.app.call_from_thread(self.action_refresh)
 
 
 def make_screen() -> KmsScreen:
