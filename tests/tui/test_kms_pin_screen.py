@@ -16,9 +16,9 @@ from core.eif.writer import Section, write_eif
 from core.kms.local.credentials import PRINCIPAL_ARN
 from core.kms.local.server import LocalKms
 from core.kms.target import KmsTarget, boto3_client
+from tui.engine.kms_access import KmsAccess
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.kms import KmsScreen
-from tui.screens.kms_access import KmsAccess
 
 OLD = "ab" * 48
 STATEMENTS = [
