@@ -93,3 +93,26 @@ async def test_ctx_switches_the_app_and_the_header_names_it(
         set_target(None)
         if holder.opened is not None:
             holder.opened.close()
+
+
+async def test_the_kms_view_of_a_remote_simulator_uses_its_own_local_kms(
+    make_app, wait, homes: list[Path], nitrodeck_home: Path
+) -> None:
+    from core.kms.local.daemon import stop_local_kms
+    from core.remote.target import open_target
+
+    remote = open_target(Target(name="lab", home=str(homes[0])))
+    app = make_app(platform=PlatformHolder.of(remote))
+    try:
+        async with app.run_test(size=(140, 36)) as pilot:
+            app.run_command("kms")
+            for _ in range(10):
+                await wait(pilot)
+                if "127.0.0.1" in app.screen.kms.label():  # type: ignore[attr-defined]
+                    break
+            assert app.screen.kms.label().startswith("local KMS at http://127.0.0.1:")  # type: ignore[attr-defined]
+            assert (homes[0] / "kms" / "credentials").exists()
+            assert not (nitrodeck_home / "kms").exists()
+    finally:
+        remote.close()
+        stop_local_kms(homes[0])
