@@ -67,3 +67,19 @@ def test_a_broken_settings_file_is_named(
     assert main(["describe-enclaves"]) == 1
     err = capsys.readouterr().err
     assert "context 'a' must map" in err and str(isolated) in err
+
+
+@pytest.mark.slow
+def test_fleet_demo_is_a_local_fleet_that_status_reads_by_default(
+    isolated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["fleet", "demo", "--json"]) == 0
+    made = json.loads(capsys.readouterr().out)
+    assert [c["name"] for c in made] == ["sim-1", "sim-2", "sim-3"]
+    assert main(["ctx", "use", "sim-2", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["current"] is True
+    assert main(["fleet", "status", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["name"] for r in rows] == ["sim-1", "sim-2", "sim-3"]
+    assert all(r["reachable"] and r["platform"] == "sim" and r["enclaves"] == [] for r in rows)
+    assert len({r["instance_id"] for r in rows}) == 3  # three separate simulated parents

@@ -30,6 +30,7 @@ def register(subparsers: Any) -> None:
     remove.set_defaults(handler=run_remove)
     use = commands.add_parser("use", help="make a context the current one")
     use.add_argument("name")
+    use.add_argument("--json", action="store_true")
     use.set_defaults(handler=run_use)
 
 
@@ -39,24 +40,23 @@ def run_list(args: argparse.Namespace) -> int:
     current = current_context_name()
     contexts = load_contexts()
     if args.json:
-        print_json(
-            [
-                {
-                    "name": t.name,
-                    "current": t.name == current,
-                    "location": t.location,
-                    "host": t.host,
-                    "home": t.home,
-                    "remote_command": t.remote_command,
-                }
-                for t in contexts.values()
-            ]
-        )
+        print_json([context_json(t, current=t.name == current) for t in contexts.values()])
         return 0
     for target in contexts.values():
         mark = "*" if target.name == current else " "
         print(f"{mark} {target.name:<16} {target.location}")
     return 0
+
+
+def context_json(target: Target, *, current: bool) -> dict[str, object]:
+    return {
+        "name": target.name,
+        "current": current,
+        "location": target.location,
+        "host": target.host,
+        "home": target.home,
+        "remote_command": target.remote_command,
+    }
 
 
 def run_add(args: argparse.Namespace) -> int:
@@ -87,5 +87,8 @@ def run_use(args: argparse.Namespace) -> int:
     from tui.contexts import use_context
 
     target = use_context(args.name)
+    if args.json:
+        print_json(context_json(target, current=True))
+        return 0
     print(f"now using {target.name} ({target.location})")
     return 0

@@ -28,6 +28,7 @@ def register(subparsers: Any) -> None:
         "demo", help="make a local fleet: simulator homes saved as contexts sim-1, sim-2, …"
     )
     demo.add_argument("--count", type=int, default=DEMO_COUNT, help="how many (3)")
+    demo.add_argument("--json", action="store_true")
     demo.set_defaults(handler=run_demo)
 
 
@@ -66,9 +67,15 @@ def run_demo(args: argparse.Namespace) -> int:
 
     if not 1 <= args.count <= 16:
         raise UsageError("--count must be 1 to 16", where="--count")
+    made = []
     for number in range(1, args.count + 1):
         home = ensure_private_dir(nitrodeck_home() / "fleet" / f"sim-{number}")
         save_context(Target(name=f"sim-{number}", home=str(home)))
-        print(f"context sim-{number}: simulator home {home}")
+        made.append({"name": f"sim-{number}", "home": str(home)})
+    if args.json:
+        print_json(made)
+        return 0
+    for context in made:
+        print(f"context {context['name']}: simulator home {context['home']}")
     print("see them with: nitrodeck fleet status")
     return 0
