@@ -184,15 +184,15 @@ def run_app(args: argparse.Namespace, **options: Any) -> int:
     """Run the app; with `args.record` everything it writes to the terminal goes to a cast."""
     app = make_app(args, **options)
     record: Path | None = getattr(args, "record", None)
-    if record is None:
-        app.run()
-        return 0
-    from tui.recording import open_cast, recording_driver
+    cast = None
+    if record is not None:
+        from tui.recording import open_cast, recording_driver
 
-    cast = open_cast(record, title="nitrodeck")
-    app.driver_class = recording_driver(app.driver_class, cast)
+        cast = open_cast(record, title="nitrodeck")
+        app.driver_class = recording_driver(app.driver_class, cast)
     try:
-        app.run()
+        app.run()  # unmounting closes the platform: a remote engine's session ends with the app
     finally:
-        cast.close()
+        if cast is not None:
+            cast.close()
     return 0

@@ -15,6 +15,8 @@ here connects an AF_VSOCK socket: `connect_vsock`/`listen_vsock` are tested per 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -37,6 +39,7 @@ from core.platform.errors import NitroCliError
 from core.platform.nitro.platform import NitroPlatform
 from core.platform.nitro.sysfs import SysRoot
 from core.platform.sim.platform import SimPlatform
+from core.remote.target import Target, open_target
 
 pytestmark = pytest.mark.slow
 
@@ -87,6 +90,26 @@ def _restore(saved: dict[str, str | None]) -> None:
             os.environ[key] = value
 
 
+def remote_scene(scene: Scene) -> Platform:
+    """The simulator in its own home behind `serve --stdio`: the whole protocol over the wire."""
+    home = Path(tempfile.mkdtemp(prefix="nd-remote-"))  # short: vsock socket paths live below
+    scene.cleanups.append(lambda: shutil.rmtree(home, ignore_errors=True))
+    target = Target(name="remote", home=str(home), profile="m5.2xlarge")
+    remote = open_target(target)
+
+    def terminate_all() -> None:  # over a new connection: a test may have closed this one
+        again = open_target(target)
+        again.terminate_enclave(all_enclaves=True)
+        again.close()
+
+    scene.cleanups += [terminate_all, remote.close]
+    remote.apply_pool(PoolConfig(memory_mib=512, cpu_count=4))
+    eif = scene.eifs["printer"]
+    remote.run_enclave(RunRequest(eif, 128, cpu_count=2, debug_mode=True, enclave_name="dbg"))
+    remote.run_enclave(RunRequest(eif, 128, cpu_count=2, enclave_name="plain"))
+    return remote
+
+
 def demo_scene(scene: Scene) -> Platform:
     return DemoPlatform()
 
@@ -95,6 +118,7 @@ SCENES: dict[str, Callable[[Scene], Platform]] = {
     "sim": sim_scene,
     "demo": demo_scene,
     "nitro": nitro_scene,
+    "remote": remote_scene,
 }
 
 

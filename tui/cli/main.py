@@ -29,6 +29,10 @@ GROUPS = (
     "explain",
     "lab",
     "tour",
+    "ctx",
+    "fleet",
+    "rollout",
+    "serve",
 )
 
 # Commands that change enclaves, the pool, images in place, PCRs or keys: `--read-only` refuses
@@ -43,6 +47,8 @@ STATE_CHANGING = frozenset(
         ("agent", "lock-pcr"),
         ("kms", "stop"),
         ("kms", "create-demo-key"),
+        ("rollout",),
+        ("fleet", "demo"),
         ("kms", "enable-key"),
         ("kms", "disable-key"),
         ("kms", "schedule-key-deletion"),
@@ -83,6 +89,20 @@ def _add_global_options(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="record the app's terminal output as an asciicast v2 file (asciinema play FILE)",
     )
+    parser.add_argument(
+        "--host",
+        dest="remote_host",  # `kms serve --host` is another option with that flag
+        default=None,
+        metavar="URL",
+        help="drive a remote parent: ssh://[user@]host[:port] (else $NITRODECK_HOST)",
+    )
+    parser.add_argument(
+        "--context",
+        dest="target_context",
+        default=None,
+        metavar="NAME",
+        help="use a saved context (see `ctx list`)",
+    )
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -118,6 +138,30 @@ def app_arguments(argv: Sequence[str]) -> argparse.Namespace | None:
     return known
 
 
+def choose_target(args: argparse.Namespace) -> None:
+    """Point `open_platform` at --host/--context's target (docker's order of precedence)."""
+    if not (args.remote_host or args.target_context or _may_have_target()):
+        return
+    from core.platform.select import set_target
+    from tui.contexts import resolve_target
+
+    set_target(resolve_target(args.remote_host, args.target_context))
+
+
+def _may_have_target() -> bool:
+    """Whether the environment or the settings file could name a target (cheap check first)."""
+    import os
+
+    if os.environ.get("NITRODECK_HOST") or os.environ.get("NITRODECK_CONTEXT"):
+        return True
+    from tui.config import config_path
+
+    try:
+        return "current_context" in config_path().read_text(encoding="utf-8")
+    except OSError:
+        return False
+
+
 def _quick_parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     """The global options, and the words after them (the command first, if any)."""
     quick = argparse.ArgumentParser(prog="nitrodeck", add_help=False)
@@ -136,6 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         args = app_args
     try:
+        if not getattr(args, "local_only", False):
+            choose_target(args)
         if args.command is None:
             from tui.app import run_app
 
@@ -162,6 +208,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader went away (e.g. `| head`); nothing left to say.
         return 0
+    finally:
+        _end_remote_sessions()
+
+
+def _end_remote_sessions() -> None:
+    """Close what a command left open on remote engines and forget its target (a caller that
+    runs several commands in one process, like the tests, starts each from this machine)."""
+    connection = sys.modules.get("core.remote.connection")
+    if connection is not None:
+        connection.close_open_connections()
+    select = sys.modules.get("core.platform.select")
+    if select is not None:
+        select.set_target(None)
 
 
 def print_root_cause(error: NitrodeckError) -> None:

@@ -88,9 +88,21 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
             return None
         return "bold green" if text == "pinned" else "bold yellow"
 
+    def _default_target(self, platform: Platform) -> None:
+        """As the CLI defaults: AWS KMS on a real parent, a remote simulator's own local KMS;
+        else this home's local KMS, started on first use."""
+        from core.remote.platform import RemotePlatform
+
+        if platform.default_kms == "aws":
+            self.kms.choose(KmsTarget())
+        elif isinstance(platform, RemotePlatform):
+            from core.remote.kms import remote_kms_target
+
+            self.kms.choose(remote_kms_target(platform))
+
     def fetch_rows(self) -> Mapping[str, Sequence[str]]:
-        if self.kms.unresolved and self.platforms.get().default_kms == "aws":
-            self.kms.choose(KmsTarget())  # a real parent: AWS KMS, as the CLI defaults to
+        if self.kms.unresolved:
+            self._default_target(self.platforms.get())
         keys = list_keys(self.kms.client())
         return {
             key.key_id: (
