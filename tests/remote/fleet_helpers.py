@@ -53,12 +53,13 @@ def local_key(pcr0: str) -> Iterator[tuple[Any, str]]:
     """This home's local KMS with a key whose Decrypt is pinned to `pcr0`; stopped after."""
     from core.kms.demo import demo_key_policy
     from core.kms.inventory import local_client
+    from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, ADMIN_PROFILE, PRINCIPAL_ARN
     from core.kms.local.daemon import ensure_local_kms, stop_local_kms
-    from core.kms.target import PRINCIPAL_ARN
 
-    kms = local_client(ensure_local_kms())
+    kms = local_client(ensure_local_kms(), profile=ADMIN_PROFILE)  # the key's administrator
+    policy = demo_key_policy(pcr0, admin=ADMIN_PRINCIPAL_ARN, decryptor=PRINCIPAL_ARN)
     try:
-        key_id = kms.create_key(Policy=demo_key_policy(PRINCIPAL_ARN, pcr0))["KeyMetadata"]["KeyId"]
+        key_id = kms.create_key(Policy=policy)["KeyMetadata"]["KeyId"]
         yield kms, key_id
     finally:
         stop_local_kms(nitrodeck_home())

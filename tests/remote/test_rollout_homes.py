@@ -11,7 +11,7 @@ from core.eif import measure_eif
 from core.errors import UsageError
 from core.fleet.keys import KeyPin
 from core.fleet.rollout import FAILED, REPLACED, RolloutPlan, rollout, waves
-from core.kms.target import PRINCIPAL_ARN
+from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN
 from core.remote.target import Target
 
 pytestmark = pytest.mark.slow
@@ -54,7 +54,7 @@ def test_waves_of_two_replace_every_member(
         start_old(target, v1)
     old_pcr0, new_pcr0 = measure_eif(v1).pcr0, measure_eif(v2).pcr0
     with local_key(old_pcr0) as (kms, key_id):
-        key = KeyPin(kms, key_id, PRINCIPAL_ARN)
+        key = KeyPin(kms, key_id, ADMIN_PRINCIPAL_ARN)
         plan = RolloutPlan(eif_path=v2, enclave_name="web", wave_size=2)
         seen = []
         report = rollout(

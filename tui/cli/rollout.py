@@ -75,12 +75,10 @@ def run_rollout(args: argparse.Namespace) -> int:
 def _key(args: argparse.Namespace) -> KeyPin | None:
     if not args.key_id:
         return None
-    from core.kms.inventory import client
-    from core.kms.target import caller_principal, resolve_target
+    from core.kms.manage import admin_for
 
-    kms = client(args.kms_endpoint_url)
-    principal = caller_principal(resolve_target(str(kms.meta.endpoint_url), local=False))
-    return KeyPin(kms, args.key_id, principal)
+    kms, principal = admin_for(args.kms_endpoint_url)  # pinning changes the policy: the admin's
+    return KeyPin(kms, args.key_id, principal())
 
 
 def _progress(outcome: MemberOutcome, step: str) -> None:
