@@ -84,12 +84,17 @@ def run_child(image: Path, mode: str) -> dict[str, float]:
     return result
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def image_arguments(doc: str) -> argparse.Namespace:
+    """--size-mib and --rounds, shared with bench/eif_describe.py."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--size-mib", type=int, default=1024, help="customer ramdisk size")
     parser.add_argument("--rounds", type=int, default=3, help="best of N for each side")
-    args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = image_arguments(__doc__)
     with tempfile.TemporaryDirectory(prefix="nitrodeck-bench-") as scratch:
         image = write_image(Path(scratch), args.size_mib)
         size_mib = image.stat().st_size / (1 << 20)

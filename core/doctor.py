@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from core.checks import Check
-from core.home import ensure_private_dir, nitrodeck_home
+from core.home import display_path, ensure_private_dir, nitrodeck_home
 
 MIN_PYTHON = (3, 11)
 MIN_TERMINAL = (80, 24)
@@ -67,7 +67,7 @@ def check_home_writable(home: Path | None = None) -> Check:
             f"{where}: {error.strerror or error}",
             "set NITRODECK_HOME to a writable directory, or fix the permissions of this one",
         )
-    return Check.verdict("nitrodeck home writable", True, str(where))
+    return Check.verdict("nitrodeck home writable", True, display_path(where))
 
 
 def check_terminal_size(size: tuple[int, int] | None) -> Check:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 PRIVATE_DIR = 0o700
@@ -23,6 +24,14 @@ def nitrodeck_home() -> Path:
         return Path(explicit).expanduser()
     state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(state) / "nitrodeck"
+
+
+def display_path(path: Path) -> str:
+    """`path` as a person reads it: `~/…` under the user's home directory, else absolute."""
+    try:
+        return "~/" + str(Path(path).relative_to(Path.home()))
+    except ValueError:
+        return str(path)
 
 
 def ensure_private_dir(path: Path) -> Path:
@@ -111,3 +120,18 @@ def fsync_dir(directory: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+@contextlib.contextmanager
+def using_home(home: Path) -> Iterator[Path]:
+    """Make `home` the nitrodeck home for the duration (process-wide: `$NITRODECK_HOME`), so
+    the simulator, the KMS daemon and the builders work in it unchanged (labs, the tour)."""
+    previous = os.environ.get("NITRODECK_HOME")
+    os.environ["NITRODECK_HOME"] = str(home)
+    try:
+        yield home
+    finally:
+        if previous is None:
+            os.environ.pop("NITRODECK_HOME", None)
+        else:
+            os.environ["NITRODECK_HOME"] = previous

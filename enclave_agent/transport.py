@@ -24,6 +24,14 @@ def is_simulated() -> bool:
     return os.environ.get("NITRODECK_VSOCK") == "sim"
 
 
+def _real_vsock() -> None:
+    """Refuse AF_VSOCK when `NITRODECK_VSOCK=off` (the test suite's setting): a clear error."""
+    if os.environ.get("NITRODECK_VSOCK", "").strip().lower() == "off":
+        raise OSError(
+            errno.ENODEV, "AF_VSOCK is switched off (NITRODECK_VSOCK=off): use NITRODECK_VSOCK=sim"
+        )
+
+
 def _check_port(port: int) -> None:
     if not 0 <= port <= PORT_MAX:
         raise ValueError(f"vsock port {port} is outside 0..{PORT_MAX}")
@@ -40,6 +48,7 @@ def listen(port: int, backlog: int = 16) -> socket.socket:
     """A listening stream socket on this enclave's vsock `port` (any CID)."""
     _check_port(port)
     if not is_simulated():
+        _real_vsock()
         sock = socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM)
         sock.bind((VMADDR_CID_ANY, port))
         sock.listen(backlog)
@@ -62,6 +71,7 @@ def connect(cid: int, port: int, timeout: float | None = None) -> socket.socket:
     """A stream connection to (`cid`, `port`); an enclave can only reach its parent (CID 3)."""
     _check_port(port)
     if not is_simulated():
+        _real_vsock()
         sock = socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM)
         sock.settimeout(timeout)
         try:

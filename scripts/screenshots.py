@@ -1,7 +1,8 @@
 """Regenerate `screenshots/<screen>.svg` (and `.png` when rsvg-convert exists) from the real app.
 
-Deterministic: 120×36, a frozen clock, a fixed simulator header, an isolated config and home,
-no cursor blink. Run with `make screenshots`, then look at the PNGs.
+Deterministic (two runs give identical files): 120×36, a frozen clock, the frozen demo platform
+and KMS, a fixed scratch home shown as `~`, an isolated config, no cursor blink, no wall-clock
+times, temporary paths or random ids on screen. Run with `make screenshots`, then look at the PNGs.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ def press(*keys: str) -> Step:
 
 
 def images_dir() -> Path:
-    return Path(os.environ["NITRODECK_HOME"]) / "images"
+    """Relative to the home, which is the working directory: screens show `images/…`."""
+    return Path("images")
 
 
 async def open_images(pilot: Any) -> None:
@@ -102,6 +104,20 @@ def type_into(widget_id: str, value: str) -> Step:
     return step
 
 
+def narrate(index: int) -> Step:
+    """The tour's caption for step `index` over the view already open (as the tour shows it)."""
+
+    async def step(pilot: Any) -> None:
+        from tui.screens.tour import NarrationScreen
+        from tui.tour import STEPS
+
+        caption = NarrationScreen(STEPS[index].narration, index + 1, len(STEPS), 0.0)
+        await pilot.app.push_screen(caption)
+        await settle(pilot)
+
+    return step
+
+
 # Not the command palette: Textual gathers its providers' hits concurrently, so their order
 # (and so the picture) varies from run to run.
 SHOTS: dict[str, list[Step]] = {
@@ -117,6 +133,8 @@ SHOTS: dict[str, list[Step]] = {
     "enclaves": [open_enclaves, press("d")],
     "enclave-run": [open_enclaves, press("r"), type_into("run-cpu-count", "3")],
     "pool": [open_pool, type_into("pool-cpu-count", "8")],
+    "labs": [open_view("labs"), press("down", "down")],
+    "tour": [open_enclaves, press("d"), narrate(2)],
 }
 
 
@@ -162,21 +180,28 @@ def main() -> int:
     scratch = Path(tempfile.gettempdir()) / "nitrodeck-screenshots"
     shutil.rmtree(scratch, ignore_errors=True)
     os.environ["NITRODECK_CONFIG"] = str(scratch / "config.json")
-    os.environ["NITRODECK_HOME"] = str(scratch / "home")
+    # HOME is the scratch directory, so the home shows as ~/.local/state/nitrodeck (as a real
+    # user's would) and the working directory is that home: paths on screen are relative.
+    home = scratch / ".local" / "state" / "nitrodeck"
+    os.environ["HOME"] = str(scratch)
+    os.environ["NITRODECK_HOME"] = str(home)
+    home.mkdir(parents=True)
+    os.chdir(home)
     OUT.mkdir(exist_ok=True)
     from core.demo_images import build_demo_images
 
     build_demo_images(images_dir())
-    from screenshots_trust import SHOTS as TRUST_SHOTS  # attest and kms, on the simulator
-    from screenshots_trust import live_context
+    from screenshots_trust import SHOTS as TRUST_SHOTS  # attest and kms, from frozen inputs
+    from screenshots_trust import stage_document
 
+    stage_document(home)
     try:
-        with live_context():
-            for name, steps in {**SHOTS, **TRUST_SHOTS}.items():
-                svg = asyncio.run(shoot(name, steps))
-                png = to_png(svg)
-                print(f"{svg.relative_to(ROOT)}" + (f" + {png.name}" if png else ""))
+        for name, steps in {**SHOTS, **TRUST_SHOTS}.items():
+            svg = asyncio.run(shoot(name, steps))
+            png = to_png(svg)
+            print(f"{svg.relative_to(ROOT)}" + (f" + {png.name}" if png else ""))
     finally:
+        os.chdir(ROOT)
         shutil.rmtree(scratch, ignore_errors=True)
     if shutil.which("rsvg-convert") is None:
         print("rsvg-convert not found: SVGs only (apt-get install librsvg2-bin for PNGs)")

@@ -1,71 +1,29 @@
-"""Screenshot steps for the attestation and KMS views, on the real simulator and local KMS.
-
-`live_context()` runs the demo agent image as enclave `demo` and an in-process local KMS with a
-demo key pinning its PCR0 and a key pinning another image; `SHOTS` then drives the real screens.
+"""Screenshot steps for the attestation and KMS views, from frozen inputs so every run gives
+the same pictures: a real AWS attestation document verified as of its own time (the shared
+vectors), and the frozen KMS of `core.kms.frozen` (fixed keys; decrypt outcomes explained by the
+real policy engine). The screens are the real ones; only their data is fixed.
 """
 
 from __future__ import annotations
 
-import contextlib
-import tempfile
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+import shutil
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 Step = Callable[[Any], Awaitable[None]]
+VECTORS = Path(__file__).resolve().parents[2] / "shared" / "nitro-vectors"
+DOCUMENT = "base_prod_2024-11-30.cose"
+DOCUMENT_TIME = "2024-11-30T16:22:50Z"
 
 
-@dataclass
-class Live:
-    platform: Any
-    target: Any
-    eif: Path
-    demo_ciphertext: Path
-    other_ciphertext: Path
-
-
-LIVE: list[Live] = []
-
-
-@contextlib.contextmanager
-def live_context() -> Iterator[None]:
-    from core.agent.demo import build_demo_image
-    from core.kms.demo import create_demo_key, demo_key_policy
-    from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, PRINCIPAL_ARN
-    from core.kms.local.server import LocalKms
-    from core.kms.target import KmsTarget, demo_roles
-    from core.platform.base import RunRequest
-    from core.platform.sim.platform import SimPlatform
-
-    scratch = Path(tempfile.mkdtemp(prefix="nitrodeck-shots-"))
-    eif = scratch / "demo.eif"
-    build_demo_image(eif)
-    sim = SimPlatform()
-    try:
-        sim.run_enclave(RunRequest(eif_path=eif, memory_mib=512, cpu_count=2, enclave_name="demo"))
-        with LocalKms() as server:
-            target = KmsTarget(server.endpoint, "us-east-1", server.credentials_path)
-            roles = demo_roles(target)
-            kms = roles.client
-            demo = create_demo_key(
-                kms, sim.find_enclave(enclave_name="demo"), admin=roles.admin,
-                decryptor=roles.decryptor, alias="alias/demo",
-            )  # fmt: skip
-            other_policy = demo_key_policy(
-                "ab" * 48, admin=ADMIN_PRINCIPAL_ARN, decryptor=PRINCIPAL_ARN
-            )
-            other = kms.create_key(Policy=other_policy, Description="pins another image")[
-                "KeyMetadata"
-            ]["KeyId"]
-            other_blob = scratch / "other.enc"
-            other_blob.write_bytes(kms.encrypt(KeyId=other, Plaintext=b"x" * 32)["CiphertextBlob"])
-            LIVE.append(Live(sim, target, eif, demo.ciphertext_path, other_blob))
-            yield
-    finally:
-        LIVE.clear()
-        sim.terminate_enclave(all_enclaves=True)
-        sim.close()
+def stage_document(where: Path) -> None:
+    """Copy the AWS document into the working directory `where`: the screen shows its relative
+    name, never the checkout's path."""
+    source = VECTORS / DOCUMENT
+    if not source.is_file():
+        raise SystemExit(f"the shared test vectors are missing: expected {source}")
+    shutil.copyfile(source, where / DOCUMENT)
 
 
 async def _settle(pilot: Any, rounds: int = 1) -> None:
@@ -79,15 +37,21 @@ def attest(tab: str = "") -> Step:
     async def step(pilot: Any) -> None:
         from textual.widgets import TabbedContent
 
+        from core.kms.frozen import FixedPlatform
         from tui.screens.attest import AttestScreen
 
-        live = LIVE[0]
-        screen = AttestScreen(platform=live.platform, nonce_source=lambda n: bytes(range(n)))
+        screen = AttestScreen(
+            platform=FixedPlatform(),  # type: ignore[arg-type]
+            nonce_source=lambda n: bytes(range(n)),
+            step_delay=0,
+        )
         await pilot.app.push_screen(screen)
         await _settle(pilot)
-        screen.field("expect").value = str(live.eif)
+        screen.field("source").value = DOCUMENT
+        screen.field("trust").value = "aws"
+        screen.field("at").value = DOCUMENT_TIME
         await screen.run_action("attest")
-        await _settle(pilot, 12)  # the checks appear one by one
+        await _settle(pilot, 5)
         if tab:
             screen.query_one(TabbedContent).active = tab
             await _settle(pilot)
@@ -97,10 +61,12 @@ def attest(tab: str = "") -> Step:
 
 def kms(*keys: str) -> Step:
     async def step(pilot: Any) -> None:
+        from core.kms.frozen import FixedKms, FixedPlatform
+        from tui.engine.kms_access import KmsAccess
         from tui.screens.kms import KmsScreen
 
-        live = LIVE[0]
-        await pilot.app.push_screen(KmsScreen(platform=live.platform, target=live.target))
+        screen = KmsScreen(kms=KmsAccess(client=FixedKms()), platform=FixedPlatform())  # type: ignore[arg-type]
+        await pilot.app.push_screen(screen)
         await _settle(pilot, 2)
         if keys:
             await pilot.press(*keys)
@@ -109,22 +75,26 @@ def kms(*keys: str) -> Step:
     return step
 
 
-def decrypt(which: str) -> Step:
+def decrypt(outcome: str) -> Step:
     async def step(pilot: Any) -> None:
+        from core.kms.frozen import OTHER_IMAGE, FixedKms, FixedPlatform, decrypted, denied
         from tui.engine.access import PlatformHolder
         from tui.engine.kms_access import KmsAccess
         from tui.screens.kms_decrypt import DecryptScreen
 
-        live = LIVE[0]
-        blob = live.demo_ciphertext if which == "demo" else live.other_ciphertext
         screen = DecryptScreen(
-            KmsAccess(live.target), PlatformHolder.of(live.platform), enclave="demo",
-            ciphertext=str(blob),
-        )  # fmt: skip
+            KmsAccess(client=FixedKms()),
+            PlatformHolder.of(FixedPlatform()),  # type: ignore[arg-type]
+            enclave="payments",
+            ciphertext="/srv/secrets/payments.enc",
+        )
         await pilot.app.push_screen(screen)
         await _settle(pilot)
-        await screen.run_action("decrypt")
-        await _settle(pilot, 6)
+        result = decrypted() if outcome == "ok" else denied(OTHER_IMAGE)
+        for flow_step in result.steps:
+            screen._add_step(flow_step)
+        screen._show_result(result)
+        await _settle(pilot)
 
     return step
 
@@ -133,7 +103,7 @@ SHOTS: dict[str, list[Step]] = {
     "attest": [attest()],
     "attest-certificates": [attest("tab-certs")],
     "kms": [kms()],
-    "kms-policy": [kms("end", "enter")],
-    "kms-decrypt": [decrypt("demo")],
+    "kms-policy": [kms("enter")],
+    "kms-decrypt": [decrypt("ok")],
     "kms-denied": [decrypt("other")],
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,24 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("nitrodeck")
+
+
+def _closed_loopback_port() -> int:
+    """A loopback port nothing listens on (bound, then released): connecting is refused."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+# For every test and every process a test starts: no AF_VSOCK, and every AWS endpoint (IMDS
+# included) on loopback, so nothing can reach 169.254.169.254, AWS or an enclave that is not ours.
+_NOWHERE = f"http://127.0.0.1:{_closed_loopback_port()}/"
+os.environ["NITRODECK_VSOCK"] = "off"
+os.environ["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = _NOWHERE
+os.environ["AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"] = "IPv4"
+os.environ["AWS_ENDPOINT_URL"] = _NOWHERE
+os.environ.pop("NITRODECK_SYSROOT", None)
+os.environ.pop("NITRODECK_NITRO_CLI", None)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.theme import Theme
@@ -21,6 +22,7 @@ from tui.engine.access import PlatformHeaderProvider, PlatformHolder, platform_c
 from tui.first_run import StartupTask, first_run_tasks
 from tui.header import HeaderProvider
 from tui.theme import NITRODECK_THEME
+from tui.tour import Tour
 
 if TYPE_CHECKING:
     from core.platform.base import Platform
@@ -45,8 +47,13 @@ class NitrodeckApp(App[None]):
         config: AppConfig | None = None,
         platform: PlatformHolder | None = None,
         startup_tasks: Sequence[StartupTask] = (),
+        tour_delay: float = 0.0,
+        tour_exit: bool = False,
     ) -> None:
         super().__init__()
+        self.tour_delay = tour_delay
+        self.tour_exit = tour_exit
+        self.tour: Tour | None = None
         self.platforms = platform if platform is not None else PlatformHolder.for_args(None, None)
         self.startup_tasks = list(startup_tasks)
         self.header_provider = header_provider
@@ -77,8 +84,15 @@ class NitrodeckApp(App[None]):
         for task in self.startup_tasks:
             self.run_worker(task, thread=True, group="startup", exit_on_error=False)
 
+    def start_tour(self) -> None:
+        """Run the tour (`:tour`, `nitrodeck tour`) from its first step."""
+        self.tour = Tour(self, delay=self.tour_delay, exit_at_end=self.tour_exit)
+        self.run_worker(self.tour.run(), exclusive=True, group="tour", exit_on_error=False)
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """First-run tasks report when they are done (or what went wrong, with the fix)."""
+        if event.worker.group == "tour" and event.state is WorkerState.ERROR:
+            self.notify(f"the tour stopped: {event.worker.error}", severity="error", timeout=15)
         if event.worker.group != "startup":
             return
         if event.state is WorkerState.SUCCESS and event.worker.result:
@@ -132,7 +146,13 @@ class NitrodeckApp(App[None]):
             self.pop_screen()
 
 
-def make_app(args: argparse.Namespace) -> NitrodeckApp:
+def make_app(
+    args: argparse.Namespace,
+    *,
+    start_view: str = "enclaves",
+    tour_delay: float = 0.0,
+    tour_exit: bool = False,
+) -> NitrodeckApp:
     """The app for the command line's global options; an unknown --theme is a user error."""
     config = load_config()
     holder = PlatformHolder.for_args(args.platform, args.profile)
@@ -142,7 +162,9 @@ def make_app(args: argparse.Namespace) -> NitrodeckApp:
         config=config,
         platform=holder,
         startup_tasks=first_run_tasks(holder),
-        start_view="enclaves",
+        start_view=start_view,
+        tour_delay=tour_delay,
+        tour_exit=tour_exit,
     )
     app.check_providers.append(platform_checks(holder))
     if args.theme is not None:
@@ -158,9 +180,22 @@ def make_app(args: argparse.Namespace) -> NitrodeckApp:
     return app
 
 
-def run_app(args: argparse.Namespace) -> int:
-    """Open the app; without a terminal say so and which commands work instead (no hang)."""
+def run_app(args: argparse.Namespace, **options: Any) -> int:
+    """Run the app (without a terminal: say so and which commands work instead, no hang);
+    with `args.record` everything it writes to the terminal goes to a cast."""
     if current_terminal_size() is None:
         raise UsageError("the app needs a terminal (stdin and stdout)", fix=NO_TERMINAL_FIX)
-    make_app(args).run()
+    app = make_app(args, **options)
+    record: Path | None = getattr(args, "record", None)
+    cast = None
+    if record is not None:
+        from tui.recording import open_cast, recording_driver
+
+        cast = open_cast(record, title="nitrodeck")
+        app.driver_class = recording_driver(app.driver_class, cast)
+    try:
+        app.run()  # unmounting closes the platform: a remote engine's session ends with the app
+    finally:
+        if cast is not None:
+            cast.close()
     return 0

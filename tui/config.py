@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from core.errors import NitrodeckError
 
@@ -73,13 +75,22 @@ def load_config(path: Path | None = None) -> AppConfig:
 
 def save_config(config: AppConfig, path: Path | None = None) -> None:
     """Write atomically (a crash mid-write never leaves half a file); keeps unknown keys."""
+    update_config_file(lambda data: data.update(asdict(config)), path)
+
+
+def update_config_file(change: Callable[[dict[str, Any]], None], path: Path | None = None) -> None:
+    """Apply `change` to the file's JSON object and write it back atomically.
+
+    Other keys (contexts, settings of newer versions) are kept as they are.
+    """
     where = path or config_path()
     where.parent.mkdir(parents=True, exist_ok=True)
     try:
         existing = json.loads(where.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         existing = {}
-    data = {**(existing if isinstance(existing, dict) else {}), **asdict(config)}
+    data = dict(existing) if isinstance(existing, dict) else {}
+    change(data)
     temp = where.with_name(where.name + ".tmp")
     temp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     os.replace(temp, where)

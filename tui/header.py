@@ -16,6 +16,8 @@ class HeaderInfo:
     """The platform line of the header. Counts are None when not known (yet)."""
 
     simulated: bool
+    context: str = ""
+    """The context in use (`:ctx`); empty for this machine with no context chosen."""
     instance_id: str = ""
     instance_type: str = ""
     region: str = ""
@@ -29,11 +31,12 @@ class HeaderInfo:
 
         `compact` (a narrow terminal) drops the region, so the pool figures keep their room.
         """
-        where = () if compact else (self.region,)
-        parts = [part for part in (self.instance_id, self.instance_type, *where) if part]
+        region = () if compact else (self.region,)
+        parts = [part for part in (self.instance_id, self.instance_type, *region) if part]
+        where = f"ctx {self.context} · " if self.context else ""
         if self.simulated:
-            return "SIMULATOR" + (f" ({', '.join(parts)})" if parts else "")
-        return " · ".join(parts) or "Nitro instance"
+            return where + "SIMULATOR" + (f" ({', '.join(parts)})" if parts else "")
+        return where + (" · ".join(parts) or "Nitro instance")
 
     def pool_label(self, *, compact: bool = False) -> str:
         known = (self.pool_cpus_total, self.pool_memory_total_mib)

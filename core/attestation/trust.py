@@ -81,6 +81,11 @@ def _anchor_from_bytes(text: bytes, name: str, where: str) -> TrustAnchor:
     return TrustAnchor(name, certificates[0].public_bytes(Encoding.DER), where)
 
 
+def anchor_from_pem_bytes(text: bytes, name: str) -> TrustAnchor:
+    """A root handed over as bytes (a remote simulator's), checked as a PEM file would be."""
+    return _anchor_from_bytes(text, name, name)
+
+
 def aws_root_anchor() -> TrustAnchor:
     """The AWS Nitro Enclaves Root-G1 shipped with nitrodeck, after checking its pin."""
     text = resources.files("core.attestation").joinpath(AWS_ROOT_RESOURCE).read_bytes()

@@ -1,8 +1,9 @@
 """`describe-eif` in nitro-cli's JSON shape, plus a readable summary for people.
 
-The JSON keeps nitro-cli's keys and order. nitrodeck adds one key at the end,
-`CertificateValidity`, for signed images: nitro-cli only discovers an expired or not-yet-valid
-signing certificate at launch (E59, relayed as E36/E39), so we say it up front.
+The JSON is nitro-cli's byte for byte (keys, order, nothing extra), so scripts and diffs
+against `nitro-cli describe-eif` hold. What nitrodeck knows beyond it goes in the readable
+summary only: nitro-cli discovers an expired or not-yet-valid signing certificate only at launch
+(E59, relayed as E36/E39), so `describe_text` warns about it up front.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.eif.reader import EifInfo
-from core.eif.signature import ALGORITHM_NAMES, certificate_info, validity_problem
+from core.home import display_path
+
+# core.eif.signature (X.509, COSE) is imported where a signature is shown: unsigned images
+# are described without loading it.
 
 _BUILD_KEYS = ("BuildTime", "BuildTool", "BuildToolVersion", "OperatingSystem", "KernelVersion")
 
@@ -27,28 +31,16 @@ def describe_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
     return shaped
 
 
-def certificate_validity(info: EifInfo, at: datetime) -> dict[str, Any] | None:
-    certificate = info.signing_certificate
-    if certificate is None:
-        return None
-    problem = validity_problem(certificate, at)
-    return {
-        "ValidNow": problem is None,
-        "CheckedAt": at.isoformat(),
-        "NotBefore": certificate.not_valid_before_utc.isoformat(),
-        "NotAfter": certificate.not_valid_after_utc.isoformat(),
-        "Problem": problem,
-    }
-
-
-def describe_json(info: EifInfo, at: datetime | None = None) -> dict[str, Any]:
-    """The `describe-eif` object for `info` (certificate validity judged at `at`, default now)."""
+def describe_json(info: EifInfo) -> dict[str, Any]:
+    """The `describe-eif` object for `info`, exactly as nitro-cli prints it."""
     shaped: dict[str, Any] = {
         "EifVersion": info.version,
         "Measurements": info.measurements.to_json(),
         "IsSigned": info.is_signed,
     }
     if info.signing_certificate is not None:
+        from core.eif.signature import certificate_info
+
         shaped["SigningCertificate"] = certificate_info(info.signing_certificate)
     shaped["CheckCRC"] = info.crc_ok
     if info.is_signed:
@@ -57,9 +49,6 @@ def describe_json(info: EifInfo, at: datetime | None = None) -> dict[str, Any]:
         shaped["ImageName"] = info.metadata.get("ImageName")
         shaped["ImageVersion"] = info.metadata.get("ImageVersion")
         shaped["Metadata"] = describe_metadata(info.metadata)
-    validity = certificate_validity(info, at or datetime.now(UTC))
-    if validity is not None:
-        shaped["CertificateValidity"] = validity
     return shaped
 
 
@@ -75,6 +64,8 @@ def _signature_line(info: EifInfo, at: datetime) -> str:
     signature = info.signature
     if signature is None:
         return "not signed (no PCR8)"
+    from core.eif.signature import ALGORITHM_NAMES, validity_problem
+
     subject = signature.certificate.subject.rfc4514_string() or "(empty subject)"
     algorithm = ALGORITHM_NAMES[signature.cose.algorithm]
     verdict = "verifies" if info.signature_ok else "DOES NOT VERIFY against PCR0"
@@ -96,7 +87,7 @@ def describe_text(info: EifInfo, at: datetime | None = None) -> str:
         else (f"MISMATCH (header 0x{info.stored_crc:08x}, computed 0x{info.computed_crc or 0:08x})")
     )
     lines = [
-        f"{info.path}: EIF v{info.version}, {info.arch}, {_size(info.size)}, "
+        f"{display_path(info.path)}: EIF v{info.version}, {info.arch}, {_size(info.size)}, "
         f"{len(info.sections)} sections",
     ]
     if meta:

@@ -11,9 +11,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
-
-from cryptography import x509
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from core.eif.errors import EifError, EifFileError
 from core.eif.format import (
@@ -34,7 +32,11 @@ from core.eif.format import (
     unpack_section_header,
 )
 from core.eif.measure import Measurements, PcrAccumulator, certificate_der, pcr_of_bytes
-from core.eif.signature import SignatureSection, decode_section, verify
+
+if TYPE_CHECKING:  # x509 and COSE load only for signed images (describe starts hashing sooner)
+    from cryptography import x509
+
+    from core.eif.signature import SignatureSection
 
 MAX_CMDLINE_SIZE = 1 << 20
 _IN_MEMORY = {SectionType.CMDLINE, SectionType.METADATA, SectionType.SIGNATURE}
@@ -260,6 +262,8 @@ def _scan(path: Path, *, check_crc: bool) -> EifInfo:
         raise
     signature, signature_ok = None, None
     if SectionType.SIGNATURE in walk.blobs:
+        from core.eif.signature import decode_section, verify
+
         at, blob = walk.blobs[SectionType.SIGNATURE]
         signature = decode_section(blob, at)
         pcr8 = pcr_of_bytes(certificate_der(signature.certificate_pem, source=path))

@@ -4,15 +4,23 @@ uses (its PCRs for the `kms:RecipientAttestation:*` keys and its public key for 
 The local KMS takes any `RecipientVerifier`, so tests can inject a fake; the default one is the
 project's single attestation verifier (`core.attestation`) with the AWS root, the simulator root
 (once the simulator has made it) and any extra PEM roots as anchors, checked at the current time.
+
+An enclave sends the same document with every request of a session (kmstool makes one per
+client), so the default verifier remembers each verified document by its exact bytes until the
+earliest `not_after` in its chain (or its local maximum age): a repeat costs a dictionary lookup
+instead of an ES384 verification, and a document is never accepted past its chain's validity.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from cryptography import x509
 
 from core.attestation import (
     TrustAnchor,
@@ -25,6 +33,8 @@ from core.attestation.trust import sim_root_path
 from core.errors import NitrodeckError
 
 WHERE = "Recipient.AttestationDocument"
+CACHE_ENTRIES = 128
+CACHE_MAX_DOCUMENT = 16384  # real documents are about 4.5 KiB; bigger ones are not kept
 
 
 class RecipientDocumentError(NitrodeckError):
@@ -52,7 +62,14 @@ def default_anchors(extra_pems: Sequence[Path] = ()) -> list[TrustAnchor]:
 def verify_with(
     verifier: Verifier, document: bytes, max_age: timedelta | None = None
 ) -> VerifiedRecipient:
-    """Verify `document` now with `verifier`; RecipientDocumentError says why it is refused.
+    """Verify `document` now with `verifier`; RecipientDocumentError says why it is refused."""
+    return _verify_until(verifier, document, max_age)[0]
+
+
+def _verify_until(
+    verifier: Verifier, document: bytes, max_age: timedelta | None
+) -> tuple[VerifiedRecipient, datetime]:
+    """The verified recipient and the moment it stops being acceptable.
 
     `max_age` is a local policy (KMS documents none): refuse documents whose timestamp is older.
     """
@@ -83,7 +100,13 @@ def verify_with(
             where=WHERE,
             fix="request the document with the enclave's RSA-2048 SPKI as public_key",
         )
-    return VerifiedRecipient(pcrs=dict(doc.pcrs), public_key=bytes(doc.public_key))
+    until = min(
+        x509.load_der_x509_certificate(der).not_valid_after_utc
+        for der in (doc.certificate, *doc.cabundle)
+    )
+    if max_age is not None:
+        until = min(until, datetime.fromtimestamp(doc.timestamp_ms / 1000, UTC) + max_age)
+    return VerifiedRecipient(pcrs=dict(doc.pcrs), public_key=bytes(doc.public_key)), until
 
 
 class AttestationRecipientVerifier:
@@ -96,11 +119,24 @@ class AttestationRecipientVerifier:
         self._lock = threading.Lock()
         self._verifier = Verifier(default_anchors(self._extra))
         self._has_sim = sim_root_path().exists()
+        self._verified: OrderedDict[bytes, tuple[VerifiedRecipient, datetime]] = OrderedDict()
 
     def __call__(self, document: bytes) -> VerifiedRecipient:
+        now = datetime.now(UTC)
         with self._lock:
+            known = self._verified.get(document)
+            if known is not None and now < known[1]:
+                self._verified.move_to_end(document)
+                return known[0]
             if not self._has_sim and sim_root_path().exists():
                 self._verifier = Verifier(default_anchors(self._extra))
                 self._has_sim = True
             verifier = self._verifier
-        return verify_with(verifier, document, self._max_age)
+        recipient, until = _verify_until(verifier, document, self._max_age)
+        if len(document) <= CACHE_MAX_DOCUMENT:
+            with self._lock:
+                self._verified[document] = (recipient, until)
+                self._verified.move_to_end(document)
+                while len(self._verified) > CACHE_ENTRIES:
+                    self._verified.popitem(last=False)
+        return recipient

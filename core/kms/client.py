@@ -19,9 +19,12 @@ from core.agent.client import AgentClient, AgentError, DecryptDigest
 from core.errors import NitrodeckError
 from core.kms.denial import DenialExplanation, explain_denial
 from core.kms.errors import kms_error
+from core.kms.explain_key import facts_from, state_cause
 
 KEY_ENCRYPTION_ALGORITHM = "RSAES_OAEP_SHA_256"
 _RESOURCE = re.compile(r"on resource: (arn:aws[\w-]*:kms:[^\s]+)")
+_KEY_ARN = re.compile(r"(arn:aws[\w-]*:kms:[^\s]+:key/[0-9a-f-]+)")
+STATE_ERRORS = ("DisabledException", "KMSInvalidStateException")
 
 OK, FAILED, DENIED, SKIPPED = "ok", "failed", "denied", "skipped"
 
@@ -131,6 +134,10 @@ def recipient_decrypt(
         response = kms.decrypt(**request)
     except ClientError as error:
         code, message = _code(error), _message(error)
+        if code in STATE_ERRORS:
+            flow.step("kms decrypt", FAILED, f"{code}: {message}")
+            _state_step(flow, kms, key_id or _key_named(message))
+            return flow.result
         if code != "AccessDeniedException":
             failed = kms_error(error, action="Decrypt", where=_endpoint(kms), key=key_id)
             flow.step("kms decrypt", FAILED, f"{failed.what}\nfix: {failed.fix}")
@@ -167,6 +174,25 @@ def recipient_decrypt(
     return flow.result
 
 
+def _key_named(message: str) -> str | None:
+    match = _KEY_ARN.search(message)
+    return match.group(1) if match else None
+
+
+def _state_step(flow: _Flow, kms: Any, key_id: str | None) -> None:
+    """Name the key's state as the cause (DescribeKey), with the command that fixes it."""
+    flow.result.key_id = key_id
+    if not key_id:
+        flow.step("key state", SKIPPED, "the error names no key; pass --key-id to look it up")
+        return
+    facts = facts_from(kms, key_id)
+    cause = state_cause(facts, "kms:Decrypt")
+    if cause is None:
+        flow.step("key state", FAILED, f"the key is {facts.state}; KMS still refused it")
+        return
+    flow.step("key state", DENIED, f"{cause[0]}; fix: {cause[1]}")
+
+
 def _explain(
     flow: _Flow,
     kms: Any,
@@ -181,6 +207,8 @@ def _explain(
         flow.step("key policy", SKIPPED, "the denial names no key; pass --key-id to explain it")
         return
     try:
+        if ":key/" not in key_id:  # an alias: GetKeyPolicy takes a key ID or key ARN only
+            key_id = str(kms.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"])
         policy = str(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
     except (ClientError, BotoCoreError) as error:
         flow.step(
@@ -194,7 +222,12 @@ def _explain(
     try:
         who = principal()
         explanation = explain_denial(
-            policy, document, who, resource=key_id, encryption_context=encryption_context
+            policy,
+            document,
+            who,
+            resource=key_id,
+            encryption_context=encryption_context,
+            key=facts_from(kms, key_id),
         )
     except NitrodeckError as error:
         flow.step("explain", FAILED, str(error))

@@ -49,8 +49,12 @@ def _oaep_algorithm() -> cms.KeyEncryptionAlgorithm:
     )
 
 
+@lru_cache(maxsize=64)
 def recipient_public_key(spki_der: bytes) -> rsa.RSAPublicKey:
-    """The RSA key from an attestation document's `public_key` (SubjectPublicKeyInfo DER)."""
+    """The RSA key from an attestation document's `public_key` (SubjectPublicKeyInfo DER).
+
+    Remembered by the exact bytes: an enclave sends the same key with each request.
+    """
     try:
         key = serialization.load_der_public_key(spki_der)
     except (ValueError, TypeError):

@@ -13,6 +13,7 @@ from typing import Any
 
 from core.attestation import parse_document
 from core.kms.explain import Explanation, explain
+from core.kms.explain_key import KeyFacts
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,10 @@ def explain_denial(
     resource: str,
     action: str = "kms:Decrypt",
     encryption_context: Mapping[str, str] | None = None,
+    key: KeyFacts | None = None,
 ) -> DenialExplanation:
-    """Evaluate `policy` as KMS would for `principal` presenting `document` in `Recipient`."""
+    """Evaluate `policy` as KMS would for `principal` presenting `document` in `Recipient`
+    (with `key`: also the key's state and grants)."""
     doc = parse_document(document)
     explanation = explain(
         policy,
@@ -56,9 +59,12 @@ def explain_denial(
         pcrs=doc.pcrs,
         resource=resource,
         encryption_context=encryption_context,
+        key=key,
     )
     causes = [f for f in explanation.findings if f.kind == "cause"]
-    if explanation.decision.allowed:
+    if explanation.allowed and explanation.grant is not None:
+        summary = "a grant, not the key policy, allows this request"
+    elif explanation.allowed:
         summary = f"the policy allows this request ({explanation.decision.reason})"
     elif causes:
         summary = f"denied: {causes[0].message}"

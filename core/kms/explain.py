@@ -4,7 +4,9 @@
 result: which statement decided, which condition failed with what expected against what actual,
 and which well-known traps the policy holds (debug-mode zeros, a PCR0 from another build, an
 Allow without attestation, a misspelled condition key, a decrypting principal that may also
-rewrite the policy or create grants).
+rewrite the policy or create grants). Given the key's facts (`KeyFacts`: state and grants), it
+also names a Disabled or pending-deletion key as the cause, and a grant that allows (or would
+allow) the call where the policy does not.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from core.kms.conditions import parse_operator
 from core.kms.context import IMAGE_SHA384, RECIPIENT_PREFIX, RequestContext, request_context
+from core.kms.explain_key import KeyFacts, grant_notes, state_cause
 from core.kms.keynames import check_key
 from core.kms.policy import ConditionResult, Decision, StatementResult, evaluate, principal_matches
 from core.kms.policy_model import Policy, parse_policy
@@ -56,6 +59,14 @@ class Explanation:
     context: RequestContext
     debug_mode: bool
     findings: tuple[Finding, ...]
+    key_state: str | None = None
+    grant: Mapping[str, Any] | None = None  # the grant that allows what the policy does not
+
+    @property
+    def allowed(self) -> bool:
+        """What KMS would answer: policy or grant allows, and the key's state permits it."""
+        blocked = any(f.kind == "cause" and f.statement == "key state" for f in self.findings)
+        return (self.decision.allowed or self.grant is not None) and not blocked
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -64,6 +75,9 @@ class Explanation:
             "attestation": self.context.value(IMAGE_SHA384) is not None,
             "debug_mode": self.debug_mode,
             **self.decision.to_json(),
+            "allowed_by_kms": self.allowed,
+            "key_state": self.key_state,
+            "grant_id": None if self.grant is None else self.grant.get("GrantId"),
             "findings": [f.to_json() for f in self.findings],
         }
 
@@ -252,8 +266,11 @@ def explain(
     pcrs: Mapping[int, bytes] | None = None,
     resource: str = "*",
     encryption_context: Mapping[str, str] | None = None,
+    key: KeyFacts | None = None,
 ) -> Explanation:
-    """Evaluate and explain `policy` for one request; `pcrs` None means no attestation document."""
+    """Evaluate and explain `policy` for one request; `pcrs` None means no attestation document.
+
+    With `key`, its state and grants take part as they do in KMS."""
     parsed = policy if isinstance(policy, Policy) else parse_policy(policy)
     context = request_context(
         principal=principal,
@@ -285,6 +302,23 @@ def explain(
                 "pin the production image's PCR0 in the policy",
             )
         )
+    grant = None
+    if key is not None:
+        grant, notes = grant_notes(
+            key,
+            principal,
+            action,
+            encryption_context,
+            policy_allows=decision.allowed,
+            explicit_deny=decision.explicit_deny,
+        )
+        if grant is not None:  # the policy's causes of denial do not decide: the grant allows
+            findings = [f for f in findings if f.kind != "cause"]
+        findings += [Finding("note", "grant", note) for note in notes]
+        cause = state_cause(key, action)
+        if cause is not None:  # first: no policy change helps while the key is in this state
+            findings.insert(0, Finding("cause", "key state", cause[0], cause[1]))
     order = {"cause": 0, "warning": 1, "note": 2}
     findings.sort(key=lambda f: order[f.kind])
-    return Explanation(decision, context, debug, tuple(findings))
+    state = key.state if key is not None else None
+    return Explanation(decision, context, debug, tuple(findings), state, grant)

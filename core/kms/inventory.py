@@ -18,7 +18,7 @@ from core.errors import NitrodeckError, PolicyError
 from core.home import nitrodeck_home
 from core.kms.context import RECIPIENT_PREFIX
 from core.kms.errors import kms_error
-from core.kms.local.credentials import REGION, credentials_path
+from core.kms.local.credentials import ADMIN_PROFILE, PROFILE, REGION, credentials_path
 from core.kms.local.credentials import load_or_create as load_credentials
 from core.kms.policy_model import parse_policy
 
@@ -30,6 +30,7 @@ class KeySummary:
     aliases: tuple[str, ...]
     description: str
     pinned_keys: tuple[str, ...]  # kms:RecipientAttestation:* keys its Allow statements test
+    state: str = "Enabled"  # KeyState: Enabled, Disabled, PendingDeletion, …
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -39,6 +40,7 @@ class KeySummary:
             "Description": self.description,
             "PinsAttestation": bool(self.pinned_keys),
             "AttestationKeys": list(self.pinned_keys),
+            "KeyState": self.state,
         }
 
 
@@ -54,9 +56,8 @@ def _is_loopback(endpoint: str) -> bool:
         return False
 
 
-def client(endpoint_url: str | None) -> Any:
-    """A boto3 KMS client: the local KMS (its own credentials) when the endpoint is loopback or
-    omitted (the endpoint `kms serve` recorded), else AWS through boto3's usual chain."""
+def endpoint_or_running(endpoint_url: str | None) -> str:
+    """`endpoint_url`, else the endpoint the running local KMS recorded."""
     if endpoint_url is None and endpoint_file().exists():
         endpoint_url = endpoint_file().read_text().strip()
     if endpoint_url is None:
@@ -65,16 +66,29 @@ def client(endpoint_url: str | None) -> Any:
             where="--endpoint-url",
             fix="start `nitrodeck kms serve`, or pass --endpoint-url",
         )
+    return endpoint_url
+
+
+def client(endpoint_url: str | None, *, admin: bool = False) -> Any:
+    """A boto3 KMS client: the local KMS (its own credentials) when the endpoint is loopback or
+    omitted (the endpoint `kms serve` recorded), else AWS through boto3's usual chain.
+
+    `admin` signs local requests as the key administrator (`nitrodeck-admin`), who may change
+    key states and policies; the parent's principal may not (issue 14's separation)."""
+    endpoint_url = endpoint_or_running(endpoint_url)
     if _is_loopback(endpoint_url):
-        return local_client(endpoint_url)
+        return local_client(endpoint_url, profile=ADMIN_PROFILE if admin else PROFILE)
     return boto3.client("kms", endpoint_url=endpoint_url)
 
 
 def local_client(
-    endpoint_url: str, credentials_file: Path | None = None, config: Config | None = None
+    endpoint_url: str,
+    credentials_file: Path | None = None,
+    config: Config | None = None,
+    profile: str = PROFILE,
 ) -> Any:
     """A boto3 KMS client signed with the local KMS's credentials (default: this home's)."""
-    creds = load_credentials(credentials_file or credentials_path())
+    creds = load_credentials(credentials_file or credentials_path(), profile)
     return boto3.client(
         "kms",
         endpoint_url=endpoint_url,
@@ -115,7 +129,8 @@ def key_policy(kms: Any, key_id: str) -> tuple[str, str]:
     """The key's policy text and ARN (GetKeyPolicy, DescribeKey)."""
     with _kms_errors(kms, "DescribeKey/GetKeyPolicy", key_id):
         arn = kms.describe_key(KeyId=key_id)["KeyMetadata"]["Arn"]
-        return kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"], arn
+        # GetKeyPolicy takes a key ID or ARN only (AWS refuses an alias): ask by the ARN
+        return kms.get_key_policy(KeyId=arn, PolicyName="default")["Policy"], arn
 
 
 def list_keys(kms: Any) -> list[KeySummary]:
@@ -138,6 +153,10 @@ def list_keys(kms: Any) -> list[KeySummary]:
                         aliases=tuple(sorted(aliases.get(key["KeyId"], []))),
                         description=meta.get("Description", ""),
                         pinned_keys=pinned_keys(policy),
+                        state=meta.get("KeyState", "Enabled"),
                     )
                 )
         return out
+
+
+kms_errors = _kms_errors  # for the other KMS command modules

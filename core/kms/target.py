@@ -66,7 +66,22 @@ def resolve_target(endpoint_url: str | None, *, local: bool, home: Path | None =
         return KmsTarget(endpoint_url)
     if local:
         return local_target(home)
-    return KmsTarget()
+    return KmsTarget(region=instance_region())
+
+
+def instance_region() -> str | None:
+    """The parent instance's region from IMDSv2 when boto3 has none configured (on a parent,
+    nothing but the instance says which region its KMS is in); None otherwise."""
+    import boto3
+
+    from core.platform.nitro.imds import ImdsClient, ImdsUnavailable
+
+    if boto3.session.Session().region_name:
+        return None
+    try:
+        return ImdsClient().identity().region or None
+    except ImdsUnavailable:
+        return None
 
 
 def boto3_client(target: KmsTarget, service: str = "kms", *, profile: str = PROFILE) -> Any:

@@ -1,30 +1,74 @@
-"""Which platform a command talks to: real Nitro where the driver exists, else the simulator."""
+"""Which platform a command talks to: a remote target, real Nitro where the driver exists, else
+the simulator.
+
+`--host`/`--context` (or `$NITRODECK_HOST`) choose a target once per process with
+`set_target`; every command then opens it through `open_platform` without knowing.
+"""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.errors import NitrodeckError
 from core.platform.base import Platform
 
-NITRO_DEVICE = "/dev/nitro_enclaves"
+if TYPE_CHECKING:
+    from core.remote.target import Target
+
+NITRO_DEVICE = "dev/nitro_enclaves"
+
+_target: Target | None = None
 
 
 def default_platform_name() -> str:
-    return "nitro" if os.path.exists(NITRO_DEVICE) else "sim"
+    """`nitro` where the driver's device exists (under `$NITRODECK_SYSROOT`), else `sim`."""
+    root = Path(os.environ.get("NITRODECK_SYSROOT") or "/")
+    return "nitro" if (root / NITRO_DEVICE).exists() else "sim"
+
+
+def set_target(target: Target | None) -> None:
+    """Make `open_platform` open `target` (None: this machine) for the rest of the process."""
+    global _target
+    _target = target
+
+
+def current_target() -> Target | None:
+    """The chosen target: `set_target`'s, else `$NITRODECK_HOST` as an ssh target, else None."""
+    if _target is not None:
+        return _target
+    host = os.environ.get("NITRODECK_HOST")
+    if host:
+        from core.remote.target import Target
+
+        return Target(name=host, host=host)
+    return None
 
 
 def open_platform(name: str | None = None, profile: str | None = None) -> Platform:
-    """The named platform (`sim` or `nitro`), or the default for this machine."""
+    """The current target's platform, else the named local one (`sim` or `nitro`)."""
+    target = current_target()
+    if target is not None and (target.host or target.home):
+        from dataclasses import replace
+
+        from core.remote.target import open_target
+
+        return open_target(
+            replace(target, platform=name or target.platform, profile=profile or target.profile)
+        )
+    return open_local_platform(name, profile)
+
+
+def open_local_platform(name: str | None = None, profile: str | None = None) -> Platform:
+    """The named platform on this machine, or the default for this machine."""
     chosen = name or os.environ.get("NITRODECK_PLATFORM") or default_platform_name()
     if chosen == "sim":
         from core.platform.sim.platform import SimPlatform
 
         return SimPlatform(profile)
     if chosen == "nitro":
-        raise NitrodeckError(
-            "the real Nitro platform is not implemented yet in this version",
-            where=NITRO_DEVICE,
-            fix="use the simulator: nitrodeck --platform sim …",
-        )
+        from core.platform.nitro.platform import NitroPlatform
+
+        return NitroPlatform()
     raise NitrodeckError(f"unknown platform {chosen!r}", fix="use --platform sim or nitro")

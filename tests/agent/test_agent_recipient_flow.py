@@ -29,7 +29,8 @@ SECRET = b"0123456789abcdef0123456789abcdef-inside-only"
 
 
 def policy(pcr0_hex: str, *, get_key_policy: bool = True) -> str:
-    admin = ["kms:Create*", "kms:Describe*", "kms:Encrypt", "kms:PutKeyPolicy"]
+    admin = ["kms:Create*", "kms:Describe*", "kms:Encrypt", "kms:PutKeyPolicy", "kms:Disable*"]
+    admin.append("kms:ScheduleKeyDeletion")
     if get_key_policy:
         admin.append("kms:GetKeyPolicy")
     return json.dumps(
@@ -172,3 +173,29 @@ def test_agent_failure_is_a_failed_first_step(local_kms: tuple[Any, list[str]]) 
     result = recipient_decrypt(Broken(), kms, b"x", principal=lambda: PRINCIPAL_ARN)  # type: ignore[arg-type]
     assert [(s.name, s.status) for s in result.steps] == [("enclave key", "failed")]
     assert "closed the connection" in result.steps[0].detail
+
+
+@pytest.mark.parametrize(
+    "change,named", [("disable_key", "Disabled"), ("schedule_key_deletion", "pending deletion")]
+)
+def test_key_state_is_named_as_the_cause(
+    start_sim_agent: Callable[..., Running],
+    local_kms: tuple[Any, list[str]],
+    change: str,
+    named: str,
+) -> None:
+    kms, _ = local_kms
+    blob = encrypted(kms, PCR0.hex())
+    key = kms.describe_key(KeyId=kms.list_keys()["Keys"][0]["KeyId"])["KeyMetadata"]["Arn"]
+    getattr(kms, change)(KeyId=key)
+    with client(start_sim_agent()) as c:
+        result = recipient_decrypt(c, kms, blob, principal=lambda: PRINCIPAL_ARN)
+    assert not result.ok
+    assert [(s.name, s.status) for s in result.steps] == [
+        ("enclave key", "ok"),
+        ("kms decrypt", "failed"),
+        ("key state", "denied"),
+    ]
+    detail = result.steps[-1].detail
+    assert named in detail and key in detail
+    assert ("enable-key" if change == "disable_key" else "cancel-key-deletion") in detail

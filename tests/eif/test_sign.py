@@ -103,9 +103,7 @@ def test_expired_certificate_is_called_out(synthetic: Path, make_signer: SignerF
     assert info.signature_ok is True  # the signature itself is fine
     shaped = describe_json(info)
     assert shaped["SignatureCheck"] is True
-    assert shaped["CertificateValidity"]["ValidNow"] is False
-    assert "expired" in shaped["CertificateValidity"]["Problem"]
-    assert list(shaped)[-1] == "CertificateValidity"
+    assert "CertificateValidity" not in shaped  # nitro-cli's JSON has no such key
     assert "WARNING: the signing certificate expired" in describe_text(info)
     with pytest.raises(SignatureCheckError, match="expired"):
         check_signature(synthetic)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ import pytest
 
 from core.kms.attested import RecipientDocumentError, VerifiedRecipient
 from core.kms.local.server import LocalKms
+from enclave_agent.recipient import EphemeralRecipient
 
 PROD_PCR0 = bytes.fromhex(
     "ec74bfbe7f7445a6c7610e152935e028276f638042b74797b119648e13f7a3675796b721034c320f140ea001b41aeae2"
@@ -60,6 +62,24 @@ def local_kms(tmp_path: Path) -> Iterator[KmsUnderTest]:
         yield KmsUnderTest(server, verifier, tmp_path / "kms")
     finally:
         server.close()
+
+
+def recipient_for(
+    local_kms: KmsUnderTest, pcr0: bytes
+) -> tuple[EphemeralRecipient, dict[str, Any]]:
+    """An enclave-side recipient key and the `Recipient` field whose document carries it."""
+    recipient = EphemeralRecipient.generate()
+    token = local_kms.verifier.register(
+        os.urandom(16), recipient.public_key_der(), {0: pcr0, 1: bytes(48)}
+    )
+    return recipient, {"KeyEncryptionAlgorithm": "RSAES_OAEP_SHA_256", "AttestationDocument": token}
+
+
+def restarted(local_kms: KmsUnderTest) -> KmsUnderTest:
+    """Close the server and open a new one on the same directory (the caller closes it)."""
+    local_kms.server.close()
+    server = LocalKms(directory=local_kms.directory, verifier=local_kms.verifier).start()
+    return KmsUnderTest(server, local_kms.verifier, local_kms.directory)
 
 
 def simulated_document(

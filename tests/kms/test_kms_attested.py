@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 from kms_fixtures import PROD_PCR0, simulated_document
 
+from core.kms import attested
 from core.kms.inventory import local_client
 from core.kms.local.server import LocalKms
 from enclave_agent.recipient import EphemeralRecipient
@@ -116,3 +117,27 @@ def test_optional_max_document_age(tmp_path: Path, nitrodeck_home: Path) -> None
         assert "over the local maximum of 120 s" in stale.value.response["Error"]["Message"]
         out = kms.generate_random(NumberOfBytes=8, Recipient=_recipient(fresh))
         assert len(enclave.decrypt(out["CiphertextForRecipient"])) == 8
+
+
+def test_verified_documents_are_remembered_only_until_the_chain_expires(
+    nitrodeck_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    enclave = EphemeralRecipient.generate()
+    document = simulated_document(nitrodeck_home, enclave.public_key_der(), pcr0=PROD_PCR0)
+    verifier = attested.AttestationRecipientVerifier()
+    first = verifier(document)
+    calls: list[bytes] = []
+    real = attested._verify_until
+    monkeypatch.setattr(attested, "_verify_until", lambda v, d, m: calls.append(d) or real(v, d, m))
+    assert verifier(document) is first and calls == []  # a repeat is not verified again
+    later = datetime.now(UTC) + timedelta(days=30)
+
+    class Later(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> datetime:
+            return later
+
+    monkeypatch.setattr(attested, "datetime", Later)
+    with pytest.raises(attested.RecipientDocumentError, match="expired"):
+        verifier(document)
+    assert calls == [document]

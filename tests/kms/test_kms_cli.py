@@ -128,7 +128,7 @@ def test_keys_lists_aliases_and_pinning(
     assert rows[pinned]["PinsAttestation"] is True and rows[pinned]["Aliases"] == ["alias/pinned"]
     assert main(["kms", "keys", "--endpoint-url", local_kms.server.endpoint]) == 0
     text = capsys.readouterr().out
-    assert f"{pinned}  pinned" in text and "NOT pinned" in text
+    assert f"{pinned}  pinned       Enabled" in text and "NOT pinned" in text
 
 
 def test_keys_without_server_says_how_to_start_one(capsys: pytest.CaptureFixture[str]) -> None:

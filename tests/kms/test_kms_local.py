@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import stat
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from kms_fixtures import PROD_PCR0, KmsUnderTest
+from kms_fixtures import PROD_PCR0, KmsUnderTest, recipient_for
 
 from core.errors import NitrodeckError
 from core.kms.local.server import LocalKms
 from core.kms.local.store import KmsStore
-from enclave_agent.recipient import EphemeralRecipient
 
 ACCOUNT = "111122223333"
 
@@ -45,7 +43,7 @@ def test_key_lifecycle(local_kms: KmsUnderTest) -> None:
     assert [k["KeyId"] for k in kms.list_keys()["Keys"]] == [meta["KeyId"]]
     (alias,) = kms.list_aliases(KeyId=meta["KeyId"])["Aliases"]
     assert alias["AliasName"] == "alias/app" and alias["TargetKeyId"] == meta["KeyId"]
-    policy = json.loads(kms.get_key_policy(KeyId="alias/app", PolicyName="default")["Policy"])
+    policy = json.loads(kms.get_key_policy(KeyId=meta["Arn"], PolicyName="default")["Policy"])
     assert policy["Statement"][0]["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
     assert policy["Statement"][0]["Action"] == "kms:*"
     with pytest.raises(ClientError) as taken:
@@ -182,12 +180,7 @@ def _attested_key(kms: Any, pcr0: bytes = PROD_PCR0) -> str:
     return str(meta["KeyId"])
 
 
-def _recipient(local_kms: KmsUnderTest, pcr0: bytes) -> tuple[EphemeralRecipient, dict[str, Any]]:
-    recipient = EphemeralRecipient.generate()
-    token = local_kms.verifier.register(
-        os.urandom(16), recipient.public_key_der(), {0: pcr0, 1: bytes(48)}
-    )
-    return recipient, {"KeyEncryptionAlgorithm": "RSAES_OAEP_SHA_256", "AttestationDocument": token}
+_recipient = recipient_for
 
 
 def test_decrypt_with_recipient_returns_only_ciphertext_for_recipient(

@@ -154,9 +154,8 @@ def test_doctor_flags_a_local_key_and_passes_the_demo(nitrodeck_home: Path) -> N
     store.close()
     check = check_local_key_policies()
     assert not check.ok and check.hint
-    assert (
-        "key 22222222-2222-2222-2222-222222222222" in check.evidence and "admin" in check.evidence
-    )
+    evidence = check.evidence
+    assert "key 22222222-2222-2222-2222-222222222222" in evidence and "admin" in evidence
     assert "11111111" not in check.evidence
 
 

@@ -14,12 +14,16 @@ here connects an AF_VSOCK socket: `connect_vsock`/`listen_vsock` are tested per 
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from nitro_fixtures import SHAPES, HostState, build_sysroot, install_nitro_cli
 
 from core.checks import Check, CheckStatus
 from core.platform.base import (
@@ -32,7 +36,10 @@ from core.platform.base import (
 )
 from core.platform.demo import DemoPlatform
 from core.platform.errors import NitroCliError
+from core.platform.nitro.platform import NitroPlatform
+from core.platform.nitro.sysfs import SysRoot
 from core.platform.sim.platform import SimPlatform
+from core.remote.target import Target, open_target
 
 pytestmark = pytest.mark.slow
 
@@ -56,6 +63,53 @@ def sim_scene(scene: Scene) -> Platform:
     return sim
 
 
+def nitro_scene(scene: Scene) -> Platform:
+    """A fixture m5.2xlarge parent whose nitro-cli is the stand-in over the simulator."""
+    sim = SimPlatform("m5.2xlarge")
+    pool = sim.apply_pool(PoolConfig(memory_mib=512, cpu_count=4))
+    sim.close()
+    pages = {(h.node, h.size_kib): h.count for h in pool.hugepages}
+    root = build_sysroot(scene.tmp_path / "root", SHAPES["m5.2xlarge"], HostState(pool.cpus, pages))
+    install_nitro_cli(scene.tmp_path / "bin")
+    saved = {k: os.environ.get(k) for k in ("PATH", "NITRODECK_PROFILE")}
+    os.environ["PATH"] = f"{scene.tmp_path / 'bin'}:{os.environ['PATH']}"
+    os.environ["NITRODECK_PROFILE"] = "m5.2xlarge"
+    nitro = NitroPlatform(sysroot=SysRoot(root))
+    scene.cleanups += [lambda: _restore(saved), lambda: nitro.terminate_enclave(all_enclaves=True)]
+    eif = scene.eifs["printer"]
+    nitro.run_enclave(RunRequest(eif, 128, cpu_count=2, debug_mode=True, enclave_name="dbg"))
+    nitro.run_enclave(RunRequest(eif, 128, cpu_count=2, enclave_name="plain"))
+    return nitro
+
+
+def _restore(saved: dict[str, str | None]) -> None:
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def remote_scene(scene: Scene) -> Platform:
+    """The simulator in its own home behind `serve --stdio`: the whole protocol over the wire."""
+    home = Path(tempfile.mkdtemp(prefix="nd-remote-"))  # short: vsock socket paths live below
+    scene.cleanups.append(lambda: shutil.rmtree(home, ignore_errors=True))
+    target = Target(name="remote", home=str(home), profile="m5.2xlarge")
+    remote = open_target(target)
+
+    def terminate_all() -> None:  # over a new connection: a test may have closed this one
+        again = open_target(target)
+        again.terminate_enclave(all_enclaves=True)
+        again.close()
+
+    scene.cleanups += [terminate_all, remote.close]
+    remote.apply_pool(PoolConfig(memory_mib=512, cpu_count=4))
+    eif = scene.eifs["printer"]
+    remote.run_enclave(RunRequest(eif, 128, cpu_count=2, debug_mode=True, enclave_name="dbg"))
+    remote.run_enclave(RunRequest(eif, 128, cpu_count=2, enclave_name="plain"))
+    return remote
+
+
 def demo_scene(scene: Scene) -> Platform:
     return DemoPlatform()
 
@@ -63,6 +117,8 @@ def demo_scene(scene: Scene) -> Platform:
 SCENES: dict[str, Callable[[Scene], Platform]] = {
     "sim": sim_scene,
     "demo": demo_scene,
+    "nitro": nitro_scene,
+    "remote": remote_scene,
 }
 
 

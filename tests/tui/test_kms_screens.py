@@ -55,8 +55,10 @@ async def test_keys_list_policy_and_pinning(make_app: Any, wait: Any) -> None:
         screen = await open_fixed_kms(app, pilot, wait)
         rows = screen.table.all_rows
         assert len(rows) == 2
-        pinned = {cells[2]: cells[1] for cells in rows.values()}
+        pinned = {cells[3]: cells[2] for cells in rows.values()}
         assert pinned == {"alias/payments": "pinned", "alias/legacy": "NOT pinned"}
+        states = {cells[3]: cells[1] for cells in rows.values()}
+        assert states == {"alias/payments": "Enabled", "alias/legacy": "Disabled"}
         await pilot.press("slash", *"payments", "enter")
         await wait(pilot)
         assert screen.table.row_count == 1
@@ -153,7 +155,7 @@ async def test_demo_key_then_decrypt_inside_the_enclave(
         assert demo.plaintext_sha256 in text(decrypt.query_one("#decrypt-status"))
         await pilot.press("escape")
         await until(pilot, wait, lambda: len(screen.table.all_rows) == 1, "the new key listed")
-        assert next(iter(screen.table.all_rows.values()))[1] == "pinned"
+        assert next(iter(screen.table.all_rows.values()))[1:3] == ("Enabled", "pinned")
 
 
 @pytest.mark.slow

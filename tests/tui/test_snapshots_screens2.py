@@ -9,16 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from screens2_fakes import PCR0, FixedKms, FixedPlatform, SelfAdministeringKms
+from screens2_fakes import FixedKms, FixedPlatform, SelfAdministeringKms
 from textual.pilot import Pilot
 from textual.widgets import TabbedContent
 
-from core.agent.client import DecryptDigest
-from core.kms.client import FlowResult, FlowStep
-from core.kms.demo import demo_key_policy
-from core.kms.denial import DenialExplanation
-from core.kms.explain import explain
-from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, PRINCIPAL_ARN
+from core.kms.client import FlowResult
+from core.kms.frozen import DEBUG_MODE, KEYS, OTHER_IMAGE, decrypted, denied
 from tui.engine.access import PlatformHolder
 from tui.engine.kms_access import KmsAccess
 from tui.screens.attest import AttestScreen
@@ -27,8 +23,6 @@ from tui.screens.kms_decrypt import DecryptScreen
 from tui.screens.kms_policy import KeyPolicyScreen
 
 SIZE = (120, 36)
-KEY = "0b5a3c1e-9f62-4d7a-8c21-5e0f7a9b3d44"
-ARN = f"arn:aws:kms:us-east-1:111122223333:key/{KEY}"
 
 
 DOCUMENT = "base_prod_2024-11-30.cose"
@@ -116,17 +110,14 @@ def test_kms_policy(snap_compare: Any, make_app: Any, wait: Any) -> None:
 def test_kms_policy_warns_when_the_decryptor_administers(
     snap_compare: Any, make_app: Any, wait: Any
 ) -> None:
+    key = next(iter(KEYS))
+
     async def before(pilot: Pilot[Any]) -> None:
         await wait(pilot)
-        await pilot.app.push_screen(KeyPolicyScreen(KmsAccess(client=SelfAdministeringKms()), KEY))
+        await pilot.app.push_screen(KeyPolicyScreen(KmsAccess(client=SelfAdministeringKms()), key))
         await wait(pilot)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
-
-
-KEY_STEP = FlowStep(
-    "enclave key", "ok", "RSA-2048 key made inside the enclave; document 5211 bytes"
-)
 
 
 def decrypt_before(result: FlowResult) -> Any:
@@ -151,41 +142,16 @@ def decrypt_before(result: FlowResult) -> Any:
 
 
 def test_decrypt_success(snap_compare: Any, make_app: Any) -> None:
-    digest = DecryptDigest(32, bytes(range(32)))
-    steps = [
-        KEY_STEP,
-        FlowStep("kms decrypt", "ok", f"key {ARN}: CiphertextForRecipient 2218 bytes"),
-        FlowStep("enclave decrypt", "ok", f"decrypted: 32 bytes, SHA-256 {digest.sha256.hex()}"),
-    ]
-    result = FlowResult(steps=steps, digest=digest, key_id=ARN)
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=decrypt_before(result))
-
-
-def denial(pcrs: dict[int, bytes]) -> FlowResult:
-    explanation = explain(
-        demo_key_policy(PCR0, admin=ADMIN_PRINCIPAL_ARN, decryptor=PRINCIPAL_ARN),
-        principal=PRINCIPAL_ARN,
-        pcrs=pcrs,
-        resource=ARN,
-    )
-    causes = [f for f in explanation.findings if f.kind == "cause"]
-    steps = [
-        KEY_STEP,
-        FlowStep("kms decrypt", "denied", "AccessDeniedException: not authorized"),
-        FlowStep("key policy", "ok", f"fetched the key policy of {ARN}"),
-        FlowStep("explain", "denied", causes[0].message),
-    ]
-    summary = DenialExplanation(explanation, f"denied: {causes[0].message}")
-    return FlowResult(steps=steps, key_id=ARN, explanation=summary)
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=decrypt_before(decrypted()))
 
 
 def test_decrypt_denied_other_pcr0(snap_compare: Any, make_app: Any) -> None:
-    result = denial({0: bytes.fromhex("ab" * 48), 1: bytes(range(48)), 2: bytes(48 * [7])})
+    result = denied(OTHER_IMAGE)
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=decrypt_before(result))
 
 
 def test_decrypt_denied_debug_mode(snap_compare: Any, make_app: Any) -> None:
-    result = denial({0: bytes(48), 1: bytes(48), 2: bytes(48)})
+    result = denied(DEBUG_MODE)
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=decrypt_before(result))
 
 

@@ -3,6 +3,7 @@
 JSON goes to stdout in nitro-cli's exact shapes (describe-eif, pcr, build-enclave, sign-eif);
 progress goes to stderr. build, sign and pcr always print their nitro-cli JSON (that is what
 scripts parse); describe and diff print a readable summary unless `--json` is given.
+Each handler imports what it needs: `describe` of a large image starts hashing sooner.
 """
 
 from __future__ import annotations
@@ -11,22 +12,15 @@ import argparse
 import shlex
 from pathlib import Path
 
-from core.eif import (
-    build_eif,
-    describe_json,
-    describe_text,
-    diff_eifs,
-    pcr8_of_certificate,
-    pcr_of_file,
-    read_eif,
-    sign_eif,
-)
 from core.eif.errors import EifError
 from core.errors import UsageError
 from tui.cli.output import print_json, progress
 
 
 def _describe(args: argparse.Namespace) -> int:
+    from core.eif.describe import describe_json, describe_text
+    from core.eif.reader import read_eif
+
     info = read_eif(Path(args.path))
     if args.json:
         print_json(describe_json(info))
@@ -36,6 +30,8 @@ def _describe(args: argparse.Namespace) -> int:
 
 
 def _pcr(args: argparse.Namespace) -> int:
+    from core.eif.measure import pcr8_of_certificate, pcr_of_file
+
     if (args.input is None) == (args.signing_certificate is None):
         raise UsageError("give exactly one of --input FILE or --signing-certificate PEM")
     if args.input is not None:
@@ -51,6 +47,8 @@ def _pcr(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
+    from core.eif.build import build_eif
+
     try:
         cmd = shlex.split(args.cmd) if args.cmd is not None else None
     except ValueError as error:
@@ -83,6 +81,8 @@ def _build_demo(args: argparse.Namespace) -> int:
 
 
 def _sign(args: argparse.Namespace) -> int:
+    from core.eif.sign import sign_eif
+
     measurements = sign_eif(
         Path(args.eif_path), Path(args.signing_certificate), Path(args.private_key)
     )
@@ -92,6 +92,8 @@ def _sign(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
+    from core.eif.diff import diff_eifs
+
     diff = diff_eifs(Path(args.a), Path(args.b))
     if args.json:
         print_json(diff.to_json())

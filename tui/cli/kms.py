@@ -18,11 +18,12 @@ from core.errors import NitrodeckError, UsageError
 from core.home import write_private_file
 from core.kms.document import document_pcrs
 from core.kms.explain import Explanation, explain
+from core.kms.explain_key import KeyFacts, facts_from
 from core.kms.inventory import client, endpoint_file, key_policy, list_keys
 from core.kms.local.credentials import ADMIN_PROFILE, PRINCIPAL_ARN, PROFILE, REGION
 from core.kms.local.log import RotatingLog
 from core.kms.local.server import LocalKms, stderr_log
-from tui.cli import kms_daemon, kms_demo, kms_recipient
+from tui.cli import kms_daemon, kms_demo, kms_manage, kms_recipient
 from tui.cli.output import print_json
 
 
@@ -83,6 +84,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     kms_recipient.register(commands)
     kms_daemon.register(commands)
     kms_demo.register(commands)
+    kms_manage.register(commands)
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -159,43 +161,50 @@ def _explain_pcrs(args: argparse.Namespace) -> dict[int, bytes] | None:
     return None
 
 
-def _explain_policy(args: argparse.Namespace) -> tuple[str, str]:
-    """The policy text and the key ARN to evaluate it for."""
+def _explain_policy(args: argparse.Namespace) -> tuple[str, str, KeyFacts | None]:
+    """The policy text, the key ARN to evaluate it for, and (for a key) its state and grants."""
     if args.key_id is not None:
-        return key_policy(client(args.endpoint_url), args.key_id)
+        kms = client(args.endpoint_url)
+        text, arn = key_policy(kms, args.key_id)
+        return text, arn, facts_from(kms, arn)
     try:
-        return args.policy.read_text(), "*"
+        return args.policy.read_text(), "*", None
     except OSError as error:
         raise NitrodeckError(f"cannot read: {error.strerror}", where=str(args.policy)) from None
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    text, key_arn = _explain_policy(args)
+    text, key_arn, facts = _explain_policy(args)
     result = explain(
         text,
         principal=args.principal,
         action=args.action,
         pcrs=_explain_pcrs(args),
         resource=args.key_arn or key_arn,
+        key=facts,
     )
     if args.json:
         print_json(result.to_json())
     else:
         sys.stdout.write(render_explanation(result))
-    return 0 if result.decision.allowed else 1
+    return 0 if result.allowed else 1
 
 
 def render_explanation(result: Explanation) -> str:
     """Plain text: the verdict, each statement with its conditions, then causes and fixes."""
     decision = result.decision
-    verdict = "ALLOWED" if decision.allowed else "DENIED"
+    verdict = "ALLOWED" if result.allowed else "DENIED"
     attested = "with" if result.context.value("kms:RecipientAttestation:ImageSha384") else "without"
     lines = [
         f"{verdict}: {result.context.principal} {result.context.action} "
         f"({attested} attestation{', debug mode' if result.debug_mode else ''})",
         f"  {decision.reason}",
-        "",
     ]
+    if result.key_state is not None:
+        lines.append(f"  key state: {result.key_state}")
+    if result.grant is not None:
+        lines.append(f"  allowed by grant {result.grant.get('GrantId')} (not by the key policy)")
+    lines.append("")
     for s in decision.statements:
         mark = "applies" if s.applies else "does not apply"
         lines.append(f"{s.effect} {s.label}: {mark}")
@@ -226,10 +235,10 @@ def run_keys(args: argparse.Namespace) -> int:
     if not summaries:
         print("no keys")
         return 0
-    print(f"{'KEY ID':36}  {'ATTESTATION':11}  ALIASES / DESCRIPTION")
+    print(f"{'KEY ID':36}  {'ATTESTATION':11}  {'STATE':15}  ALIASES / DESCRIPTION")
     for s in summaries:
         pinned = "pinned" if s.pinned_keys else "NOT pinned"
         names = ", ".join(s.aliases) or "-"
         extra = f"  ({s.description})" if s.description else ""
-        print(f"{s.key_id:36}  {pinned:11}  {names}{extra}")
+        print(f"{s.key_id:36}  {pinned:11}  {s.state:15}  {names}{extra}")
     return 0

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from core.agent.client import find_agent_enclave
 from core.kms.demo import create_demo_key
-from core.kms.target import demo_roles, resolve_target
+from core.kms.target import demo_roles
 from core.platform.select import open_platform
 from tui.cli.output import print_json, progress
 
@@ -42,23 +42,25 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run_create_demo_key(args: argparse.Namespace) -> int:
+    from core.remote.kms import kms_target_for
+
     platform = open_platform(args.platform, args.profile)
-    try:
+    try:  # open while the key is made: a remote's KMS is reached through its connection
         enclave = find_agent_enclave(platform, args.enclave_name)
+        target = kms_target_for(platform, args.endpoint_url)
+        if not args.json:
+            progress(f"KMS: {target.describe()}")
+        roles = demo_roles(target, args.decrypt_principal)
+        demo = create_demo_key(
+            roles.client,
+            enclave,
+            admin=roles.admin,
+            decryptor=roles.decryptor,
+            alias=args.alias,
+            output=args.output,
+        )
     finally:
         platform.close()
-    target = resolve_target(args.endpoint_url, local=platform.default_kms == "local")
-    if not args.json:
-        progress(f"KMS: {target.describe()}")
-    roles = demo_roles(target, args.decrypt_principal)
-    demo = create_demo_key(
-        roles.client,
-        enclave,
-        admin=roles.admin,
-        decryptor=roles.decryptor,
-        alias=args.alias,
-        output=args.output,
-    )
     if args.json:
         print_json(demo.to_json())
         return 0

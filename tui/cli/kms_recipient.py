@@ -19,7 +19,7 @@ from core.errors import NitrodeckError
 from core.kms.client import FlowResult, FlowStep, recipient_decrypt
 from core.kms.errors import kms_error
 from core.kms.inputs import encryption_context, read_blob
-from core.kms.target import KmsTarget, boto3_client, caller_principal, resolve_target
+from core.kms.target import KmsTarget, boto3_client, caller_principal
 from core.platform.base import Platform
 from core.platform.select import open_platform
 from tui.cli.agent import AGENT_WAIT, add_enclave_args
@@ -64,7 +64,9 @@ def add_kms_args(parser: argparse.ArgumentParser) -> None:
 
 def _target(args: argparse.Namespace, platform: Platform) -> KmsTarget:
     """`--endpoint-url`, else the KMS the platform uses by default (local or AWS)."""
-    return resolve_target(args.endpoint_url, local=platform.default_kms == "local")
+    from core.remote.kms import kms_target_for
+
+    return kms_target_for(platform, args.endpoint_url)
 
 
 def print_step(step: FlowStep) -> None:

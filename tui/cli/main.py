@@ -12,11 +12,28 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from core.errors import NitrodeckError, UsageError
 
 # Command-group modules in the order `nitrodeck --help` lists them.
-GROUPS = ("eif", "attestation", "enclaves", "pool", "kms", "agent", "doctor", "explain")
+GROUPS = (
+    "eif",
+    "attestation",
+    "enclaves",
+    "pool",
+    "proxy",
+    "kms",
+    "agent",
+    "doctor",
+    "explain",
+    "lab",
+    "tour",
+    "ctx",
+    "fleet",
+    "rollout",
+    "serve",
+)
 
 # Commands that change enclaves, the pool, images in place, PCRs or keys: `--read-only` refuses
 # them, as the app hides their actions.
@@ -30,6 +47,17 @@ STATE_CHANGING = frozenset(
         ("agent", "lock-pcr"),
         ("kms", "stop"),
         ("kms", "create-demo-key"),
+        ("rollout",),
+        ("fleet", "demo"),
+        ("kms", "enable-key"),
+        ("kms", "disable-key"),
+        ("kms", "schedule-key-deletion"),
+        ("kms", "cancel-key-deletion"),
+        ("kms", "put-key-policy"),
+        ("kms", "pin"),
+        ("lab", "start"),
+        ("lab", "reset"),
+        ("tour",),
     }
 )
 
@@ -54,16 +82,39 @@ def _add_global_options(parser: argparse.ArgumentParser) -> None:
         "--read-only", action="store_true", help="hide every action that changes anything"
     )
     parser.add_argument("--theme", default=None, help="colour theme of the app (remembered)")
+    parser.add_argument(
+        "--record",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="record the app's terminal output as an asciicast v2 file (asciinema play FILE)",
+    )
+    parser.add_argument(
+        "--host",
+        dest="remote_host",  # `kms serve --host` is another option with that flag
+        default=None,
+        metavar="URL",
+        help="drive a remote parent: ssh://[user@]host[:port] (else $NITRODECK_HOST)",
+    )
+    parser.add_argument(
+        "--context",
+        dest="target_context",
+        default=None,
+        metavar="NAME",
+        help="use a saved context (see `ctx list`)",
+    )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The full parser; with `command` naming a group (e.g. "eif"), only that group's, so a
+    command does not pay for every other group's imports (boto3, the builder, the KMS server)."""
     parser = argparse.ArgumentParser(
         prog="nitrodeck",
         description="A terminal console for AWS Nitro Enclaves. With no command, opens the app.",
     )
     _add_global_options(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in GROUPS:
+    for name in (command,) if command in GROUPS else GROUPS:
         try:
             module = importlib.import_module(f"tui.cli.{name}")
         except ModuleNotFoundError as missing:
@@ -80,13 +131,42 @@ def app_arguments(argv: Sequence[str]) -> argparse.Namespace | None:
     The app path skips registering the command groups: their modules import boto3, the EIF
     builder and the KMS server, which would delay the app's first frame by ~0.4 s.
     """
-    quick = argparse.ArgumentParser(prog="nitrodeck", add_help=False)
-    _add_global_options(quick)
-    known, rest = quick.parse_known_args(argv)
+    known, rest = _quick_parse(argv)
     if rest:
         return None
     known.command = None
     return known
+
+
+def choose_target(args: argparse.Namespace) -> None:
+    """Point `open_platform` at --host/--context's target (docker's order of precedence)."""
+    if not (args.remote_host or args.target_context or _may_have_target()):
+        return
+    from core.platform.select import set_target
+    from tui.contexts import resolve_target
+
+    set_target(resolve_target(args.remote_host, args.target_context))
+
+
+def _may_have_target() -> bool:
+    """Whether the environment or the settings file could name a target (cheap check first)."""
+    import os
+
+    if os.environ.get("NITRODECK_HOST") or os.environ.get("NITRODECK_CONTEXT"):
+        return True
+    from tui.config import config_path
+
+    try:
+        return "current_context" in config_path().read_text(encoding="utf-8")
+    except OSError:
+        return False
+
+
+def _quick_parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
+    """The global options, and the words after them (the command first, if any)."""
+    quick = argparse.ArgumentParser(prog="nitrodeck", add_help=False)
+    _add_global_options(quick)
+    return quick.parse_known_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -94,11 +174,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     app_args = app_arguments(words)
     parser: argparse.ArgumentParser | None = None
     if app_args is None:
-        parser = build_parser()
+        rest = _quick_parse(words)[1]
+        parser = build_parser(rest[0] if rest else None)
         args = parser.parse_args(words)
     else:
         args = app_args
     try:
+        if not getattr(args, "local_only", False):
+            choose_target(args)
         if args.command is None:
             from tui.app import run_app
 
@@ -125,6 +208,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader went away (e.g. `| head`); nothing left to say.
         return 0
+    finally:
+        _end_remote_sessions()
+
+
+def _end_remote_sessions() -> None:
+    """Close what a command left open on remote engines and forget its target (a caller that
+    runs several commands in one process, like the tests, starts each from this machine)."""
+    connection = sys.modules.get("core.remote.connection")
+    if connection is not None:
+        connection.close_open_connections()
+    select = sys.modules.get("core.platform.select")
+    if select is not None:
+        select.set_target(None)
 
 
 def print_root_cause(error: NitrodeckError) -> None:

@@ -19,6 +19,7 @@ from tui.header import HeaderInfo
 
 if TYPE_CHECKING:
     from core.platform.base import Platform
+    from core.remote.target import Target
 
 Opener = Callable[[], "Platform"]
 
@@ -26,11 +27,13 @@ Opener = Callable[[], "Platform"]
 class PlatformHolder:
     """One platform, opened on first `get()` (which may raise `NitrodeckError`)."""
 
-    def __init__(self, opener: Opener, *, owned: bool = True) -> None:
+    def __init__(self, opener: Opener, *, owned: bool = True, context: str = "") -> None:
         self._opener = opener
         self._owned = owned
         self._platform: Platform | None = None
         self._lock = threading.Lock()
+        self.context = context
+        """The context's name the header shows ("" when none was chosen: this machine)."""
 
     @classmethod
     def for_args(cls, name: str | None, profile: str | None) -> PlatformHolder:
@@ -41,7 +44,25 @@ class PlatformHolder:
 
             return open_platform(name, profile)
 
-        return cls(opener)
+        from core.platform.select import current_target
+
+        target = current_target()
+        return cls(opener, context=target.name if target is not None else "")
+
+    def switch(self, target: Target) -> None:
+        """Point at another context: later `get()`s open it; the old platform is closed.
+
+        Runs in a worker (closing a remote waits for its session to end).
+        """
+        from core.platform.select import open_platform, set_target
+
+        set_target(target)
+        with self._lock:
+            old, self._platform = self._platform, None
+            self._opener = open_platform
+            self.context = target.name
+        if old is not None:
+            old.close()
 
     @classmethod
     def of(cls, platform: Platform) -> PlatformHolder:
@@ -90,6 +111,7 @@ class PlatformHeaderProvider:
         host, pool = platform.host_info(), platform.pool_state()
         simulated = platform.simulated
         return HeaderInfo(
+            context=self.holder.context,
             simulated=simulated,
             instance_id="" if simulated else host.instance_id,
             instance_type=host.instance_type,

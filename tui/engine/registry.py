@@ -51,6 +51,10 @@ VIEWS = (
     ),
     View("kms", ("keys",), "keys, policies, the decrypt step-through", "kms"),
     View("doctor", ("dr", "checks"), "is this machine ready? checks with fixes", "doctor"),
+    View("labs", ("lab", "training"), "guided labs: diagnose and fix a broken setup", "labs"),
+    View("tour", ("demo",), "a self-running tour of every view, with narration", "tour"),
+    View("ctx", ("context", "contexts"), "named targets: switch host or home", "contexts"),
+    View("fleet", ("fl",), "every context at a glance: enclaves, pools, PCR0s", "fleet"),
 )
 
 

@@ -1,14 +1,16 @@
-"""The KMS view: keys with their aliases and whether their policy pins attestation.
+"""The KMS view: keys with their state, aliases and whether their policy pins attestation.
 
 Local KMS by default (`t` switches to AWS or an endpoint). Enter shows a key's policy with its
 attestation conditions marked; `d` opens the decrypt step-through; `c` creates a demo key whose
 policy pins a running enclave's PCR0 and encrypts a demo secret under it, then opens the
-decrypt step-through on it, so the whole flow can be done from here.
+decrypt step-through on it, so the whole flow can be done from here. `p` pins the selected key
+to an image (`nitrodeck kms pin`): the policy change is shown and asked for before PutKeyPolicy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,6 +20,8 @@ from textual.widgets import DataTable, Input, Static
 from core.errors import NitrodeckError
 from core.kms.demo import DemoKey, create_demo_key
 from core.kms.inventory import list_keys
+from core.kms.manage import admin_access
+from core.kms.pin import PinPlan, pin_key, plan_pin
 from core.kms.target import KmsTarget, demo_roles
 from core.platform.base import Platform
 from tui.bindings import dangerous
@@ -38,12 +42,13 @@ class KmsPrompt(ReturningPrompt):
 class KmsScreen(ShowsWorkerErrors, ListScreen):
     crumb = "kms"
     ABOUT = (
-        "Keys of the local KMS (or AWS: press t). ATTESTATION says whether a key's policy pins "
-        "kms:RecipientAttestation conditions. enter: policy, d: decrypt in an enclave, "
-        "c: create a demo key for a running enclave."
+        "Keys of the local KMS (or AWS: press t). STATE: only an Enabled key decrypts. "
+        "ATTESTATION says whether a key's policy pins kms:RecipientAttestation conditions. "
+        "enter: policy, d: decrypt in an enclave, c: create a demo key for a running enclave."
     )
     COLUMNS = (
         ("key", "KEY ID"),
+        ("state", "STATE"),
         ("attestation", "ATTESTATION"),
         ("aliases", "ALIASES"),
         ("description", "DESCRIPTION"),
@@ -53,6 +58,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         Binding("enter", "policy", "Policy", id="kms.policy"),
         Binding("d", "decrypt", "Decrypt", id="kms.decrypt"),
         dangerous("c", "create_demo", "Demo key", "create a key pinning an enclave's PCR0"),
+        dangerous("p", "pin", "Pin", "pin the key to an image: its PCRs into the key policy"),
         Binding("t", "target", "Target", id="kms.target"),
         Binding("r", "refresh", "Refresh", show=False, id="kms.refresh"),
     ]
@@ -69,23 +75,39 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         if platform is not None:
             self.platform_override = PlatformHolder.of(platform)
         self.last_demo: DemoKey | None = None
+        self.pin_key_id: str | None = None
 
     def compose_detail(self) -> ComposeResult:
         yield Static("KMS: connecting…", id="kms-note")
         yield KmsPrompt("#list-table", id="kms-prompt")
 
     def cell_style(self, column: str, text: str) -> str | None:
+        if column == "state":
+            return None if text == "Enabled" else "bold red"
         if column != "attestation":
             return None
         return "bold green" if text == "pinned" else "bold yellow"
 
+    def _default_target(self, platform: Platform) -> None:
+        """As the CLI defaults: AWS KMS on a real parent, a remote simulator's own local KMS;
+        else this home's local KMS, started on first use."""
+        from core.remote.platform import RemotePlatform
+
+        if platform.default_kms == "aws":
+            self.kms.choose(KmsTarget())
+        elif isinstance(platform, RemotePlatform):
+            from core.remote.kms import remote_kms_target
+
+            self.kms.choose(remote_kms_target(platform))
+
     def fetch_rows(self) -> Mapping[str, Sequence[str]]:
-        if self.kms.unresolved and self.platforms.get().default_kms == "aws":
-            self.kms.choose(KmsTarget())  # a real parent: AWS KMS, as the CLI defaults to
+        if self.kms.unresolved:
+            self._default_target(self.platforms.get())
         keys = list_keys(self.kms.client())
         return {
             key.key_id: (
                 key.key_id,
+                key.state,
                 "pinned" if key.pinned_keys else "NOT pinned",
                 ", ".join(key.aliases) or "-",
                 key.description,
@@ -175,6 +197,9 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
                 return
             self.table.set_rows({})
             self.action_refresh()
+        elif prompt.purpose == "pin" and event.value.strip() and self.pin_key_id:
+            self._note(f"measuring {escape(event.value.strip())}…")
+            self._plan_pin(self.pin_key_id, event.value.strip())
         elif prompt.purpose == "demo" and event.value.strip():
             self._note(f"creating a demo key for {escape(event.value.strip())}…")
             self._create_demo(event.value.strip())
@@ -208,6 +233,52 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         )
         self.action_refresh()
         self.action_decrypt(demo.enclave, str(demo.ciphertext_path), demo.key_id)
+
+    # -- pin -----------------------------------------------------------------------------------
+    def action_pin(self) -> None:
+        self.pin_key_id = self.table.cursor_key
+        if self.pin_key_id is None:
+            self.notify("No key selected.", severity="warning")
+            return
+        self._ask("pin", "", "pin the key to which image? EIF path (its pinned PCRs are updated)")
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="kms-pin")
+    def _plan_pin(self, key_id: str, eif_path: str) -> None:
+        try:
+            kms, principal = admin_access(self.kms.target())  # as the key's administrator
+            plan = plan_pin(kms, key_id, Path(eif_path).expanduser(), principal=principal())
+        except NitrodeckError as error:
+            self.app.call_from_thread(self._note, error_markup(error))
+            return
+        self.app.call_from_thread(self._confirm_pin, plan)
+
+    def _confirm_pin(self, plan: PinPlan) -> None:
+        if not plan.changed:
+            self._note(f"{escape(plan.key_arn)} already pins these values: nothing to do")
+            return
+        lines = plan.diff.splitlines()
+        changes = [line for line in lines if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+        from tui.screens.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._apply_pin(plan)
+            else:
+                self._note("pin cancelled: the key policy is unchanged")
+
+        question = f"PutKeyPolicy on {plan.key_arn}?"
+        self.app.push_screen(ConfirmScreen(question, "\n".join(changes)), answered)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="kms-pin")
+    def _apply_pin(self, plan: PinPlan) -> None:
+        try:
+            pin_key(admin_access(self.kms.target())[0], plan, lambda _: True)
+        except NitrodeckError as error:
+            self.app.call_from_thread(self._note, error_markup(error))
+            return
+        pinned = ", ".join(f"PCR{n}" for n in sorted(plan.pcrs))
+        self.app.call_from_thread(self._note, f"pinned {pinned} of the image into the policy")
+        self.app.call_from_thread(self.action_refresh)
 
 
 def make_screen() -> KmsScreen:

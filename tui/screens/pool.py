@@ -53,8 +53,10 @@ class PoolScreen(KeepsEdits, NitrodeckScreen):
         Binding("f", "fit", "Fit", id="pool.fit"),
     ]
     DEFAULT_CSS = """
-    PoolScreen #pool-top { height: 1fr; }
-    PoolScreen #pool-topology, PoolScreen #pool-memory { width: 1fr; padding: 0 1; }
+    PoolScreen #pool-top { height: auto; max-height: 55%; }
+    PoolScreen #pool-topology, PoolScreen #pool-memory {
+        width: 1fr; height: auto; max-height: 100%; padding: 0 1;
+    }
     PoolScreen .pool-row { height: auto; padding: 0 1; }
     PoolScreen .pool-row Label { width: auto; padding: 0 1 0 2; color: $text-muted; }
     PoolScreen .pool-row Input { width: 14; }

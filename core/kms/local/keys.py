@@ -1,7 +1,9 @@
 """Key identities of the local KMS: ARNs, the default key policy, and KeyId resolution.
 
-KMS accepts a key id, a key ARN, an alias name or an alias ARN wherever it takes `KeyId`; one
-resolver gives every operation the same answers and the same NotFoundException texts.
+Cryptographic operations and DescribeKey accept a key id, a key ARN, an alias name or an alias
+ARN; management operations (key policy, tags, states, grants, alias targets) only a key id or key
+ARN, per AWS's API model (`aliases=False`). One resolver gives every operation the same answers
+and the same NotFoundException texts.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def default_policy() -> str:
     return json.dumps(policy, indent=2)
 
 
-def resolve(store: KmsStore, region: str, key_ref: Any) -> KeyRecord:
+def resolve(store: KmsStore, region: str, key_ref: Any, *, aliases: bool = True) -> KeyRecord:
     """The key `key_ref` names (id, key ARN, alias name or alias ARN), else NotFoundException."""
     if not isinstance(key_ref, str) or not key_ref:
         raise validation(
@@ -58,6 +60,8 @@ def resolve(store: KmsStore, region: str, key_ref: Any) -> KeyRecord:
         ref = parts[5]
         if ref.startswith("key/"):
             ref = ref[len("key/") :]
+    if ref.startswith("alias/") and not aliases:
+        raise not_found(f"Invalid keyId {key_ref}")
     if ref.startswith("alias/"):
         alias = store.alias(ref)
         if alias is None:

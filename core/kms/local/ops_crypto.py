@@ -1,80 +1,151 @@
-"""Encrypt, Decrypt, GenerateDataKey and GenerateRandom, with `Recipient` where AWS takes it.
+"""Encrypt, Decrypt, GenerateDataKey(+WithoutPlaintext), GenerateRandom, with `Recipient` where
+AWS takes it.
 
 With a verified `Recipient`, the secret goes out only as `CiphertextForRecipient` (CMS to the
-document's public key) and `Plaintext` is omitted, as KMS does.
+document's public key) and `Plaintext` is omitted, as KMS does. Symmetric keys make this KMS's
+own blobs (`blobs`); RSA keys make plain RSAES-OAEP ciphertext (`asymmetric`), which needs the
+KeyId to decrypt, as in AWS.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
+from core.kms.attested import VerifiedRecipient
 from core.kms.cms import build_ciphertext_for_recipient
 from core.kms.local import blobs
-from core.kms.local.errors import KmsError, validation
+from core.kms.local.asymmetric import RSA_KEY_SPECS, rsa_algorithm, rsa_decrypt, rsa_encrypt
+from core.kms.local.errors import KmsError, invalid_ciphertext, validation
 from core.kms.local.keys import resolve
 from core.kms.local.service import Service, b64, blob, encryption_context, string
+from core.kms.local.states import require_usable
+from core.kms.local.store import KeyRecord
 
 ALGORITHM = "SYMMETRIC_DEFAULT"
 MAX_PLAINTEXT = 4096
 DATA_KEY_SPECS = {"AES_256": 32, "AES_128": 16}
 
 
-def _algorithm(body: dict[str, Any]) -> None:
-    algorithm = body.get("EncryptionAlgorithm", ALGORITHM)
-    if algorithm != ALGORITHM:
+def is_rsa(record: KeyRecord) -> bool:
+    return record.key_spec in RSA_KEY_SPECS
+
+
+def algorithm_for(record: KeyRecord, algorithm: Any) -> str:
+    """The encryption algorithm for `record`: SYMMETRIC_DEFAULT, or an OAEP one for RSA keys."""
+    if is_rsa(record):
+        return rsa_algorithm(record.key_spec, algorithm)
+    if algorithm not in (None, ALGORITHM):
         raise KmsError(
             "InvalidKeyUsageException",
             f"The encryption algorithm {algorithm} is not supported by a SYMMETRIC_DEFAULT key",
         )
+    return ALGORITHM
 
 
-def _secret_out(service: Service, secret: bytes, recipient: Any) -> dict[str, str]:
+def require_symmetric(record: KeyRecord, service: Service) -> None:
+    if is_rsa(record):
+        raise KmsError(
+            "InvalidKeyUsageException",
+            f"{service.arn(record)} key usage is ENCRYPT_DECRYPT with key spec "
+            f"{record.key_spec}, which is not valid for this operation; use a symmetric key",
+        )
+
+
+def secret_out(
+    secret: bytes, recipient: VerifiedRecipient | None, field: str = "Plaintext"
+) -> dict[str, str]:
     if recipient is None:
-        return {"Plaintext": b64(secret)}
+        return {field: b64(secret)}
     return {
         "CiphertextForRecipient": b64(build_ciphertext_for_recipient(recipient.public_key, secret))
     }
+
+
+def apply_key(
+    service: Service,
+    record: KeyRecord,
+    data: bytes,
+    context: Mapping[str, str],
+    algorithm: str,
+    *,
+    seal: bool,
+) -> bytes:
+    """Encrypt (`seal`) or decrypt `data` with a usable key (the caller has authorized)."""
+    require_usable(service.region, record)
+    material = service.store.material(record.key_id)
+    if is_rsa(record):
+        if seal and context:
+            raise validation("EncryptionContext is supported only with symmetric KMS keys")
+        return (rsa_encrypt if seal else rsa_decrypt)(material, algorithm, data)
+    if seal:
+        return blobs.seal(material, record.key_id, data, context)
+    return blobs.open_blob(material, data, context)
+
+
+def symmetric_request(
+    service: Service, body: dict[str, Any], principal: str, action: str, with_recipient: bool
+) -> tuple[KeyRecord, dict[str, str], VerifiedRecipient | None]:
+    """Key, encryption context and Recipient of a data-key request, authorized."""
+    record = resolve(service.store, service.region, body.get("KeyId"))
+    context = encryption_context(body)
+    recipient = service.recipient(body) if with_recipient else None
+    service.authorize(
+        record, action, principal, recipient=recipient, encryption_context=context, body=body
+    )
+    require_symmetric(record, service)
+    return record, context, recipient
+
+
+def ciphertext_key(service: Service, ciphertext: bytes, named: str | None) -> KeyRecord:
+    """The key a ciphertext is under: named (required for RSA) or read from our blob header."""
+    wanted = resolve(service.store, service.region, named) if named is not None else None
+    if wanted is not None and is_rsa(wanted):
+        return wanted
+    if wanted is None and not ciphertext.startswith(blobs.MAGIC):
+        raise invalid_ciphertext()  # an asymmetric ciphertext needs its KeyId, as in AWS
+    record = resolve(service.store, service.region, blobs.read_header(ciphertext).key_id)
+    if wanted is not None and wanted.key_id != record.key_id:
+        raise KmsError(
+            "IncorrectKeyException",
+            "The key ID in the request does not identify a CMK that can perform this operation.",
+        )
+    return record
 
 
 def encrypt(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
     record = resolve(service.store, service.region, body.get("KeyId"))
     plaintext = blob(body, "Plaintext", required=True, limit=MAX_PLAINTEXT)
     context = encryption_context(body)
-    _algorithm(body)
-    service.authorize(record, "kms:Encrypt", principal, encryption_context=context)
-    material = service.store.material(record.key_id)
+    algorithm = algorithm_for(record, body.get("EncryptionAlgorithm"))
+    service.authorize(record, "kms:Encrypt", principal, encryption_context=context, body=body)
     return {
-        "CiphertextBlob": b64(blobs.seal(material, record.key_id, plaintext, context)),
+        "CiphertextBlob": b64(apply_key(service, record, plaintext, context, algorithm, seal=True)),
         "KeyId": service.arn(record),
-        "EncryptionAlgorithm": ALGORITHM,
+        "EncryptionAlgorithm": algorithm,
     }
 
 
 def decrypt(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
     ciphertext = blob(body, "CiphertextBlob", required=True)
     context = encryption_context(body)
-    _algorithm(body)
-    header = blobs.read_header(ciphertext)
-    record = resolve(service.store, service.region, header.key_id)
-    named = string(body, "KeyId")
-    if named is not None:
-        wanted = resolve(service.store, service.region, named)
-        if wanted.key_id != record.key_id:
-            raise KmsError(
-                "IncorrectKeyException",
-                "The key ID in the request does not identify a CMK that can perform this "
-                "operation.",
-            )
+    record = ciphertext_key(service, ciphertext, string(body, "KeyId"))
+    algorithm = algorithm_for(record, body.get("EncryptionAlgorithm"))
     recipient = service.recipient(body)
     service.authorize(
-        record, "kms:Decrypt", principal, recipient=recipient, encryption_context=context
+        record,
+        "kms:Decrypt",
+        principal,
+        recipient=recipient,
+        encryption_context=context,
+        body=body,
     )
-    plaintext = blobs.open_blob(service.store.material(record.key_id), ciphertext, context)
+    plaintext = apply_key(service, record, ciphertext, context, algorithm, seal=False)
     return {
         "KeyId": service.arn(record),
-        "EncryptionAlgorithm": ALGORITHM,
-        **_secret_out(service, plaintext, recipient),
+        "EncryptionAlgorithm": algorithm,
+        **secret_out(plaintext, recipient),
     }
 
 
@@ -103,25 +174,30 @@ def _count(value: Any, field: str) -> int:
     return value
 
 
-def generate_data_key(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
-    record = resolve(service.store, service.region, body.get("KeyId"))
+def _data_key(
+    service: Service, body: dict[str, Any], principal: str, action: str, with_recipient: bool
+) -> tuple[dict[str, Any], bytes, VerifiedRecipient | None]:
     size = _data_key_size(body)
-    context = encryption_context(body)
-    recipient = service.recipient(body)
-    service.authorize(
-        record, "kms:GenerateDataKey", principal, recipient=recipient, encryption_context=context
-    )
+    record, context, recipient = symmetric_request(service, body, principal, action, with_recipient)
     data_key = os.urandom(size)
-    sealed = blobs.seal(service.store.material(record.key_id), record.key_id, data_key, context)
-    return {
-        "CiphertextBlob": b64(sealed),
-        "KeyId": service.arn(record),
-        **_secret_out(service, data_key, recipient),
-    }
+    sealed = apply_key(service, record, data_key, context, ALGORITHM, seal=True)
+    return {"CiphertextBlob": b64(sealed), "KeyId": service.arn(record)}, data_key, recipient
+
+
+def generate_data_key(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
+    out, data_key, recipient = _data_key(service, body, principal, "kms:GenerateDataKey", True)
+    return {**out, **secret_out(data_key, recipient)}
+
+
+def generate_data_key_without_plaintext(
+    service: Service, body: dict[str, Any], principal: str
+) -> dict[str, Any]:
+    """The data key only sealed under the KMS key: for a later Decrypt (e.g. in an enclave)."""
+    return _data_key(service, body, principal, "kms:GenerateDataKeyWithoutPlaintext", False)[0]
 
 
 def generate_random(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
     """Not a key operation: IAM alone governs it, so the local principal may always call it."""
     size = _count(body.get("NumberOfBytes"), "numberOfBytes")
     recipient = service.recipient(body)
-    return _secret_out(service, os.urandom(size), recipient)
+    return secret_out(os.urandom(size), recipient)

@@ -9,35 +9,89 @@ from typing import Any
 
 from core.errors import PolicyError
 from core.kms.context import request_context
+from core.kms.local.asymmetric import (
+    KEY_SPECS,
+    RSA_ALGORITHMS,
+    RSA_KEY_SPECS,
+    generate_private_key,
+)
 from core.kms.local.credentials import ACCOUNT_ID
 from core.kms.local.errors import KmsError, validation
 from core.kms.local.keys import alias_arn, default_policy, key_arn, resolve
 from core.kms.local.service import Service, string
+from core.kms.local.states import ENABLED, PENDING_DELETION, require_not_pending
 from core.kms.local.store import KeyRecord
 from core.kms.policy import evaluate
 from core.kms.policy_model import parse_policy
 
 ALIAS_NAME = re.compile(r"^alias/[a-zA-Z0-9/_-]{1,250}$")
 MAX_POLICY = 32768
+KEY_USAGES = [
+    "SIGN_VERIFY",
+    "ENCRYPT_DECRYPT",
+    "GENERATE_VERIFY_MAC",
+    "KEY_AGREEMENT",
+    "ENCAPSULATE_DECAPSULATE",
+]
+
+
+def encryption_algorithms(record: KeyRecord) -> list[str]:
+    if record.key_spec in RSA_KEY_SPECS:
+        return list(RSA_ALGORITHMS)
+    return ["SYMMETRIC_DEFAULT"]
 
 
 def _metadata(service: Service, record: KeyRecord) -> dict[str, Any]:
-    return {
+    meta: dict[str, Any] = {
         "AWSAccountId": ACCOUNT_ID,
         "KeyId": record.key_id,
         "Arn": service.arn(record),
         "CreationDate": record.created,
-        "Enabled": True,
+        "Enabled": record.state == ENABLED,
         "Description": record.description,
-        "KeyUsage": "ENCRYPT_DECRYPT",
-        "KeyState": "Enabled",
+        "KeyUsage": record.key_usage,
+        "KeyState": record.state,
         "Origin": "AWS_KMS",
         "KeyManager": "CUSTOMER",
-        "CustomerMasterKeySpec": "SYMMETRIC_DEFAULT",
-        "KeySpec": "SYMMETRIC_DEFAULT",
-        "EncryptionAlgorithms": ["SYMMETRIC_DEFAULT"],
+        "CustomerMasterKeySpec": record.key_spec,
+        "KeySpec": record.key_spec,
+        "EncryptionAlgorithms": encryption_algorithms(record),
         "MultiRegion": False,
     }
+    if record.state == PENDING_DELETION and record.deletion_date is not None:
+        meta["DeletionDate"] = record.deletion_date
+    return meta
+
+
+def _enum(value: Any, allowed: list[str], field: str) -> str:
+    if value not in allowed:
+        raise validation(
+            f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
+            f"constraint: Member must satisfy enum value set: [{', '.join(allowed)}]"
+        )
+    return str(value)
+
+
+def _key_spec(body: dict[str, Any]) -> tuple[str, str]:
+    """KeySpec and KeyUsage: unknown values are ValidationException, as AWS answers."""
+    spec = _enum(
+        body.get("KeySpec", body.get("CustomerMasterKeySpec", "SYMMETRIC_DEFAULT")),
+        KEY_SPECS,
+        "keySpec",
+    )
+    usage = _enum(body.get("KeyUsage", "ENCRYPT_DECRYPT"), KEY_USAGES, "keyUsage")
+    if spec != "SYMMETRIC_DEFAULT" and spec not in RSA_KEY_SPECS:
+        raise KmsError(
+            "UnsupportedOperationException",
+            f"the nitrodeck local KMS makes SYMMETRIC_DEFAULT and RSA_2048/3072/4096 keys, not "
+            f"{spec}",
+        )
+    if usage != "ENCRYPT_DECRYPT":
+        raise KmsError(
+            "UnsupportedOperationException",
+            f"the nitrodeck local KMS makes ENCRYPT_DECRYPT keys only, not {usage}",
+        )
+    return spec, usage
 
 
 def _checked_policy(text: Any, principal: str, bypass: Any, resource: str) -> str:
@@ -59,14 +113,7 @@ def _checked_policy(text: Any, principal: str, bypass: Any, resource: str) -> st
 
 
 def create_key(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
-    spec = body.get("KeySpec", body.get("CustomerMasterKeySpec", "SYMMETRIC_DEFAULT"))
-    usage = body.get("KeyUsage", "ENCRYPT_DECRYPT")
-    if spec != "SYMMETRIC_DEFAULT" or usage != "ENCRYPT_DECRYPT":
-        raise KmsError(
-            "UnsupportedOperationException",
-            f"the nitrodeck local KMS only makes SYMMETRIC_DEFAULT ENCRYPT_DECRYPT keys, "
-            f"not {spec}/{usage}",
-        )
+    spec, usage = _key_spec(body)
     description = string(body, "Description", "") or ""
     key_id = str(uuid.uuid4())
     policy = body.get("Policy")
@@ -75,7 +122,10 @@ def create_key(service: Service, body: dict[str, Any], principal: str) -> dict[s
     else:
         bypass = body.get("BypassPolicyLockoutSafetyCheck")
         policy = _checked_policy(policy, principal, bypass, key_arn(service.region, key_id))
-    record = service.store.create_key(key_id, description, policy, os.urandom(32))
+    material = os.urandom(32) if spec == "SYMMETRIC_DEFAULT" else generate_private_key(spec)
+    record = service.store.create_key(
+        key_id, description, policy, material, key_spec=spec, key_usage=usage
+    )
     return {"KeyMetadata": _metadata(service, record)}
 
 
@@ -85,7 +135,7 @@ def describe_key(service: Service, body: dict[str, Any], principal: str) -> dict
     return {"KeyMetadata": _metadata(service, record)}
 
 
-def _page(body: dict[str, Any], items: list[Any]) -> tuple[list[Any], dict[str, Any]]:
+def page(body: dict[str, Any], items: list[Any]) -> tuple[list[Any], dict[str, Any]]:
     limit = body.get("Limit", 100)
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
         raise validation("Limit must be between 1 and 1000")
@@ -102,12 +152,12 @@ def _page(body: dict[str, Any], items: list[Any]) -> tuple[list[Any], dict[str, 
 
 
 def list_keys(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
-    page, extra = _page(body, service.store.keys())
-    keys = [{"KeyId": r.key_id, "KeyArn": service.arn(r)} for r in page]
+    items, extra = page(body, service.store.keys())
+    keys = [{"KeyId": r.key_id, "KeyArn": service.arn(r)} for r in items]
     return {"Keys": keys, **extra}
 
 
-def create_alias(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
+def alias_name(body: dict[str, Any]) -> str:
     name = string(body, "AliasName")
     if name is None or not ALIAS_NAME.match(name):
         raise validation(
@@ -115,8 +165,20 @@ def create_alias(service: Service, body: dict[str, Any], principal: str) -> dict
         )
     if name.startswith("alias/aws/"):
         raise validation(f"{name}: alias names starting with alias/aws/ are reserved for AWS")
-    record = resolve(service.store, service.region, body.get("TargetKeyId"))
-    service.authorize(record, "kms:CreateAlias", principal)
+    return name
+
+
+def alias_target(service: Service, body: dict[str, Any], principal: str, action: str) -> KeyRecord:
+    """The key `TargetKeyId` names (key ID or ARN only), authorized and not pending deletion."""
+    record = resolve(service.store, service.region, body.get("TargetKeyId"), aliases=False)
+    service.authorize(record, action, principal)
+    require_not_pending(service.region, record)
+    return record
+
+
+def create_alias(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
+    name = alias_name(body)
+    record = alias_target(service, body, principal, "kms:CreateAlias")
     if not service.store.add_alias(name, record.key_id):
         raise KmsError(
             "AlreadyExistsException",
@@ -128,9 +190,9 @@ def create_alias(service: Service, body: dict[str, Any], principal: str) -> dict
 def list_aliases(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
     aliases = service.store.aliases()
     if body.get("KeyId") is not None:
-        key_id = resolve(service.store, service.region, body["KeyId"]).key_id
+        key_id = resolve(service.store, service.region, body["KeyId"], aliases=False).key_id
         aliases = [a for a in aliases if a.key_id == key_id]
-    page, extra = _page(body, aliases)
+    items, extra = page(body, aliases)
     out = [
         {
             "AliasName": a.name,
@@ -139,7 +201,7 @@ def list_aliases(service: Service, body: dict[str, Any], principal: str) -> dict
             "CreationDate": a.created,
             "LastUpdatedDate": a.updated,
         }
-        for a in page
+        for a in items
     ]
     return {"Aliases": out, **extra}
 
@@ -153,14 +215,14 @@ def _policy_name(body: dict[str, Any]) -> None:
 
 
 def get_key_policy(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
-    record = resolve(service.store, service.region, body.get("KeyId"))
+    record = resolve(service.store, service.region, body.get("KeyId"), aliases=False)
     _policy_name(body)
     service.authorize(record, "kms:GetKeyPolicy", principal)
     return {"Policy": record.policy, "PolicyName": "default"}
 
 
 def put_key_policy(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
-    record = resolve(service.store, service.region, body.get("KeyId"))
+    record = resolve(service.store, service.region, body.get("KeyId"), aliases=False)
     _policy_name(body)
     service.authorize(record, "kms:PutKeyPolicy", principal)
     bypass = body.get("BypassPolicyLockoutSafetyCheck")

@@ -31,10 +31,10 @@ from core.kms.local.credentials import (
 from core.kms.local.errors import KmsError
 from core.kms.local.http import HttpLimits, HttpRequest, HttpResponse, HttpServer
 from core.kms.local.log import clean_line
+from core.kms.local.operations import MORE_OPERATIONS, Operation
 from core.kms.local.service import Service
 from core.kms.local.store import KmsStore
 
-Operation = Callable[[Service, dict[str, Any], str], dict[str, Any]]
 OPERATIONS: dict[str, Operation] = {
     "CreateKey": ops_keys.create_key,
     "DescribeKey": ops_keys.describe_key,
@@ -47,6 +47,7 @@ OPERATIONS: dict[str, Operation] = {
     "Decrypt": ops_crypto.decrypt,
     "GenerateDataKey": ops_crypto.generate_data_key,
     "GenerateRandom": ops_crypto.generate_random,
+    **MORE_OPERATIONS,
 }
 TARGET_PREFIX = "TrentService."
 CONTENT_TYPE = "application/x-amz-json-1.1"

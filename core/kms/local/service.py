@@ -15,10 +15,12 @@ from typing import Any
 
 from core.kms.attested import RecipientDocumentError, RecipientVerifier, VerifiedRecipient
 from core.kms.context import request_context
+from core.kms.grants import allowing_grant
+from core.kms.local import grant_store
 from core.kms.local.errors import KmsError, access_denied, validation
 from core.kms.local.keys import key_arn
 from core.kms.local.store import KeyRecord, KmsStore
-from core.kms.policy import Decision, evaluate
+from core.kms.policy import evaluate
 
 MAX_DOCUMENT = 262144
 
@@ -40,8 +42,14 @@ class Service:
         *,
         recipient: VerifiedRecipient | None = None,
         encryption_context: Mapping[str, str] | None = None,
-    ) -> Decision:
-        """Evaluate the key policy; raise KMS's AccessDeniedException when it does not allow."""
+        body: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Evaluate the key policy, then the key's grants; AccessDeniedException if neither allows.
+
+        An explicit Deny in the policy wins over any grant. `body` carries `GrantTokens`, which
+        are checked for form only: this store is consistent at once, so no token is needed.
+        """
+        grant_tokens(body or {})
         context = request_context(
             principal=principal,
             action=action,
@@ -50,11 +58,14 @@ class Service:
             encryption_context=encryption_context,
         )
         decision = evaluate(record.policy, context)
+        if not decision.allowed and not decision.explicit_deny:
+            grants = grant_store.for_key(self.store, record.key_id)
+            if allowing_grant(grants, principal, action, encryption_context) is not None:
+                return
         if not decision.allowed:
             raise access_denied(
                 principal, action, self.arn(record), explicit=decision.explicit_deny
             )
-        return decision
 
     def recipient(self, body: Mapping[str, Any]) -> VerifiedRecipient | None:
         """The verified `Recipient`, if the request has one.
@@ -82,6 +93,18 @@ class Service:
                 f"Recipient.AttestationDocument is not acceptable: {error.what} "
                 "(nitrodeck local KMS; AWS does not document this error)"
             ) from None
+
+
+def grant_tokens(body: Mapping[str, Any]) -> list[str]:
+    tokens = body.get("GrantTokens") or []
+    if not isinstance(tokens, list) or not all(isinstance(t, str) and t for t in tokens):
+        raise validation("GrantTokens must be a list of non-empty strings")
+    if len(tokens) > 10:
+        raise validation(
+            "1 validation error detected: Value at 'grantTokens' failed to satisfy constraint: "
+            "Member must have length less than or equal to 10"
+        )
+    return list(tokens)
 
 
 def blob(body: Mapping[str, Any], name: str, *, required: bool, limit: int = 6144) -> bytes:

@@ -1,0 +1,121 @@
+"""UpdateAlias, DeleteAlias, UpdateKeyDescription, ListKeyPolicies, TagResource, UntagResource,
+ListResourceTags: key housekeeping, each taking only a key ID or key ARN as AWS's model says.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.kms.local.errors import KmsError, not_found, validation
+from core.kms.local.keys import alias_arn, resolve
+from core.kms.local.ops_keys import alias_name, alias_target, page
+from core.kms.local.service import Service, string
+from core.kms.local.states import require_not_pending
+from core.kms.local.store import KeyRecord
+
+MAX_DESCRIPTION = 8192
+
+
+def _key(service: Service, body: dict[str, Any], principal: str, action: str) -> KeyRecord:
+    record = resolve(service.store, service.region, body.get("KeyId"), aliases=False)
+    service.authorize(record, action, principal)
+    return record
+
+
+def _alias(service: Service, name: str) -> Any:
+    alias = service.store.alias(name)
+    if alias is None:
+        raise not_found(f"Alias {alias_arn(service.region, name)} is not found.")
+    return alias
+
+
+def update_alias(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
+    """Point an alias at another key; both keys must allow kms:UpdateAlias (AWS checks both)."""
+    name = alias_name(body)
+    current = resolve(service.store, service.region, _alias(service, name).key_id)
+    service.authorize(current, "kms:UpdateAlias", principal)
+    record = alias_target(service, body, principal, "kms:UpdateAlias")
+    if (current.key_spec == "SYMMETRIC_DEFAULT") != (record.key_spec == "SYMMETRIC_DEFAULT"):
+        raise validation(
+            f"{name}: the new target key must be the same type (symmetric or asymmetric) as "
+            "the current one"
+        )
+    service.store.retarget_alias(name, record.key_id)
+    return {}
+
+
+def delete_alias(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
+    name = alias_name(body)
+    record = resolve(service.store, service.region, _alias(service, name).key_id)
+    service.authorize(record, "kms:DeleteAlias", principal)
+    service.store.delete_alias(name)
+    return {}
+
+
+def update_key_description(
+    service: Service, body: dict[str, Any], principal: str
+) -> dict[str, Any]:
+    description = string(body, "Description")
+    if description is None or len(description) > MAX_DESCRIPTION:
+        raise validation(f"Description is required, at most {MAX_DESCRIPTION} characters")
+    record = _key(service, body, principal, "kms:UpdateKeyDescription")
+    require_not_pending(service.region, record)
+    service.store.set_description(record.key_id, description)
+    return {}
+
+
+def list_key_policies(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
+    _key(service, body, principal, "kms:ListKeyPolicies")
+    names, extra = page(body, ["default"])
+    return {"PolicyNames": names, **extra}
+
+
+def _tags(body: dict[str, Any]) -> list[tuple[str, str]]:
+    tags = body.get("Tags")
+    if not isinstance(tags, list):
+        raise validation("Tags must be a list of {TagKey, TagValue}")
+    out = []
+    for tag in tags:
+        key = tag.get("TagKey") if isinstance(tag, dict) else None
+        value = tag.get("TagValue") if isinstance(tag, dict) else None
+        if not isinstance(key, str) or not 1 <= len(key) <= 128:
+            raise KmsError("TagException", f"TagKey must be 1 to 128 characters: {key!r}")
+        if not isinstance(value, str) or len(value) > 256:
+            raise KmsError("TagException", f"TagValue of {key} must be at most 256 characters")
+        if key.startswith("aws:"):
+            raise KmsError("TagException", f"Tags beginning with aws: are reserved: {key}")
+        out.append((key, value))
+    return out
+
+
+def tag_resource(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
+    tags = _tags(body)
+    record = _key(service, body, principal, "kms:TagResource")
+    require_not_pending(service.region, record)
+    for key, value in tags:
+        service.store.execute(
+            "INSERT OR REPLACE INTO tags VALUES (?, ?, ?)", (record.key_id, key, value)
+        )
+    return {}
+
+
+def untag_resource(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
+    keys = body.get("TagKeys")
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        raise validation("TagKeys must be a list of strings")
+    record = _key(service, body, principal, "kms:UntagResource")
+    require_not_pending(service.region, record)
+    for key in keys:
+        service.store.execute(
+            "DELETE FROM tags WHERE key_id = ? AND tag_key = ?", (record.key_id, key)
+        )
+    return {}
+
+
+def list_resource_tags(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
+    record = _key(service, body, principal, "kms:ListResourceTags")
+    rows = service.store.query(
+        "SELECT tag_key, tag_value FROM tags WHERE key_id = ? ORDER BY tag_key", (record.key_id,)
+    )
+    tags, extra = page(body, [{"TagKey": k, "TagValue": v} for k, v in rows])
+    return {"Tags": tags, **extra}

@@ -1,0 +1,167 @@
+"""A lab's home and the real mechanisms a lab drives inside it.
+
+Every lab lives in `<labs root>/<name>/`, a complete nitrodeck home of its own: its simulator
+state, its local KMS daemon and keys, its images and files. While a lab's setup or check runs, that
+home is `$NITRODECK_HOME`, so the simulator, the KMS daemon and the EIF builder run unchanged; the
+learner points their shell (or the app) at the same home with `export NITRODECK_HOME=…`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.agent.demo import build_demo_image
+from core.eif.measure import Measurements
+from core.errors import NitrodeckError
+from core.home import ensure_private_dir, nitrodeck_home, using_home
+from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, ADMIN_PROFILE, PRINCIPAL_ARN, PROFILE
+from core.platform.base import EnclaveInfo, RunRequest
+from core.platform.sim.platform import SimPlatform
+
+MARKER = "lab.json"
+ENCLAVE = "lab"
+"""The name every lab gives its enclave, so hints can say `--enclave-name lab`."""
+MEMORY_MIB = 256
+PRINCIPAL = PRINCIPAL_ARN
+"""The parent: it decrypts (inside the enclave) and encrypts."""
+ADMIN = ADMIN_PRINCIPAL_ARN
+"""The key administrator: creates keys, changes their policies and states."""
+
+
+def labs_root(home: Path | None = None) -> Path:
+    """Where labs live: `<home>/labs`, or the parent of the lab home the shell already uses."""
+    home = home or nitrodeck_home()
+    if (home / MARKER).is_file():
+        return home.parent
+    return home / "labs"
+
+
+def current_lab_name(home: Path | None = None) -> str | None:
+    """The lab whose home `$NITRODECK_HOME` is, if any."""
+    marker = (home or nitrodeck_home()) / MARKER
+    try:
+        name = json.loads(marker.read_text()).get("name")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return name if isinstance(name, str) else None
+
+
+@dataclass(frozen=True)
+class LabEnv:
+    """One lab's home; the helpers below only call the real simulator, KMS and EIF builder."""
+
+    name: str
+    home: Path
+
+    def path(self, relative: str) -> Path:
+        return self.home / relative
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[LabEnv]:
+        """Make this home `$NITRODECK_HOME` for the duration (process-wide: one lab at a time)."""
+        with using_home(self.home):
+            yield self
+
+    # facts the setup records (ids of what it created; never the learner's answers) ----------
+    def facts(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.path(MARKER).read_text())
+        except (OSError, ValueError):
+            return {"name": self.name}
+        return data if isinstance(data, dict) else {"name": self.name}
+
+    def record(self, **facts: Any) -> None:
+        data = self.facts() | facts | {"name": self.name}
+        ensure_private_dir(self.home)
+        self.path(MARKER).write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+    def fact(self, key: str) -> str:
+        value = self.facts().get(key)
+        if not isinstance(value, str):
+            raise NitrodeckError(
+                f"the lab's home lacks {key!r}",
+                where=str(self.path(MARKER)),
+                fix=f"start the lab again: nitrodeck lab start {self.name}",
+            )
+        return value
+
+    # the simulator ---------------------------------------------------------------------
+    @contextlib.contextmanager
+    def platform(self) -> Iterator[SimPlatform]:
+        with self.active():
+            platform = SimPlatform()
+            try:
+                yield platform
+            finally:
+                platform.close()
+
+    def build_image(
+        self, filename: str, extra_files: Mapping[str, bytes] | None = None
+    ) -> Measurements:
+        """The agent demo image with `extra_files` (the learner's "application")."""
+        with self.active():
+            return build_demo_image(self.path(filename), extra_files=extra_files)
+
+    def run(
+        self,
+        eif: str,
+        *,
+        name: str = ENCLAVE,
+        debug: bool = False,
+        memory_mib: int = MEMORY_MIB,
+        cpu_count: int = 2,
+    ) -> EnclaveInfo:
+        request = RunRequest(
+            eif_path=self.path(eif),
+            memory_mib=memory_mib,
+            cpu_count=cpu_count,
+            debug_mode=debug,
+            enclave_name=name,
+        )
+        with self.platform() as platform:
+            return platform.run_enclave(request)
+
+    def enclaves(self) -> list[EnclaveInfo]:
+        with self.platform() as platform:
+            return platform.describe_enclaves()
+
+    def enclave(self, name: str = ENCLAVE) -> EnclaveInfo | None:
+        return next((e for e in self.enclaves() if e.name == name), None)
+
+    # the local KMS ---------------------------------------------------------------------
+    def kms(self, *, admin: bool = False) -> Any:
+        """A boto3 client of this home's local KMS (started on first use), signed as the parent
+        or, with `admin`, as the key administrator."""
+        from core.kms.target import boto3_client, local_target
+
+        with self.active():
+            return boto3_client(
+                local_target(self.home), profile=ADMIN_PROFILE if admin else PROFILE
+            )
+
+    def create_key(self, policy: str, description: str, alias: str = "alias/lab") -> str:
+        kms = self.kms(admin=True)
+        key_id = str(kms.create_key(Policy=policy, Description=description)["KeyMetadata"]["KeyId"])
+        kms.create_alias(AliasName=alias, TargetKeyId=key_id)
+        self.record(key_id=key_id, alias=alias)
+        return key_id
+
+    def encrypt_secret(self, key_id: str, filename: str = "secret.enc") -> Path:
+        """A random secret under the key; only its ciphertext is kept (as a learner would)."""
+        blob = bytes(self.kms().encrypt(KeyId=key_id, Plaintext=os.urandom(32))["CiphertextBlob"])
+        path = self.path(filename)
+        path.write_bytes(blob)
+        self.record(ciphertext=filename)
+        return path
+
+    def stop(self) -> None:
+        """End the lab's enclaves and its KMS daemon (its files stay)."""
+        from core.sandbox import stop_home
+
+        stop_home(self.home)

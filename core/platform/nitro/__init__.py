@@ -1,0 +1,1 @@
+"""The real Nitro platform: sysfs, IMDSv2, nitro-cli, vsock, the allocator service, vsock-proxy."""

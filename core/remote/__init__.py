@@ -1,0 +1,1 @@
+"""Remote engines: the platform of another parent instance, reached over OpenSSH's stdio."""

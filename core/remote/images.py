@@ -1,0 +1,93 @@
+"""Copying an image to the remote before it runs there (run-enclave, rollout).
+
+The operator names a file on their own machine; the remote keeps a copy under its home,
+addressed by SHA-256 so a second run or a second wave does not copy again, and checked
+against that hash before use (a half-copied or altered file is never run).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from core.errors import NitrodeckError
+from core.home import ensure_private_dir, nitrodeck_home
+
+CHUNK = 1 << 20
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# remote side ----------------------------------------------------------------------------
+def staged_dir() -> Path:
+    return nitrodeck_home() / "images" / "staged"
+
+
+def _checked(sha256: str) -> str:
+    if not _SHA.match(sha256):
+        raise NitrodeckError(f"{sha256!r} is not a SHA-256 in hex", where="image copy")
+    return sha256
+
+
+def _final(sha256: str, name: str) -> Path:
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", Path(name).name) or "image.eif"
+    return staged_dir() / _checked(sha256) / safe
+
+
+def has_image(sha256: str, name: str) -> str | None:
+    """The staged copy's path when one with this hash is already here, else None."""
+    path = _final(sha256, name)
+    if path.exists() and file_sha256(path) == sha256:
+        return str(path)
+    return None
+
+
+def put_chunk(sha256: str, offset: int, data: bytes) -> int:
+    part = staged_dir() / f"{_checked(sha256)}.part"
+    ensure_private_dir(part.parent)
+    mode = "r+b" if offset and part.exists() else "wb"
+    with part.open(mode) as stream:
+        stream.seek(offset)
+        stream.write(data)
+    return offset + len(data)
+
+
+def finish(sha256: str, name: str) -> str:
+    part = staged_dir() / f"{_checked(sha256)}.part"
+    got = file_sha256(part)
+    if got != sha256:
+        part.unlink(missing_ok=True)
+        raise NitrodeckError(
+            f"the copied image's SHA-256 is {got}, not {sha256}",
+            where="image copy",
+            fix="run the command again; the copy was damaged on the way",
+        )
+    final = _final(sha256, name)
+    ensure_private_dir(final.parent)
+    os.replace(part, final)
+    return str(final)
+
+
+# client side ----------------------------------------------------------------------------
+def stage(call: Callable[..., Any], path: Path) -> str:
+    """Copy `path` to the remote (unless it has it already); return the remote's path."""
+    sha256 = file_sha256(path)
+    found = call("image.has", sha256, path.name)
+    if found:
+        return str(found)
+    offset = 0
+    with path.open("rb") as stream:
+        while chunk := stream.read(CHUNK):
+            offset = call("image.put", sha256, offset, chunk)
+    return str(call("image.finish", sha256, path.name))

@@ -1,0 +1,65 @@
+"""`:ctx`: the saved contexts (k9s' context view); Enter switches the whole app to one.
+
+Switching closes the current platform and opens the chosen one on next use; the header then
+names the context. The choice is saved as the current context, as `nitrodeck ctx use` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from textual import on, work
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+from core.errors import NitrodeckError
+from tui.screens.list_screen import ListScreen
+from tui.widgets.poller import Poller
+
+
+class ContextsScreen(ListScreen):
+    crumb = "ctx"
+    ABOUT = "Named targets: this machine, ssh:// hosts, simulator homes. Enter switches."
+    COLUMNS = (("current", " "), ("name", "CONTEXT"), ("location", "WHERE"), ("remote", "REMOTE"))
+    REFRESH = 10.0
+    BINDINGS = [Binding("u", "use", "Use", id="ctx.use")]
+
+    def fetch_rows(self) -> Mapping[str, Sequence[str]]:
+        from tui.contexts import load_contexts
+
+        current = self.nd_app.platforms.context or "local"
+        return {
+            name: ("*" if name == current else "", name, t.location, t.remote_command or "")
+            for name, t in load_contexts().items()
+        }
+
+    @on(DataTable.RowSelected)
+    def _selected(self) -> None:
+        self.action_use()
+
+    def action_use(self) -> None:
+        name = self.table.cursor_key
+        if name is None:
+            self.notify("No context selected.", severity="warning")
+            return
+        self._switch(name)
+
+    @work(thread=True, exclusive=True, group="ctx-switch")
+    def _switch(self, name: str) -> None:
+        from tui.contexts import use_context
+
+        try:
+            target = use_context(name)
+            self.nd_app.platforms.switch(target)
+            self.nd_app.platforms.get().host_info()  # open it now: a bad context is said here
+        except NitrodeckError as error:
+            self.app.call_from_thread(
+                self.notify, str(error), title=f"context {name}", severity="error", markup=False
+            )
+            return
+        self.app.call_from_thread(self.notify, f"now using {name} ({target.location})")
+        self.app.call_from_thread(self.query_one("#list-poller", Poller).poll_now)
+
+
+def make_screen() -> ContextsScreen:
+    return ContextsScreen()
