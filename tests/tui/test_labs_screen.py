@@ -6,6 +6,7 @@ import asyncio
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.widgets import Static
@@ -18,6 +19,19 @@ from tui.screens.labs import LabsScreen
 
 def _panel(screen: LabsScreen) -> str:
     return str(screen.query_one("#lab-text", Static).render())
+
+
+async def _open_labs(app: Any, pilot: Any, wait: Any) -> LabsScreen:
+    await wait(pilot)
+    app.run_command("labs")
+    await wait(pilot)
+    screen = app.screen
+    assert isinstance(screen, LabsScreen)
+    return screen
+
+
+def _select(screen: LabsScreen, name: str) -> None:
+    screen.table.move_cursor(row=[lab.name for lab in LABS].index(name))
 
 
 async def test_labs_lists_every_lab_with_its_story(make_app, wait) -> None:
@@ -53,12 +67,8 @@ async def test_start_check_hint_and_reset_from_the_view(make_app, wait, nitrodec
     app = make_app()
     try:
         async with app.run_test(size=(120, 36)) as pilot:
-            await wait(pilot)
-            app.run_command("labs")
-            await wait(pilot)
-            screen = app.screen
-            assert isinstance(screen, LabsScreen)
-            screen.table.move_cursor(row=[lab.name for lab in LABS].index("pool-busy"))
+            screen = await _open_labs(app, pilot, wait)
+            _select(screen, "pool-busy")
             await pilot.press("s")
             assert isinstance(app.screen, ConfirmScreen)
             await pilot.press("y")
@@ -112,13 +122,9 @@ async def test_lab_actions_leave_the_apps_home_and_platform_alone(
     lab_home = nitrodeck_home / "labs" / "pool-busy"
     try:
         async with app.run_test(size=(120, 36)) as pilot:
-            await wait(pilot)
-            app.run_command("labs")
-            await wait(pilot)
-            screen = app.screen
-            assert isinstance(screen, LabsScreen)
+            screen = await _open_labs(app, pilot, wait)
             before = dict(os.environ)
-            screen.table.move_cursor(row=[lab.name for lab in LABS].index("pool-busy"))
+            _select(screen, "pool-busy")
             with EnvWatch() as watch:
                 await pilot.press("s", "y")
                 await wait(pilot)
