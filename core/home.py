@@ -125,7 +125,10 @@ def fsync_dir(directory: Path) -> None:
 @contextlib.contextmanager
 def using_home(home: Path) -> Iterator[Path]:
     """Make `home` the nitrodeck home for the duration (process-wide: `$NITRODECK_HOME`), so
-    the simulator, the KMS daemon and the builders work in it unchanged (labs, the tour)."""
+    the simulator, the KMS daemon and the builders work in it unchanged (labs, the tour).
+
+    Only for a process that does nothing else meanwhile (a `nitrodeck lab` command): the app
+    runs lab actions in a child process, where other views and pollers cannot see the switch."""
     previous = os.environ.get("NITRODECK_HOME")
     os.environ["NITRODECK_HOME"] = str(home)
     try:

@@ -38,7 +38,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         if name == "hint":
             command.add_argument("--all", action="store_true", help="every hint at once")
         command.add_argument("--json", action="store_true", help="print the result as JSON")
-        command.set_defaults(handler=handler)
+        # Labs always work on their own home's simulator and local KMS, never a remote target.
+        command.set_defaults(handler=handler, local_only=True)
 
 
 def run_list(args: argparse.Namespace) -> int:
