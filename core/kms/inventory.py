@@ -122,10 +122,13 @@ def _kms_errors(kms: Any) -> Iterator[None]:
         yield
     except ClientError as error:
         info = error.response.get("Error", {})
+        fix = f"check the endpoint and the credentials (profile {PROFILE} for the local KMS)"
+        if info.get("Code") == "NotFoundException":
+            fix = "check the key ID, ARN or alias: `nitrodeck kms keys` lists them"
         raise NitrodeckError(
             f"KMS refused: {info.get('Code')}: {info.get('Message')}",
             where=str(kms.meta.endpoint_url),
-            fix=f"check the endpoint and the credentials (profile {PROFILE} for the local KMS)",
+            fix=fix,
         ) from None
     except BotoCoreError as error:
         raise NitrodeckError(
