@@ -16,12 +16,14 @@ from core.kms.local.credentials import (
     credentials_path,
 )
 from core.kms.local.daemon import ensure_local_kms, log_path, running_local_kms, stop_local_kms
+from tui.cli.output import print_json
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     start = commands.add_parser("start", help="start the local KMS in the background")
     start.set_defaults(handler=run_start)
     status = commands.add_parser("status", help="is the background local KMS running, and where")
+    status.add_argument("--json", action="store_true", help="print the result as JSON")
     status.set_defaults(handler=run_status)
     stop = commands.add_parser("stop", help="stop the background local KMS")
     stop.set_defaults(handler=run_stop)
@@ -43,6 +45,12 @@ def run_start(args: argparse.Namespace) -> int:
 
 def run_status(args: argparse.Namespace) -> int:
     info = running_local_kms()
+    if args.json:
+        print_json(
+            {"Running": info is not None}
+            | ({} if info is None else {"Endpoint": info.endpoint, "Pid": info.pid})
+        )
+        return 0 if info else 1
     if info is None:
         print("the local KMS is not running (nitrodeck kms start)")
         return 1
