@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     commands = group.add_subparsers(dest="agent_command", metavar="SUBCOMMAND")
     health = commands.add_parser("health", help="is the agent up, which version and operations")
     add_enclave_args(health)
+    health.add_argument("--json", action="store_true")
     health.set_defaults(handler=run_health)
     describe = commands.add_parser("describe", help="DescribeNSM and PCRs 0-31 with locks")
     add_enclave_args(describe)
@@ -148,6 +150,9 @@ def run_attest(args: argparse.Namespace) -> int:
 def run_health(args: argparse.Namespace) -> int:
     with open_agent(args) as agent:
         health = agent.health()
+    if args.json:
+        print_json(dataclasses.asdict(health))
+        return 0
     print(
         f"{health.status}: agent {health.version}, protocol {health.protocol}, "
         f"up {health.uptime_s:.1f} s; operations: {', '.join(health.ops)}"
