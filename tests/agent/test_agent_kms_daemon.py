@@ -57,3 +57,5 @@ def test_status_json_says_not_running(
 ) -> None:
     assert main(["kms", "status", "--json"]) == 1
     assert json.loads(capsys.readouterr().out) == {"Running": False}
+    assert main(["kms", "stop", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out) == {"Stopped": False}
