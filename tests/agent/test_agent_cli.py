@@ -44,6 +44,13 @@ def test_unknown_enclave_is_a_named_error(capsys: pytest.CaptureFixture[str]) ->
     code, err = run(capsys, "agent", "health", "--enclave-name", "nope", "--json")
     assert code != 0 and "Traceback" not in err and "unrecognized" not in err  # takes --json
     assert "No enclave matched" in err or "nope" in err
+    for command in (
+        ["random"],
+        ["extend-pcr", "--index", "16", "--data", "00"],
+        ["lock-pcr", "--index", "16"],
+    ):
+        code, err = run(capsys, "agent", *command, "--enclave-name", "nope", "--json")
+        assert "unrecognized" not in err and "No enclave matched" in err
 
 
 def test_ciphertext_file_forms(tmp_path: Path) -> None:
