@@ -64,7 +64,7 @@ def test_read_only_refuses_state_changing_commands(tmp_path: Path) -> None:
 
 
 def test_read_only_still_allows_looking() -> None:
-    result = run_cli("--read-only", "--platform", "sim", "describe-enclaves")
+    result = run_cli("--read-only", "--platform", "sim", "describe-enclaves", "--json")
     assert result.returncode == 0
     assert result.stdout.strip().startswith("[")
 

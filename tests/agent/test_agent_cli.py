@@ -41,9 +41,16 @@ def test_attest_refuses_a_public_key_with_the_reason(
 
 
 def test_unknown_enclave_is_a_named_error(capsys: pytest.CaptureFixture[str]) -> None:
-    code, err = run(capsys, "agent", "health", "--enclave-name", "nope")
-    assert code != 0 and "Traceback" not in err
+    code, err = run(capsys, "agent", "health", "--enclave-name", "nope", "--json")
+    assert code != 0 and "Traceback" not in err and "unrecognized" not in err  # takes --json
     assert "No enclave matched" in err or "nope" in err
+    for command in (
+        ["random"],
+        ["extend-pcr", "--index", "16", "--data", "00"],
+        ["lock-pcr", "--index", "16"],
+    ):
+        code, err = run(capsys, "agent", *command, "--enclave-name", "nope", "--json")
+        assert "unrecognized" not in err and "No enclave matched" in err
 
 
 def test_ciphertext_file_forms(tmp_path: Path) -> None:

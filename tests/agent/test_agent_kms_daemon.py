@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from core.kms.local.credentials import PRINCIPAL_ARN
 from core.kms.local.daemon import ensure_local_kms, running_local_kms, stop_local_kms
 from core.kms.target import boto3_client, caller_principal, local_target
+from tui.cli.main import main
 
 
 @pytest.mark.slow
@@ -48,3 +50,12 @@ def test_dead_recorded_daemon_is_not_running(nitrodeck_home: Path) -> None:
     state.parent.mkdir(parents=True)
     state.write_text('{"endpoint": "http://127.0.0.1:9", "pid": 999999999}')
     assert running_local_kms(nitrodeck_home) is None
+
+
+def test_status_json_says_not_running(
+    nitrodeck_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["kms", "status", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out) == {"Running": False}
+    assert main(["kms", "stop", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out) == {"Stopped": False}

@@ -176,4 +176,5 @@ def test_explain_fetches_the_policy_of_a_key(
         )
         == 1
     )
-    assert "NotFoundException" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "NotFoundException" in err and "nitrodeck kms keys" in err  # the fix names the key

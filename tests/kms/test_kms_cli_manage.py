@@ -36,7 +36,7 @@ def test_state_commands_by_alias(cli_kms: KmsUnderTest, capsys: pytest.CaptureFi
     kms.create_alias(AliasName="alias/lab", TargetKeyId=key)
     assert _run(cli_kms, "disable-key", "--key-id", "alias/lab", "--yes", "--json") == 0
     assert json.loads(capsys.readouterr().out)["KeyState"] == "Disabled"
-    assert _run(cli_kms, "enable-key", "--key-id", "alias/lab") == 0
+    assert _run(cli_kms, "enable-key", "--key-id", "alias/lab", "--yes") == 0  # README: [--yes]
     assert capsys.readouterr().out == f"{key}: Enabled\n"
     args = ["schedule-key-deletion", "--key-id", key, "--pending-window-in-days", "7", "--yes"]
     assert _run(cli_kms, *args, "--json") == 0
@@ -44,7 +44,7 @@ def test_state_commands_by_alias(cli_kms: KmsUnderTest, capsys: pytest.CaptureFi
     assert scheduled["KeyState"] == "PendingDeletion" and scheduled["DeletionDate"]
     assert _run(cli_kms, "enable-key", "--key-id", key) == 1
     assert "KMSInvalidStateException" in capsys.readouterr().err
-    assert _run(cli_kms, "cancel-key-deletion", "--key-id", key, "--json") == 0
+    assert _run(cli_kms, "cancel-key-deletion", "--key-id", key, "--yes", "--json") == 0
     assert json.loads(capsys.readouterr().out)["KeyState"] == "Disabled"
 
 

@@ -24,6 +24,7 @@ def test_unknown_lab_names_the_choices(capsys: pytest.CaptureFixture[str]) -> No
     assert main(["lab", "start", "no-such-lab"]) == 2
     err = capsys.readouterr().err
     assert "no lab 'no-such-lab'" in err and "debug-mode" in err
+    assert "preparing" not in err  # the name is checked before any work is announced
 
 
 def test_check_before_start_says_how_to_start(capsys: pytest.CaptureFixture[str]) -> None:

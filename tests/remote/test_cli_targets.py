@@ -45,7 +45,10 @@ def test_precedence_is_dockers(isolated: Path, monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_ctx_list_json_and_bad_names(isolated: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["ctx", "add", "lab", "--home", "/tmp/lab", "--remote-command", "nd"]) == 0
+    assert (
+        main(["ctx", "add", "lab", "--home", "/tmp/lab", "--remote-command", "nd", "--json"]) == 0
+    )
+    assert json.loads(capsys.readouterr().out)["home"] == "/tmp/lab"
     assert main(["ctx", "use", "lab"]) == 0
     capsys.readouterr()
     assert main(["ctx", "list", "--json"]) == 0
@@ -56,7 +59,9 @@ def test_ctx_list_json_and_bad_names(isolated: Path, capsys: pytest.CaptureFixtu
     assert "no context named 'nope'" in capsys.readouterr().err
     assert main(["ctx", "add", "local", "--home", "/x"]) == 2
     assert main(["--host", "http://x", "describe-enclaves"]) == 2
-    assert main(["ctx", "remove", "lab"]) == 0
+    capsys.readouterr()
+    assert main(["ctx", "remove", "lab", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"name": "lab", "removed": True}
     assert "current_context" not in json.loads(isolated.read_text())
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     commands = group.add_subparsers(dest="agent_command", metavar="SUBCOMMAND")
     health = commands.add_parser("health", help="is the agent up, which version and operations")
     add_enclave_args(health)
+    health.add_argument("--json", action="store_true")
     health.set_defaults(handler=run_health)
     describe = commands.add_parser("describe", help="DescribeNSM and PCRs 0-31 with locks")
     add_enclave_args(describe)
@@ -73,14 +75,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_enclave_args(extend)
     extend.add_argument("--index", type=int, required=True, help="16..31")
     extend.add_argument("--data", required=True, metavar="HEX", help="bytes to extend with")
+    extend.add_argument("--json", action="store_true")
     extend.set_defaults(handler=run_extend)
     lock = commands.add_parser("lock-pcr", help="lock a user PCR (16-31) until the enclave ends")
     add_enclave_args(lock)
     lock.add_argument("--index", type=int, required=True, help="16..31")
+    lock.add_argument("--json", action="store_true")
     lock.set_defaults(handler=run_lock)
     rand = commands.add_parser("random", help="random bytes from the NSM, as hex")
     add_enclave_args(rand)
     rand.add_argument("--length", type=int, default=32, help="1..1024 (32)")
+    rand.add_argument("--json", action="store_true")
     rand.set_defaults(handler=run_random)
 
 
@@ -148,6 +153,9 @@ def run_attest(args: argparse.Namespace) -> int:
 def run_health(args: argparse.Namespace) -> int:
     with open_agent(args) as agent:
         health = agent.health()
+    if args.json:
+        print_json(dataclasses.asdict(health))
+        return 0
     print(
         f"{health.status}: agent {health.version}, protocol {health.protocol}, "
         f"up {health.uptime_s:.1f} s; operations: {', '.join(health.ops)}"
@@ -183,6 +191,9 @@ def run_extend(args: argparse.Namespace) -> int:
     data = parse_hex("--data", args.data, limit=None) or b""
     with open_agent(args) as agent:
         value = agent.extend_pcr(args.index, data)
+    if args.json:
+        print_json({"Index": args.index, "Value": value.hex()})
+        return 0
     print(f"PCR{args.index} {value.hex()}")
     return 0
 
@@ -190,11 +201,18 @@ def run_extend(args: argparse.Namespace) -> int:
 def run_lock(args: argparse.Namespace) -> int:
     with open_agent(args) as agent:
         agent.lock_pcr(args.index)
+    if args.json:
+        print_json({"Index": args.index, "Locked": True})
+        return 0
     print(f"PCR{args.index} locked: attestation documents now carry it")
     return 0
 
 
 def run_random(args: argparse.Namespace) -> int:
     with open_agent(args) as agent:
-        print(agent.random(args.length).hex())
+        data = agent.random(args.length)
+    if args.json:
+        print_json({"Random": data.hex()})
+        return 0
+    print(data.hex())
     return 0

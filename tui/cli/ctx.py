@@ -24,9 +24,11 @@ def register(subparsers: Any) -> None:
         "--remote-command", metavar="CMD", help="nitrodeck on the remote (default: nitrodeck)"
     )
     add.add_argument("--sim-profile", dest="ctx_profile", metavar="P", help="simulator profile")
+    add.add_argument("--json", action="store_true")
     add.set_defaults(handler=run_add)
     remove = commands.add_parser("remove", help="forget a context")
     remove.add_argument("name")
+    remove.add_argument("--json", action="store_true")
     remove.set_defaults(handler=run_remove)
     use = commands.add_parser("use", help="make a context the current one")
     use.add_argument("name")
@@ -62,15 +64,17 @@ def context_json(target: Target, *, current: bool) -> dict[str, object]:
 def run_add(args: argparse.Namespace) -> int:
     from tui.contexts import save_context
 
-    save_context(
-        Target(
-            name=args.name,
-            host=args.ctx_host,
-            home=args.ctx_home,
-            remote_command=args.remote_command,
-            profile=args.ctx_profile,
-        )
+    target = Target(
+        name=args.name,
+        host=args.ctx_host,
+        home=args.ctx_home,
+        remote_command=args.remote_command,
+        profile=args.ctx_profile,
     )
+    save_context(target)
+    if args.json:
+        print_json(context_json(target, current=False))
+        return 0
     print(f"context {args.name} saved")
     return 0
 
@@ -79,6 +83,9 @@ def run_remove(args: argparse.Namespace) -> int:
     from tui.contexts import remove_context
 
     remove_context(args.name)
+    if args.json:
+        print_json({"name": args.name, "removed": True})
+        return 0
     print(f"context {args.name} removed")
     return 0
 

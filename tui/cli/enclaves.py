@@ -52,6 +52,7 @@ def register(subparsers: Any) -> None:
 
     describe = subparsers.add_parser("describe-enclaves", help="list running enclaves (JSON)")
     describe.add_argument("--metadata", action="store_true", help="add the image's metadata")
+    describe.add_argument("--json", action="store_true", help="accepted: the output is JSON")
     describe.set_defaults(handler=cmd_describe)
 
     term = subparsers.add_parser("terminate-enclave", help="stop enclaves")

@@ -16,14 +16,18 @@ from core.kms.local.credentials import (
     credentials_path,
 )
 from core.kms.local.daemon import ensure_local_kms, log_path, running_local_kms, stop_local_kms
+from tui.cli.output import print_json
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     start = commands.add_parser("start", help="start the local KMS in the background")
+    start.add_argument("--json", action="store_true", help="print the result as JSON")
     start.set_defaults(handler=run_start)
     status = commands.add_parser("status", help="is the background local KMS running, and where")
+    status.add_argument("--json", action="store_true", help="print the result as JSON")
     status.set_defaults(handler=run_status)
     stop = commands.add_parser("stop", help="stop the background local KMS")
+    stop.add_argument("--json", action="store_true", help="print the result as JSON")
     stop.set_defaults(handler=run_stop)
 
 
@@ -37,12 +41,22 @@ def _print_endpoint(endpoint: str) -> None:
 
 
 def run_start(args: argparse.Namespace) -> int:
-    _print_endpoint(ensure_local_kms())
+    endpoint = ensure_local_kms()
+    if args.json:
+        print_json({"Running": True, "Endpoint": endpoint})
+        return 0
+    _print_endpoint(endpoint)
     return 0
 
 
 def run_status(args: argparse.Namespace) -> int:
     info = running_local_kms()
+    if args.json:
+        print_json(
+            {"Running": info is not None}
+            | ({} if info is None else {"Endpoint": info.endpoint, "Pid": info.pid})
+        )
+        return 0 if info else 1
     if info is None:
         print("the local KMS is not running (nitrodeck kms start)")
         return 1
@@ -53,7 +67,11 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_stop(args: argparse.Namespace) -> int:
-    if stop_local_kms():
+    stopped = stop_local_kms()
+    if args.json:
+        print_json({"Stopped": stopped})
+        return 0 if stopped else 1
+    if stopped:
         print("stopped the background local KMS")
         return 0
     print("no background local KMS was running")

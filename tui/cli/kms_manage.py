@@ -44,9 +44,11 @@ def _common(parser: argparse.ArgumentParser, *, destructive: bool) -> None:
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    for name, (_, summary, destructive) in STATE_COMMANDS.items():
+    for name, (_, summary, _destructive) in STATE_COMMANDS.items():
         parser = commands.add_parser(name, help=summary.split(":")[0] + " (key state)")
-        _common(parser, destructive=destructive)
+        # Every key-state command takes --yes (as the README shows) so scripts may pass it
+        # uniformly; only the destructive ones ask.
+        _common(parser, destructive=True)
         if name == "schedule-key-deletion":
             parser.add_argument(
                 "--pending-window-in-days", type=int, default=None, metavar="D", help="7..30"

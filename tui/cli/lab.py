@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 
+from core.labs.catalog import get_lab
 from core.labs.runner import LabRunner, LabStatus
 from core.labs.text import describe, verdict
 from tui.cli.output import print_json, progress
@@ -58,6 +59,7 @@ def _describe(status: LabStatus) -> None:
 
 
 def run_start(args: argparse.Namespace) -> int:
+    get_lab(args.name)  # an unknown name fails before the "preparing" line
     if not args.json:
         progress(f"preparing lab {args.name} (images, enclaves, keys: a few seconds)…")
     status = LabRunner().start(args.name)
