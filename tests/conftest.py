@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from core.home import using_home
+
 settings.register_profile(
     "nitrodeck",
     deadline=None,
@@ -44,16 +46,8 @@ VECTORS = SHARED / "nitro-vectors"
 @pytest.fixture(autouse=True)
 def nitrodeck_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A fresh `$NITRODECK_HOME` per test (state, simulator, local KMS all live below it)."""
-    home = tmp_path_factory.mktemp("home")
-    previous = os.environ.get("NITRODECK_HOME")
-    os.environ["NITRODECK_HOME"] = str(home)
-    try:
+    with using_home(tmp_path_factory.mktemp("home")) as home:
         yield home
-    finally:
-        if previous is None:
-            os.environ.pop("NITRODECK_HOME", None)
-        else:
-            os.environ["NITRODECK_HOME"] = previous
 
 
 @pytest.fixture(scope="session")

@@ -289,6 +289,25 @@ def match_name(name: str, enclaves: Sequence[EnclaveInfo]) -> EnclaveInfo:
     return found[0]
 
 
+def find_enclave(
+    enclaves: Sequence[EnclaveInfo],
+    *,
+    enclave_id: str | None = None,
+    enclave_name: str | None = None,
+) -> EnclaveInfo:
+    """The enclave named (E58 as `match_name`) or with that ID (E40 when none has it)."""
+    if enclave_name is not None:
+        return match_name(enclave_name, enclaves)
+    for info in enclaves:
+        if info.enclave_id == enclave_id:
+            return info
+    raise NitroCliError(
+        NitroCliCode.SocketPathNotFound,
+        detail=f"No running enclave has the ID {enclave_id!r}",
+        fix="list the running enclaves and their IDs with describe-enclaves",
+    )
+
+
 def check_console_allowed(enclave: EnclaveInfo) -> None:
     """The console exists only for debug-mode enclaves (E44)."""
     if not enclave.debug:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
 from core.errors import NitrodeckError
 from core.platform.allocator import RUNNING_MSG, parse_allocator_yaml
 from core.platform.base import AllocatorError, PoolConfig
+from core.platform.nitro.programs import run_program
 from core.platform.nitro.sysfs import ALLOCATOR_YAML, SysRoot
 
 SERVICE = "nitro-enclaves-allocator.service"
@@ -97,26 +97,14 @@ def refuse_while_running(enclaves: int) -> None:
         )
 
 
-def _tool(name: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        raise NitrodeckError(
-            f"{name} is not on PATH",
-            fix=f"nitrodeck restarts {SERVICE} with systemctl; run on a systemd host",
-        )
-    return found
-
-
 def restart_service() -> None:
     """`systemctl restart` the allocator; its `Error: …` line from the journal when it fails."""
-    done = subprocess.run(
-        [_tool("systemctl"), "restart", SERVICE],
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
+    done = run_program(["systemctl", "restart", SERVICE], COMMAND_TIMEOUT)
+    if done is None:
+        raise NitrodeckError(
+            "systemctl is not on PATH",
+            fix=f"nitrodeck restarts {SERVICE} with systemctl; run on a systemd host",
+        )
     if done.returncode == 0:
         return
     text = (done.stderr or done.stdout).strip()
@@ -136,37 +124,17 @@ def restart_service() -> None:
 
 def journal(lines: int = JOURNAL_LINES) -> list[str]:
     """The service's last log lines (message text only); empty when journalctl is absent."""
-    program = shutil.which("journalctl")
-    if program is None:
-        return []
-    try:
-        done = subprocess.run(
-            [program, "-u", SERVICE, "-n", str(lines), "--no-pager", "-o", "cat"],
-            capture_output=True,
-            text=True,
-            timeout=COMMAND_TIMEOUT,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+    done = run_program(
+        ["journalctl", "-u", SERVICE, "-n", str(lines), "--no-pager", "-o", "cat"], COMMAND_TIMEOUT
+    )
+    if done is None:
         return []
     return [line for line in done.stdout.splitlines() if line.strip()]
 
 
 def service_state(unit: str = SERVICE) -> str:
     """`systemctl is-active`'s word (active, inactive, failed…) or `unknown` without systemctl."""
-    program = shutil.which("systemctl")
-    if program is None:
-        return "unknown"
-    try:
-        done = subprocess.run(
-            [program, "is-active", unit],
-            capture_output=True,
-            text=True,
-            timeout=COMMAND_TIMEOUT,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+    done = run_program(["systemctl", "is-active", unit], COMMAND_TIMEOUT)
+    if done is None:
         return "unknown"
     return done.stdout.strip() or "unknown"

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import grp
 import os
-import shutil
-import subprocess
 from collections.abc import Callable, Sequence
 
 from core.checks import Check, CheckStatus
 from core.platform.nitro import allocator, sysfs
 from core.platform.nitro.host import UNKNOWN
 from core.platform.nitro.nitro_cli import INSTALL_FIX
+from core.platform.nitro.programs import run_program
 from core.platform.nitro.proxy import PROXY_SERVICE, kms_warning, read_proxy_config
 from core.platform.nitro.sysfs import NE_DEVICE, NE_MODULE, SysRoot
 
@@ -36,20 +35,9 @@ def _check(name: str, status: CheckStatus, evidence: str, fix: str = "") -> Chec
 
 def run(argv: Sequence[str]) -> tuple[int, str] | None:
     """(exit status, stdout + stderr) of a program from PATH; None when it is not installed."""
-    program = shutil.which(argv[0])
-    if program is None:
+    done = run_program(argv, COMMAND_TIMEOUT)
+    if done is None:
         return None
-    try:
-        done = subprocess.run(
-            [program, *argv[1:]],
-            capture_output=True,
-            text=True,
-            timeout=COMMAND_TIMEOUT,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        return 127, str(error)
     return done.returncode, (done.stdout + done.stderr).strip()
 
 

@@ -169,16 +169,8 @@ class NitroPlatform:
     def find_enclave(
         self, *, enclave_id: str | None = None, enclave_name: str | None = None
     ) -> EnclaveInfo:
-        enclaves = self.describe_enclaves()
-        if enclave_name is not None:
-            return rules.match_name(enclave_name, enclaves)
-        for info in enclaves:
-            if info.enclave_id == enclave_id:
-                return info
-        raise NitroCliError(
-            NitroCliCode.SocketPathNotFound,
-            detail=f"No running enclave has the ID {enclave_id!r}",
-            fix="list the running enclaves and their IDs with describe-enclaves",
+        return rules.find_enclave(
+            self.describe_enclaves(), enclave_id=enclave_id, enclave_name=enclave_name
         )
 
     def terminate_enclave(
