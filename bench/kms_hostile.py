@@ -16,11 +16,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import socket
 import statistics
 import struct
-import subprocess
 import sys
 import tempfile
 import threading
@@ -33,6 +31,8 @@ from botocore.config import Config
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from kms_local import start_server  # noqa: E402
+
 from core.kms.inventory import local_client  # noqa: E402
 
 HEAD = (
@@ -41,19 +41,6 @@ HEAD = (
 )
 TARGET_MS = 100.0
 LOG_BUDGET = 200 * 1024
-
-
-def start_server(home: Path) -> tuple[subprocess.Popen[str], str]:
-    env = {**os.environ, "NITRODECK_HOME": str(home), "PYTHONPATH": str(ROOT)}
-    log = home / "kms" / "server.log"
-    command = [sys.executable, "-m", "tui", "kms", "serve", "--port", "0", "--log-file", str(log)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
-    assert process.stdout is not None
-    match = re.search(r"(http://127\.0\.0\.1:\d+)", process.stdout.readline())
-    if not match:
-        process.kill()
-        raise SystemExit("kms serve did not print its endpoint")
-    return process, match.group(1)
 
 
 def threads_of(pid: int) -> int:
@@ -145,7 +132,7 @@ def main() -> int:
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="nitrodeck-bench-hostile-") as temp:
         home = Path(temp) / "home"
-        process, endpoint = start_server(home)
+        process, endpoint = start_server(home, "--log-file", str(home / "kms" / "server.log"))
         address = ("127.0.0.1", int(endpoint.rsplit(":", 1)[1]))
         log = home / "kms" / "server.log"
         try:

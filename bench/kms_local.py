@@ -38,12 +38,11 @@ from enclave_agent.recipient import EphemeralRecipient  # noqa: E402
 PCR0 = bytes.fromhex("ab" * 48)
 
 
-def start_server(home: Path, anchor: Path) -> tuple[subprocess.Popen[str], str]:
+def start_server(home: Path, *options: str) -> tuple[subprocess.Popen[str], str]:
+    """`nitrodeck kms serve` on a free loopback port for `home`, with `options`; its endpoint."""
     env = {**os.environ, "NITRODECK_HOME": str(home), "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "tui", "kms", "serve", "--port", "0", "--quiet"]
-    process = subprocess.Popen(
-        [*command, "--anchor", str(anchor)], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT
-    )
+    command = [sys.executable, "-m", "tui", "kms", "serve", "--port", "0", *options]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     assert process.stdout is not None
     match = re.search(r"(http://127\.0\.0\.1:\d+)", process.stdout.readline())
     if not match:
@@ -103,7 +102,9 @@ def main() -> int:
         home, pki_home = Path(temp) / "home", Path(temp) / "test-pki"
         enclave = EphemeralRecipient.generate()
         document = document_for(pki_home, enclave.public_key_der())
-        process, endpoint = start_server(home, pki_home / "sim" / "pki" / "root.pem")
+        process, endpoint = start_server(
+            home, "--quiet", "--anchor", str(pki_home / "sim" / "pki" / "root.pem")
+        )
         try:
             admin = client(home, endpoint)
             key_id = admin.create_key(Description="bench")["KeyMetadata"]["KeyId"]
