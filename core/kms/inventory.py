@@ -18,7 +18,7 @@ from core.errors import NitrodeckError, PolicyError
 from core.home import nitrodeck_home
 from core.kms.context import RECIPIENT_PREFIX
 from core.kms.errors import kms_error
-from core.kms.local.credentials import ADMIN_PROFILE, PROFILE, REGION, credentials_path
+from core.kms.local.credentials import PROFILE, REGION, credentials_path
 from core.kms.local.credentials import load_or_create as load_credentials
 from core.kms.policy_model import parse_policy
 
@@ -69,15 +69,13 @@ def endpoint_or_running(endpoint_url: str | None) -> str:
     return endpoint_url
 
 
-def client(endpoint_url: str | None, *, admin: bool = False) -> Any:
+def client(endpoint_url: str | None) -> Any:
     """A boto3 KMS client: the local KMS (its own credentials) when the endpoint is loopback or
-    omitted (the endpoint `kms serve` recorded), else AWS through boto3's usual chain.
-
-    `admin` signs local requests as the key administrator (`nitrodeck-admin`), who may change
-    key states and policies; the parent's principal may not (issue 14's separation)."""
+    omitted (the endpoint `kms serve` recorded), else AWS through boto3's usual chain; key
+    administration signs as the administrator instead (`core.kms.manage.admin_for`)."""
     endpoint_url = endpoint_or_running(endpoint_url)
     if _is_loopback(endpoint_url):
-        return local_client(endpoint_url, profile=ADMIN_PROFILE if admin else PROFILE)
+        return local_client(endpoint_url)
     return boto3.client("kms", endpoint_url=endpoint_url)
 
 
