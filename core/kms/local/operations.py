@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from core.kms.local import ops_crypto, ops_grants, ops_manage, ops_pairs, ops_states
+from core.kms.local.errors import KmsError
 from core.kms.local.service import Service
 
 Operation = Callable[[Service, dict[str, Any], str], dict[str, Any]]
@@ -32,3 +33,35 @@ MORE_OPERATIONS: dict[str, Operation] = {
     "RetireGrant": ops_grants.retire_grant,
     "RevokeGrant": ops_grants.revoke_grant,
 }
+
+# What the local KMS leaves out, and why: each answers UnsupportedOperationException.
+NOT_IMPLEMENTED: dict[str, str] = {
+    **dict.fromkeys(
+        [
+            "ConnectCustomKeyStore",
+            "CreateCustomKeyStore",
+            "DeleteCustomKeyStore",
+            "DescribeCustomKeyStores",
+            "DisconnectCustomKeyStore",
+            "UpdateCustomKeyStore",
+        ],
+        "custom key stores (CloudHSM, external key stores) have no local equivalent",
+    ),
+    **dict.fromkeys(
+        ["GetParametersForImport", "ImportKeyMaterial", "DeleteImportedKeyMaterial"],
+        "keys with imported material (Origin EXTERNAL) are not supported",
+    ),
+    **dict.fromkeys(["ReplicateKey", "UpdatePrimaryRegion"], "multi-Region keys are not supported"),
+    **dict.fromkeys(
+        ["Encapsulate", "Decapsulate"], "ML-KEM keys (ENCAPSULATE_DECAPSULATE) are not supported"
+    ),
+}
+
+
+def unsupported_operation(name: str) -> KmsError:
+    """The answer to a model operation the local KMS does not implement, naming it and why."""
+    why = NOT_IMPLEMENTED.get(name, "it is not implemented")
+    return KmsError(
+        "UnsupportedOperationException",
+        f"{name} is not supported by the nitrodeck local KMS: {why}",
+    )

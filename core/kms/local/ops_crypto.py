@@ -19,7 +19,7 @@ from core.kms.local import blobs
 from core.kms.local.asymmetric import RSA_KEY_SPECS, rsa_algorithm, rsa_decrypt, rsa_encrypt
 from core.kms.local.errors import KmsError, invalid_ciphertext, validation
 from core.kms.local.keys import resolve
-from core.kms.local.service import Service, b64, blob, encryption_context, string
+from core.kms.local.service import Service, b64, blob, dry_run, encryption_context, string
 from core.kms.local.states import require_usable
 from core.kms.local.store import KeyRecord
 
@@ -120,6 +120,8 @@ def encrypt(service: Service, body: dict[str, Any], principal: str) -> dict[str,
     context = encryption_context(body)
     algorithm = algorithm_for(record, body.get("EncryptionAlgorithm"))
     service.authorize(record, "kms:Encrypt", principal, encryption_context=context, body=body)
+    require_usable(service.region, record)
+    dry_run(body)
     return {
         "CiphertextBlob": b64(apply_key(service, record, plaintext, context, algorithm, seal=True)),
         "KeyId": service.arn(record),
@@ -141,6 +143,8 @@ def decrypt(service: Service, body: dict[str, Any], principal: str) -> dict[str,
         encryption_context=context,
         body=body,
     )
+    require_usable(service.region, record)
+    dry_run(body)
     plaintext = apply_key(service, record, ciphertext, context, algorithm, seal=False)
     return {
         "KeyId": service.arn(record),
@@ -179,6 +183,8 @@ def _data_key(
 ) -> tuple[dict[str, Any], bytes, VerifiedRecipient | None]:
     size = _data_key_size(body)
     record, context, recipient = symmetric_request(service, body, principal, action, with_recipient)
+    require_usable(service.region, record)
+    dry_run(body)
     data_key = os.urandom(size)
     sealed = apply_key(service, record, data_key, context, ALGORITHM, seal=True)
     return {"CiphertextBlob": b64(sealed), "KeyId": service.arn(record)}, data_key, recipient

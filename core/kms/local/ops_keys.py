@@ -18,6 +18,7 @@ from core.kms.local.asymmetric import (
 from core.kms.local.credentials import ACCOUNT_ID
 from core.kms.local.errors import KmsError, validation
 from core.kms.local.keys import alias_arn, default_policy, key_arn, resolve
+from core.kms.local.paging import page
 from core.kms.local.service import Service, string
 from core.kms.local.states import ENABLED, PENDING_DELETION, require_not_pending
 from core.kms.local.store import KeyRecord
@@ -135,24 +136,8 @@ def describe_key(service: Service, body: dict[str, Any], principal: str) -> dict
     return {"KeyMetadata": _metadata(service, record)}
 
 
-def page(body: dict[str, Any], items: list[Any]) -> tuple[list[Any], dict[str, Any]]:
-    limit = body.get("Limit", 100)
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
-        raise validation("Limit must be between 1 and 1000")
-    marker = body.get("Marker") or "0"
-    if not isinstance(marker, str) or not marker.isdigit():
-        raise validation(f"Invalid marker {marker!r}")
-    start = int(marker)
-    page = items[start : start + limit]
-    more = start + limit < len(items)
-    extra: dict[str, Any] = {"Truncated": more}
-    if more:
-        extra["NextMarker"] = str(start + limit)
-    return page, extra
-
-
 def list_keys(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
-    items, extra = page(body, service.store.keys())
+    items, extra = page(body, service.store.keys(), "ListKeys")
     keys = [{"KeyId": r.key_id, "KeyArn": service.arn(r)} for r in items]
     return {"Keys": keys, **extra}
 
@@ -192,7 +177,7 @@ def list_aliases(service: Service, body: dict[str, Any], principal: str) -> dict
     if body.get("KeyId") is not None:
         key_id = resolve(service.store, service.region, body["KeyId"], aliases=False).key_id
         aliases = [a for a in aliases if a.key_id == key_id]
-    items, extra = page(body, aliases)
+    items, extra = page(body, aliases, "ListAliases")
     out = [
         {
             "AliasName": a.name,

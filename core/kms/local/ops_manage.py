@@ -8,7 +8,8 @@ from typing import Any
 
 from core.kms.local.errors import KmsError, not_found, validation
 from core.kms.local.keys import alias_arn, resolve
-from core.kms.local.ops_keys import alias_name, alias_target, page
+from core.kms.local.ops_keys import alias_name, alias_target
+from core.kms.local.paging import page
 from core.kms.local.service import Service, string
 from core.kms.local.states import require_not_pending
 from core.kms.local.store import KeyRecord
@@ -66,7 +67,7 @@ def update_key_description(
 
 def list_key_policies(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
     _key(service, body, principal, "kms:ListKeyPolicies")
-    names, extra = page(body, ["default"])
+    names, extra = page(body, ["default"], "ListKeyPolicies")
     return {"PolicyNames": names, **extra}
 
 
@@ -117,5 +118,5 @@ def list_resource_tags(service: Service, body: dict[str, Any], principal: str) -
     rows = service.store.query(
         "SELECT tag_key, tag_value FROM tags WHERE key_id = ? ORDER BY tag_key", (record.key_id,)
     )
-    tags, extra = page(body, [{"TagKey": k, "TagValue": v} for k, v in rows])
+    tags, extra = page(body, [{"TagKey": k, "TagValue": v} for k, v in rows], "ListResourceTags")
     return {"Tags": tags, **extra}

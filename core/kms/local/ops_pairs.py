@@ -28,7 +28,7 @@ from core.kms.local.ops_crypto import (
     symmetric_request,
 )
 from core.kms.local.ops_keys import encryption_algorithms
-from core.kms.local.service import Service, b64, blob, encryption_context, string
+from core.kms.local.service import Service, b64, blob, dry_run, encryption_context, string
 from core.kms.local.states import require_usable
 
 
@@ -72,6 +72,8 @@ def _pair(
 ) -> tuple[dict[str, Any], bytes, Any]:
     spec = _pair_spec(body)
     record, context, recipient = symmetric_request(service, body, principal, action, with_recipient)
+    require_usable(service.region, record)
+    dry_run(body)
     private = generate_private_key(spec)
     sealed = apply_key(service, record, private, context, ALGORITHM, seal=True)
     out = {
@@ -113,6 +115,9 @@ def re_encrypt(service: Service, body: dict[str, Any], principal: str) -> dict[s
     service.authorize(
         target, "kms:ReEncryptTo", principal, encryption_context=target_context, body=body
     )
+    require_usable(service.region, source)
+    require_usable(service.region, target)
+    dry_run(body)
     plaintext = apply_key(service, source, ciphertext, source_context, source_algorithm, seal=False)
     sealed = apply_key(service, target, plaintext, target_context, target_algorithm, seal=True)
     return {

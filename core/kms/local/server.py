@@ -19,7 +19,7 @@ from typing import Any
 
 from core.errors import NitrodeckError
 from core.kms.attested import AttestationRecipientVerifier, RecipientVerifier
-from core.kms.local import ops_crypto, ops_keys, sigv4
+from core.kms.local import model, ops_crypto, ops_keys, sigv4
 from core.kms.local.credentials import (
     ADMIN_PROFILE,
     PROFILE,
@@ -31,9 +31,10 @@ from core.kms.local.credentials import (
 from core.kms.local.errors import KmsError
 from core.kms.local.http import HttpLimits, HttpRequest, HttpResponse, HttpServer
 from core.kms.local.log import clean_line
-from core.kms.local.operations import MORE_OPERATIONS, Operation
+from core.kms.local.operations import MORE_OPERATIONS, Operation, unsupported_operation
 from core.kms.local.service import Service
 from core.kms.local.store import KmsStore
+from core.kms.local.validation import validate
 
 OPERATIONS: dict[str, Operation] = {
     "CreateKey": ops_keys.create_key,
@@ -124,15 +125,19 @@ class Dispatcher:
             body=request.body,
         )
         target = request.headers.get("x-amz-target", "")
-        operation = OPERATIONS.get(target.removeprefix(TARGET_PREFIX))
-        if not target.startswith(TARGET_PREFIX) or operation is None:
-            raise KmsError("UnknownOperationException", f"unknown operation {target!r}")
+        name = target.removeprefix(TARGET_PREFIX)
+        if not target.startswith(TARGET_PREFIX) or name not in model.operation_names():
+            raise KmsError("UnknownOperationException", f"unknown operation {target[:80]!r}")
         try:
             body = json.loads(request.body or b"{}")
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise KmsError("SerializationException", "the request body is not JSON") from None
         if not isinstance(body, dict):
             raise KmsError("SerializationException", "the request body must be a JSON object")
+        validate(name, body)
+        operation = OPERATIONS.get(name)
+        if operation is None:
+            raise unsupported_operation(name)
         return operation(self.service, body, signer.principal)
 
 

@@ -149,3 +149,13 @@ def string(body: Mapping[str, Any], name: str, default: str | None = None) -> st
     if value is not None and not isinstance(value, str):
         raise validation(f"{name} must be a string")
     return value
+
+
+def dry_run(body: Mapping[str, Any]) -> None:
+    """With `DryRun: true`, stop once every check has passed, changing nothing (AWS's 412)."""
+    if body.get("DryRun") is True:
+        raise KmsError(
+            "DryRunOperationException",
+            "The request would have succeeded, but the DryRun option is set.",
+            status=412,
+        )

@@ -1,0 +1,139 @@
+"""Requests checked against botocore's KMS model; Limit ranges and defaults; DryRun acts not."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+from kms_fixtures import KmsUnderTest, call
+
+from core.kms.local.credentials import PRINCIPAL_ARN
+
+
+def _error(kms: KmsUnderTest, operation: str, **body: object) -> tuple[str, str]:
+    status, answer = call(kms, operation, **body)
+    assert status >= 400, answer
+    return answer["__type"], answer["message"]
+
+
+def test_missing_members_are_all_named_in_aws_form(local_kms: KmsUnderTest) -> None:
+    assert _error(local_kms, "Encrypt") == (
+        "ValidationException",
+        "2 validation errors detected: Value null at 'keyId' failed to satisfy constraint: "
+        "Member must not be null; Value null at 'plaintext' failed to satisfy constraint: "
+        "Member must not be null",
+    )
+
+
+def test_enum_length_and_nested_paths(local_kms: KmsUnderTest) -> None:
+    code, text = _error(local_kms, "CreateKey", KeySpec="RSA_1024", Description="x" * 8193)
+    assert code == "ValidationException" and text.startswith("2 validation errors detected: ")
+    assert (
+        "Value 'RSA_1024' at 'keySpec' failed to satisfy constraint: Member must satisfy " in text
+    )
+    assert (
+        "at 'description' failed to satisfy constraint: Member must have length less than " in text
+    )
+    code, text = _error(local_kms, "TagResource", KeyId="k", Tags=[{"TagKey": "a"}])
+    assert text == (
+        "1 validation error detected: Value null at 'tags.1.member.tagValue' failed to satisfy "
+        "constraint: Member must not be null"
+    )
+
+
+def test_blob_values_are_not_echoed(local_kms: KmsUnderTest) -> None:
+    code, text = _error(local_kms, "Encrypt", KeyId="k", Plaintext="A" * 5464)
+    assert code == "ValidationException"
+    assert text == (
+        "1 validation error detected: Value at 'plaintext' failed to satisfy constraint: "
+        "Member must have length less than or equal to 4096"
+    )
+
+
+def test_wrong_json_type_is_serialization(local_kms: KmsUnderTest) -> None:
+    assert _error(local_kms, "ListKeys", Limit="10")[0] == "SerializationException"
+    assert _error(local_kms, "GenerateRandom", NumberOfBytes=True)[0] == "SerializationException"
+
+
+def test_unimplemented_operations_validate_then_say_unsupported(local_kms: KmsUnderTest) -> None:
+    code, text = _error(local_kms, "CreateCustomKeyStore")
+    assert code == "ValidationException" and "'customKeyStoreName'" in text
+    code, text = _error(local_kms, "CreateCustomKeyStore", CustomKeyStoreName="s")
+    assert code == "UnsupportedOperationException" and text.startswith("CreateCustomKeyStore ")
+    code, text = _error(local_kms, "ReplicateKey", KeyId="k", ReplicaRegion="us-west-2")
+    assert code == "UnsupportedOperationException" and "multi-Region" in text
+
+
+@pytest.mark.parametrize(
+    ("operation", "most"),
+    [
+        ("ListAliases", 100),
+        ("ListGrants", 100),
+        ("ListRetirableGrants", 100),
+        ("ListResourceTags", 50),
+        ("ListKeys", 1000),
+    ],
+)
+def test_limit_ranges_as_documented(local_kms: KmsUnderTest, operation: str, most: int) -> None:
+    key = local_kms.client().create_key()["KeyMetadata"]["KeyId"]
+    extra = {"KeyId": key, "RetiringPrincipal": PRINCIPAL_ARN}
+    status, _ = call(local_kms, operation, Limit=most, **extra)
+    assert status == 200
+    assert _error(local_kms, operation, Limit=most + 1, **extra) == (
+        "ValidationException",
+        f"1 validation error detected: Value '{most + 1}' at 'limit' failed to satisfy "
+        f"constraint: Member must have value less than or equal to {most}",
+    )
+    assert _error(local_kms, operation, Limit=0, **extra)[0] == "ValidationException"
+
+
+def test_default_page_of_aliases_and_grants_is_50(local_kms: KmsUnderTest) -> None:
+    kms = local_kms.client()
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    for n in range(56):
+        kms.create_alias(AliasName=f"alias/a{n:02}", TargetKeyId=key)
+        kms.create_grant(KeyId=key, GranteePrincipal=PRINCIPAL_ARN, Operations=["Decrypt"])
+    first = kms.list_aliases(KeyId=key)
+    assert len(first["Aliases"]) == 50 and first["Truncated"]
+    rest = kms.list_aliases(KeyId=key, Marker=first["NextMarker"])
+    assert len(rest["Aliases"]) == 6 and not rest["Truncated"]
+    grants = kms.list_grants(KeyId=key)
+    assert len(grants["Grants"]) == 50 and grants["Truncated"]
+    every = [a for p in kms.get_paginator("list_aliases").paginate() for a in p["Aliases"]]
+    assert sum(1 for a in every if a.get("TargetKeyId") == key) == 56
+
+
+def _dry(fn: object, **kwargs: object) -> None:
+    with pytest.raises(ClientError) as raised:
+        fn(DryRun=True, **kwargs)  # type: ignore[operator]
+    assert raised.value.response["Error"]["Code"] == "DryRunOperationException"
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 412
+
+
+def test_dry_run_grants_change_nothing(local_kms: KmsUnderTest) -> None:
+    kms = local_kms.client()
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    grant = {"KeyId": key, "GranteePrincipal": PRINCIPAL_ARN, "Operations": ["Decrypt"]}
+    _dry(kms.create_grant, **grant)
+    assert kms.list_grants(KeyId=key)["Grants"] == []
+    made = kms.create_grant(RetiringPrincipal=PRINCIPAL_ARN, **grant)
+    _dry(kms.revoke_grant, KeyId=key, GrantId=made["GrantId"])
+    _dry(kms.retire_grant, GrantToken=made["GrantToken"])
+    _dry(kms.retire_grant, KeyId=key, GrantId=made["GrantId"])
+    assert [g["GrantId"] for g in kms.list_grants(KeyId=key)["Grants"]] == [made["GrantId"]]
+
+
+def test_dry_run_crypto_still_checks_first(local_kms: KmsUnderTest) -> None:
+    kms = local_kms.client()
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    blob = kms.encrypt(KeyId=key, Plaintext=b"secret")["CiphertextBlob"]
+    _dry(kms.encrypt, KeyId=key, Plaintext=b"x")
+    _dry(kms.decrypt, CiphertextBlob=blob)
+    _dry(kms.generate_data_key, KeyId=key, KeySpec="AES_256")
+    _dry(kms.generate_data_key_without_plaintext, KeyId=key, NumberOfBytes=16)
+    _dry(kms.generate_data_key_pair, KeyId=key, KeyPairSpec="ECC_NIST_P256")
+    _dry(kms.re_encrypt, CiphertextBlob=blob, DestinationKeyId=key)
+    kms.disable_key(KeyId=key)
+    with pytest.raises(kms.exceptions.DisabledException):
+        kms.encrypt(KeyId=key, Plaintext=b"x", DryRun=True)
+    with pytest.raises(kms.exceptions.NotFoundException):
+        kms.encrypt(KeyId="alias/none", Plaintext=b"x", DryRun=True)
