@@ -41,7 +41,17 @@ def _ok(result: subprocess.CompletedProcess[str]) -> Any:
 
 
 def test_aws_cli_states_and_public_key(local_kms: KmsUnderTest, tmp_path: Path) -> None:
-    key = _ok(_aws(local_kms, tmp_path, "create-key", "--key-spec", "RSA_2048"))["KeyMetadata"]
+    key = _ok(
+        _aws(
+            local_kms,
+            tmp_path,
+            "create-key",
+            "--key-spec",
+            "RSA_2048",
+            "--key-usage",
+            "ENCRYPT_DECRYPT",
+        )
+    )["KeyMetadata"]
     _ok(_aws(local_kms, tmp_path, "disable-key", "--key-id", key["KeyId"]))
     described = _ok(_aws(local_kms, tmp_path, "describe-key", "--key-id", key["Arn"]))
     assert described["KeyMetadata"]["KeyState"] == "Disabled"

@@ -18,8 +18,9 @@ from core.kms.cms import build_ciphertext_for_recipient
 from core.kms.local import blobs
 from core.kms.local.asymmetric import RSA_KEY_SPECS, rsa_algorithm, rsa_decrypt, rsa_encrypt
 from core.kms.local.errors import KmsError, invalid_ciphertext, validation
-from core.kms.local.keys import resolve
+from core.kms.local.keys import key_arn, resolve
 from core.kms.local.service import Service, b64, blob, dry_run, encryption_context, string
+from core.kms.local.specs import ENCRYPT, SYMMETRIC, wrong_usage
 from core.kms.local.states import require_usable
 from core.kms.local.store import KeyRecord
 
@@ -32,8 +33,12 @@ def is_rsa(record: KeyRecord) -> bool:
     return record.key_spec in RSA_KEY_SPECS
 
 
-def algorithm_for(record: KeyRecord, algorithm: Any) -> str:
-    """The encryption algorithm for `record`: SYMMETRIC_DEFAULT, or an OAEP one for RSA keys."""
+def algorithm_for(record: KeyRecord, algorithm: Any, region: str) -> str:
+    """The encryption algorithm for `record`: SYMMETRIC_DEFAULT, or an OAEP one for RSA keys.
+
+    A key whose usage is not ENCRYPT_DECRYPT (signing, MAC, key agreement) cannot encrypt."""
+    if record.key_usage != ENCRYPT:
+        raise wrong_usage(key_arn(region, record.key_id), record, "this operation")
     if is_rsa(record):
         return rsa_algorithm(record.key_spec, algorithm)
     if algorithm not in (None, ALGORITHM):
@@ -45,12 +50,8 @@ def algorithm_for(record: KeyRecord, algorithm: Any) -> str:
 
 
 def require_symmetric(record: KeyRecord, service: Service) -> None:
-    if is_rsa(record):
-        raise KmsError(
-            "InvalidKeyUsageException",
-            f"{service.arn(record)} key usage is ENCRYPT_DECRYPT with key spec "
-            f"{record.key_spec}, which is not valid for this operation; use a symmetric key",
-        )
+    if record.key_spec != SYMMETRIC:
+        raise wrong_usage(service.arn(record), record, "this operation; use a symmetric key")
 
 
 def secret_out(
@@ -101,6 +102,8 @@ def symmetric_request(
 def ciphertext_key(service: Service, ciphertext: bytes, named: str | None) -> KeyRecord:
     """The key a ciphertext is under: named (required for RSA) or read from our blob header."""
     wanted = resolve(service.store, service.region, named) if named is not None else None
+    if wanted is not None and wanted.key_usage != ENCRYPT:
+        raise wrong_usage(service.arn(wanted), wanted, "decryption")
     if wanted is not None and is_rsa(wanted):
         return wanted
     if wanted is None and not ciphertext.startswith(blobs.MAGIC):
@@ -118,7 +121,7 @@ def encrypt(service: Service, body: dict[str, Any], principal: str) -> dict[str,
     record = resolve(service.store, service.region, body.get("KeyId"))
     plaintext = blob(body, "Plaintext", required=True, limit=MAX_PLAINTEXT)
     context = encryption_context(body)
-    algorithm = algorithm_for(record, body.get("EncryptionAlgorithm"))
+    algorithm = algorithm_for(record, body.get("EncryptionAlgorithm"), service.region)
     service.authorize(record, "kms:Encrypt", principal, encryption_context=context, body=body)
     require_usable(service.region, record)
     dry_run(body)
@@ -133,7 +136,7 @@ def decrypt(service: Service, body: dict[str, Any], principal: str) -> dict[str,
     ciphertext = blob(body, "CiphertextBlob", required=True)
     context = encryption_context(body)
     record = ciphertext_key(service, ciphertext, string(body, "KeyId"))
-    algorithm = algorithm_for(record, body.get("EncryptionAlgorithm"))
+    algorithm = algorithm_for(record, body.get("EncryptionAlgorithm"), service.region)
     recipient = service.recipient(body)
     service.authorize(
         record,

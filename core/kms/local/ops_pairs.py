@@ -23,12 +23,11 @@ from core.kms.local.ops_crypto import (
     algorithm_for,
     apply_key,
     ciphertext_key,
-    is_rsa,
     secret_out,
     symmetric_request,
 )
-from core.kms.local.ops_keys import encryption_algorithms
 from core.kms.local.service import Service, b64, blob, dry_run, encryption_context, string
+from core.kms.local.specs import algorithms, is_asymmetric
 from core.kms.local.states import require_usable
 
 
@@ -36,11 +35,11 @@ def get_public_key(service: Service, body: dict[str, Any], principal: str) -> di
     record = resolve(service.store, service.region, body.get("KeyId"))
     service.authorize(record, "kms:GetPublicKey", principal, body=body)
     require_usable(service.region, record)
-    if not is_rsa(record):
+    if not is_asymmetric(record.key_spec):
         raise KmsError(
             "UnsupportedOperationException",
-            f"{service.arn(record)} key usage is ENCRYPT_DECRYPT with key spec "
-            "SYMMETRIC_DEFAULT, which has no public key",
+            f"{service.arn(record)} key usage is {record.key_usage} with key spec "
+            f"{record.key_spec}, which has no public key",
         )
     return {
         "KeyId": service.arn(record),
@@ -48,7 +47,7 @@ def get_public_key(service: Service, body: dict[str, Any], principal: str) -> di
         "CustomerMasterKeySpec": record.key_spec,
         "KeySpec": record.key_spec,
         "KeyUsage": record.key_usage,
-        "EncryptionAlgorithms": encryption_algorithms(record),
+        **algorithms(record),
     }
 
 
@@ -106,9 +105,11 @@ def re_encrypt(service: Service, body: dict[str, Any], principal: str) -> dict[s
         {"EncryptionContext": body.get("DestinationEncryptionContext")}
     )
     source = ciphertext_key(service, ciphertext, string(body, "SourceKeyId"))
-    source_algorithm = algorithm_for(source, body.get("SourceEncryptionAlgorithm"))
+    source_algorithm = algorithm_for(source, body.get("SourceEncryptionAlgorithm"), service.region)
     target = resolve(service.store, service.region, body.get("DestinationKeyId"))
-    target_algorithm = algorithm_for(target, body.get("DestinationEncryptionAlgorithm"))
+    target_algorithm = algorithm_for(
+        target, body.get("DestinationEncryptionAlgorithm"), service.region
+    )
     service.authorize(
         source, "kms:ReEncryptFrom", principal, encryption_context=source_context, body=body
     )

@@ -13,13 +13,14 @@ import json
 import sys
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from core.errors import NitrodeckError
 from core.kms.attested import AttestationRecipientVerifier, RecipientVerifier
-from core.kms.local import model, ops_crypto, ops_keys, sigv4
+from core.kms.local import model, ops_create, ops_crypto, ops_keys, sigv4
 from core.kms.local.credentials import (
     ADMIN_PROFILE,
     PROFILE,
@@ -37,7 +38,7 @@ from core.kms.local.store import KmsStore
 from core.kms.local.validation import validate
 
 OPERATIONS: dict[str, Operation] = {
-    "CreateKey": ops_keys.create_key,
+    "CreateKey": ops_create.create_key,
     "DescribeKey": ops_keys.describe_key,
     "ListKeys": ops_keys.list_keys,
     "CreateAlias": ops_keys.create_alias,
@@ -138,7 +139,8 @@ class Dispatcher:
         operation = OPERATIONS.get(name)
         if operation is None:
             raise unsupported_operation(name)
-        return operation(self.service, body, signer.principal)
+        service = replace(self.service, region=sigv4.scope_region(request.headers))
+        return operation(service, body, signer.principal)
 
 
 class LocalKms:

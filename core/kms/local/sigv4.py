@@ -22,6 +22,7 @@ _AUTH = re.compile(
     r"AWS4-HMAC-SHA256\s+Credential=(?P<credential>[^,\s]+),\s*"
     r"SignedHeaders=(?P<headers>[^,\s]+),\s*Signature=(?P<signature>[0-9a-f]{64})$"
 )
+REGION = re.compile(r"([a-z]+-){2,3}\d+")
 MISMATCH = (
     "The request signature we calculated does not match the signature you provided. "
     "Check your AWS Secret Access Key and signing method. "
@@ -106,7 +107,11 @@ def verify(
         raise KmsError(
             "UnrecognizedClientException", "The security token included in the request is invalid."
         )
-    if scope.count("/") != 3 or not scope.endswith("/kms/aws4_request"):
+    if (
+        scope.count("/") != 3
+        or not scope.endswith("/kms/aws4_request")
+        or not REGION.fullmatch(scope.split("/")[1])
+    ):
         raise KmsError(
             "InvalidSignatureException",
             f"Credential should be scoped to a valid region and the service kms, found {scope!r}.",
@@ -142,3 +147,11 @@ def verify(
     if not hmac.compare_digest(expected, match["signature"]):
         raise KmsError("InvalidSignatureException", MISMATCH)
     return signer
+
+
+def scope_region(headers: Mapping[str, str]) -> str:
+    """The region in the credential scope of a request `verify` has accepted."""
+    match = _AUTH.match(headers.get("authorization", "").strip())
+    if match is None:
+        raise KmsError("IncompleteSignatureException", "no credential scope")
+    return match["credential"].split("/")[2]
