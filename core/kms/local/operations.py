@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from core.kms.local import ops_crypto, ops_grants, ops_manage, ops_pairs, ops_states
+from core.kms.local import (
+    ops_agree,
+    ops_crypto,
+    ops_grants,
+    ops_mac,
+    ops_manage,
+    ops_pairs,
+    ops_sign,
+    ops_states,
+)
 from core.kms.local.errors import KmsError
 from core.kms.local.service import Service
 
@@ -32,6 +41,11 @@ MORE_OPERATIONS: dict[str, Operation] = {
     "ListRetirableGrants": ops_grants.list_retirable_grants,
     "RetireGrant": ops_grants.retire_grant,
     "RevokeGrant": ops_grants.revoke_grant,
+    "Sign": ops_sign.sign,
+    "Verify": ops_sign.verify,
+    "GenerateMac": ops_mac.generate_mac,
+    "VerifyMac": ops_mac.verify_mac,
+    "DeriveSharedSecret": ops_agree.derive_shared_secret,
 }
 
 # What the local KMS leaves out, and why: each answers UnsupportedOperationException.
