@@ -187,6 +187,12 @@ def test_grants_allow_the_new_operations(local_kms: KmsUnderTest) -> None:
     assert _code(user.verify, Signature=signature, **sign) == "AccessDeniedException"
 
 
+def _derive_refusal(kms: Any, key_id: str, public_key: bytes) -> str:
+    return _code(
+        kms.derive_shared_secret, KeyId=key_id, KeyAgreementAlgorithm="ECDH", PublicKey=public_key
+    )
+
+
 def test_derive_shared_secret(local_kms: KmsUnderTest) -> None:
     kms = local_kms.client()
     key = kms.create_key(KeySpec="ECC_NIST_P384", KeyUsage="KEY_AGREEMENT")["KeyMetadata"]
@@ -207,25 +213,9 @@ def test_derive_shared_secret(local_kms: KmsUnderTest) -> None:
         .public_key()
         .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
-    assert (
-        _code(
-            kms.derive_shared_secret,
-            KeyId=key["KeyId"],
-            KeyAgreementAlgorithm="ECDH",
-            PublicKey=wrong_curve,
-        )
-        == "ValidationException"
-    )
+    assert _derive_refusal(kms, key["KeyId"], wrong_curve) == "ValidationException"
     signer = kms.create_key(KeySpec="ECC_NIST_P384", KeyUsage="SIGN_VERIFY")["KeyMetadata"]
-    assert (
-        _code(
-            kms.derive_shared_secret,
-            KeyId=signer["KeyId"],
-            KeyAgreementAlgorithm="ECDH",
-            PublicKey=spki,
-        )
-        == "InvalidKeyUsageException"
-    )
+    assert _derive_refusal(kms, signer["KeyId"], spki) == "InvalidKeyUsageException"
 
 
 def test_derive_shared_secret_for_a_recipient(local_kms: KmsUnderTest) -> None:

@@ -12,27 +12,16 @@ import hmac
 from typing import Any
 
 from core.kms.local.errors import KmsError
-from core.kms.local.keys import resolve
 from core.kms.local.service import Service, b64, blob, dry_run
-from core.kms.local.specs import MAC, algorithms, wrong_usage
+from core.kms.local.specs import MAC, message_request
 from core.kms.local.states import require_usable
-
-MAX_MESSAGE = 4096
 
 
 def _mac(service: Service, body: dict[str, Any], principal: str, action: str) -> tuple[str, bytes]:
     """The key ARN and the HMAC of `Message`, after every check."""
-    record = resolve(service.store, service.region, body.get("KeyId"))
-    message = blob(body, "Message", required=True, limit=MAX_MESSAGE)
-    algorithm = str(body["MacAlgorithm"])
-    if record.key_usage != MAC:
-        raise wrong_usage(service.arn(record), record, action.removeprefix("kms:"))
-    if algorithm not in algorithms(record)["MacAlgorithms"]:
-        raise KmsError(
-            "InvalidKeyUsageException",
-            f"MAC algorithm {algorithm} is not supported by {service.arn(record)} "
-            f"({record.key_spec})",
-        )
+    record, algorithm, message = message_request(
+        service, body, MAC, "MacAlgorithm", action.removeprefix("kms:")
+    )
     service.authorize(record, action, principal, body=body)
     require_usable(service.region, record)
     dry_run(body)

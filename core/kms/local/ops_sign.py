@@ -11,30 +11,19 @@ from typing import Any
 
 from core.kms.local import signing
 from core.kms.local.errors import KmsError
-from core.kms.local.keys import resolve
 from core.kms.local.service import Service, b64, blob, dry_run
-from core.kms.local.specs import SIGN, algorithms, wrong_usage
+from core.kms.local.specs import SIGN, message_request
 from core.kms.local.states import require_usable
 from core.kms.local.store import KeyRecord
-
-MAX_MESSAGE = 4096
 
 
 def _request(
     service: Service, body: dict[str, Any], principal: str, action: str
 ) -> tuple[KeyRecord, str, bytes]:
     """The key, algorithm and digest of a Sign or Verify request, checked and authorized."""
-    record = resolve(service.store, service.region, body.get("KeyId"))
-    message = blob(body, "Message", required=True, limit=MAX_MESSAGE)
-    algorithm = str(body["SigningAlgorithm"])
-    if record.key_usage != SIGN:
-        raise wrong_usage(service.arn(record), record, action.removeprefix("kms:"))
-    if algorithm not in algorithms(record)["SigningAlgorithms"]:
-        raise KmsError(
-            "InvalidKeyUsageException",
-            f"Signing algorithm {algorithm} is not supported by {service.arn(record)} "
-            f"({record.key_spec}); it offers {', '.join(algorithms(record)['SigningAlgorithms'])}",
-        )
+    record, algorithm, message = message_request(
+        service, body, SIGN, "SigningAlgorithm", action.removeprefix("kms:")
+    )
     digest = signing.digest_of(message, str(body.get("MessageType", "RAW")), algorithm)
     service.authorize(record, action, principal, body=body)
     require_usable(service.region, record)

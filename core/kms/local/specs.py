@@ -18,10 +18,13 @@ from core.kms.local.asymmetric import (
     generate_private_key,
 )
 from core.kms.local.errors import KmsError, validation
+from core.kms.local.keys import resolve
+from core.kms.local.service import Service, blob
 from core.kms.local.store import KeyRecord
 
 ENCRYPT, SIGN, MAC, AGREE = "ENCRYPT_DECRYPT", "SIGN_VERIFY", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"
 SYMMETRIC = "SYMMETRIC_DEFAULT"
+MAX_MESSAGE = 4096
 HMAC_SPECS = {"HMAC_224": 28, "HMAC_256": 32, "HMAC_384": 48, "HMAC_512": 64}
 RSA_SIGNING = [
     f"RSASSA_{scheme}_SHA_{bits}" for scheme in ("PSS", "PKCS1_V1_5") for bits in (256, 384, 512)
@@ -101,3 +104,23 @@ def wrong_usage(service_arn: str, record: KeyRecord, operation: str) -> KmsError
         f"{service_arn} key usage is {record.key_usage} with key spec {record.key_spec}, which "
         f"is not valid for {operation}.",
     )
+
+
+def message_request(
+    service: Service, body: dict[str, Any], usage: str, field: str, action: str
+) -> tuple[KeyRecord, str, bytes]:
+    """Key, algorithm (`body[field]`) and `Message` of a Sign/Verify/MAC request: the key must
+    have `usage` and offer the algorithm, else InvalidKeyUsageException."""
+    record = resolve(service.store, service.region, body.get("KeyId"))
+    message = blob(body, "Message", required=True, limit=MAX_MESSAGE)
+    algorithm = str(body[field])
+    if record.key_usage != usage:
+        raise wrong_usage(service.arn(record), record, action)
+    offered = next(iter(algorithms(record).values()))
+    if algorithm not in offered:
+        raise KmsError(
+            "InvalidKeyUsageException",
+            f"{algorithm} is not supported by {service.arn(record)} ({record.key_spec}); it "
+            f"offers {', '.join(offered)}",
+        )
+    return record, algorithm, message
