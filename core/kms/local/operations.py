@@ -12,6 +12,7 @@ from core.kms.local import (
     ops_mac,
     ops_manage,
     ops_pairs,
+    ops_rotation,
     ops_sign,
     ops_states,
 )
@@ -46,6 +47,11 @@ MORE_OPERATIONS: dict[str, Operation] = {
     "GenerateMac": ops_mac.generate_mac,
     "VerifyMac": ops_mac.verify_mac,
     "DeriveSharedSecret": ops_agree.derive_shared_secret,
+    "EnableKeyRotation": ops_rotation.enable_key_rotation,
+    "DisableKeyRotation": ops_rotation.disable_key_rotation,
+    "GetKeyRotationStatus": ops_rotation.get_key_rotation_status,
+    "RotateKeyOnDemand": ops_rotation.rotate_key_on_demand,
+    "ListKeyRotations": ops_rotation.list_key_rotations,
 }
 
 # What the local KMS leaves out, and why: each answers UnsupportedOperationException.

@@ -15,7 +15,7 @@ from typing import Any
 
 from core.kms.attested import VerifiedRecipient
 from core.kms.cms import build_ciphertext_for_recipient
-from core.kms.local import blobs
+from core.kms.local import blobs, materials
 from core.kms.local.asymmetric import RSA_KEY_SPECS, rsa_algorithm, rsa_decrypt, rsa_encrypt
 from core.kms.local.errors import KmsError, invalid_ciphertext, validation
 from core.kms.local.keys import key_arn, resolve
@@ -75,14 +75,20 @@ def apply_key(
 ) -> bytes:
     """Encrypt (`seal`) or decrypt `data` with a usable key (the caller has authorized)."""
     require_usable(service.region, record)
-    material = service.store.material(record.key_id)
     if is_rsa(record):
         if seal and context:
             raise validation("EncryptionContext is supported only with symmetric KMS keys")
+        material = service.store.material(record.key_id)
         return (rsa_encrypt if seal else rsa_decrypt)(material, algorithm, data)
     if seal:
-        return blobs.seal(material, record.key_id, data, context)
-    return blobs.open_blob(material, data, context)
+        version, material = materials.current(service.store, record)
+        return blobs.seal(material, record.key_id, data, context, version)
+    old = materials.at_version(
+        service.store, record.key_id, blobs.read_header(data).material_version
+    )
+    if old is None:
+        raise invalid_ciphertext()
+    return blobs.open_blob(old, data, context)
 
 
 def symmetric_request(

@@ -44,6 +44,14 @@ CREATE TABLE IF NOT EXISTS tags (
     tag_value TEXT NOT NULL,
     PRIMARY KEY (key_id, tag_key)
 );
+CREATE TABLE IF NOT EXISTS key_materials (
+    key_id TEXT NOT NULL REFERENCES keys(key_id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    material BLOB NOT NULL,
+    created REAL NOT NULL,
+    kind TEXT NOT NULL,
+    PRIMARY KEY (key_id, version)
+);
 CREATE TABLE IF NOT EXISTS grants (
     grant_id TEXT PRIMARY KEY,
     key_id TEXT NOT NULL REFERENCES keys(key_id) ON DELETE CASCADE,
@@ -66,9 +74,12 @@ KEY_COLUMNS = (
     ("key_spec", "TEXT NOT NULL DEFAULT 'SYMMETRIC_DEFAULT'"),
     ("key_usage", "TEXT NOT NULL DEFAULT 'ENCRYPT_DECRYPT'"),
     ("region", "TEXT NOT NULL DEFAULT 'us-east-1'"),
+    ("rotation_period", "INTEGER"),
+    ("next_rotation", "REAL"),
 )
 KEY_FIELDS = (
-    "key_id, created, description, policy, state, deletion_date, key_spec, key_usage, region"
+    "key_id, created, description, policy, state, deletion_date, key_spec, key_usage, region, "
+    "rotation_period, next_rotation"
 )
 ENABLED, DISABLED, PENDING_DELETION = "Enabled", "Disabled", "PendingDeletion"
 
@@ -84,6 +95,8 @@ class KeyRecord:
     key_spec: str = "SYMMETRIC_DEFAULT"
     key_usage: str = "ENCRYPT_DECRYPT"
     region: str = "us-east-1"
+    rotation_period: int | None = None  # days; None: automatic rotation is off
+    next_rotation: float | None = None
 
 
 @dataclass(frozen=True)
@@ -202,7 +215,7 @@ class KmsStore:
         gone = f"SELECT key_id FROM keys WHERE state = '{PENDING_DELETION}' AND deletion_date <= ?"
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
-            for table in ("aliases", "tags", "grants"):
+            for table in ("aliases", "tags", "grants", "key_materials"):
                 self._db.execute(f"DELETE FROM {table} WHERE key_id IN ({gone})", (now,))
             count = self._db.execute(
                 "DELETE FROM keys WHERE state = ? AND deletion_date <= ?", (PENDING_DELETION, now)
