@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from botocore import xform_name
 from botocore.exceptions import ClientError
 from kms_fixtures import KmsUnderTest, call
 
+from core.kms.local import model
 from core.kms.local.credentials import PRINCIPAL_ARN
+from core.kms.local.server import OPERATIONS
 
 
 def _error(kms: KmsUnderTest, operation: str, **body: object) -> tuple[str, str]:
@@ -137,3 +142,61 @@ def test_dry_run_crypto_still_checks_first(local_kms: KmsUnderTest) -> None:
         kms.encrypt(KeyId=key, Plaintext=b"x", DryRun=True)
     with pytest.raises(kms.exceptions.NotFoundException):
         kms.encrypt(KeyId="alias/none", Plaintext=b"x", DryRun=True)
+
+
+def _dry_run_requests(kms: Any) -> dict[str, dict[str, Any]]:
+    """A valid request for every implemented operation that takes DryRun."""
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    signer = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]
+    agree = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="KEY_AGREEMENT")["KeyMetadata"]
+    mac = kms.create_key(KeySpec="HMAC_256")["KeyMetadata"]["KeyId"]
+    blob = kms.encrypt(KeyId=key, Plaintext=b"x")["CiphertextBlob"]
+    grant, other = (
+        kms.create_grant(
+            KeyId=key,
+            GranteePrincipal=PRINCIPAL_ARN,
+            RetiringPrincipal=PRINCIPAL_ARN,
+            Operations=["Decrypt"],
+        )
+        for _ in range(2)
+    )
+    sig = kms.sign(KeyId=signer["KeyId"], Message=b"m", SigningAlgorithm="ECDSA_SHA_256")
+    tag = kms.generate_mac(KeyId=mac, Message=b"m", MacAlgorithm="HMAC_SHA_256")["Mac"]
+    peer = kms.get_public_key(KeyId=agree["KeyId"])["PublicKey"]
+    return {
+        "CreateGrant": {"KeyId": key, "GranteePrincipal": PRINCIPAL_ARN, "Operations": ["Encrypt"]},
+        "Decrypt": {"CiphertextBlob": blob},
+        "DeriveSharedSecret": {
+            "KeyId": agree["KeyId"],
+            "KeyAgreementAlgorithm": "ECDH",
+            "PublicKey": peer,
+        },
+        "Encrypt": {"KeyId": key, "Plaintext": b"x"},
+        "GenerateDataKey": {"KeyId": key, "NumberOfBytes": 32},
+        "GenerateDataKeyPair": {"KeyId": key, "KeyPairSpec": "RSA_2048"},
+        "GenerateDataKeyPairWithoutPlaintext": {"KeyId": key, "KeyPairSpec": "ECC_NIST_P256"},
+        "GenerateDataKeyWithoutPlaintext": {"KeyId": key, "KeySpec": "AES_128"},
+        "GenerateMac": {"KeyId": mac, "Message": b"m", "MacAlgorithm": "HMAC_SHA_256"},
+        "ReEncrypt": {"CiphertextBlob": blob, "DestinationKeyId": key},
+        "RetireGrant": {"GrantToken": grant["GrantToken"]},
+        "RevokeGrant": {"KeyId": key, "GrantId": other["GrantId"]},
+        "Sign": {"KeyId": signer["KeyId"], "Message": b"m", "SigningAlgorithm": "ECDSA_SHA_256"},
+        "Verify": {
+            "KeyId": signer["KeyId"],
+            "Message": b"m",
+            "Signature": sig["Signature"],
+            "SigningAlgorithm": "ECDSA_SHA_256",
+        },
+        "VerifyMac": {"KeyId": mac, "Message": b"m", "MacAlgorithm": "HMAC_SHA_256", "Mac": tag},
+    }
+
+
+def test_every_implemented_operation_with_dry_run_honours_it(local_kms: KmsUnderTest) -> None:
+    kms = local_kms.client()
+    requests = _dry_run_requests(kms)
+    implemented = {name for name in OPERATIONS if model.takes(name, "DryRun")}
+    assert implemented == set(requests)
+    for name, request in requests.items():
+        method = getattr(kms, xform_name(name))
+        _dry(method, **request)
+        method(**request)  # the same request without DryRun succeeds

@@ -15,6 +15,7 @@ from core.kms.local import (
     ops_rotation,
     ops_sign,
     ops_states,
+    ops_usage,
 )
 from core.kms.local.errors import KmsError
 from core.kms.local.service import Service
@@ -52,6 +53,7 @@ MORE_OPERATIONS: dict[str, Operation] = {
     "GetKeyRotationStatus": ops_rotation.get_key_rotation_status,
     "RotateKeyOnDemand": ops_rotation.rotate_key_on_demand,
     "ListKeyRotations": ops_rotation.list_key_rotations,
+    "GetKeyLastUsage": ops_usage.get_key_last_usage,
 }
 
 # What the local KMS leaves out, and why: each answers UnsupportedOperationException.

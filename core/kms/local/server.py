@@ -31,6 +31,7 @@ from core.kms.local.credentials import (
 )
 from core.kms.local.errors import KmsError
 from core.kms.local.http import HttpLimits, HttpRequest, HttpResponse, HttpServer
+from core.kms.local.last_usage import TRACKED, LastUsage
 from core.kms.local.log import clean_line
 from core.kms.local.operations import MORE_OPERATIONS, Operation, unsupported_operation
 from core.kms.local.service import Service
@@ -69,8 +70,13 @@ def require_loopback(host: str) -> None:
         )
 
 
-def _response(status: int, body: dict[str, Any], code: str | None = None) -> HttpResponse:
-    headers = [("Content-Type", CONTENT_TYPE), ("x-amzn-RequestId", str(uuid.uuid4()))]
+def _response(
+    status: int, body: dict[str, Any], code: str | None = None, request_id: str | None = None
+) -> HttpResponse:
+    headers = [
+        ("Content-Type", CONTENT_TYPE),
+        ("x-amzn-RequestId", request_id or str(uuid.uuid4())),
+    ]
     if code:
         headers.append(("x-amzn-ErrorType", code))
     return HttpResponse(status, tuple(headers), json.dumps(body).encode())
@@ -98,8 +104,9 @@ class Dispatcher:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         operation = request.headers.get("x-amz-target", "?").removeprefix(TARGET_PREFIX)
+        request_id = str(uuid.uuid4())
         try:
-            response = _response(200, self._handle(request))
+            response = _response(200, self._handle(request, request_id), request_id=request_id)
         except KmsError as error:
             response = _error(error)
         except NitrodeckError as error:
@@ -113,7 +120,7 @@ class Dispatcher:
             self.log(f"{operation[:60]} {response.status}{' ' + code if code else ''}")
         return response
 
-    def _handle(self, request: HttpRequest) -> dict[str, Any]:
+    def _handle(self, request: HttpRequest, request_id: str) -> dict[str, Any]:
         if request.method != "POST":
             raise KmsError("UnknownOperationException", f"method {request.method[:10]!r}")
         path, _, query = request.target.partition("?")
@@ -140,7 +147,13 @@ class Dispatcher:
         if operation is None:
             raise unsupported_operation(name)
         service = replace(self.service, region=sigv4.scope_region(request.headers))
-        return operation(service, body, signer.principal)
+        answer = operation(service, body, signer.principal)
+        if name in TRACKED and service.last_usage is not None:
+            for field in ("KeyId", "SourceKeyId"):
+                if isinstance(answer.get(field), str):
+                    key_id = answer[field].rsplit("/", 1)[-1]
+                    service.last_usage.note(key_id, name, request_id)
+        return answer
 
 
 class LocalKms:
@@ -167,10 +180,12 @@ class LocalKms:
         self.admin_credentials = keyring[ADMIN_PROFILE]
         self.region = region
         self._store = KmsStore(directory)
+        self._last_usage = LastUsage(self._store)
         service = Service(
             self._store,
             verifier or AttestationRecipientVerifier(anchors or [], max_document_age),
             region,
+            self._last_usage,
         )
         dispatch = Dispatcher(service, list(keyring.values()), log)
         try:
@@ -211,6 +226,7 @@ class LocalKms:
         if not self._closed:
             self._closed = True
             self._server.shutdown()
+            self._last_usage.flush()
             self._store.close()
 
     def __enter__(self) -> LocalKms:

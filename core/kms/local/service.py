@@ -19,6 +19,7 @@ from core.kms.grants import allowing_grant
 from core.kms.local import grant_store
 from core.kms.local.errors import KmsError, access_denied, validation
 from core.kms.local.keys import key_arn
+from core.kms.local.last_usage import LastUsage
 from core.kms.local.store import KeyRecord, KmsStore
 from core.kms.policy import evaluate
 
@@ -30,6 +31,7 @@ class Service:
     store: KmsStore
     verifier: RecipientVerifier
     region: str
+    last_usage: LastUsage | None = None
 
     def arn(self, record: KeyRecord) -> str:
         return key_arn(self.region, record.key_id)
