@@ -6,6 +6,7 @@ signed headers, the body hash) with the secret of the access key named in the cr
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -71,11 +72,18 @@ def signature(
     to_sign = "\n".join(
         [ALGORITHM, amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()]
     )
+    return hmac.new(_signing_key(secret, scope), to_sign.encode(), hashlib.sha256).hexdigest()
+
+
+@functools.lru_cache(maxsize=32)
+def _signing_key(secret: str, scope: str) -> bytes:
+    """The derived key of one secret and credential scope (a day and region): the same for
+    every request a client signs that day, so derived once."""
     date, region, service, terminator = scope.split("/")
     key = _hmac(("AWS4" + secret).encode(), date)
     for part in (region, service, terminator):
         key = _hmac(key, part)
-    return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    return key
 
 
 def verify(
