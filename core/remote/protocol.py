@@ -23,7 +23,7 @@ from core.remote.errors import RemoteError, VersionMismatchError
 
 __all__ = ["RemoteError", "VersionMismatchError"]
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 
 def nitrodeck_version() -> str:
