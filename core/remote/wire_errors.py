@@ -135,6 +135,7 @@ def _generic(kind_name: object, text: str, fields: object) -> RemoteError:
         text,
         where=clean_text(where) if isinstance(where, str) else None,
         fix=clean_text(fix) if isinstance(fix, str) else None,
-        detail=f"the remote sent an error of a kind this side does not rebuild: "
+        detail=f"the remote sent an error this side does not rebuild (an unknown kind or "
+        f"malformed fields): "
         f"{clean_text(repr(kind_name), 200)}",
     )
