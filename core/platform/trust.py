@@ -9,8 +9,9 @@ The rule (the README's "Trust" section says the same):
   simulations, it proves nothing against a compromised host) or `sha256:FP` (accept it only
   when its DER SHA-256 is FP), or its PEM copied to this machine (`--trust FILE`).
 
-Choices: `aws` (the pinned AWS Nitro Enclaves root), `sim` (this machine's simulator root),
-`sim-remote`, `sha256:<64 hex digits>`, or the path of a PEM file on this machine.
+Choices: `aws` (the pinned AWS Nitro Enclaves root), `sim` (the simulator root on this machine:
+a `home:` member's own, else `$NITRODECK_HOME`'s), `sim-remote`, `sha256:<64 hex digits>`, or
+the path of a PEM file on this machine.
 """
 
 from __future__ import annotations

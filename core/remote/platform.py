@@ -83,9 +83,12 @@ class RemotePlatform:
         """The operator's `choice` (`core.platform.trust`), else the context's; neither: the
         pinned AWS root for a real parent, the home's root for a simulator home here, else a
         `TrustChoiceError` (a remote simulator's root would come from the host being verified)."""
-        return choose_anchor(
-            choice or self.trust, own=self._own_anchor, reported=self._reported_anchor
-        )
+        choice = choice or self.trust
+        if choice == "sim" and self.home is not None:  # the simulator root here: this home's
+            from core.attestation.trust import sim_root_anchor
+
+            return sim_root_anchor(self.home)
+        return choose_anchor(choice, own=self._own_anchor, reported=self._reported_anchor)
 
     def _own_anchor(self) -> TrustAnchor:
         from core.attestation.trust import aws_root_anchor, sim_root_anchor

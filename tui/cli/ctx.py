@@ -53,7 +53,8 @@ def run_list(args: argparse.Namespace) -> int:
         return 0
     for target in contexts.values():
         mark = "*" if target.name == current else " "
-        print(f"{mark} {target.name:<16} {target.location}")
+        trust = f"  (trust {target.trust})" if target.trust else ""
+        print(f"{mark} {target.name:<16} {target.location}{trust}")
     return 0
 
 
