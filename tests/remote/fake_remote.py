@@ -52,7 +52,7 @@ def answer(scenario: str, call: dict[str, Any]) -> None:
     elif scenario == "error-import":
         error(call_id, "tui.__main__.main", ESCAPES, {"exit_code": 0, "where": "\x1b[2Jhost"})
     elif scenario == "error-attrs":
-        error(call_id, "UsageError", "refused", {"exit_code": 0, "code": "E00", "fix": 7})
+        error(call_id, "UsageError", "refused", {"exit_code": 0, "code": "E00", "fix": "f"})
     elif scenario in ("flood", "int-data") and method == "platform.console":
         send({"t": "ok", "id": call_id, "v": {"stream": call_id}})
         if scenario == "int-data":
