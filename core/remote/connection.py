@@ -103,9 +103,10 @@ class RemoteConnection:
         self._send({**protocol.hello(), "options": options})
 
     def _drain_stderr(self) -> None:
+        """Keep the last `STDERR_KEEP` bytes; read in chunks, as a line may never end."""
         assert self.process.stderr is not None
-        for line in iter(self.process.stderr.readline, b""):
-            self._stderr += line
+        while chunk := self.process.stderr.read1(STDERR_KEEP):
+            self._stderr += chunk
             del self._stderr[:-STDERR_KEEP]
 
     def stderr_text(self) -> str:

@@ -9,6 +9,7 @@ It answers `session.facts` like a simulator, records every call's method in $FAK
   flood          a console stream sends FLOOD_MIB MiB at once; `int-data` sends an integer as
                  stream bytes (bytes(10**10) would allocate 10 GB)
   forged-root    a simulator offering its own root (`trust.sim_root`) for anything to chain to
+  stderr-flood   2 x FLOOD_MIB MiB on stderr (which ssh passes on) in one line without an end
 """
 
 from __future__ import annotations
@@ -75,6 +76,12 @@ def main() -> int:
     scenario = sys.argv[1]
     log = Path(os.environ["FAKE_REMOTE_LOG"])
     send({"t": "hello", "protocol": PROTOCOL_VERSION, "version": "fake"})
+    if scenario == "stderr-flood":  # one line that never ends
+        for _ in range(FLOOD_MIB * 2):
+            sys.stderr.buffer.write(b"A" * (1 << 20))
+        sys.stderr.buffer.flush()
+        with log.open("a") as out:
+            out.write("stderr-flood-done\n")
     framing.read_frame(sys.stdin.buffer)  # the client's hello
     while (frame := framing.read_frame(sys.stdin.buffer)) is not None:
         message = cbor2.loads(frame)

@@ -83,6 +83,30 @@ def test_a_stream_flood_is_cut_at_the_buffer_bound(hostile: Callable[[str], Path
         platform.close()
 
 
+def test_a_stderr_flood_is_kept_to_its_tail(hostile: Callable[[str], Path]) -> None:
+    import tracemalloc
+
+    from core.remote.connection import STDERR_KEEP
+
+    log = hostile("stderr-flood")
+    tracemalloc.start()
+    try:
+        platform = open_target(Target(name="evil", host=EVIL))
+        try:
+            deadline = time.monotonic() + 20
+            while "stderr-flood-done" not in calls(log):  # every byte is written (or piped)
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            time.sleep(0.2)
+            assert platform.connection.stderr_text() == "A" * STDERR_KEEP
+        finally:
+            platform.close()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20  # the remote sent 48 MiB
+
+
 def test_stream_bytes_that_are_not_bytes_end_the_stream(hostile: Callable[[str], Path]) -> None:
     hostile("int-data")
     platform = open_target(Target(name="evil", host=EVIL))
