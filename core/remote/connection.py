@@ -105,9 +105,11 @@ class RemoteConnection:
     def _drain_stderr(self) -> None:
         """Keep the last `STDERR_KEEP` bytes; read in chunks, as a line may never end."""
         assert self.process.stderr is not None
-        while chunk := self.process.stderr.read1(STDERR_KEEP):
-            self._stderr += chunk
-            del self._stderr[:-STDERR_KEEP]
+        fd = self.process.stderr.fileno()
+        with contextlib.suppress(OSError):  # the pipe closed under us: nothing more to keep
+            while chunk := os.read(fd, STDERR_KEEP):
+                self._stderr += chunk
+                del self._stderr[:-STDERR_KEEP]
 
     def stderr_text(self) -> str:
         """What ssh and the remote printed on stderr (last lines), safe to show."""
