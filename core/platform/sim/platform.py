@@ -173,8 +173,5 @@ class SimPlatform:
     def connect_vsock(self, cid: int, port: int, timeout: float | None = None) -> socket.socket:
         return vsock.connect(self.layout.host_uds(cid), cid, port, timeout)
 
-    def listen_vsock(self, cid: int, port: int) -> socket.socket:
-        return vsock.listen(self.layout.parent_listener(cid, port))
-
     def console_path(self, enclave_id: str) -> Path:
         return self.layout.console(enclave_id.rsplit("-enc", 1)[-1])
