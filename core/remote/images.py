@@ -8,10 +8,12 @@ its own part file, so copies of one image at the same time do not collide.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from core.errors import NitrodeckError
 from core.home import ensure_private_dir, nitrodeck_home
 
 CHUNK = 1 << 20
+STALE_PART = 24 * 3600  # seconds without a write after which a part file is abandoned
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _UPLOAD = re.compile(r"^[0-9a-f]{64}\.[A-Za-z0-9_]+\.part$")
 
@@ -60,9 +63,19 @@ def begin(sha256: str) -> str:
     """A new upload of the image `sha256`: its own part file, so copies of the same image
     running at once (parallel `run-enclave`s, a wave of members on one host) never mix."""
     ensure_private_dir(staged_dir())
+    _drop_stale_parts()
     fd, path = tempfile.mkstemp(prefix=f"{_checked(sha256)}.", suffix=".part", dir=staged_dir())
     os.close(fd)
     return Path(path).name
+
+
+def _drop_stale_parts() -> None:
+    """Remove copies abandoned mid-way (a dropped connection) once nobody can still be writing."""
+    now = time.time()
+    for part in staged_dir().glob("*.part"):
+        with contextlib.suppress(OSError):
+            if now - part.stat().st_mtime > STALE_PART:
+                part.unlink()
 
 
 def _part(upload: str) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -30,3 +31,18 @@ def test_parallel_copies_of_one_image_do_not_collide(tmp_path: Path) -> None:
     assert file_sha256(staged[0]) == file_sha256(image)
     leftovers = list((tmp_path / "home" / "images" / "staged").glob("*.part"))
     assert leftovers == []
+
+
+def test_abandoned_copies_are_removed_when_a_new_one_begins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.remote import images
+
+    monkeypatch.setenv("NITRODECK_HOME", str(tmp_path))
+    sha = "ab" * 32
+    old, fresh = images.begin(sha), images.begin(sha)
+    week_ago = time.time() - 7 * 24 * 3600
+    os.utime(images.staged_dir() / old, (week_ago, week_ago))
+    new = images.begin(sha)
+    left = {p.name for p in images.staged_dir().glob("*.part")}
+    assert left == {fresh, new}
