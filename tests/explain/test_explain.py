@@ -1,5 +1,5 @@
 """The explainer: every nitro-cli code explained in our own words, and error chains recorded from
-nitro-cli (in its own output format, with the error logs they name) collapsed to their root cause."""
+nitro-cli (in its output format, with the error logs they name) collapsed to their root cause."""
 
 from __future__ import annotations
 
