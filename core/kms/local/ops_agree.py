@@ -38,7 +38,14 @@ def derive_shared_secret(service: Service, body: dict[str, Any], principal: str)
     if record.key_usage != AGREE:
         raise wrong_usage(service.arn(record), record, "DeriveSharedSecret")
     recipient = service.recipient(body)
-    service.authorize(record, "kms:DeriveSharedSecret", principal, recipient=recipient, body=body)
+    service.authorize(
+        record,
+        "kms:DeriveSharedSecret",
+        principal,
+        recipient=recipient,
+        body=body,
+        conditions={"kms:KeyAgreementAlgorithm": "ECDH"},
+    )
     require_usable(service.region, record)
     private = serialization.load_der_private_key(
         service.store.material(record.key_id), password=None

@@ -22,7 +22,8 @@ def _mac(service: Service, body: dict[str, Any], principal: str, action: str) ->
     record, algorithm, message = message_request(
         service, body, MAC, "MacAlgorithm", action.removeprefix("kms:")
     )
-    service.authorize(record, action, principal, body=body)
+    conditions = {"kms:MacAlgorithm": algorithm}
+    service.authorize(record, action, principal, body=body, conditions=conditions)
     require_usable(service.region, record)
     dry_run(body)
     digest = getattr(hashlib, "sha" + algorithm.rsplit("_", 1)[1])

@@ -24,8 +24,8 @@ DEFAULT_PERIOD = 365
 MAX_ON_DEMAND = 25
 
 
-def _rotatable(service: Service, body: dict[str, Any], principal: str, action: str) -> KeyRecord:
-    record = managed_key(service, body, principal, action)
+def _rotatable(service: Service, record: KeyRecord) -> KeyRecord:
+    """`record` if it may rotate now: symmetric, and Enabled."""
     if record.key_spec != SYMMETRIC:
         raise KmsError(
             "UnsupportedOperationException",
@@ -37,15 +37,17 @@ def _rotatable(service: Service, body: dict[str, Any], principal: str, action: s
 
 
 def enable_key_rotation(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
-    record = _rotatable(service, body, principal, "kms:EnableKeyRotation")
-    materials.set_schedule(
-        service.store, record.key_id, int(body.get("RotationPeriodInDays") or DEFAULT_PERIOD)
+    days = int(body.get("RotationPeriodInDays") or DEFAULT_PERIOD)
+    conditions = {"kms:RotationPeriodInDays": str(days)}
+    record = _rotatable(
+        service, managed_key(service, body, principal, "kms:EnableKeyRotation", conditions)
     )
+    materials.set_schedule(service.store, record.key_id, days)
     return {}
 
 
 def disable_key_rotation(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
-    record = _rotatable(service, body, principal, "kms:DisableKeyRotation")
+    record = _rotatable(service, managed_key(service, body, principal, "kms:DisableKeyRotation"))
     materials.set_schedule(service.store, record.key_id, None)
     return {}
 
@@ -65,7 +67,7 @@ def get_key_rotation_status(
 
 
 def rotate_key_on_demand(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
-    record = _rotatable(service, body, principal, "kms:RotateKeyOnDemand")
+    record = _rotatable(service, managed_key(service, body, principal, "kms:RotateKeyOnDemand"))
     done = sum(
         1 for _, _, kind in materials.history(service.store, record.key_id) if kind == "ON_DEMAND"
     )

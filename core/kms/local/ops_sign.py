@@ -24,8 +24,10 @@ def _request(
     record, algorithm, message = message_request(
         service, body, SIGN, "SigningAlgorithm", action.removeprefix("kms:")
     )
-    digest = signing.digest_of(message, str(body.get("MessageType", "RAW")), algorithm)
-    service.authorize(record, action, principal, body=body)
+    message_type = str(body.get("MessageType", "RAW"))
+    digest = signing.digest_of(message, message_type, algorithm)
+    conditions = {"kms:SigningAlgorithm": algorithm, "kms:MessageType": message_type}
+    service.authorize(record, action, principal, body=body, conditions=conditions)
     require_usable(service.region, record)
     dry_run(body)
     return record, algorithm, digest

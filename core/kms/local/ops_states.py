@@ -20,9 +20,16 @@ DAY = 86400.0
 DEFAULT_WINDOW = 30
 
 
-def managed_key(service: Service, body: dict[str, Any], principal: str, action: str) -> KeyRecord:
+def managed_key(
+    service: Service,
+    body: dict[str, Any],
+    principal: str,
+    action: str,
+    conditions: dict[str, str] | None = None,
+) -> KeyRecord:
+    """The key `KeyId` names (key ID or ARN only), authorized for `action`."""
     record = resolve(service.store, service.region, body.get("KeyId"), aliases=False)
-    service.authorize(record, action, principal)
+    service.authorize(record, action, principal, conditions=conditions)
     return record
 
 

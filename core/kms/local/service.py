@@ -45,11 +45,13 @@ class Service:
         recipient: VerifiedRecipient | None = None,
         encryption_context: Mapping[str, str] | None = None,
         body: Mapping[str, Any] | None = None,
+        conditions: Mapping[str, str] | None = None,
     ) -> None:
         """Evaluate the key policy, then the key's grants; AccessDeniedException if neither allows.
 
         An explicit Deny in the policy wins over any grant. `body` carries `GrantTokens`, which
         are checked for form only: this store is consistent at once, so no token is needed.
+        `conditions` are the operation's own condition keys (e.g. `kms:SigningAlgorithm`).
         """
         grant_tokens(body or {})
         context = request_context(
@@ -58,6 +60,7 @@ class Service:
             resource=self.arn(record),
             pcrs=recipient.pcrs if recipient else None,
             encryption_context=encryption_context,
+            extra=conditions,
         )
         decision = evaluate(record.policy, context)
         if not decision.allowed and not decision.explicit_deny:
