@@ -62,6 +62,8 @@ def test_unsupported_parameters_are_refused_not_ignored(local_kms: KmsUnderTest)
         assert _code(kms.create_key, **kwargs) == "UnsupportedOperationException", kwargs
     assert kms.list_keys()["Keys"] == []
     assert not kms.create_key(MultiRegion=False)["KeyMetadata"]["MultiRegion"]
+    store = {"CustomKeyStoreId": "cks-1234567890abcdef0"}
+    assert _code(kms.generate_random, NumberOfBytes=8, **store) == "UnsupportedOperationException"
 
 
 def test_create_key_keeps_its_tags(local_kms: KmsUnderTest) -> None:

@@ -200,3 +200,59 @@ def test_every_implemented_operation_with_dry_run_honours_it(local_kms: KmsUnder
         method = getattr(kms, xform_name(name))
         _dry(method, **request)
         method(**request)  # the same request without DryRun succeeds
+
+
+def test_dry_run_ignoring_the_ciphertext_checks_authorization_only(
+    local_kms: KmsUnderTest,
+) -> None:
+    kms = local_kms.client()
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    ignore = {"DryRun": True, "DryRunModifiers": ["IGNORE_CIPHERTEXT"]}
+    _dry(
+        kms.decrypt,
+        KeyId=key,
+        CiphertextBlob=b"not a ciphertext",
+        DryRunModifiers=ignore["DryRunModifiers"],
+    )
+    _dry(
+        kms.re_encrypt,
+        SourceKeyId=key,
+        DestinationKeyId=key,
+        CiphertextBlob=b"not a ciphertext",
+        DryRunModifiers=ignore["DryRunModifiers"],
+    )
+    with pytest.raises(kms.exceptions.InvalidCiphertextException):
+        kms.decrypt(KeyId=key, CiphertextBlob=b"not a ciphertext", DryRun=True)
+    admin = local_kms.server.admin_credentials
+    owner = local_kms.client(admin.secret_access_key, admin.access_key_id)
+    policy = (
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": '
+        '"arn:aws:iam::111122223333:user/nitrodeck-admin"}, "Action": "kms:*", "Resource": "*"}]}'
+    )
+    locked = owner.create_key(Policy=policy)["KeyMetadata"]["KeyId"]
+    with pytest.raises(kms.exceptions.ClientError) as denied:
+        kms.decrypt(KeyId=locked, CiphertextBlob=b"x", **ignore)
+    assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
+
+
+def test_parameters_are_honoured_or_refused(local_kms: KmsUnderTest) -> None:
+    kms, west = local_kms.client(), local_kms.client(region="us-west-2")
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    assert kms.list_keys(ResourceOwners=["OTHER_ACCOUNTS_VIA_RAM"])["Keys"] == []
+    assert len(kms.list_keys(ResourceOwners=["SELF"])["Keys"]) == 1
+    with pytest.raises(kms.exceptions.UnsupportedOperationException):
+        kms.create_grant(
+            KeyId=key,
+            GranteeServicePrincipal="logs.amazonaws.com",
+            Operations=["Decrypt"],
+            GranteePrincipal=PRINCIPAL_ARN,
+        )
+    kms.create_grant(
+        KeyId=key,
+        GranteePrincipal=PRINCIPAL_ARN,
+        RetiringPrincipal=PRINCIPAL_ARN,
+        Operations=["Decrypt"],
+    )
+    assert len(kms.list_retirable_grants(RetiringPrincipal=PRINCIPAL_ARN)["Grants"]) == 1
+    assert west.list_retirable_grants(RetiringPrincipal=PRINCIPAL_ARN)["Grants"] == []
+    assert kms.list_grants(KeyId=key, GranteeServicePrincipal="logs.amazonaws.com")["Grants"] == []

@@ -138,10 +138,25 @@ def encrypt(service: Service, body: dict[str, Any], principal: str) -> dict[str,
     }
 
 
-def decrypt(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
+def ignores_ciphertext(body: dict[str, Any]) -> bool:
+    """DryRun with DryRunModifiers IGNORE_CIPHERTEXT: check authorization only, so the key
+    comes from KeyId (SourceKeyId) and the ciphertext is not read."""
+    return body.get("DryRun") is True and "IGNORE_CIPHERTEXT" in (body.get("DryRunModifiers") or [])
+
+
+def ciphertext_and_key(
+    service: Service, body: dict[str, Any], key_field: str
+) -> tuple[bytes, KeyRecord]:
+    """The ciphertext and the key it is under (named in `key_field`, or read from the blob)."""
+    if ignores_ciphertext(body):
+        return b"", resolve(service.store, service.region, body.get(key_field))
     ciphertext = blob(body, "CiphertextBlob", required=True)
+    return ciphertext, ciphertext_key(service, ciphertext, string(body, key_field))
+
+
+def decrypt(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
     context = encryption_context(body)
-    record = ciphertext_key(service, ciphertext, string(body, "KeyId"))
+    ciphertext, record = ciphertext_and_key(service, body, "KeyId")
     algorithm = algorithm_for(record, body.get("EncryptionAlgorithm"), service.region)
     recipient = service.recipient(body)
     service.authorize(
@@ -214,5 +229,11 @@ def generate_data_key_without_plaintext(
 def generate_random(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
     """Not a key operation: IAM alone governs it, so the local principal may always call it."""
     size = _count(body.get("NumberOfBytes"), "numberOfBytes")
+    if body.get("CustomKeyStoreId") is not None:
+        raise KmsError(
+            "UnsupportedOperationException",
+            "GenerateRandom CustomKeyStoreId: custom key stores are not supported by the "
+            "nitrodeck local KMS",
+        )
     recipient = service.recipient(body)
     return secret_out(os.urandom(size), recipient)

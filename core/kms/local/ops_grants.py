@@ -67,6 +67,13 @@ def _constraints(body: dict[str, Any]) -> dict[str, dict[str, str]] | None:
 
 
 def create_grant(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
+    for field in ("GranteeServicePrincipal", "RetiringServicePrincipal"):
+        if body.get(field) is not None:
+            raise KmsError(
+                "UnsupportedOperationException",
+                f"CreateGrant {field}: service principals are not supported by the nitrodeck "
+                "local KMS",
+            )
     grantee = _principal(body, "GranteePrincipal", True)
     retiring = _principal(body, "RetiringPrincipal", False)
     operations = _operations(body)
@@ -112,14 +119,24 @@ def list_grants(service: Service, body: dict[str, Any], principal: str) -> dict[
         grants = [g for g in grants if g["GrantId"] == body["GrantId"]]
     if body.get("GranteePrincipal") is not None:
         grants = [g for g in grants if g["GranteePrincipal"] == body["GranteePrincipal"]]
+    if body.get("GranteeServicePrincipal") is not None:
+        grants = []  # no grant here has a service principal
     items, extra = page(body, [_public(g) for g in grants], "ListGrants")
     return {"Grants": items, **extra}
 
 
 def list_retirable_grants(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
     """Governed by IAM alone (no key): the local principal may list any retiring principal's."""
-    retiring = _principal(body, "RetiringPrincipal", True)
-    grants = [g for g in grant_store.every(service.store) if g.get("RetiringPrincipal") == retiring]
+    here = f"arn:aws:kms:{service.region}:"
+    if body.get("RetiringServicePrincipal") is not None:
+        grants: list[dict[str, Any]] = []  # no grant here has a service principal
+    else:
+        retiring = _principal(body, "RetiringPrincipal", True)
+        grants = [
+            g
+            for g in grant_store.every(service.store)
+            if g.get("RetiringPrincipal") == retiring and str(g["KeyId"]).startswith(here)
+        ]
     items, extra = page(body, [_public(g) for g in grants], "ListRetirableGrants")
     return {"Grants": items, **extra}
 

@@ -67,7 +67,9 @@ def describe_key(service: Service, body: dict[str, Any], principal: str) -> dict
 
 
 def list_keys(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
-    items, extra = page(body, service.store.keys(service.region), "ListKeys")
+    owners = body.get("ResourceOwners") or ["SELF"]  # nothing is shared through RAM here
+    mine = service.store.keys(service.region) if "SELF" in owners else []
+    items, extra = page(body, mine, "ListKeys")
     keys = [{"KeyId": r.key_id, "KeyArn": service.arn(r)} for r in items]
     return {"Keys": keys, **extra}
 

@@ -22,11 +22,11 @@ from core.kms.local.ops_crypto import (
     ALGORITHM,
     algorithm_for,
     apply_key,
-    ciphertext_key,
+    ciphertext_and_key,
     secret_out,
     symmetric_request,
 )
-from core.kms.local.service import Service, b64, blob, dry_run, encryption_context, string
+from core.kms.local.service import Service, b64, dry_run, encryption_context
 from core.kms.local.specs import algorithms, is_asymmetric
 from core.kms.local.states import require_usable
 
@@ -99,12 +99,11 @@ def generate_data_key_pair_without_plaintext(
 
 
 def re_encrypt(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
-    ciphertext = blob(body, "CiphertextBlob", required=True)
     source_context = encryption_context({"EncryptionContext": body.get("SourceEncryptionContext")})
     target_context = encryption_context(
         {"EncryptionContext": body.get("DestinationEncryptionContext")}
     )
-    source = ciphertext_key(service, ciphertext, string(body, "SourceKeyId"))
+    ciphertext, source = ciphertext_and_key(service, body, "SourceKeyId")
     source_algorithm = algorithm_for(source, body.get("SourceEncryptionAlgorithm"), service.region)
     target = resolve(service.store, service.region, body.get("DestinationKeyId"))
     target_algorithm = algorithm_for(
