@@ -37,7 +37,7 @@ def test_restart_keeps_the_endpoint_an_sdk_reads(
         assert _exports(capsys)["AWS_ENDPOINT_URL_KMS"] == endpoint
         for name, value in first.items():  # the printed exports alone point an SDK at it
             monkeypatch.setenv(name, value)
-        monkeypatch.delenv("AWS_CONFIG_FILE", raising=False)
+        monkeypatch.setenv("AWS_CONFIG_FILE", str(nitrodeck_home / "no-aws-config"))
         assert os.environ["AWS_PROFILE"] == PROFILE
         kms = boto3.session.Session().client("kms")
         assert kms.meta.endpoint_url == endpoint
