@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 from botocore.exceptions import ClientError
-from kms_fixtures import KmsUnderTest
+from kms_fixtures import KmsUnderTest, restarted
 
 from core.kms.local.store import KmsStore
 
@@ -125,3 +125,28 @@ def test_aliases_of_an_old_store_move_to_the_default_region(local_kms: KmsUnderT
         assert store.alias("us-west-2", "alias/old") is None
     finally:
         store.close()
+
+
+def test_a_store_from_before_regions_and_rotation_opens(local_kms: KmsUnderTest) -> None:
+    """The new columns and tables are added on open; keys, aliases and ciphertexts carry over."""
+    kms = local_kms.client()
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName="alias/app", TargetKeyId=key)
+    blob = kms.encrypt(KeyId=key, Plaintext=b"kept")["CiphertextBlob"]
+    local_kms.server.close()
+    db = sqlite3.connect(local_kms.directory / "kms.sqlite3")
+    for column in ("region", "rotation_period", "next_rotation"):
+        db.execute(f"ALTER TABLE keys DROP COLUMN {column}")
+    for table in ("key_materials", "key_last_usage", "usage_tracking"):
+        db.execute(f"DROP TABLE {table}")
+    db.commit()
+    db.close()
+    again = restarted(local_kms)
+    try:
+        kms = again.client()
+        assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"kept"
+        assert kms.describe_key(KeyId="alias/app")["KeyMetadata"]["KeyId"] == key
+        kms.rotate_key_on_demand(KeyId=key)
+        assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"kept"
+    finally:
+        again.server.close()

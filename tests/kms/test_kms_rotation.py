@@ -3,11 +3,14 @@ material, and what AWS refuses."""
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from kms_fixtures import KmsUnderTest, call
 
 from core.kms.local.store import KmsStore
@@ -110,3 +113,25 @@ def test_refusals_as_aws_words_them(local_kms: KmsUnderTest) -> None:
     assert _code(kms.rotate_key_on_demand, KeyId=key) == "LimitExceededException"
     kms.schedule_key_deletion(KeyId=key, PendingWindowInDays=7)
     assert _code(kms.enable_key_rotation, KeyId=key) == "KMSInvalidStateException"
+
+
+def test_a_first_format_blob_made_by_hand_still_decrypts_after_rotation(
+    local_kms: KmsUnderTest,
+) -> None:
+    """Layout 1 as stored before rotation existed, built here from its description alone."""
+    kms = local_kms.client()
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    store = KmsStore(local_kms.directory)
+    try:
+        material = store.material(key)
+    finally:
+        store.close()
+    nonce = os.urandom(12)
+    header = b"NDK" + bytes([1, len(key)]) + key.encode() + nonce
+    context = {"app": "ledger"}
+    aad = header + json.dumps(context, sort_keys=True, separators=(",", ":")).encode()
+    old_blob = header + AESGCM(material).encrypt(nonce, b"stored long ago", aad)
+    kms.rotate_key_on_demand(KeyId=key)
+    kms.rotate_key_on_demand(KeyId=key)
+    opened = kms.decrypt(CiphertextBlob=old_blob, EncryptionContext=context)
+    assert opened["Plaintext"] == b"stored long ago"
