@@ -150,3 +150,19 @@ def test_a_store_from_before_regions_and_rotation_opens(local_kms: KmsUnderTest)
         assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"kept"
     finally:
         again.server.close()
+
+
+def test_update_alias_keeps_type_and_usage(local_kms: KmsUnderTest) -> None:
+    kms = local_kms.client()
+    rsa_sign, rsa_encrypt, rsa_sign_2 = (
+        kms.create_key(KeySpec="RSA_2048", KeyUsage=usage)["KeyMetadata"]["KeyId"]
+        for usage in ("SIGN_VERIFY", "ENCRYPT_DECRYPT", "SIGN_VERIFY")
+    )
+    hmac = kms.create_key(KeySpec="HMAC_256")["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName="alias/signer", TargetKeyId=rsa_sign)
+    for other in (rsa_encrypt, hmac):
+        assert _code(kms.update_alias, AliasName="alias/signer", TargetKeyId=other) == (
+            "ValidationException"
+        )
+    kms.update_alias(AliasName="alias/signer", TargetKeyId=rsa_sign_2)
+    assert kms.describe_key(KeyId="alias/signer")["KeyMetadata"]["KeyId"] == rsa_sign_2

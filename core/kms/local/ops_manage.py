@@ -31,16 +31,25 @@ def _alias(service: Service, name: str) -> Any:
     return alias
 
 
+def _kind(record: KeyRecord) -> tuple[str, str]:
+    """What UpdateAlias keeps: the key's type and its usage."""
+    spec = record.key_spec
+    kind = (
+        "symmetric" if spec == "SYMMETRIC_DEFAULT" else "HMAC" if "HMAC" in spec else "asymmetric"
+    )
+    return kind, record.key_usage
+
+
 def update_alias(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
     """Point an alias at another key; both keys must allow kms:UpdateAlias (AWS checks both)."""
     name = alias_name(body)
     current = resolve(service.store, service.region, _alias(service, name).key_id)
     service.authorize(current, "kms:UpdateAlias", principal)
     record = alias_target(service, body, principal, "kms:UpdateAlias")
-    if (current.key_spec == "SYMMETRIC_DEFAULT") != (record.key_spec == "SYMMETRIC_DEFAULT"):
+    if _kind(current) != _kind(record):
         raise validation(
-            f"{name}: the new target key must be the same type (symmetric or asymmetric) as "
-            "the current one"
+            f"{name}: the new target key must be of the same type (symmetric, asymmetric or "
+            f"HMAC) and key usage as the current one ({' '.join(_kind(current))})"
         )
     service.store.retarget_alias(service.region, name, record.key_id)
     return {}
