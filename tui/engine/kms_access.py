@@ -82,3 +82,13 @@ class KmsAccess:
 
     def principal(self) -> str:
         return caller_principal(self.target())
+
+    def admin_client(self) -> Any:
+        """A client as the key administrator (`core.kms.manage.admin_access`), who may list
+        grants where the parent may not; a given client stands in for it too."""
+        with self._lock:
+            if self._target is None and self._client is not None:
+                return self._client
+        from core.kms.manage import admin_access
+
+        return admin_access(self.target())[0]
