@@ -75,6 +75,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--pcrs", default=None, metavar="N,…", help="PCRs to pin (default: those already pinned)"
     )
     pin.add_argument("--replace", action="store_true", help="replace pinned values, not add")
+    pin.add_argument(
+        "--principal",
+        default=None,
+        metavar="ARN",
+        help="pin this principal's attested statements only (default: the policy's only one)",
+    )
+    pin.add_argument(
+        "--sid", action="append", default=[], metavar="SID", help="pin these statements only"
+    )
     pin.set_defaults(handler=run_pin)
     revoke = commands.add_parser("revoke-grant", help="revoke a key's grant (closes its path)")
     _common(revoke, destructive=False)
@@ -156,10 +165,13 @@ def run_pin(args: argparse.Namespace) -> int:
         principal=principal(),
         pcrs=parse_pcrs(args.pcrs) if args.pcrs else None,
         replace=args.replace,
+        for_principal=args.principal,
+        sids=args.sid,
     )
     if not args.json:
         pinned = ", ".join(f"PCR{n}={v[:16]}…" for n, v in sorted(plan.pcrs.items()))
-        print(f"{plan.key_arn}: {'replace with' if args.replace else 'add'} {pinned}")
+        verb = "replace with" if args.replace else "add"
+        print(f"{plan.key_arn}: {verb} {pinned} in statement(s) {', '.join(plan.statements)}")
         print(plan.diff or "the policy already pins these values: nothing to do")
 
     def ask(_: object) -> bool:
