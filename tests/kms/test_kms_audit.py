@@ -191,7 +191,9 @@ def test_explain_lists_the_paths_and_revoke_grant_closes_one(
     assert f"attested {PRINCIPAL_ARN}: Decrypt via statement decrypt-only-in-enclave" in out
     assert f"OPEN     {PRINCIPAL_ARN}: Decrypt via grant {grant['GrantId']}" in out
     assert "fix: revoke the grant" in out and f"--grant-id {grant['GrantId']}" in out
-    assert main(["kms", "revoke-grant", *endpoint, "--grant-id", grant["GrantId"]]) == 0
+    revoke = ["kms", "revoke-grant", *endpoint, "--grant-id", grant["GrantId"]]
+    assert main(["--read-only", *revoke]) != 0 and "read-only" in capsys.readouterr().err
+    assert main(revoke) == 0
     assert f"grant {grant['GrantId']} of" in capsys.readouterr().out
     assert main(["kms", "explain", *endpoint, "--json"]) == 1  # denied without attestation
     result = json.loads(capsys.readouterr().out)
