@@ -37,11 +37,12 @@ class KmsAccess:
         """`client` (a boto3 KMS client or a stand-in) is used as given: tests and demos."""
         self._target = target
         self._client: Any = client
+        self._admin: Any = None
         self._lock = threading.Lock()
 
     def choose(self, target: KmsTarget | None) -> None:
         with self._lock:
-            self._target, self._client = target, None
+            self._target, self._client, self._admin = target, None, None
 
     @property
     def unresolved(self) -> bool:
@@ -89,6 +90,11 @@ class KmsAccess:
         with self._lock:
             if self._target is None and self._client is not None:
                 return self._client
+            if self._admin is not None:
+                return self._admin
         from core.kms.manage import admin_access
 
-        return admin_access(self.target())[0]
+        admin = admin_access(self.target())[0]
+        with self._lock:
+            self._admin = self._admin or admin
+            return self._admin
