@@ -60,6 +60,7 @@ class AccessPath:
     attested: bool
     open: bool  # reaches plaintext without attestation: the pin does not hold
     detail: str
+    key: str = "KEY"  # the key's ARN where known (a grant names it), for the fix
 
     @property
     def line(self) -> str:
@@ -84,7 +85,7 @@ class AccessPath:
             grant_id = self.source.split(" ", 1)[0]
             return (
                 f"revoke the grant as the key administrator: nitrodeck kms revoke-grant --key-id "
-                f"KEY --grant-id {grant_id}"
+                f"{self.key} --grant-id {grant_id}"
             )
         if self.via == "administration":
             return (
@@ -148,7 +149,7 @@ class KeyAudit:
                 "; ".join(f"{p.principal} via {p.via} {p.source}" for p in self.open_paths)
             )
         if not self.grants_read:
-            return "the key policy pins attestation, but its grants could not be listed"
+            return "the key policy pins attestation; its grants were not read (one may bypass it)"
         return "every path to plaintext needs attestation"
 
     def to_json(self) -> dict[str, Any]:
@@ -265,6 +266,7 @@ def _grant_paths(policy: Policy, grant: Mapping[str, Any], key_arn: str) -> list
     wanted = [op for op in PLAINTEXT_OPERATIONS if op in operations]
     name = f" ({grant['Name']})" if grant.get("Name") else ""
     source = f"{grant.get('GrantId', '?')}{name}"
+    key = str(grant.get("KeyId") or "KEY")
     narrowed = (
         f"; its constraints {constraints} only narrow which ciphertexts" if constraints else ""
     )
@@ -272,7 +274,7 @@ def _grant_paths(policy: Policy, grant: Mapping[str, Any], key_arn: str) -> list
     reach = _not_denied(policy, grantee, wanted, key_arn, context)
     if reach:
         detail = f"a grant cannot carry an attestation condition{narrowed}"
-        paths.append(AccessPath(grantee, "grant", source, reach, False, True, detail))
+        paths.append(AccessPath(grantee, "grant", source, reach, False, True, detail, key))
     if "CreateGrant" in operations:
         passed = _not_denied(policy, "*", wanted, key_arn, context)
         if passed:
@@ -290,6 +292,7 @@ def _grant_paths(policy: Policy, grant: Mapping[str, Any], key_arn: str) -> list
             False,
             bool(passed),
             detail,
+            key,
         )
         paths.append(chain)
     return paths

@@ -190,7 +190,9 @@ def test_explain_lists_the_paths_and_revoke_grant_closes_one(
     assert "pin: OPEN: 1 open path" in out and f"allowed by grant {grant['GrantId']}" in out
     assert f"attested {PRINCIPAL_ARN}: Decrypt via statement decrypt-only-in-enclave" in out
     assert f"OPEN     {PRINCIPAL_ARN}: Decrypt via grant {grant['GrantId']}" in out
-    assert "fix: revoke the grant" in out and f"--grant-id {grant['GrantId']}" in out
+    arn = f"arn:aws:kms:us-east-1:111122223333:key/{key}"
+    fix = f"nitrodeck kms revoke-grant --key-id {arn} --grant-id {grant['GrantId']}"
+    assert f"fix: revoke the grant as the key administrator: {fix}" in out
     revoke = ["kms", "revoke-grant", *endpoint, "--grant-id", grant["GrantId"]]
     assert main(["--read-only", *revoke]) != 0 and "read-only" in capsys.readouterr().err
     assert main(revoke) == 0
