@@ -55,7 +55,7 @@ class _Pages:
 
 
 class FixedKms:
-    """ListKeys, ListAliases, DescribeKey and GetKeyPolicy over `KEYS` (by key id or ARN)."""
+    """ListKeys, ListAliases, DescribeKey, GetKeyPolicy and ListGrants (none) over `KEYS`."""
 
     class meta:
         endpoint_url = "http://127.0.0.1:4599"
@@ -83,12 +83,20 @@ class FixedKms:
             }
         }
 
+    def list_grants(self, KeyId: str) -> dict[str, Any]:
+        return {"Grants": [], "Truncated": False}
+
     def get_key_policy(self, KeyId: str, PolicyName: str) -> dict[str, Any]:
         if KEYS[self._key(KeyId)][2]:
             return {
                 "Policy": demo_key_policy(PCR0, admin=ADMIN_PRINCIPAL_ARN, decryptor=PRINCIPAL_ARN)
             }
-        statement = {"Effect": "Allow", "Principal": {"AWS": PRINCIPAL_ARN}, "Action": "kms:*"}
+        statement = {
+            "Effect": "Allow",
+            "Principal": {"AWS": PRINCIPAL_ARN},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
         return {"Policy": json.dumps({"Version": "2012-10-17", "Statement": [statement]})}
 
 

@@ -100,6 +100,19 @@ def policy_pins(env: LabEnv, *condition_keys: str) -> Probe:
     return Probe(ok, f"the policy still pins {name}", detail)
 
 
+def pin_holds(env: LabEnv) -> Probe:
+    """Nothing reaches the plaintext without attestation: the audit (`core.kms.audit`) of the
+    key's policy and every grant, listed as the key administrator, as `kms keys` shows it."""
+    from core.kms.audit import audit_key
+    from core.kms.inventory import key_grants
+
+    admin = env.kms(admin=True)
+    grants = key_grants(admin, env.fact("key_id"))
+    audit = audit_key(key_policy(env), grants)
+    label = "nothing reaches the plaintext without attestation"
+    return Probe(audit.verdict == "pinned", label, f"{audit.verdict}: {audit.summary}")
+
+
 def decryptor_cannot_administer(env: LabEnv) -> Probe:
     """No principal that decrypts under attestation may also rewrite the policy or grant
     (`core.kms.separation`): a fix must not make the enclave's parent its own key admin."""

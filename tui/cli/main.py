@@ -55,6 +55,7 @@ STATE_CHANGING = frozenset(
         ("kms", "cancel-key-deletion"),
         ("kms", "put-key-policy"),
         ("kms", "pin"),
+        ("kms", "revoke-grant"),
         ("lab", "start"),
         ("lab", "reset"),
         ("tour",),

@@ -1,4 +1,8 @@
-"""The KMS view: keys with their state, aliases and whether their policy pins attestation.
+"""The KMS view: keys with their state, aliases and whether attestation guards their plaintext.
+
+ATTESTATION is the audit's verdict (`core.kms.audit`, policy and grants): `pinned`, `OPEN` (the
+policy pins, but a grant or another statement reaches the plaintext without attestation),
+`NOT pinned`.
 
 Local KMS by default (`t` switches to AWS or an endpoint). Enter shows a key's policy with its
 attestation conditions marked; `d` opens the decrypt step-through; `c` creates a demo key whose
@@ -43,7 +47,8 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
     crumb = "kms"
     ABOUT = (
         "Keys of the local KMS (or AWS: press t). STATE: only an Enabled key decrypts. "
-        "ATTESTATION says whether a key's policy pins kms:RecipientAttestation conditions. "
+        "ATTESTATION: pinned when every path to the plaintext needs attestation; OPEN when a "
+        "grant or statement bypasses the pin (enter lists the paths). "
         "enter: policy, d: decrypt in an enclave, c: create a demo key for a running enclave."
     )
     COLUMNS = (
@@ -86,7 +91,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
             return None if text == "Enabled" else "bold red"
         if column != "attestation":
             return None
-        return "bold green" if text == "pinned" else "bold yellow"
+        return {"pinned": "bold green", "OPEN": "bold red"}.get(text, "bold yellow")
 
     def _default_target(self, platform: Platform) -> None:
         """As the CLI defaults: AWS KMS on a real parent, a remote simulator's own local KMS;
@@ -100,12 +105,12 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
     def fetch_rows(self) -> Mapping[str, Sequence[str]]:
         if self.kms.unresolved:
             self._default_target(self.platforms.get())
-        keys = list_keys(self.kms.client())
+        keys = list_keys(self.kms.client(), self.kms.admin_client())
         return {
             key.key_id: (
                 key.key_id,
                 key.state,
-                "pinned" if key.pinned_keys else "NOT pinned",
+                key.audit.verdict,
                 ", ".join(key.aliases) or "-",
                 key.description,
             )
