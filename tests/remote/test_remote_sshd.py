@@ -127,6 +127,7 @@ def test_kms_calls_reach_the_remotes_own_local_kms(
     assert (home_a_by_default / "kms").is_dir()
     assert not (nitrodeck_home() / "kms").exists()  # no KMS was started on this side
     decrypt = [*host, "kms", "decrypt", "--enclave-name", "vault", "--ciphertext-file"]
-    assert main([*decrypt, str(secret), "--json"]) == 0
+    proof = ["--proof-key", "@" + made["ProofKeyFile"]]
+    assert main([*decrypt, str(secret), *proof, "--json"]) == 0
     result = json.dumps(json.loads(capsys.readouterr().out))
-    assert made["PlaintextSHA256"] in result
+    assert made["ExpectedProof"] in result
