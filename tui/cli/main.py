@@ -157,7 +157,7 @@ def _may_have_target() -> bool:
     from tui.config import config_path
 
     try:
-        return "current_context" in config_path().read_text(encoding="utf-8")
+        return b"current_context" in config_path().read_bytes()
     except OSError:
         return False
 
