@@ -7,7 +7,6 @@ against that hash before use (a half-copied or altered file is never run).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Callable
@@ -22,6 +21,8 @@ _SHA = re.compile(r"^[0-9a-f]{64}$")
 
 
 def file_sha256(path: Path) -> str:
+    import hashlib  # here: OpenSSL's bindings cost every `serve --stdio` start otherwise
+
     digest = hashlib.sha256()
     with path.open("rb") as stream:
         while chunk := stream.read(CHUNK):
