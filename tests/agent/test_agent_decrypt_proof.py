@@ -11,13 +11,16 @@ import hmac
 import json
 import socket
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from core.agent.client import AgentClient, AgentError
+from core.errors import NitrodeckError
 from core.kms.client import recipient_decrypt
 from core.kms.cms import build_ciphertext_for_recipient
+from core.kms.inputs import proof_key
 from core.kms.local.credentials import PRINCIPAL_ARN
 from enclave_agent import protocol
 
@@ -145,17 +148,31 @@ def test_the_flows_output_gives_away_nothing(
     key_id = kms.create_key(Policy=policy(PCR0.hex()))["KeyMetadata"]["KeyId"]
     blob = bytes(kms.encrypt(KeyId=key_id, Plaintext=PIN)["CiphertextBlob"])
     agent = start_sim_agent()
-    for proof_key in (None, PROOF_KEY):
+    for key in (None, PROOF_KEY):
         with AgentClient(agent.connect(), timeout=30) as c:
-            result = recipient_decrypt(
-                c, kms, blob, principal=lambda: PRINCIPAL_ARN, proof_key=proof_key
-            )
+            result = recipient_decrypt(c, kms, blob, principal=lambda: PRINCIPAL_ARN, proof_key=key)
         assert result.ok and result.decrypted is not None, result.steps
         shown = json.loads(json.dumps(result.to_json()))
         assert shown["plaintext"]["length"] == len(PIN)
         assert brute_force(shown) == []
-        if proof_key is not None:
+        if key is not None:
             expected = hmac.new(PROOF_KEY, PIN, "sha256").hexdigest()
             assert shown["plaintext"]["hmac_sha256"] == expected
         else:
             assert shown["plaintext"]["hmac_sha256"] is None
+
+
+def test_the_proof_key_is_read_as_hex_or_from_a_file(tmp_path: Path) -> None:
+    raw = bytes(range(100, 132))
+    (tmp_path / "hex.key").write_text(raw.hex() + "\n")
+    (tmp_path / "raw.key").write_bytes(raw)
+    assert proof_key(raw.hex()) == proof_key(f"@{tmp_path / 'hex.key'}") == raw
+    assert proof_key(f"@{tmp_path / 'raw.key'}") == raw
+    for text, words in [
+        ("4821", "2 bytes"),
+        ("not hex", "neither hex nor @FILE"),
+        (f"@{tmp_path / 'missing'}", "cannot read the proof key"),
+    ]:
+        with pytest.raises(NitrodeckError, match=words) as caught:
+            proof_key(text)
+        assert caught.value.fix and "urandom" in caught.value.fix
