@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from core.agent.client import DecryptDigest
-from core.kms.client import FlowResult, FlowStep
+from core.agent.client import DecryptProof
+from core.kms.client import FlowResult, FlowStep, describe_proof
 from core.kms.demo import demo_key_policy
 from core.kms.denial import DenialExplanation
 from core.kms.explain import explain
@@ -102,13 +102,13 @@ class FixedKms:
 
 def decrypted() -> FlowResult:
     """A successful decrypt of a 32-byte secret under the payments key."""
-    digest = DecryptDigest(32, bytes(range(32)))
+    decrypted = DecryptProof(32, bytes(range(32)))
     steps = [
         KEY_STEP,
         FlowStep("kms decrypt", "ok", f"key {PAYMENTS_ARN}: CiphertextForRecipient 2218 bytes"),
-        FlowStep("enclave decrypt", "ok", f"decrypted: 32 bytes, SHA-256 {digest.sha256.hex()}"),
+        FlowStep("enclave decrypt", "ok", f"decrypted: {describe_proof(decrypted)}"),
     ]
-    return FlowResult(steps=steps, digest=digest, key_id=PAYMENTS_ARN)
+    return FlowResult(steps=steps, decrypted=decrypted, key_id=PAYMENTS_ARN)
 
 
 def denied(pcrs: dict[int, bytes]) -> FlowResult:

@@ -52,8 +52,8 @@ def enclave_decrypts(env: LabEnv, *, name: str = ENCLAVE) -> Probe:
             result = recipient_decrypt(agent, kms, ciphertext, principal=lambda: PRINCIPAL)
     except NitrodeckError as error:
         return Probe(False, label, error.what)
-    if result.digest is not None:
-        return Probe(True, label, f"{result.digest.length} bytes, decrypted inside the enclave")
+    if result.decrypted is not None:
+        return Probe(True, label, f"{result.decrypted.length} bytes, decrypted inside the enclave")
     if result.explanation is not None:
         return Probe(False, label, result.explanation.summary)
     failed = next((s for s in reversed(result.steps) if s.status != "ok"), None)

@@ -182,11 +182,13 @@ async def test_demo_key_then_decrypt_inside_the_enclave(
         await pilot.press("enter")  # in the form: start
         await until(pilot, wait, lambda: decrypt.result is not None, "the flow")
         result = decrypt.result
-        assert result is not None and result.ok and result.digest is not None
-        assert result.digest.sha256.hex() == demo.plaintext_sha256
+        assert result is not None and result.ok and result.decrypted is not None
+        assert decrypt.field("proof").value == f"@{demo.proof_key_path}"
+        assert result.decrypted.hmac_sha256 is not None
+        assert result.decrypted.hmac_sha256.hex() == demo.expected_proof
         assert [s.name for s in result.steps] == ["enclave key", "kms decrypt", "enclave decrypt"]
         assert decrypt.query_one("#decrypt-steps").row_count == 3  # type: ignore[attr-defined]
-        assert demo.plaintext_sha256 in text(decrypt.query_one("#decrypt-status"))
+        assert demo.expected_proof in text(decrypt.query_one("#decrypt-status"))
         await pilot.press("escape")
         await until(pilot, wait, lambda: len(screen.table.all_rows) == 1, "the new key listed")
         assert next(iter(screen.table.all_rows.values()))[1:3] == ("Enabled", "pinned")

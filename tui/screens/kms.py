@@ -145,7 +145,9 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
 
         self.app.push_screen(KeyPolicyScreen(self.kms, key))
 
-    def action_decrypt(self, enclave: str = "", ciphertext: str = "", key_id: str = "") -> None:
+    def action_decrypt(
+        self, enclave: str = "", ciphertext: str = "", key_id: str = "", proof_key: str = ""
+    ) -> None:
         from tui.screens.kms_decrypt import DecryptScreen
 
         self.app.push_screen(
@@ -155,6 +157,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
                 enclave=enclave,
                 ciphertext=ciphertext,
                 key_id=key_id,
+                proof_key=proof_key,
             )
         )
 
@@ -225,7 +228,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         note = " (debug enclave: KMS will deny it)" if demo.debug_enclave else ""
         self.notify(
             f"key {demo.key_id} pins PCR0 {demo.pcr0[:16]}…; demo secret {demo.plaintext_length} "
-            f"bytes, SHA-256 {demo.plaintext_sha256[:16]}…{note}",
+            f"bytes, proof {demo.expected_proof[:16]}…{note}",
             title="demo key created",
         )
         self.last_demo = demo
@@ -234,7 +237,9 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
             f"{escape(str(demo.ciphertext_path))}"
         )
         self.action_refresh()
-        self.action_decrypt(demo.enclave, str(demo.ciphertext_path), demo.key_id)
+        self.action_decrypt(
+            demo.enclave, str(demo.ciphertext_path), demo.key_id, f"@{demo.proof_key_path}"
+        )
 
     # -- pin -----------------------------------------------------------------------------------
     def action_pin(self) -> None:
