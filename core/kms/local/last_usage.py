@@ -29,15 +29,6 @@ TRACKED = {
     "VerifyMac",
 }
 WRITE_EVERY = 60.0
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS key_last_usage (
-    key_id TEXT PRIMARY KEY REFERENCES keys(key_id) ON DELETE CASCADE,
-    operation TEXT NOT NULL,
-    at REAL NOT NULL,
-    request_id TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS usage_tracking (id INTEGER PRIMARY KEY CHECK (id = 1), started REAL);
-"""
 
 
 @dataclass(frozen=True)
@@ -50,8 +41,6 @@ class Usage:
 class LastUsage:
     def __init__(self, store: KmsStore) -> None:
         self.store = store
-        for statement in filter(str.strip, SCHEMA.split(";")):
-            store.execute(statement)
         store.execute("INSERT OR IGNORE INTO usage_tracking VALUES (1, ?)", (time.time(),))
         self.started = float(str(store.query("SELECT started FROM usage_tracking")[0][0]))
         self._lock = threading.Lock()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from core.home import create_private_file, ensure_private_dir
+from core.home import create_private_file, ensure_private_dir, file_lock, lock_path
 from core.kms.local.master import check_master_key, load_master_key
 
 ALIASES = """
@@ -52,6 +52,13 @@ CREATE TABLE IF NOT EXISTS key_materials (
     kind TEXT NOT NULL,
     PRIMARY KEY (key_id, version)
 );
+CREATE TABLE IF NOT EXISTS key_last_usage (
+    key_id TEXT PRIMARY KEY REFERENCES keys(key_id) ON DELETE CASCADE,
+    operation TEXT NOT NULL,
+    at REAL NOT NULL,
+    request_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS usage_tracking (id INTEGER PRIMARY KEY CHECK (id = 1), started REAL);
 CREATE TABLE IF NOT EXISTS grants (
     grant_id TEXT PRIMARY KEY,
     key_id TEXT NOT NULL REFERENCES keys(key_id) ON DELETE CASCADE,
@@ -117,19 +124,23 @@ class KmsStore:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.executescript(SCHEMA + ALIASES)
-            have = {row[1] for row in self._db.execute("PRAGMA table_info(keys)")}
-            for name, definition in KEY_COLUMNS:
-                if name not in have:
-                    self._db.execute(f"ALTER TABLE keys ADD COLUMN {name} {definition}")
-            if "region" not in {row[1] for row in self._db.execute("PRAGMA table_info(aliases)")}:
-                self._db.executescript(f"BEGIN IMMEDIATE;{ALIASES_V1}COMMIT;")
-            has_keys = self._db.execute("SELECT 1 FROM keys LIMIT 1").fetchone() is not None
-            self._master = AESGCM(load_master_key(directory, has_keys=has_keys))
-            check_master_key(self._db, self._master, directory / "master.key")
+            # Racing first starts: one switch to WAL (it needs the database to itself, and SQLite
+            # refuses it at once rather than wait), one schema, one master key.
+            with file_lock(lock_path(path)):
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=FULL")
+                self._db.execute("PRAGMA foreign_keys=ON")
+                self._db.executescript(SCHEMA + ALIASES)
+                have = {row[1] for row in self._db.execute("PRAGMA table_info(keys)")}
+                for name, definition in KEY_COLUMNS:
+                    if name not in have:
+                        self._db.execute(f"ALTER TABLE keys ADD COLUMN {name} {definition}")
+                aliases = {row[1] for row in self._db.execute("PRAGMA table_info(aliases)")}
+                if "region" not in aliases:
+                    self._db.executescript(f"BEGIN IMMEDIATE;{ALIASES_V1}COMMIT;")
+                has_keys = self._db.execute("SELECT 1 FROM keys LIMIT 1").fetchone() is not None
+                self._master = AESGCM(load_master_key(directory, has_keys=has_keys))
+                check_master_key(self._db, self._master, directory / "master.key")
             self._next_deletion = self._earliest_deletion()
         except BaseException:
             self._db.close()
@@ -215,7 +226,7 @@ class KmsStore:
         gone = f"SELECT key_id FROM keys WHERE state = '{PENDING_DELETION}' AND deletion_date <= ?"
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
-            for table in ("aliases", "tags", "grants", "key_materials"):
+            for table in ("aliases", "tags", "grants", "key_materials", "key_last_usage"):
                 self._db.execute(f"DELETE FROM {table} WHERE key_id IN ({gone})", (now,))
             count = self._db.execute(
                 "DELETE FROM keys WHERE state = ? AND deletion_date <= ?", (PENDING_DELETION, now)
