@@ -25,7 +25,7 @@ from typing import Any
 
 from core.eif.blobs import Blobs, find_blobs
 from core.eif.cpio import CpioEntry
-from core.eif.errors import EifBuildError
+from core.eif.errors import DockerBuildError, DockerPullError, EifBuildError
 from core.eif.format import SectionType
 from core.eif.image import Image, load_image
 from core.eif.measure import Measurements
@@ -107,10 +107,36 @@ def merge_env(base: list[str], overrides: list[str]) -> list[str]:
 
 
 def docker_save(uri: str, target: Path) -> None:
-    """`docker save URI`; a clear error when no Docker daemon answers."""
+    """`docker save URI`; E50 (nitro-cli's pull error) when there is no daemon or no image."""
+    docker = _docker()
+    saved = subprocess.run(
+        [docker, "save", uri, "-o", str(target)], capture_output=True, text=True, check=False
+    )
+    if saved.returncode != 0:
+        raise DockerPullError(
+            f"`docker save {uri}` failed: {saved.stderr.strip()}",
+            fix="pull or build the image first (docker pull / docker build)",
+        )
+
+
+def docker_build(uri: str, directory: Path) -> None:
+    """`docker build -t URI DIR` (nitro-cli's `--docker-dir`); E49 when it fails."""
+    docker = _docker()
+    built = subprocess.run(
+        [docker, "build", "-t", uri, str(directory)], capture_output=True, text=True, check=False
+    )
+    if built.returncode != 0:
+        raise DockerBuildError(
+            f"`docker build -t {uri} {directory}` failed: {built.stderr.strip()[-1000:]}",
+            fix="fix the Dockerfile (run the same docker build by hand to see why)",
+        )
+
+
+def _docker() -> str:
+    """The `docker` program, once its daemon has answered; else E50 saying why."""
     docker = shutil.which("docker")
     if docker is None:
-        raise EifBuildError(
+        raise DockerPullError(
             "--docker-uri needs Docker, and no `docker` command is installed",
             fix="use --image-tar with an archive made by `docker save`, or --rootfs DIR",
         )
@@ -122,18 +148,11 @@ def docker_save(uri: str, target: Path) -> None:
         check=False,
     )
     if probe.returncode != 0:
-        raise EifBuildError(
+        raise DockerPullError(
             f"no Docker daemon answered ({probe.stderr.strip() or 'docker version failed'})",
             fix="start Docker, or use --image-tar / --rootfs instead",
         )
-    saved = subprocess.run(
-        [docker, "save", uri, "-o", str(target)], capture_output=True, text=True, check=False
-    )
-    if saved.returncode != 0:
-        raise EifBuildError(
-            f"`docker save {uri}` failed: {saved.stderr.strip()}",
-            fix="pull or build the image first (docker pull / docker build)",
-        )
+    return docker
 
 
 def _check_arch(image: Image, blobs: Blobs) -> None:

@@ -2,9 +2,8 @@
 
 The codes are the ordinals of nitro-cli's `NitroCliErrorEnum`, so the exit status of a failing
 command is the E-number, exactly as scripts written for nitro-cli expect. The texts are nitro-cli's
-`get_detailed_info` strings (aws/aws-nitro-enclaves-cli `src/common/document_errors.rs`); `{}`
-placeholders take the same arguments as there. E60's text is not in the release the spec cites and
-is written in the same style.
+`get_detailed_info` strings (aws/aws-nitro-enclaves-cli 1.5.0 `src/common/document_errors.rs`,
+typos included: scripts may match them); `{}` placeholders take the same arguments as there.
 """
 
 from __future__ import annotations
@@ -148,7 +147,7 @@ MESSAGES: dict[int, str] = {
     "size, the minimum memory should be {} MB",
     27: "Insufficient memory available. User provided `{}` is {} MB, which is more than the "
     "available hugepage memory.\nYou can increase the available memory by editing the "
-    f"`memory_mib` value from {_ALLOCATOR_YAML} and then enable the {_SERVICE}.",
+    f"`memory_mib` value from {_ALLOCATOR_YAML} and then restart the {_SERVICE}.",
     28: "Invalid enclave descriptor. Such error appears when the NE_CREATE_VM ioctl returns with "
     "an error.",
     29: "Ioctl failure. Such error is used as a general ioctl error and appears whenever an ioctl "
@@ -224,8 +223,8 @@ MESSAGES: dict[int, str] = {
     "enclave name and the name is invalid.",
     59: "EIF signature checker error. Such error appears when validation of the signing "
     "certificate fails.",
-    60: "EIF signing error. Such error appears when signing an EIF file fails, for instance when "
-    "the private key or the signing certificate cannot be read or used.",
+    60: "Signing error. Such error appears if incorrect key or certificate paths are provided, or "
+    "when AWS credenrials need to be refreshed to use a KMS key.",
 }
 
 # Texts that take arguments but may be raised without them keep nitro-cli's placeholder.

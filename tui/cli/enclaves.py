@@ -160,7 +160,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     print_json(run_json(info))
     if attach:
-        return _stream(platform.console(info.enclave_id), info.cid, None)
+        return stream_console(platform.console(info.enclave_id), info.cid, None)
     return 0
 
 
@@ -213,7 +213,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     platform = platform_of(args)
     enclave_id, cid = _console_target(platform, args)
     stream = platform.console(enclave_id, follow=not args.history, history=args.history)
-    return _stream(stream, cid, timeout)
+    return stream_console(stream, cid, timeout)
 
 
 def _console_target(platform: Platform, args: argparse.Namespace) -> tuple[str, int]:
@@ -227,7 +227,7 @@ def _console_target(platform: Platform, args: argparse.Namespace) -> tuple[str, 
         return saved.enclave_id, saved.cid
 
 
-def _stream(stream: ConsoleStream, cid: int, timeout: float | None) -> int:
+def stream_console(stream: ConsoleStream, cid: int, timeout: float | None) -> int:
     out = sys.stdout
     out.write(f"Connecting to the console for enclave {cid}...\n")
     out.write("Successfully connected to the console.\n")

@@ -3,7 +3,9 @@
 With no command it opens the full-screen app. Every command group lives in its own module of
 `tui.cli` and adds its subcommands through `register(subparsers)`; each subcommand sets a
 `handler(args) -> int` default. A `NitrodeckError` becomes its message on stderr and its exit
-code, never a traceback.
+code, never a traceback. The exit code is the root cause's (an E39 relaying E26 exits 26), on
+the simulator and on a real parent alike. Run as `nitro-cli` (or `nitrodeck nitro-cli …`) it is
+nitro-cli 1.5 instead (`tui.cli.nitro_cli`), exit codes included.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ GROUPS = (
     "fleet",
     "rollout",
     "serve",
+    "shellenv",
 )
 
 # Commands that change enclaves, the pool, images in place, PCRs or keys: `--read-only` refuses
@@ -171,6 +174,11 @@ def _quick_parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
+    named = argv is None and Path(sys.argv[0]).name == "nitro-cli"
+    if named or words[:1] == ["nitro-cli"]:
+        from tui.cli.nitro_cli import main as nitro_cli_main  # nitro-cli 1.5's own interface
+
+        return nitro_cli_main(words if named else words[1:])
     app_args = app_arguments(words)
     parser: argparse.ArgumentParser | None = None
     if app_args is None:
@@ -202,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NitrodeckError as error:
         print(f"{error.label}{error}", file=sys.stderr)
         print_root_cause(error)
-        return error.exit_code
+        return error.root.exit_code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
