@@ -158,6 +158,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"Started enclave with enclave-cid: {info.cid}, memory: {info.memory_mib} MiB, "
         f"cpu-ids: [{', '.join(str(c) for c in info.cpu_ids)}]"
     )
+    if info.memory_mib > request.memory_mib:
+        progress(
+            f"Memory is given in whole hugepages of the pool: you asked {request.memory_mib} MiB, "
+            f"the enclave got {info.memory_mib} MiB (nitrodeck pool show lists the page sizes)"
+        )
     print_json(run_json(info))
     if attach:
         return stream_console(platform.console(info.enclave_id), info.cid, None)

@@ -208,7 +208,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = handler(args)
         return result
     except NitrodeckError as error:
-        print(f"{error.label}{error}", file=sys.stderr)
+        from tui.cli.output import error_text
+
+        print(error_text(error), file=sys.stderr)
         print_root_cause(error)
         return error.root.exit_code
     except KeyboardInterrupt:
