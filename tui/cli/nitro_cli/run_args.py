@@ -37,7 +37,7 @@ def run_args(values: Values) -> RunArgs:
     config = values.get("config")
     attach = bool(values.get("attach-console"))
     if isinstance(config, str):
-        return _from_config(config, attach)
+        return read_config(config, attach=False)  # nitro-cli reads attach_console from the file
     return RunArgs(
         cpu_count=_number(values.get("cpu-count"), "cpu-count", U32),
         eif_path=str(values["eif-path"]),
@@ -94,7 +94,9 @@ def _memory(text: str) -> int:
     return int(number) * scale
 
 
-def _from_config(path: str, attach: bool) -> RunArgs:
+def read_config(path: str, attach: bool) -> RunArgs:
+    """`--config`'s settings; `attach` (nitrodeck's `--attach-console` next to it) adds to the
+    file's `attach_console`, which alone counts for nitro-cli."""
     try:
         with open(path, encoding="utf-8") as stream:
             text = stream.read()
@@ -108,7 +110,9 @@ def _from_config(path: str, attach: bool) -> RunArgs:
         args = _typed(data)
     except (ValueError, TypeError) as error:
         raise NitroCliError(
-            NitroCliCode.SerdeError, detail=f"Invalid JSON format for config file: {error}"
+            NitroCliCode.SerdeError,
+            detail=f"Invalid JSON format for config file {path}: {error}",
+            fix="give eif_path (string), memory_mib (number, MiB) and cpu_count or cpu_ids",
         ) from error
     if args.cpu_count is None and args.cpu_ids is None:
         raise NitroCliError(
@@ -119,8 +123,10 @@ def _from_config(path: str, attach: bool) -> RunArgs:
             NitroCliCode.ConflictingArgument,
             detail="`cpu-count` and `cpu-ids` cannot be used together",
         )
-    debug = args.debug_mode or args.attach_console or attach
-    return RunArgs(**{**args.__dict__, "debug_mode": debug, "attach_console": args.attach_console})
+    attached = args.attach_console or attach
+    return RunArgs(
+        **{**args.__dict__, "debug_mode": args.debug_mode or attached, "attach_console": attached}
+    )
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
