@@ -310,3 +310,19 @@ def test_enclave_lifecycle_prints_nitro_clis_lines(
     }
     assert err == f"Successfully terminated enclave {started['EnclaveID']}.\n"
     assert nitro_cli(capsys, "terminate-enclave", "--enclave-name", "printer")[0] == 58
+
+
+def test_the_mode_starts_without_what_a_command_does_not_need() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from tui.cli.main import main; main(['nitro-cli', 'explain', "
+        "'--error-code', 'E26']); heavy = ('boto3', 'textual', 'cryptography', "
+        "'core.platform.sim.platform', 'core.eif.reader', 'tui.cli.eif');"
+        "print([m for m in heavy if m in sys.modules])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout == "[]\n" and done.stderr.startswith("Insufficient memory requested.")

@@ -133,8 +133,8 @@ def build_request(args: argparse.Namespace) -> tuple[RunRequest, bool]:
 def cmd_run(args: argparse.Namespace) -> int:
     request, attach = build_request(args)
     platform = platform_of(args)
-    progress("Start allocating memory...")
     info = platform.run_enclave(request)
+    progress("Start allocating memory...")  # after the checks that come first in nitro-cli too
     progress(
         f"Started enclave with enclave-cid: {info.cid}, memory: {info.memory_mib} MiB, "
         f"cpu-ids: [{', '.join(str(c) for c in info.cpu_ids)}]"
