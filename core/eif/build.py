@@ -64,7 +64,12 @@ def rfc3339_nanos(epoch: int) -> str:
 
 
 def metadata_json(
-    name: str, version: str, blobs: Blobs, epoch: int, docker_info: dict[str, Any]
+    name: str,
+    version: str,
+    blobs: Blobs,
+    epoch: int,
+    docker_info: dict[str, Any],
+    custom: dict[str, Any] | None = None,
 ) -> bytes:
     """The metadata section: compact JSON with nitro-cli's keys in its order (spec §5)."""
     operating_system, kernel_version = blobs.kernel_identity()
@@ -79,7 +84,7 @@ def metadata_json(
             "KernelVersion": kernel_version,
         },
         "DockerInfo": docker_info,
-        "CustomMetadata": None,
+        "CustomMetadata": custom,
     }
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
@@ -215,12 +220,14 @@ def build_eif(
     cmd: list[str] | None = None,
     env: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    custom_metadata: dict[str, Any] | None = None,
 ) -> tuple[Measurements, Path]:
     """Build an image from exactly one of `rootfs`, `image_tar`, `docker_uri`.
 
     `cmd` (argv) replaces the image's Entrypoint+Cmd; `env` entries (K=V) override or extend
     its Env. Defaults: name = rootfs directory name / first repo tag / URI before `:`;
-    version = the image ID without `sha256:`, or "1.0" for a rootfs.
+    version = the image ID without `sha256:`, or "1.0" for a rootfs. `custom_metadata` (a JSON
+    object, nitro-cli's `--metadata` file) is recorded as the image's custom metadata.
     """
     sources = [source for source in (rootfs, image_tar, docker_uri) if source is not None]
     if len(sources) != 1:
@@ -252,7 +259,12 @@ def build_eif(
             raise EifBuildError("the image has no command to run", fix='pass --cmd "PROGRAM ARGS"')
         environment = merge_env(source.env, env or [])
         identity = metadata_json(
-            name or source.name, version or source.version, kit, epoch, source.docker_info
+            name or source.name,
+            version or source.version,
+            kit,
+            epoch,
+            source.docker_info,
+            custom_metadata,
         )
         write_ramdisk(work / "bootstrap.cpio.gz", bootstrap_entries(kit, epoch))
         customer = customer_entries(source.tree, command, environment, epoch)

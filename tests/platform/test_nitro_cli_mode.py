@@ -326,3 +326,69 @@ def test_the_mode_starts_without_what_a_command_does_not_need() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout == "[]\n" and done.stderr.startswith("Insufficient memory requested.")
+
+
+def _docker_archive(path: Path) -> Path:
+    """A `docker save` archive of a one-layer image whose command is /app/run.sh."""
+    import io
+    import tarfile
+
+    def add(tar: tarfile.TarFile, name: str, data: bytes, mode: int = 0o644) -> None:
+        info = tarfile.TarInfo(name)
+        info.size, info.mode = len(data), mode
+        tar.addfile(info, io.BytesIO(data))
+
+    layer = io.BytesIO()
+    with tarfile.open(fileobj=layer, mode="w") as tar:
+        add(tar, "app/run.sh", b"#!/bin/sh\necho hi\n", 0o755)
+    config = {"architecture": "amd64", "os": "linux", "config": {"Cmd": ["/app/run.sh"]}}
+    manifest = [{"Config": "c.json", "RepoTags": ["shop/app:1"], "Layers": ["l/layer.tar"]}]
+    with tarfile.open(path, "w") as tar:
+        add(tar, "l/layer.tar", layer.getvalue())
+        add(tar, "c.json", json.dumps(config).encode())
+        add(tar, "manifest.json", json.dumps(manifest).encode())
+    return path
+
+
+def test_build_enclave_from_docker_with_metadata_and_signature(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nitro_fixtures import write_program
+
+    archive = _docker_archive(tmp_path / "saved.tar")
+    write_program(
+        tmp_path / "bin",
+        "docker",
+        f'case "$1" in version) echo 24.0;; save) cp "{archive}" "$4";; *) exit 1;; esac',
+    )
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
+    meta = tmp_path / "meta.json"
+    meta.write_text('{"Team": "payments"}')
+    cert, key = _signer(tmp_path)
+    output = tmp_path / "app.eif"
+    code, out, err = nitro_cli(
+        capsys,
+        "build-enclave",
+        "--docker-uri",
+        "shop/app:1",
+        "--output-file",
+        str(output),
+        "--name",
+        "shop",
+        "--version",
+        "2.0",
+        "--metadata",
+        str(meta),
+        "--signing-certificate",
+        str(cert),
+        "--private-key",
+        str(key),
+    )
+    assert code == 0, err
+    assert err == "Start building the Enclave Image...\nEnclave Image successfully created.\n"
+    built = json.loads(out)["Measurements"]
+    code, out, _ = nitro_cli(capsys, "describe-eif", "--eif-path", str(output))
+    described = json.loads(out)
+    assert code == 0 and described["Measurements"] == built and described["IsSigned"] is True
+    assert (described["ImageName"], described["ImageVersion"]) == ("shop", "2.0")
+    assert described["Metadata"]["Team"] == "payments"

@@ -8,8 +8,10 @@ E48 for the rest. The JSON on stdout and the lines on stderr are nitro-cli's.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from core.errors import NitrodeckError
 from core.platform.errors import NitroCliCode, NitroCliError
@@ -98,6 +100,7 @@ def build_enclave(values: Values) -> int:
         measurements, _ = build_eif(
             output=output,
             docker_uri=uri,
+            custom_metadata=_custom_metadata(values.get("metadata")),
             name=name if isinstance(name, str) else None,
             version=version if isinstance(version, str) else None,
         )
@@ -115,6 +118,21 @@ def build_enclave(values: Values) -> int:
     progress("Enclave Image successfully created.")
     print_json({"Measurements": measurements.to_json()})
     return 0
+
+
+def _custom_metadata(path: object) -> dict[str, Any] | None:
+    """`--metadata FILE`: a JSON object kept in the image (E48 when it is not one)."""
+    from core.eif.errors import EifBuildError
+
+    if not isinstance(path, str):
+        return None
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise EifBuildError(f"cannot read the custom metadata: {error}", where=path) from error
+    if not isinstance(data, dict):
+        raise EifBuildError("the custom metadata is not a JSON object", where=path)
+    return data
 
 
 def explain(values: Values) -> int:
