@@ -42,6 +42,8 @@ def test_version_and_both_ways_in(capsys: pytest.CaptureFixture[str]) -> None:
     assert nitro_cli(capsys, "--version") == (0, "Nitro CLI 1.5.0\n", "")
     assert main(["nitro-cli", "--version"]) == 0
     assert capsys.readouterr().out == "Nitro CLI 1.5.0\n"
+    assert main(["--platform", "sim", "nitro-cli", "describe-enclaves"]) == 0
+    assert capsys.readouterr().out == "[]\n"
 
 
 def test_missing_required_argument_is_claps_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -28,9 +28,11 @@ def register(subparsers: Any) -> None:
         "shellenv", help="link nitro-cli to nitrodeck and print the PATH line: eval it"
     )
     parser.set_defaults(handler=run_shellenv, local_only=True)
-    subparsers.add_parser(
+    mode = subparsers.add_parser(
         "nitro-cli", help="nitro-cli 1.5's own commands, output and exit codes (nitro-cli mode)"
     )
+    mode.add_argument("words", nargs=argparse.REMAINDER, help="nitro-cli's command line")
+    mode.set_defaults(handler=run_nitro_cli, local_only=True)
 
 
 def run_shellenv(args: argparse.Namespace) -> int:
@@ -38,6 +40,14 @@ def run_shellenv(args: argparse.Namespace) -> int:
     print(f'export PATH={shlex.quote(str(link.parent))}:"$PATH"')
     print(f"{link} runs nitrodeck as nitro-cli", file=sys.stderr)
     return 0
+
+
+def run_nitro_cli(args: argparse.Namespace) -> int:
+    """`nitrodeck [--platform P] nitro-cli …` (without global options, `tui.cli.main` goes
+    straight to the mode)."""
+    from tui.cli.nitro_cli import main as nitro_cli_main
+
+    return nitro_cli_main(args.words, platform=args.platform)
 
 
 def install_link(directory: Path) -> Path:

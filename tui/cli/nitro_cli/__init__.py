@@ -32,14 +32,15 @@ HANDLERS = {
 }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """nitro-cli mode: the real nitro-cli on a Nitro parent, else the simulator's answers."""
+def main(argv: Sequence[str] | None = None, platform: str | None = None) -> int:
+    """nitro-cli mode: the real nitro-cli on a Nitro parent, else the simulator's answers
+    (`platform`, else `$NITRODECK_PLATFORM`, else what this machine is)."""
     import os
 
     from core.platform.select import default_platform_name
 
     words = list(sys.argv[1:] if argv is None else argv)
-    if (os.environ.get("NITRODECK_PLATFORM") or default_platform_name()) == "nitro":
+    if (platform or os.environ.get("NITRODECK_PLATFORM") or default_platform_name()) == "nitro":
         from core.errors import NitrodeckError
         from core.platform.nitro.nitro_cli import exec_real_nitro_cli
 
