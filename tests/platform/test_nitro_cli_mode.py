@@ -71,6 +71,15 @@ def test_describe_eif_of_a_missing_file_is_e35(capsys: pytest.CaptureFixture[str
     assert LOG_LINE.search(err)
 
 
+def test_backtrace_1_prints_the_backtrace_before_the_log_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BACKTRACE", "1")
+    err = nitro_cli(capsys, "describe-eif", "--eif-path", "missing.eif")[2]
+    assert "#E35\n\nBacktrace:\n  Action: Describe EIF\n  Subactions:\n    " in err
+    assert err.index("  Version: 1.5.0\n\nIf you open a support ticket") > 0
+
+
 @pytest.mark.parametrize("flag", ["--input", "--signing-certificate"])
 def test_pcr_of_a_missing_file_is_e19(capsys: pytest.CaptureFixture[str], flag: str) -> None:
     code, out, err = nitro_cli(capsys, "pcr", flag, "missing")

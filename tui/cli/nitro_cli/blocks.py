@@ -55,15 +55,19 @@ def _stamp() -> str:
     return f"{now:%Y-%m-%dT%H:%M:%S}.{ns % 1_000_000_000:09d}+00:00"
 
 
-def _write_log(action: str, subactions: list[str]) -> str | None:
-    """The err log nitro-cli writes for a failure; its printed path, or None if unwritable."""
-    directory, shown = logs_dir()
-    stamp = _stamp()
-    text = (
+def _backtrace(action: str, subactions: list[str]) -> str:
+    """nitro-cli's `construct_backtrace`: what its err log holds (and BACKTRACE=1 prints)."""
+    return (
         f"  Action: {action}\n  Subactions:"
         + "".join(f"\n    {line}" for line in subactions)
         + "\n  Root error file: src/lib.rs\n  Root error line: 0\n  Version: 1.5.0"
     )
+
+
+def _write_log(text: str) -> str | None:
+    """The err log nitro-cli writes for a failure; its printed path, or None if unwritable."""
+    directory, shown = logs_dir()
+    stamp = _stamp()
     try:
         directory.mkdir(parents=True, exist_ok=True)
         (directory / f"err{stamp}.log").write_text(text)
@@ -77,7 +81,10 @@ def block(error: NitrodeckError, action: str, subactions: list[str] | None = Non
     code = error.code or code_name(0)
     steps = subactions if subactions is not None else _subactions(error)
     text = f"{message(error)}\n\nFor more details, please visit {DOCS_LINK.format(code=code)}"
-    log = _write_log(action, steps)
+    backtrace = _backtrace(action, steps)
+    if os.environ.get("BACKTRACE") == "1":
+        text += f"\n\nBacktrace:\n{backtrace}"
+    log = _write_log(backtrace)
     if log is not None:
         text += f'\n\nIf you open a support ticket, please provide the error log found at "{log}"'
     return text + "\n"
