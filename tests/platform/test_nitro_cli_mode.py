@@ -187,6 +187,7 @@ def test_build_enclave_without_a_docker_daemon_is_e50(
     [
         (["--memory", "0", "--cpu-count", "2"], "[ E26 ] Insufficient memory requested."),
         (["--memory", "512", "--cpu-count", "4"], "[ E22 ] Insufficient CPUs available"),
+        (["--memory", "0", "--cpu-count", "4"], "[ E22 ] Insufficient CPUs available"),
         (["--memory", "512", "--cpu-ids", "2", "6"], "[ E21 ] No such CPU available in the pool"),
         (["--memory", "32", "--cpu-count", "2"], "[ E29 ] Ioctl failure."),
         (["--memory", "100000", "--cpu-count", "2"], "[ E27 ] Insufficient memory available."),

@@ -46,7 +46,8 @@ def boot_timeout(eif_size: int, memory_mib: int) -> float:
 
 
 def reserve(instance: SimInstance, request: RunRequest, facts: ImageFacts) -> EnclaveRow:
-    """Check the request against the pool and record the enclave (state STARTING)."""
+    """Check the request against the pool and record the enclave (state STARTING): CPUs first,
+    then memory, in nitro-cli's order, so a request wrong in both fails as it would there."""
     state = instance.state
     with state.transaction():
         instance._reap_locked()
@@ -62,6 +63,7 @@ def reserve(instance: SimInstance, request: RunRequest, facts: ImageFacts) -> En
             count = request.cpu_count or 0
             rules.check_cpu_count(count, pool)
             cpus = rules.pick_cpus(count, pool, used, instance.topology)
+        rules.check_memory(request.memory_mib, facts.size)  # after the CPUs, as in nitro-cli
         regions = rules.allocate_regions(request.memory_mib, free_pages(instance, node, rows))
         cid = _cid(instance, request.enclave_cid, rows)
         base = request.enclave_name or rules.default_name(request.eif_path)
@@ -126,7 +128,6 @@ def run_enclave(
     """The whole launch; on any failure the reservation and its files are released."""
     rules.check_cid(request.enclave_cid)
     facts = image_facts(request.eif_path)
-    rules.check_memory(request.memory_mib, facts.size)
     row = reserve(instance, request, facts)
     layout = instance.layout
     directory = layout.enclave_dir(row.slot_hex)
