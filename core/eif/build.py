@@ -71,7 +71,7 @@ def metadata_json(
     docker_info: dict[str, Any],
     custom: dict[str, Any] | None = None,
 ) -> bytes:
-    """The metadata section: compact JSON with nitro-cli's keys in its order (spec §5)."""
+    """The metadata section: compact JSON with nitro-cli's keys in its order (docs/eif.md §5)."""
     operating_system, kernel_version = blobs.kernel_identity()
     document = {
         "ImageName": name,
