@@ -94,6 +94,10 @@ def _load_table() -> dict[str, Any]:
 _TABLE = _load_table()
 DOCS_LINK: str = _TABLE["help_link"]
 MESSAGES: dict[int, str] = {int(row["code"][1:]): row["message"] for row in _TABLE["errors"]}
+EXPLAINED: dict[int, str] = {
+    int(row["code"][1:]): row["explain"] for row in _TABLE["errors"] if row.get("explain")
+}
+"""What `nitro-cli explain --error-code` prints per code (none for E57-E59)."""
 # Texts that take arguments but may be raised without them keep nitro-cli's placeholder.
 _PLACEHOLDER: str = _TABLE["placeholder"]
 
