@@ -68,9 +68,10 @@ def simulated(words: list[str]) -> int:
     except NitrodeckError as error:
         from tui.cli.nitro_cli.blocks import block
 
-        failed = error.inner if error.inner is not None and error.code is None else error
-        sys.stderr.write(block(failed, action))
-        code = failed.code
-        return int(code[1:]) if code else 1
+        if error.code is None:  # nitrodeck's own trouble (say, the simulator's state), no E-code
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        sys.stderr.write(block(error, action))
+        return int(error.code[1:])
     except (KeyboardInterrupt, BrokenPipeError):
         return 0
