@@ -119,19 +119,21 @@ def run_encrypt(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
     plaintext = read_input(args.plaintext_file, "--plaintext-file")
-    platform = open_platform(args.platform, args.profile)
-    try:
-        target = _target(args, platform)
-    finally:
-        platform.close()
     request: dict[str, Any] = {"KeyId": args.key_id, "Plaintext": plaintext}
     context = encryption_context(args.encryption_context)
     if context:
         request["EncryptionContext"] = context
-    try:
-        blob = bytes(boto3_client(target).encrypt(**request)["CiphertextBlob"])
-    except (ClientError, BotoCoreError) as error:
-        raise kms_error(error, action="Encrypt", where=target.describe(), key=args.key_id) from None
+    platform = open_platform(args.platform, args.profile)
+    try:  # open until Encrypt returns: a remote's KMS is reached through its connection
+        target = _target(args, platform)
+        try:
+            blob = bytes(boto3_client(target).encrypt(**request)["CiphertextBlob"])
+        except (ClientError, BotoCoreError) as error:
+            raise kms_error(
+                error, action="Encrypt", where=target.describe(), key=args.key_id
+            ) from None
+    finally:
+        platform.close()
     try:
         args.output.write_bytes(blob)
     except OSError as error:

@@ -91,14 +91,11 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
     def _default_target(self, platform: Platform) -> None:
         """As the CLI defaults: AWS KMS on a real parent, a remote simulator's own local KMS;
         else this home's local KMS, started on first use."""
-        from core.remote.platform import RemotePlatform
-
-        if platform.default_kms == "aws":
+        forwarded = platform.kms_target()
+        if forwarded is not None:
+            self.kms.choose(forwarded)
+        elif platform.default_kms == "aws":
             self.kms.choose(KmsTarget())
-        elif isinstance(platform, RemotePlatform):
-            from core.remote.kms import remote_kms_target
-
-            self.kms.choose(remote_kms_target(platform))
 
     def fetch_rows(self) -> Mapping[str, Sequence[str]]:
         if self.kms.unresolved:
