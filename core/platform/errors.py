@@ -171,10 +171,12 @@ class EnclaveProcessError(NitroCliError):
 
     `inner` is the enclave process's own error; `detail` is its text, so the E39 line reads
     as nitro-cli's does, and `core.explain` can reach the root cause without parsing it.
+    `root_code` is the inner error's E-number, the one field a remote call needs to rebuild it.
     """
 
     def __init__(self, inner: NitroCliError) -> None:
         self.inner = inner
+        self.root_code = int(inner.cli_code)
         lines = [inner.what] + ([inner.detail] if inner.detail else [])
         super().__init__(
             NitroCliCode.EnclaveProcessConnectionFailure, detail="\n".join(lines), fix=inner.fix
