@@ -29,7 +29,7 @@ def register(subparsers: Any) -> None:
     )
     parser.set_defaults(handler=run_shellenv, local_only=True)
     mode = subparsers.add_parser(
-        "nitro-cli", help="nitro-cli 1.5's own commands, output and exit codes (nitro-cli mode)"
+        "nitro-cli", help="nitro-cli 1.5's own commands, output and exit codes"
     )
     mode.add_argument("words", nargs=argparse.REMAINDER, help="nitro-cli's command line")
     mode.set_defaults(handler=run_nitro_cli, local_only=True)
