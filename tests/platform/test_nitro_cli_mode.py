@@ -44,6 +44,8 @@ def test_version_and_both_ways_in(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out == "Nitro CLI 1.5.0\n"
     assert main(["--platform", "sim", "nitro-cli", "describe-enclaves"]) == 0
     assert capsys.readouterr().out == "[]\n"
+    assert main(["--platform", "sim", "nitro-cli", "--version"]) == 0  # nitro-cli's flag
+    assert capsys.readouterr().out == "Nitro CLI 1.5.0\n"
 
 
 def test_missing_required_argument_is_claps_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -28,8 +28,11 @@ def register(subparsers: Any) -> None:
         "shellenv", help="link nitro-cli to nitrodeck and print the PATH line: eval it"
     )
     parser.set_defaults(handler=run_shellenv, local_only=True)
-    mode = subparsers.add_parser(
-        "nitro-cli", help="nitro-cli 1.5's own commands, output and exit codes"
+    mode = subparsers.add_parser(  # every word after it is nitro-cli's, `--help` included
+        "nitro-cli",
+        help="nitro-cli 1.5's own commands, output and exit codes",
+        prefix_chars="+",
+        add_help=False,
     )
     mode.add_argument("words", nargs=argparse.REMAINDER, help="nitro-cli's command line")
     mode.set_defaults(handler=run_nitro_cli, local_only=True)
