@@ -53,6 +53,7 @@ OPERATIONS: dict[str, Operation] = {
     **MORE_OPERATIONS,
 }
 TARGET_PREFIX = "TrentService."
+SWITCH_INTERVAL = 0.0005  # seconds
 CONTENT_TYPE = "application/x-amz-json-1.1"
 
 
@@ -216,7 +217,12 @@ class LocalKms:
         return self
 
     def serve_forever(self) -> None:
-        """Serve in this thread until interrupted."""
+        """Serve in this thread until interrupted.
+
+        In its own process the server hands the GIL over more often than Python's 5 ms default:
+        a worker checking a document's signature must not keep the connection loop from
+        reading the next request for that long."""
+        sys.setswitchinterval(SWITCH_INTERVAL)
         try:
             self._server.serve_forever()
         finally:
