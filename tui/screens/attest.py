@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -157,15 +157,17 @@ class AttestScreen(KeepsEdits, ShowsWorkerErrors, NitrodeckScreen):
         self.query_one("#attest-status", Static).update(markup)
 
     # -- enclaves for the source field -------------------------------------------------------
-    @work(thread=True, exclusive=True, exit_on_error=False, group="attest-list")
     def _list_enclaves(self) -> None:
-        try:
+        def listed() -> tuple[list[str], tuple[str, ...]]:
             platform = self.platforms.get()
-            names = running_enclaves(platform)
-        except NitrodeckError as error:
-            self.app.call_from_thread(self._status, error_markup(error))
-            return
-        self.app.call_from_thread(self._show_enclaves, names, default_trust(platform.default_trust))
+            return running_enclaves(platform), default_trust(platform.default_trust)
+
+        self.run_job(
+            listed,
+            lambda found: self._show_enclaves(*found),
+            failed=self._status,
+            group="attest-list",
+        )
 
     def _show_enclaves(self, names: list[str], trust: tuple[str, ...]) -> None:
         if not self.field("trust").value:
@@ -218,16 +220,13 @@ class AttestScreen(KeepsEdits, ShowsWorkerErrors, NitrodeckScreen):
         self.report = self.document = None
         self._pending = []
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="attest", description="attest")
     def _run(self, request: AttestRequest) -> None:
-        try:
+        def attest() -> tuple[bytes, VerificationReport]:
             platform = None if request.from_file else self.platforms.get()
             document = fetch_document(platform, request)
-            report = verify_request(document, request, self.now())
-        except NitrodeckError as error:
-            self.app.call_from_thread(self._status, error_markup(error))
-            return
-        self.app.call_from_thread(self._show, document, report)
+            return document, verify_request(document, request, self.now())
+
+        self.run_job(attest, lambda got: self._show(*got), failed=self._status, group="attest")
 
     def _show(self, document: bytes, report: VerificationReport) -> None:
         self.document, self.report = document, report

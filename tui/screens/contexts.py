@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from textual import on, work
+from textual import on
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from core.errors import NitrodeckError
+from core.remote.target import Target
 from tui.screens.list_screen import ListScreen
 from tui.widgets.poller import Poller
 
@@ -44,21 +44,27 @@ class ContextsScreen(ListScreen):
             return
         self._switch(name)
 
-    @work(thread=True, exclusive=True, group="ctx-switch")
     def _switch(self, name: str) -> None:
         from tui.contexts import use_context
 
-        try:
+        def switch() -> Target:
             target = use_context(name)
             self.nd_app.platforms.switch(target)
             self.nd_app.platforms.get().host_info()  # open it now: a bad context is said here
-        except NitrodeckError as error:
-            self.app.call_from_thread(
-                self.notify, str(error), title=f"context {name}", severity="error", markup=False
-            )
-            return
-        self.app.call_from_thread(self.notify, f"now using {name} ({target.location})")
-        self.app.call_from_thread(self.query_one("#list-poller", Poller).poll_now)
+            return target
+
+        def switched(target: Target) -> None:
+            self.notify(f"now using {name} ({target.location})", markup=False)
+            self.query_one("#list-poller", Poller).poll_now()
+
+        self.run_job(
+            switch,
+            switched,
+            failed=lambda markup: self.notify(
+                markup, title=f"context {name}", severity="error", timeout=15
+            ),
+            group="ctx-switch",
+        )
 
 
 def make_screen() -> ContextsScreen:

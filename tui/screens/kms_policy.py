@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -17,7 +16,7 @@ from core.attestation import policy_expectations
 from core.errors import NitrodeckError
 from core.kms.inventory import key_policy
 from core.kms.separation import overlap_lines
-from tui.engine.errors import ShowsWorkerErrors, error_markup, escape
+from tui.engine.errors import ShowsWorkerErrors, escape
 from tui.engine.kms_access import KmsAccess
 from tui.presenters.kms_render import pretty_policy
 from tui.screens.base import NitrodeckScreen
@@ -65,14 +64,13 @@ class KeyPolicyScreen(ShowsWorkerErrors, NitrodeckScreen):
     def on_mount(self) -> None:
         self._fetch()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="kms-policy")
     def _fetch(self) -> None:
-        try:
-            text, arn = key_policy(self.kms.client(), self.key_id)
-        except NitrodeckError as error:
-            self.app.call_from_thread(self._head, error_markup(error))
-            return
-        self.app.call_from_thread(self._show, str(text), str(arn))
+        self.run_job(
+            lambda: key_policy(self.kms.client(), self.key_id),
+            lambda got: self._show(str(got[0]), str(got[1])),
+            failed=self._head,
+            group="kms-policy",
+        )
 
     def show_error(self, markup: str) -> None:
         self._head(markup)
