@@ -86,7 +86,7 @@ async def test_build_form_submits_with_ctrl_s_from_a_field(
         assert isinstance(screen.focused, Input)  # the source field
         await pilot.press("ctrl+s")  # inside the field: still submits (and says what is missing)
         await wait(pilot)
-        assert "Give a rootfs directory" in str(screen.query_one("#build-result").render())
+        assert "no source to build from" in str(screen.query_one("#build-result").render())
         await pilot.press(*"/nowhere")
         await pilot.press("escape", "escape")  # out of the field, then: asks, naming the edit
         await wait(pilot)

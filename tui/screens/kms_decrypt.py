@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -27,6 +27,7 @@ from tui.engine.kms_access import KmsAccess
 from tui.presenters.kms_render import condition_rows, finding_markup
 from tui.screens.base import NitrodeckScreen
 from tui.widgets.form_grid import FormGrid
+from tui.widgets.form_keys import KeepsEdits
 
 AGENT_WAIT = 10.0
 STEP_STYLE = {"ok": "bold green", "denied": "bold red", "failed": "bold red", "skipped": "dim"}
@@ -39,15 +40,18 @@ FIELDS = (
 )
 
 
-class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
+class DecryptScreen(KeepsEdits, ShowsWorkerErrors, NitrodeckScreen):
     crumb = "decrypt"
     ABOUT = (
         "Decrypt a KMS ciphertext inside an enclave with KMS Recipient: each step appears as it "
         "happens; only the plaintext's length and SHA-256 leave the enclave. On a denial the key "
-        "policy is explained condition by condition. Enter in any field starts."
+        "policy is explained condition by condition. Enter in any field (or ctrl+s) starts; "
+        "esc leaves a field, a second esc the form."
     )
+    FORM_SELECTOR = "#decrypt-form"
+    DISCARD_QUESTION = "Leave the decrypt form and lose what you typed?"
     BINDINGS = [
-        Binding("ctrl+s", "decrypt", "Decrypt", id="decrypt.run"),
+        Binding("ctrl+s", "submit", "Decrypt", priority=True, id="decrypt.run"),
         Binding("f", "form", "Form", id="decrypt.form"),
     ]
     DEFAULT_CSS = """
@@ -89,6 +93,7 @@ class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
         )
         empty = next((k for k, _, _ in FIELDS if not self.field(k).value), "enclave")
         self.field(empty).focus()
+        self.remember_form()
         self._status("Enclave and ciphertext, then enter. (c in :kms makes a demo key.)")
 
     def field(self, key: str) -> Input:
@@ -97,11 +102,19 @@ class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
     def action_form(self) -> None:
         self.field("enclave").focus()
 
+    def leave_form(self) -> None:
+        self.nd_app.go_back()
+
+    def action_submit(self) -> None:
+        self.action_decrypt()
+
     def show_error(self, markup: str) -> None:
         self._status(markup)
 
     def _status(self, markup: str | Text) -> None:
-        self.query_one("#decrypt-status", Static).update(markup)
+        status = self.query_one("#decrypt-status", Static)
+        status.update(markup)
+        self.show_result(status)
 
     @on(Input.Submitted, "#decrypt-form Input")
     def action_decrypt(self) -> None:
@@ -121,6 +134,7 @@ class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
             self._status(error_markup(error))
             return
         self._status(f"decrypting in {escape(enclave)} via {escape(self.kms.label())}…")
+        self.remember_form()
         self._run(enclave, blob, self.field("key").value.strip() or None, context)
 
     def _clear(self) -> None:
@@ -130,18 +144,16 @@ class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
         self.query_one("#decrypt-conditions").remove_class("-shown")
         self.query_one("#decrypt-findings", Static).update("")
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="decrypt", description="decrypt")
     def _run(
         self, enclave: str, blob: bytes, key_id: str | None, context: dict[str, str] | None
     ) -> None:
         def on_step(step: FlowStep) -> None:
             self.app.call_from_thread(self._add_step, step)
 
-        try:
+        def decrypt() -> FlowResult:
             kms = self.kms.client()
-            platform = self.platforms.get()
-            with connect_agent(platform, enclave, wait=AGENT_WAIT) as agent:
-                result = recipient_decrypt(
+            with connect_agent(self.platforms.get(), enclave, wait=AGENT_WAIT) as agent:
+                return recipient_decrypt(
                     agent,
                     kms,
                     blob,
@@ -150,10 +162,8 @@ class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
                     encryption_context=context,
                     on_step=on_step,
                 )
-        except NitrodeckError as error:
-            self.app.call_from_thread(self._status, error_markup(error))
-            return
-        self.app.call_from_thread(self._show_result, result)
+
+        self.run_job(decrypt, self._show_result, failed=self._status, group="decrypt")
 
     def _add_step(self, step: FlowStep) -> None:
         mark = Text(STEP_MARK.get(step.status, step.status), style=STEP_STYLE.get(step.status, ""))
