@@ -70,7 +70,7 @@ class AttestScreen(KeepsEdits, ShowsWorkerErrors, NitrodeckScreen):
     FORM_SELECTOR = "#attest-form"
     BINDINGS = [
         Binding("escape", "back", "Leave field / back", id="attest.back"),
-        Binding("ctrl+s", "attest", "Attest", id="attest.run"),
+        Binding("ctrl+s", "submit", "Attest", id="attest.run"),
         Binding("ctrl+n", "new_nonce", "New nonce", id="attest.nonce"),
         Binding("e", "export", "Export", id="attest.export"),
         Binding("f", "form", "Form", id="attest.form"),
@@ -189,6 +189,9 @@ class AttestScreen(KeepsEdits, ShowsWorkerErrors, NitrodeckScreen):
 
     def action_form(self) -> None:
         self.field("source").focus()
+
+    def action_submit(self) -> None:
+        self.action_attest()
 
     @on(Input.Submitted, "#attest-form Input")
     @on(Button.Pressed, "#attest-go")

@@ -21,8 +21,12 @@ class ContextsScreen(ListScreen):
     crumb = "ctx"
     ABOUT = "Named targets: this machine, ssh:// hosts, simulator homes. Enter switches."
     COLUMNS = (("current", " "), ("name", "CONTEXT"), ("location", "WHERE"), ("remote", "REMOTE"))
+    EMPTY = "only this machine: `nitrodeck ctx add NAME --host ssh://HOST` adds another"
     REFRESH = 10.0
     BINDINGS = [Binding("u", "use", "Use", id="ctx.use")]
+
+    def holds_nothing(self) -> bool:
+        return len(self.table.all_rows) <= 1  # this machine is always there
 
     def fetch_rows(self) -> Mapping[str, Sequence[str]]:
         from tui.contexts import load_contexts

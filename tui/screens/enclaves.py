@@ -23,6 +23,7 @@ from core.platform.base import EnclaveInfo, Platform, RunRequest
 from tui.bindings import dangerous
 from tui.engine.errors import error_markup
 from tui.first_run import images_dir
+from tui.presenters.long_values import short
 from tui.screens.list_screen import ListScreen
 from tui.widgets.poller import Poller
 
@@ -63,7 +64,7 @@ def enclave_cells(info: EnclaveInfo, uptime: float | None) -> tuple[str, ...]:
         f"{info.memory_mib} MiB",
         info.state,
         "yes" if info.debug else "no",
-        pcr0[:12] + "…" if pcr0 else "-",
+        short(pcr0) if pcr0 else "-",
         format_uptime(uptime),
     )
 
@@ -76,6 +77,8 @@ class EnclavesScreen(ListScreen):
         "ctrl+d terminates (after asking)."
     )
     COLUMNS = COLUMNS
+    NARROW = ("name", "cid", "cpus", "memory", "state", "debug", "pcr0", "uptime")
+    EMPTY = "no enclaves yet: r runs one from an image (b in :images builds one)"
     REFRESH = 2.0
     danger_question = "Terminate this enclave?"
     BINDINGS = [

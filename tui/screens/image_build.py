@@ -34,7 +34,6 @@ class BuildScreen(KeepsEdits, ModalScreen[Path | None]):
     BuildScreen > Vertical { width: 104; max-width: 100%; height: auto; max-height: 100%;
         padding: 0 1; border: thick $primary; background: $surface; }
     BuildScreen #build-body { height: auto; }
-    BuildScreen #build-title { text-style: bold; }
     BuildScreen #build-fields { grid-size: 2; grid-columns: 12 1fr; grid-rows: auto;
         height: auto; margin-top: 1; }
     BuildScreen #build-fields Label { color: $text-muted; }
@@ -47,7 +46,7 @@ class BuildScreen(KeepsEdits, ModalScreen[Path | None]):
     """
     BINDINGS = [
         Binding("escape", "back", "Leave field / close", id="build.close"),
-        Binding("ctrl+s", "submit", "Build", priority=True, id="build.go"),
+        Binding("ctrl+s", "submit", "Build", id="build.go"),
     ]
     FORM_SELECTOR = "#build-fields"
 
@@ -61,8 +60,7 @@ class BuildScreen(KeepsEdits, ModalScreen[Path | None]):
         with Vertical():
             with VerticalScroll(id="build-body"):
                 yield Static(
-                    "Build an enclave image (EIF) · ctrl+s builds · esc leaves a field, "
-                    "then the form",
+                    "[b]Build an image (EIF)[/b] · ctrl+s builds · esc: leave field, then form",
                     id="build-title",
                 )
                 with Grid(id="build-fields"):
@@ -163,7 +161,6 @@ class BuildScreen(KeepsEdits, ModalScreen[Path | None]):
             if k != "HashAlgorithm"
         )
         self._result(f"[b green]✓ built {escape(str(path))}[/]\n{escape(pcrs)}")
-        self.notify(f"built {path.name}", markup=False)
 
     def _failed(self, markup: str) -> None:
         self._finished()

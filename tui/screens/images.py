@@ -21,6 +21,7 @@ from core.errors import UsageError
 from core.home import nitrodeck_home
 from core.image_catalog import ImageCatalog, ImageEntry
 from tui.bindings import dangerous
+from tui.presenters.long_values import short
 from tui.screens.list_screen import ListScreen
 from tui.widgets.poller import Poller
 
@@ -29,17 +30,23 @@ def default_dirs() -> list[Path]:
     return [Path.cwd(), nitrodeck_home() / "images"]
 
 
+def file_label(path: Path) -> str:
+    """The file's name; `./name` in the current directory, so a copy there and one in the
+    home's images directory (two `demo.eif`) read differently."""
+    return f"./{path.name}" if path.parent == Path.cwd().resolve() else path.name
+
+
 def _cells(entry: ImageEntry) -> tuple[str, ...]:
     info = entry.info
     if info is None:
-        return (entry.name, "", entry.path.name, "", "", f"INVALID: {entry.error}")
+        return (entry.name, "", file_label(entry.path), "", "", f"INVALID: {entry.error}")
     signed = "signed" if info.is_signed else "unsigned"
     state = "ok" if info.crc_ok and info.signature_ok is not False else "CHECK FAILED"
     return (
         entry.name,
         entry.version,
-        entry.path.name,
-        info.measurements.pcr0[:16],
+        file_label(entry.path),
+        short(info.measurements.pcr0),
         signed,
         state,
     )
@@ -60,6 +67,8 @@ class ImagesScreen(ListScreen):
         ("signed", "SIGNED"),
         ("state", "STATE"),
     )
+    NARROW = ("name", "version", "pcr0", "state")
+    EMPTY = "no images: b builds one (or copy an .eif into the current directory)"
     REFRESH = 10.0
     danger_question = "Delete this image file?"
     BINDINGS = [
@@ -90,6 +99,11 @@ class ImagesScreen(ListScreen):
     def compose_detail(self) -> ComposeResult:
         with VerticalScroll(id="image-panel"):
             yield Static("No image selected.", id="image-describe")
+
+    def copy_value(self, key: str) -> str:
+        """y on an image: its whole PCR0 (what a key policy pins), else its path."""
+        entry = self.catalog.get(Path(key))
+        return entry.info.measurements.pcr0 if entry is not None and entry.info else key
 
     def fetch_rows(self) -> Mapping[str, Sequence[str]]:
         return {str(entry.path): _cells(entry) for entry in self.catalog.scan()}

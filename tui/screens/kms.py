@@ -53,6 +53,8 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         ("aliases", "ALIASES"),
         ("description", "DESCRIPTION"),
     )
+    NARROW = ("key", "state", "attestation", "aliases")
+    EMPTY = "no keys: c creates a demo key for a running enclave; t picks another KMS"
     REFRESH = 15.0
     BINDINGS = [
         Binding("enter", "policy", "Policy", id="kms.policy"),

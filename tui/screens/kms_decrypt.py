@@ -51,7 +51,7 @@ class DecryptScreen(KeepsEdits, ShowsWorkerErrors, NitrodeckScreen):
     FORM_SELECTOR = "#decrypt-form"
     DISCARD_QUESTION = "Leave the decrypt form and lose what you typed?"
     BINDINGS = [
-        Binding("ctrl+s", "submit", "Decrypt", priority=True, id="decrypt.run"),
+        Binding("ctrl+s", "submit", "Decrypt", id="decrypt.run"),
         Binding("f", "form", "Form", id="decrypt.form"),
     ]
     DEFAULT_CSS = """

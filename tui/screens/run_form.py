@@ -58,7 +58,7 @@ class RunForm(KeepsEdits, ModalScreen[RunRequest | None]):
     """
     BINDINGS = [
         Binding("escape", "back", "Leave field / cancel", id="run.cancel"),
-        Binding("ctrl+s", "submit", "Run", id="run.submit", priority=True),
+        Binding("ctrl+s", "submit", "Run", id="run.submit"),
     ]
 
     def __init__(self, images: Sequence[Path], load_context: ContextLoader) -> None:

@@ -32,7 +32,9 @@ class KeepsEdits(Screen[Any]):
         Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
         Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
         Binding("escape", "back", "Leave field / back", id="form.back"),
-        Binding("ctrl+s", "submit", "Submit", priority=True, id="form.submit"),
+        # Not priority: ctrl+s queues behind the keys typed before it in the focused field, so a
+        # burst ending in ctrl+s submits what was typed, not what the field held when it arrived.
+        Binding("ctrl+s", "submit", "Submit", id="form.submit"),
     ]
     FORM_SELECTOR: ClassVar[str] = ""
     """The container holding the form's fields; empty: the whole screen."""
