@@ -7,9 +7,15 @@ so it never wraps mid-value at wherever the terminal happens to end.
 
 from __future__ import annotations
 
+import re
+
 ELLIPSIS = "…"
 FOLD = 48
 """Hex digits per line of a folded PCR: a SHA-384 PCR is exactly two lines."""
+
+
+LONG_HEX = re.compile(r"\b[0-9a-fA-F]{40,}\b")
+"""A measurement or digest in running text (PCRs are 96 hex digits)."""
 
 
 def short(value: str, keep: int = 16) -> str:
@@ -18,6 +24,23 @@ def short(value: str, keep: int = 16) -> str:
     if len(value) <= keep:
         return value
     return f"{value[: keep - 5]}{ELLIPSIS}{value[-4:]}"
+
+
+class ShownOnce:
+    """Across the texts of one screen: each long hex value whole the first time, short after."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def __call__(self, text: str) -> str:
+        def once(match: re.Match[str]) -> str:
+            value = match.group(0).lower()
+            if value in self.seen:
+                return short(match.group(0), 20)
+            self.seen.add(value)
+            return match.group(0)
+
+        return LONG_HEX.sub(once, text)
 
 
 def folded(value: str, width: int = FOLD, indent: str = "") -> str:

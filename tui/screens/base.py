@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar, cast
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 from textual.worker import Worker
@@ -33,6 +33,10 @@ APP_KEYS = {"quit", "command_palette"}
 PROMPT_ACTIONS = {"command", "filter", "search"}
 # Textual's own screen keys (focus cycling, copy): every app has them, help need not say so.
 GENERIC_KEYS = {binding.key for binding in Binding.make_bindings(Screen.BINDINGS)}
+# Keys every view has: the footer lists them after the view's own, which matter more when
+# an 80-column footer cannot show them all (help and the palette list everything).
+EVERYWHERE = {"command", "help", "back", "filter", "copy"}
+WIDE = 100
 T = TypeVar("T")
 
 
@@ -65,7 +69,18 @@ class NitrodeckScreen(Screen[None]):
         yield Breadcrumbs()
         yield from self.compose_body()
         yield CommandBar(app.command_words())
-        yield Footer()
+        yield Footer(compact=self.app.size.width < WIDE)
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The view's own keys first, then those every view has (the footer's order)."""
+        bindings = super().active_bindings
+        own = {k: b for k, b in bindings.items() if b.binding.action not in EVERYWHERE}
+        return own | {k: b for k, b in bindings.items() if k not in own}
+
+    def on_resize(self, event: events.Resize) -> None:
+        for footer in self.query(Footer):
+            footer.compact = event.size.width < WIDE
 
     def compose_body(self) -> ComposeResult:
         yield from ()

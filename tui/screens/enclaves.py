@@ -78,7 +78,7 @@ class EnclavesScreen(ListScreen):
     )
     COLUMNS = COLUMNS
     NARROW = ("name", "cid", "cpus", "memory", "state", "debug", "pcr0", "uptime")
-    EMPTY = "no enclaves yet: r runs one from an image (b in :images builds one)"
+    EMPTY = "no enclaves: r runs one from an image (b in :images builds one)"
     REFRESH = 2.0
     danger_question = "Terminate this enclave?"
     BINDINGS = [

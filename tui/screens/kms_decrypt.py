@@ -25,6 +25,7 @@ from tui.engine.access import PlatformHolder
 from tui.engine.errors import ShowsWorkerErrors, error_markup, escape
 from tui.engine.kms_access import KmsAccess
 from tui.presenters.kms_render import condition_rows, finding_markup
+from tui.presenters.long_values import ShownOnce
 from tui.screens.base import NitrodeckScreen
 from tui.widgets.form_grid import FormGrid
 from tui.widgets.form_keys import KeepsEdits
@@ -186,10 +187,13 @@ class DecryptScreen(KeepsEdits, ShowsWorkerErrors, NitrodeckScreen):
             self._status(f"[b red]not decrypted[/]: {escape(detail)}")
             return
         debug = "  [b yellow](debug-mode enclave)[/]" if explanation.debug_mode else ""
-        self._status(f"[b red]why: {escape(explanation.summary)}[/]{debug}")
+        once = ShownOnce()  # a PCR in full once on this screen, shortened wherever it repeats
+        self._status(f"[b red]why: {escape(once(explanation.summary))}[/]{debug}")
         table = self.query_one("#decrypt-conditions", DataTable)
         table.add_class("-shown")
         for row in condition_rows(explanation.explanation):
             style = "bold green" if row[1] == "✓" else "bold red"
             table.add_row(row[0], Text(row[1], style=style), *row[2:], height=2)
-        self.query_one("#decrypt-findings", Static).update(finding_markup(explanation.explanation))
+        self.query_one("#decrypt-findings", Static).update(
+            finding_markup(explanation.explanation, once)
+        )

@@ -197,6 +197,13 @@ class PoolScreen(KeepsEdits, NitrodeckScreen):
         self.nd_app.go_back()
 
     def danger_target(self) -> str | None:
+        try:
+            current = self.plan is not None and self.plan.config == self.edited_config()
+        except NitrodeckError:
+            current = False
+        if not current:  # keys typed just before ctrl+s: the plan is being redone
+            self.notify("Checking the new settings: press ctrl+s again.", severity="warning")
+            return None
         if self.plan is None or not self.plan.ok:
             self.notify("Fix the settings first: the plan lists what is wrong.", severity="warning")
             return None

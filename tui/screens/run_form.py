@@ -139,7 +139,10 @@ class RunForm(KeepsEdits, ModalScreen[RunRequest | None]):
             hint.update(Text(f"no images yet: build one into {self.images_hint()}"))
             return
         need = max(rules.min_memory_mib(image.stat().st_size), rules.DRIVER_MIN_MEMORY_MIB)
-        hint.update(f"at least {need} MiB: 4 × the EIF's size, and the driver's 64 MiB minimum")
+        hint.update(
+            f"at least {need} MiB: 4 × the EIF's size, and the driver's 64 MiB minimum; "
+            "memory is reserved in whole hugepages, so the enclave may get a little more"
+        )
         memory = self.query_one("#run-memory", Input)
         if memory.value == self._auto_memory:
             self._auto_memory = str(need)
@@ -206,6 +209,9 @@ class RunForm(KeepsEdits, ModalScreen[RunRequest | None]):
         self.query_one("#run-submit", Button).disabled = bool(lines)
 
     def action_submit(self) -> None:
+        """Re-read the form first: a burst of keys ending in ctrl+s may arrive before the
+        fields' change messages have re-validated it."""
+        self.validate()
         if self.request is not None:
             self.dismiss(self.request)
 
