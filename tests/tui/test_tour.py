@@ -28,6 +28,7 @@ def running(home: Path) -> list[str]:
         finally:
             platform.close()
 
+
 pytestmark = pytest.mark.slow
 
 
