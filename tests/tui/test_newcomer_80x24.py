@@ -11,7 +11,7 @@ from typing import Any
 
 from screens2_fakes import FixedKms, FixedPlatform
 from textual.widgets import Footer, Input, Static
-from tui_fakes import burst
+from tui_fakes import burst, shown
 
 from core.kms.frozen import DEBUG_MODE, KEYS, denied
 from tui.commands import NitrodeckCommands
@@ -207,3 +207,25 @@ async def test_a_pool_below_the_driver_minimum_is_refused(
             await wait(pilot)
         assert screen.plan is not None and not screen.plan.ok
         assert any("64 MiB every enclave needs" in v for v in screen.plan.violations)
+
+
+async def test_pin_asks_in_a_form_that_behaves_like_every_form(make_app: Any, wait: Any) -> None:
+    from tui.screens.fields_form import FieldsForm
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await wait(pilot)
+        kms = kms_screen()
+        await app.push_screen(kms)
+        await wait(pilot)
+        await pilot.press("p")
+        await wait(pilot)
+        form = app.screen
+        assert isinstance(form, FieldsForm) and next(iter(KEYS)) in form.title_text
+        assert shown(form.query_one("#fields-ok"))
+        await pilot.press(*"/srv/v2.eif", "escape", "escape")  # out of the field, then asks
+        await wait(pilot)
+        assert isinstance(app.screen, ConfirmScreen) and app.screen.target == "edited: eif"
+        await pilot.press("y")
+        await wait(pilot)
+        assert app.screen is kms

@@ -202,9 +202,6 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
                 return
             self.table.set_rows({})
             self.action_refresh()
-        elif prompt.purpose == "pin" and event.value.strip() and self.pin_key_id:
-            self._note(f"measuring {escape(event.value.strip())}…")
-            self._plan_pin(self.pin_key_id, event.value.strip())
         elif prompt.purpose == "demo" and event.value.strip():
             self._note(f"creating a demo key for {escape(event.value.strip())}…")
             self._create_demo(event.value.strip())
@@ -242,7 +239,26 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         if self.pin_key_id is None:
             self.notify("No key selected.", severity="warning")
             return
-        self._ask("pin", "", "pin the key to which image? EIF path (its pinned PCRs are updated)")
+        key_id = self.pin_key_id
+        from tui.first_run import images_dir
+        from tui.screens.fields_form import FieldsForm
+        from tui.screens.run_form import find_images
+
+        def answered(values: dict[str, str] | None) -> None:
+            path = (values or {}).get("eif", "")
+            if path:
+                self._note(f"measuring {escape(path)}…")
+                self._plan_pin(key_id, path)
+
+        form = FieldsForm(
+            f"Pin key {key_id} to an image",
+            [("eif", "image (EIF)", "path of the .eif whose PCRs the policy should demand", "")],
+            note="The key policy's PCR conditions become this image's; the change is shown "
+            "and asked for before PutKeyPolicy.",
+            ok="Measure",
+            suggestions=[str(p) for p in find_images(images_dir())],
+        )
+        self.app.push_screen(form, answered)
 
     def _plan_pin(self, key_id: str, eif_path: str) -> None:
         def plan() -> PinPlan:
