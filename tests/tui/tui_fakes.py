@@ -68,3 +68,7 @@ def shown(widget: Widget) -> bool:
     """On screen now, whole: inside the screen and not scrolled out of its container."""
     geometry = widget.screen.find_widget(widget)
     return geometry.clip.contains_region(geometry.region) and geometry.region.area > 0
+
+
+SIZES = ((80, 24), (120, 40))
+"""Every view is shot at the smallest supported terminal and at a roomy one."""
