@@ -56,7 +56,7 @@ def test_home(snap_compare: Any, make_app: Any, size: tuple[int, int]) -> None:
 
 
 def test_home_read_only(snap_compare: Any, make_app: Any) -> None:
-    assert shot(snap_compare, make_app(read_only=True))
+    assert shot(snap_compare, SIZE, make_app(read_only=True))
 
 
 def test_command_mode(snap_compare: Any, make_app: Any) -> None:
