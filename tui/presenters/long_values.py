@@ -26,6 +26,22 @@ def short(value: str, keep: int = 16) -> str:
     return f"{value[: keep - 5]}{ELLIPSIS}{value[-4:]}"
 
 
+def fold_values(text: str, width: int = FOLD) -> str:
+    """Every long hex value in `text` folded at `width`, its lines under its start (a panel
+    narrower than a PCR then never breaks it wherever the terminal ends)."""
+    lines = []
+    for line in text.splitlines():
+        match = LONG_HEX.search(line)
+        if match is None or len(match.group(0)) <= width:
+            lines.append(line)
+            continue
+        indent = " " * match.start()
+        lines.append(
+            line[: match.start()] + folded(match.group(0), width, indent) + line[match.end() :]
+        )
+    return "\n".join(lines)
+
+
 class ShownOnce:
     """Across the texts of one screen: each long hex value whole the first time, short after."""
 

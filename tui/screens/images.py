@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,7 +22,7 @@ from core.errors import UsageError
 from core.home import nitrodeck_home
 from core.image_catalog import ImageCatalog, ImageEntry
 from tui.bindings import dangerous
-from tui.presenters.long_values import short
+from tui.presenters.long_values import fold_values, short
 from tui.screens.list_screen import ListScreen
 from tui.widgets.poller import Poller
 
@@ -128,7 +129,7 @@ class ImagesScreen(ListScreen):
         if entry is None:
             return
         text = describe_text(entry.info) if entry.info else f"{entry.path}\n  {entry.error}"
-        self.query_one("#image-describe", Static).update(text)
+        self.query_one("#image-describe", Static).update(Text(fold_values(text)))
 
     def action_rescan(self) -> None:
         self.query_one("#list-poller", Poller).poll_now()
