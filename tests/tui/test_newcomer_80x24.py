@@ -229,3 +229,33 @@ async def test_pin_asks_in_a_form_that_behaves_like_every_form(make_app: Any, wa
         await pilot.press("y")
         await wait(pilot)
         assert app.screen is kms
+
+
+async def test_context_add_is_a_form_like_every_form(
+    make_app: Any, wait: Any, tmp_path: Path
+) -> None:
+    from tui.contexts import load_contexts
+    from tui.screens.fields_form import FieldsForm
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await wait(pilot)
+        app.run_command("ctx")
+        await wait(pilot)
+        status = str(app.screen.query_one("#list-status", Static).render())
+        assert "a adds a context" in status  # only this machine: says how to add one
+        await pilot.press("a")
+        await wait(pilot)
+        assert isinstance(app.screen, FieldsForm)
+        burst(app, *"lab-2", "tab", *str(tmp_path / "lab2"), "ctrl+s")
+        for _ in range(5):
+            await wait(pilot)
+        saved = load_contexts()
+        assert saved["lab-2"].home == str(tmp_path / "lab2")
+        assert "lab-2" in app.screen.table.all_rows  # type: ignore[attr-defined]
+        await pilot.press("a")
+        await wait(pilot)
+        await pilot.press(*"prod", "tab", *"ftp://nope", "ctrl+s")
+        for _ in range(5):
+            await wait(pilot)
+        assert "prod" not in load_contexts()  # refused: the error says why, nothing saved

@@ -21,9 +21,12 @@ class ContextsScreen(ListScreen):
     crumb = "ctx"
     ABOUT = "Named targets: this machine, ssh:// hosts, simulator homes. Enter switches."
     COLUMNS = (("current", " "), ("name", "CONTEXT"), ("location", "WHERE"), ("remote", "REMOTE"))
-    EMPTY = "only this machine: `nitrodeck ctx add NAME --host ssh://HOST` adds another"
+    EMPTY = "only this machine: a adds a context (an ssh:// parent, or a simulator home)"
     REFRESH = 10.0
-    BINDINGS = [Binding("u", "use", "Use", id="ctx.use")]
+    BINDINGS = [
+        Binding("u", "use", "Use", id="ctx.use"),
+        Binding("a", "add", "Add", id="ctx.add"),
+    ]
 
     def holds_nothing(self) -> bool:
         return len(self.table.all_rows) <= 1  # this machine is always there
@@ -69,6 +72,45 @@ class ContextsScreen(ListScreen):
             ),
             group="ctx-switch",
         )
+
+    def action_add(self) -> None:
+        """a: name a new context in a form (the one form behaviour), saved as `ctx add` does."""
+        from tui.screens.fields_form import FieldsForm
+
+        def answered(values: dict[str, str] | None) -> None:
+            if values:
+                self._add(values["name"], values["where"])
+
+        form = FieldsForm(
+            "Add a context",
+            [
+                ("name", "name", "e.g. prod-1", ""),
+                ("where", "where", "ssh://[user@]host[:port], or a simulator home directory", ""),
+            ],
+            note="An ssh:// parent runs nitrodeck there; a directory is a simulator home here.",
+            ok="Save",
+        )
+        self.app.push_screen(form, answered)
+
+    def _add(self, name: str, where: str) -> None:
+        from core.errors import UsageError
+        from tui.contexts import save_context
+
+        def save() -> Target:
+            if not name or not where:
+                raise UsageError("a context needs a name and where it is", where="ctx add")
+            remote = "://" in where  # a URL is a host (only ssh:// is accepted); else a home
+            target = Target(
+                name=name, host=where if remote else None, home=None if remote else where
+            )
+            save_context(target)
+            return target
+
+        def saved(target: Target) -> None:
+            self.notify(f"context {target.name} saved: {target.location}", markup=False)
+            self.query_one("#list-poller", Poller).poll_now()
+
+        self.run_job(save, saved, group="ctx-add")
 
 
 def make_screen() -> ContextsScreen:
