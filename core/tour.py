@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import NitrodeckError
-from core.home import nitrodeck_home
+from core.home import nitrodeck_home, write_private_file
 from core.platform.base import Platform, RunRequest
 
 ENCLAVE = "tour"
@@ -31,7 +31,7 @@ def _record_path() -> Path:
 
 def prepare_story(platform: Platform) -> Story:
     """Build the demo image, run it as enclave `tour`, create its demo key (simulator only)."""
-    if platform.name != "sim":
+    if not platform.simulated:
         raise NitrodeckError(
             "the tour prepares its enclave on the simulator only",
             fix="run it with --platform sim (nothing is started on real hardware)",
@@ -55,7 +55,8 @@ def prepare_story(platform: Platform) -> Story:
 
     roles = demo_roles(local_target())
     demo = create_demo_key(roles.client, enclave, admin=roles.admin, decryptor=roles.decryptor)
-    _record_path().write_text(json.dumps({"pcr0": demo.pcr0, "key_id": demo.key_id}) + "\n")
+    record = json.dumps({"pcr0": demo.pcr0, "key_id": demo.key_id}) + "\n"
+    write_private_file(_record_path(), record.encode())
     return Story(image, ENCLAVE, demo.key_id)
 
 

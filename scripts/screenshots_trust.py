@@ -41,7 +41,7 @@ def attest(tab: str = "") -> Step:
         from tui.screens.attest import AttestScreen
 
         screen = AttestScreen(
-            platform=FixedPlatform(),  # type: ignore[arg-type]
+            platform=FixedPlatform(),
             nonce_source=lambda n: bytes(range(n)),
             step_delay=0,
         )
@@ -65,7 +65,7 @@ def kms(*keys: str) -> Step:
         from tui.engine.kms_access import KmsAccess
         from tui.screens.kms import KmsScreen
 
-        screen = KmsScreen(kms=KmsAccess(client=FixedKms()), platform=FixedPlatform())  # type: ignore[arg-type]
+        screen = KmsScreen(kms=KmsAccess(client=FixedKms()), platform=FixedPlatform())
         await pilot.app.push_screen(screen)
         await _settle(pilot, 2)
         if keys:
@@ -84,7 +84,7 @@ def decrypt(outcome: str) -> Step:
 
         screen = DecryptScreen(
             KmsAccess(client=FixedKms()),
-            PlatformHolder.of(FixedPlatform()),  # type: ignore[arg-type]
+            PlatformHolder.of(FixedPlatform()),
             enclave="payments",
             ciphertext="/srv/secrets/payments.enc",
         )

@@ -107,10 +107,6 @@ class MemberStatus:
 def member_status(target: Target, platform: Platform, started: float) -> MemberStatus:
     """What one open member reports now."""
     host = platform.host_info()
-    checks: tuple[Check, ...] = ()
-    preflight = getattr(platform, "preflight", None)
-    if callable(preflight):
-        checks = tuple(preflight())
     return MemberStatus(
         name=target.name,
         location=target.location,
@@ -119,7 +115,7 @@ def member_status(target: Target, platform: Platform, started: float) -> MemberS
         instance_id=host.instance_id,
         enclaves=tuple(platform.describe_enclaves()),
         pool=platform.pool_state(),
-        checks=checks,
+        checks=tuple(platform.preflight()),
         seconds=time.monotonic() - started,
     )
 
@@ -168,9 +164,8 @@ class FleetMonitor:
     def _drop(self, name: str) -> None:
         with self._lock:
             platform = self._open.pop(name, None)
-        close = getattr(platform, "close", None)
-        if callable(close):
-            threading.Thread(target=close, daemon=True).start()
+        if platform is not None:
+            threading.Thread(target=platform.close, daemon=True).start()
 
     def refresh(self) -> list[MemberStatus]:
         """Every member's status, in the targets' order, within about `timeout` seconds."""

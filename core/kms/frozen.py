@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from core.agent.client import DecryptDigest
-from core.kms.client import FlowResult, FlowStep
+from core.agent.client import DecryptProof
+from core.kms.client import FlowResult, FlowStep, describe_proof
 from core.kms.demo import demo_key_policy
 from core.kms.denial import DenialExplanation
 from core.kms.explain import explain
 from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, PRINCIPAL_ARN
 from core.platform.base import EnclaveInfo
+from core.platform.demo import DemoPlatform
 
 PCR0 = "15c3a6" + "7e" * 45
 ARN_PREFIX = "arn:aws:kms:us-east-1:111122223333:key/"
@@ -37,14 +38,9 @@ def fixed_enclaves() -> list[EnclaveInfo]:
     ]
 
 
-class FixedPlatform:
-    """Only what the screens ask of a platform before they act: the running enclaves and the
-    simulator's defaults (its trust anchor and KMS)."""
-
-    name = "sim"
-    simulated = True
-    default_trust = "sim"
-    default_kms = "local"
+class FixedPlatform(DemoPlatform):
+    """The demo platform (the simulator's defaults, changing nothing) running the two fixed
+    enclaves the KMS pictures name."""
 
     def describe_enclaves(self) -> list[EnclaveInfo]:
         return fixed_enclaves()
@@ -59,7 +55,7 @@ class _Pages:
 
 
 class FixedKms:
-    """ListKeys, ListAliases, DescribeKey and GetKeyPolicy over `KEYS` (by key id or ARN)."""
+    """ListKeys, ListAliases, DescribeKey, GetKeyPolicy and ListGrants (none) over `KEYS`."""
 
     class meta:
         endpoint_url = "http://127.0.0.1:4599"
@@ -87,24 +83,32 @@ class FixedKms:
             }
         }
 
+    def list_grants(self, KeyId: str) -> dict[str, Any]:
+        return {"Grants": [], "Truncated": False}
+
     def get_key_policy(self, KeyId: str, PolicyName: str) -> dict[str, Any]:
         if KEYS[self._key(KeyId)][2]:
             return {
                 "Policy": demo_key_policy(PCR0, admin=ADMIN_PRINCIPAL_ARN, decryptor=PRINCIPAL_ARN)
             }
-        statement = {"Effect": "Allow", "Principal": {"AWS": PRINCIPAL_ARN}, "Action": "kms:*"}
+        statement = {
+            "Effect": "Allow",
+            "Principal": {"AWS": PRINCIPAL_ARN},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
         return {"Policy": json.dumps({"Version": "2012-10-17", "Statement": [statement]})}
 
 
 def decrypted() -> FlowResult:
     """A successful decrypt of a 32-byte secret under the payments key."""
-    digest = DecryptDigest(32, bytes(range(32)))
+    decrypted = DecryptProof(32, bytes(range(32)))
     steps = [
         KEY_STEP,
         FlowStep("kms decrypt", "ok", f"key {PAYMENTS_ARN}: CiphertextForRecipient 2218 bytes"),
-        FlowStep("enclave decrypt", "ok", f"decrypted: 32 bytes, SHA-256 {digest.sha256.hex()}"),
+        FlowStep("enclave decrypt", "ok", f"decrypted: {describe_proof(decrypted)}"),
     ]
-    return FlowResult(steps=steps, digest=digest, key_id=PAYMENTS_ARN)
+    return FlowResult(steps=steps, decrypted=decrypted, key_id=PAYMENTS_ARN)
 
 
 def denied(pcrs: dict[int, bytes]) -> FlowResult:

@@ -12,6 +12,7 @@ import socket
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from core.checks import Check
 from core.platform import rules
@@ -30,6 +31,10 @@ from core.platform.base import (
 )
 from core.platform.errors import NitroCliCode, NitroCliError
 from core.platform.sim.profiles import PROFILES
+
+if TYPE_CHECKING:
+    from core.attestation.trust import TrustAnchor
+    from core.kms.target import KmsTarget
 
 PROFILE = PROFILES["m5.2xlarge"]
 DEMO_CLOCK = datetime(2026, 11, 27, 12, 34, 56)
@@ -83,6 +88,17 @@ class DemoPlatform:
     simulated = True
     default_trust = "sim"
     default_kms: KmsKind = "local"
+
+    def trust_anchor(self, choice: str | None = None) -> TrustAnchor:
+        """The simulator's root in this home, unless the operator chose another."""
+        from core.attestation.trust import sim_root_anchor
+        from core.platform.trust import choose_anchor
+
+        return choose_anchor(choice, own=sim_root_anchor)
+
+    def kms_target(self) -> KmsTarget | None:
+        """None: its default KMS is reachable from this machine as it is."""
+        return None
 
     def __init__(self, now: datetime = DEMO_CLOCK) -> None:
         start = now.timestamp()
@@ -186,7 +202,4 @@ class DemoPlatform:
         )
 
     def connect_vsock(self, cid: int, port: int, timeout: float | None = None) -> socket.socket:
-        raise NitroCliError(NitroCliCode.SocketError, detail="the demo platform has no vsock")
-
-    def listen_vsock(self, cid: int, port: int) -> socket.socket:
         raise NitroCliError(NitroCliCode.SocketError, detail="the demo platform has no vsock")

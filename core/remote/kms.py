@@ -12,12 +12,15 @@ import contextlib
 import hashlib
 import socket
 import threading
+from typing import TYPE_CHECKING
 
 from core.home import nitrodeck_home, write_private_file
 from core.kms.target import LOCAL_REGION, KmsTarget, resolve_target
 from core.platform.base import Platform
 from core.remote.connection import RemoteConnection
-from core.remote.platform import RemotePlatform
+
+if TYPE_CHECKING:
+    from core.remote.platform import RemotePlatform
 
 
 class KmsForwarder:
@@ -59,7 +62,7 @@ def remote_kms_target(platform: RemotePlatform) -> KmsTarget:
 def kms_target_for(platform: Platform, endpoint_url: str | None) -> KmsTarget:
     """`--endpoint-url`, else the platform's default KMS (the remote's own local KMS for a
     remote simulator)."""
-    local = platform.default_kms == "local"
-    if endpoint_url is None and local and isinstance(platform, RemotePlatform):
-        return remote_kms_target(platform)
-    return resolve_target(endpoint_url, local=local)
+    forwarded = platform.kms_target() if endpoint_url is None else None
+    if forwarded is not None:
+        return forwarded
+    return resolve_target(endpoint_url, local=platform.default_kms == "local")

@@ -15,22 +15,20 @@ change: the ends refuse each other with both versions named instead of misreadin
 from __future__ import annotations
 
 import errno
-import importlib.metadata
 from typing import Any
 
+import core
 from core.errors import NitrodeckError
 from core.remote.errors import RemoteError, VersionMismatchError
+from core.remote.untrusted import clean_text
 
 __all__ = ["RemoteError", "VersionMismatchError"]
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 
 def nitrodeck_version() -> str:
-    try:
-        return importlib.metadata.version("nitrodeck")
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - source checkout
-        return "unknown"
+    return core.__version__
 
 
 def hello() -> dict[str, Any]:
@@ -50,7 +48,8 @@ def check_hello(message: object, *, where: str) -> dict[str, Any]:
         raise VersionMismatchError(
             f"protocol version mismatch: this side runs nitrodeck {nitrodeck_version()} "
             f"(protocol {PROTOCOL_VERSION}), the remote runs nitrodeck "
-            f"{message.get('version', 'unknown')} (protocol {theirs})",
+            f"{clean_text(str(message.get('version', 'unknown')), 100)} "
+            f"(protocol {clean_text(repr(theirs), 100)})",
             where=where,
             fix="install the same nitrodeck version on both machines",
         )

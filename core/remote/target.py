@@ -31,6 +31,8 @@ class Target:
     remote_command: str | None = None
     platform: str | None = None
     profile: str | None = None
+    trust: str | None = None
+    """The operator's trust choice for this target's enclaves (`core.platform.trust`)."""
 
     @property
     def location(self) -> str:
@@ -68,7 +70,10 @@ def connect(target: Target, *, timeout: float = 30.0) -> RemoteConnection:
 def open_target(target: Target, *, timeout: float = 30.0) -> Platform:
     """The target's platform: remote or served for hosts and homes, in-process otherwise."""
     if target.host or target.home:
-        return RemotePlatform(connect(target, timeout=timeout), label=target.location)
+        home = Path(target.home).expanduser() if target.home and not target.host else None
+        return RemotePlatform(
+            connect(target, timeout=timeout), label=target.location, home=home, trust=target.trust
+        )
     from core.platform.select import open_local_platform
 
     return open_local_platform(target.platform, target.profile)

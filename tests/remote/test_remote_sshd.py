@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import shlex
 import sys
@@ -14,7 +15,7 @@ from core.agent.client import connect_agent
 from core.home import nitrodeck_home
 from core.platform.base import RunRequest
 from core.platform.errors import NitroCliError
-from core.remote.protocol import RemoteError, VersionMismatchError
+from core.remote.protocol import PROTOCOL_VERSION, RemoteError, VersionMismatchError
 from core.remote.target import Target, open_target
 from tui.cli.main import main
 
@@ -103,7 +104,8 @@ def test_a_version_mismatch_names_both_versions(ssh_env: Path, tmp_path: Path) -
     with pytest.raises(VersionMismatchError) as caught:
         open_target(Target(name="old", host="ssh://host-a", remote_command=command))
     message = str(caught.value)
-    assert "9.9.9" in message and "protocol 99" in message and "protocol 1" in message
+    ours = f"protocol {PROTOCOL_VERSION}"
+    assert "9.9.9" in message and "protocol 99" in message and ours in message
 
 
 def test_a_chatty_login_shell_is_named_not_misread(ssh_env: Path) -> None:
@@ -127,6 +129,16 @@ def test_kms_calls_reach_the_remotes_own_local_kms(
     assert (home_a_by_default / "kms").is_dir()
     assert not (nitrodeck_home() / "kms").exists()  # no KMS was started on this side
     decrypt = [*host, "kms", "decrypt", "--enclave-name", "vault", "--ciphertext-file"]
-    assert main([*decrypt, str(secret), "--json"]) == 0
+    proof = ["--proof-key", "@" + made["ProofKeyFile"]]
+    assert main([*decrypt, str(secret), *proof, "--json"]) == 0
     result = json.dumps(json.loads(capsys.readouterr().out))
-    assert made["PlaintextSHA256"] in result
+    assert made["ExpectedProof"] in result
+
+    # encrypt too goes through the connection, so the platform stays open until it returns
+    plain, sealed = tmp_path / "plain.txt", tmp_path / "operator" / "sealed.bin"
+    plain.write_bytes(b"operator data")
+    encrypt = [*host, "kms", "encrypt", "--key-id", made["KeyId"], "--plaintext-file"]
+    assert main([*encrypt, str(plain), "--output", str(sealed)]) == 0
+    assert main([*decrypt, str(sealed), *proof, "--json"]) == 0
+    key = bytes.fromhex(Path(made["ProofKeyFile"]).read_text().strip())
+    assert hmac.new(key, b"operator data", "sha256").hexdigest() in capsys.readouterr().out

@@ -36,10 +36,22 @@ def register(subparsers: Any) -> None:
         "--kms-endpoint-url", metavar="URL", help="with --key-id (default: the local KMS)"
     )
     parser.add_argument(
+        "--key-principal",
+        metavar="ARN",
+        help="with --key-id: pin this principal's statements only (default: the only one)",
+    )
+    parser.add_argument(
         "--memory", type=int, metavar="MIB", help="size where NAME runs nowhere yet"
     )
     parser.add_argument(
         "--cpu-count", type=int, metavar="N", help="CPUs where NAME runs nowhere yet"
+    )
+    parser.add_argument(
+        "--trust",
+        metavar="T",
+        help="the root every new enclave must chain to, chosen here: aws, sim, sim-remote, "
+        "sha256:FINGERPRINT or a PEM file (default: each context's --trust, else the member's "
+        "own root when this machine holds it; a remote simulator's is never taken unasked)",
     )
     parser.add_argument("--json", action="store_true")
     parser.set_defaults(handler=run_rollout)
@@ -47,6 +59,7 @@ def register(subparsers: Any) -> None:
 
 def run_rollout(args: argparse.Namespace) -> int:
     from core.fleet.rollout import RolloutPlan, rollout
+    from core.platform.trust import parse_trust_choice
 
     plan = RolloutPlan(
         eif_path=args.eif_path,
@@ -55,6 +68,7 @@ def run_rollout(args: argparse.Namespace) -> int:
         allow_downtime=args.allow_downtime,
         memory_mib=args.memory,
         cpu_count=args.cpu_count,
+        trust=parse_trust_choice(args.trust) if args.trust else None,
     )
     members = members_from_args(args)
     report = rollout(plan, members, progress=_progress, key=_key(args))
@@ -78,7 +92,7 @@ def _key(args: argparse.Namespace) -> KeyPin | None:
     from core.kms.manage import admin_for
 
     kms, principal = admin_for(args.kms_endpoint_url)  # pinning changes the policy: the admin's
-    return KeyPin(kms, args.key_id, principal())
+    return KeyPin(kms, args.key_id, principal(), args.key_principal)
 
 
 def _progress(outcome: MemberOutcome, step: str) -> None:

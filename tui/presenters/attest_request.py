@@ -7,15 +7,16 @@ bad field is a `UsageError` naming the field and how to fix it, shown in the for
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from core.agent.client import connect_agent
-from core.attestation import Expectations, VerificationReport, Verifier
+from core.attestation import Expectations, TrustAnchor, VerificationReport, Verifier
 from core.attestation.expectations import file_expectations
 from core.attestation.inputs import parse_hex, parse_time, read_document
-from core.attestation.trust import trust_anchors
+from core.attestation.trust import aws_root_anchor, trust_anchors
 from core.errors import UsageError
 from core.platform.base import Platform
 
@@ -34,7 +35,8 @@ class AttestRequest:
     expected_pcrs: dict[int, bytes] = field(default_factory=dict)
     expect_source: str = ""
     trust: tuple[str, ...] = ()
-    """Anchor names (`aws`, `sim`, PEM paths); empty means `core`'s default, AWS's root."""
+    """The operator's roots (`core.platform.trust`'s choices); empty means the platform's own
+    root (when this machine holds it), then AWS's."""
     at: datetime | None = None
 
     def expectations(self) -> Expectations:
@@ -106,8 +108,22 @@ def fetch_document(platform: Platform | None, request: AttestRequest) -> bytes:
         return agent.attest(nonce=request.nonce, user_data=request.user_data)
 
 
-def verify_request(document: bytes, request: AttestRequest, now: datetime) -> VerificationReport:
-    """Every check of `core.attestation` on `document`, at the request's time or `now` (UTC)."""
+def request_anchors(platform: Platform | None, names: Sequence[str]) -> list[TrustAnchor]:
+    """The roots the form names, each asked of the platform (which refuses to take a remote
+    host's root on its word); an empty field means its own root, then AWS's."""
+    if platform is None:
+        return trust_anchors(names)
+    if names:
+        return [platform.trust_anchor(name) for name in names]
+    own, aws = platform.trust_anchor(), aws_root_anchor()
+    return [own] if own.fingerprint == aws.fingerprint else [own, aws]
+
+
+def verify_request(
+    document: bytes, request: AttestRequest, now: datetime, platform: Platform | None = None
+) -> VerificationReport:
+    """Every check of `core.attestation` on `document`, at the request's time or `now` (UTC),
+    under the roots `request_anchors` gives."""
     at = request.at or (now if now.tzinfo else now.replace(tzinfo=UTC))
-    verifier = Verifier(trust_anchors(request.trust))
+    verifier = Verifier(request_anchors(platform, request.trust))
     return verifier.verify(document, at=at, expect=request.expectations())

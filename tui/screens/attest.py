@@ -24,7 +24,6 @@ from textual.widgets import Button, DataTable, Input, Static, TabbedContent, Tab
 
 from core.agent.client import NO_PUBLIC_KEY_NOTE
 from core.attestation import VerificationReport, describe_document, parse_document
-from core.attestation.trust import default_trust
 from core.errors import NitrodeckError
 from core.platform.base import Platform
 from tui.engine.access import PlatformHolder, running_enclaves
@@ -55,7 +54,7 @@ FIELDS = (
     ("nonce", "Nonce (hex)", "sent to the enclave and expected back"),
     ("user-data", "User data", "text, or hex:… (optional)"),
     ("expect", "Expect PCRs of", "EIF or key policy JSON (optional)"),
-    ("trust", "Trust", "sim,aws or a PEM path"),
+    ("trust", "Trust", "empty: this platform's root; or aws,sim,PEM…"),
     ("at", "Verify at", "now, or ISO 8601 / Unix ms"),
 )
 
@@ -158,21 +157,12 @@ class AttestScreen(KeepsEdits, ShowsWorkerErrors, NitrodeckScreen):
 
     # -- enclaves for the source field -------------------------------------------------------
     def _list_enclaves(self) -> None:
-        def listed() -> tuple[list[str], tuple[str, ...]]:
-            platform = self.platforms.get()
-            return running_enclaves(platform), default_trust(platform.default_trust)
+        def listed() -> list[str]:
+            return running_enclaves(self.platforms.get())
 
-        self.run_job(
-            listed,
-            lambda found: self._show_enclaves(*found),
-            failed=self._status,
-            group="attest-list",
-        )
+        self.run_job(listed, self._show_enclaves, failed=self._status, group="attest-list")
 
-    def _show_enclaves(self, names: list[str], trust: tuple[str, ...]) -> None:
-        if not self.field("trust").value:
-            self.field("trust").value = ",".join(trust)
-            self.remember_form("attest-trust")
+    def _show_enclaves(self, names: list[str]) -> None:
         source = self.field("source")
         source.suggester = SuggestFromList(names, case_sensitive=False)
         shown = ", ".join(names) if names else "none (run one in :enclaves, or name a file)"
@@ -225,11 +215,20 @@ class AttestScreen(KeepsEdits, ShowsWorkerErrors, NitrodeckScreen):
 
     def _run(self, request: AttestRequest) -> None:
         def attest() -> tuple[bytes, VerificationReport]:
-            platform = None if request.from_file else self.platforms.get()
+            platform = self._platform(request)
             document = fetch_document(platform, request)
-            return document, verify_request(document, request, self.now())
+            return document, verify_request(document, request, self.now(), platform)
 
         self.run_job(attest, lambda got: self._show(*got), failed=self._status, group="attest")
+
+    def _platform(self, request: AttestRequest) -> Platform | None:
+        """The platform that fetches (and names the roots); a file verifies without one."""
+        try:
+            return self.platforms.get()
+        except NitrodeckError:
+            if request.from_file:
+                return None
+            raise
 
     def _show(self, document: bytes, report: VerificationReport) -> None:
         self.document, self.report = document, report

@@ -1,4 +1,8 @@
-"""The KMS view: keys with their state, aliases and whether their policy pins attestation.
+"""The KMS view: keys with their state, aliases and whether attestation guards their plaintext.
+
+ATTESTATION is the audit's verdict (`core.kms.audit`, policy and grants): `pinned`, `OPEN` (the
+policy pins, but a grant or another statement reaches the plaintext without attestation),
+`NOT pinned`.
 
 Local KMS by default (`t` switches to AWS or an endpoint). Enter shows a key's policy with its
 attestation conditions marked; `d` opens the decrypt step-through; `c` creates a demo key whose
@@ -43,7 +47,8 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
     crumb = "kms"
     ABOUT = (
         "Keys of the local KMS (or AWS: press t). STATE: only an Enabled key decrypts. "
-        "ATTESTATION says whether a key's policy pins kms:RecipientAttestation conditions. "
+        "ATTESTATION: pinned when every path to the plaintext needs attestation; OPEN when a "
+        "grant or statement bypasses the pin (enter lists the paths). "
         "enter: policy, d: decrypt in an enclave, c: create a demo key for a running enclave."
     )
     COLUMNS = (
@@ -88,29 +93,26 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
             return None if text == "Enabled" else "bold red"
         if column != "attestation":
             return None
-        return "bold green" if text == "pinned" else "bold yellow"
+        return {"pinned": "bold green", "OPEN": "bold red"}.get(text, "bold yellow")
 
     def _default_target(self, platform: Platform) -> None:
         """As the CLI defaults: AWS KMS on a real parent, a remote simulator's own local KMS;
         else this home's local KMS, started on first use."""
-        from core.remote.platform import RemotePlatform
-
-        if platform.default_kms == "aws":
+        forwarded = platform.kms_target()
+        if forwarded is not None:
+            self.kms.choose(forwarded)
+        elif platform.default_kms == "aws":
             self.kms.choose(KmsTarget())
-        elif isinstance(platform, RemotePlatform):
-            from core.remote.kms import remote_kms_target
-
-            self.kms.choose(remote_kms_target(platform))
 
     def fetch_rows(self) -> Mapping[str, Sequence[str]]:
         if self.kms.unresolved:
             self._default_target(self.platforms.get())
-        keys = list_keys(self.kms.client())
+        keys = list_keys(self.kms.client(), self.kms.admin_client())
         return {
             key.key_id: (
                 key.key_id,
                 key.state,
-                "pinned" if key.pinned_keys else "NOT pinned",
+                key.audit.verdict,
                 ", ".join(key.aliases) or "-",
                 key.description,
             )
@@ -145,7 +147,9 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
 
         self.app.push_screen(KeyPolicyScreen(self.kms, key))
 
-    def action_decrypt(self, enclave: str = "", ciphertext: str = "", key_id: str = "") -> None:
+    def action_decrypt(
+        self, enclave: str = "", ciphertext: str = "", key_id: str = "", proof_key: str = ""
+    ) -> None:
         """The decrypt step-through, for the highlighted key unless one is given."""
         from tui.screens.kms_decrypt import DecryptScreen
 
@@ -158,6 +162,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
                 enclave=enclave,
                 ciphertext=ciphertext,
                 key_id=key_id,
+                proof_key=proof_key,
             )
         )
 
@@ -222,7 +227,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         note = " (debug enclave: KMS will deny it)" if demo.debug_enclave else ""
         self.notify(
             f"key {demo.key_id} pins PCR0 {demo.pcr0[:16]}…; demo secret {demo.plaintext_length} "
-            f"bytes, SHA-256 {demo.plaintext_sha256[:16]}…{note}",
+            f"bytes, proof {demo.expected_proof[:16]}…{note}",
             title="demo key created",
         )
         self.last_demo = demo
@@ -231,7 +236,9 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
             f"{escape(str(demo.ciphertext_path))}"
         )
         self.action_refresh()
-        self.action_decrypt(demo.enclave, str(demo.ciphertext_path), demo.key_id)
+        self.action_decrypt(
+            demo.enclave, str(demo.ciphertext_path), demo.key_id, f"@{demo.proof_key_path}"
+        )
 
     # -- pin -----------------------------------------------------------------------------------
     def action_pin(self) -> None:
