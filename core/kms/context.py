@@ -49,6 +49,7 @@ def request_context(
     pcrs: Mapping[int, bytes] | None = None,
     encryption_context: Mapping[str, str] | None = None,
     via_service: str | None = None,
+    extra: Mapping[str, str] | None = None,
 ) -> RequestContext:
     """Build the context KMS would: caller keys, encryption context and, for a `Recipient`
     request with a verified document, `kms:RecipientAttestation:ImageSha384` and `PCR<n>`."""
@@ -68,6 +69,8 @@ def request_context(
         for name, value in encryption_context.items():
             keys[f"kms:EncryptionContext:{name}"] = (value,)
         keys["kms:EncryptionContextKeys"] = tuple(encryption_context)
+    for name, value in (extra or {}).items():  # an operation's own keys: kms:SigningAlgorithm…
+        keys[name] = (value,)
     if pcrs is not None:
         for index, digest in sorted(pcrs.items()):
             keys[f"{RECIPIENT_PREFIX}PCR{index}"] = (digest.hex(),)
