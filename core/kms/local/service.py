@@ -59,6 +59,7 @@ class Service:
             resource=self.arn(record),
             pcrs=recipient.pcrs if recipient else None,
             encryption_context=encryption_context,
+            grant=child_grant,
         )
         decision = evaluate(record.policy, context)
         why = None
