@@ -46,20 +46,28 @@ def boot_timeout(eif_size: int, memory_mib: int) -> float:
 
 
 def reserve(instance: SimInstance, request: RunRequest, facts: ImageFacts) -> EnclaveRow:
-    """Check the request against the pool and record the enclave (state STARTING)."""
+    """Check the request against the pool and record the enclave (state STARTING).
+
+    nitro-cli's enclave process checks the CPUs against the pool (E20-E22) before the memory
+    against the image (E26), so a request wrong in both fails here as there.
+    """
     state = instance.state
     with state.transaction():
         instance._reap_locked()
         _config, pool, node = instance.pool_record()
         rows = state.enclaves()
         used = {c for r in rows for c in r.cpus}
+        count = request.cpu_count or 0
         if request.cpu_ids is not None:
             rules.check_cpu_ids(request.cpu_ids, pool)
+        elif count > len(pool):
+            rules.check_cpu_count(count, pool)
+        rules.check_memory(request.memory_mib, facts.size)
+        if request.cpu_ids is not None:
             rules.check_cpus_free(request.cpu_ids, used)
             rules.check_full_cores(request.cpu_ids, instance.topology)
             cpus = tuple(sorted(request.cpu_ids))
         else:
-            count = request.cpu_count or 0
             rules.check_cpu_count(count, pool)
             cpus = rules.pick_cpus(count, pool, used, instance.topology)
         regions = rules.allocate_regions(request.memory_mib, free_pages(instance, node, rows))
@@ -126,7 +134,6 @@ def run_enclave(
     """The whole launch; on any failure the reservation and its files are released."""
     rules.check_cid(request.enclave_cid)
     facts = image_facts(request.eif_path)
-    rules.check_memory(request.memory_mib, facts.size)
     row = reserve(instance, request, facts)
     layout = instance.layout
     directory = layout.enclave_dir(row.slot_hex)
