@@ -3,13 +3,16 @@
 `Tour.run()` is an async worker of the app: it prepares the story on the simulator
 (`core.tour.prepare_story`: demo image, an enclave running it, a key pinned to it), then for each
 step opens the step's view with the `:` command, runs the step's actions on that screen, and
-shows the narration over it until a key is pressed or the timer fires.
+shows the narration over it until a key is pressed or the timer fires. Started from the app
+(`:tour`) it runs in a home of its own (`tui.tour_home`) and, however it ends, stops what it
+started and returns to the view it was started from.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import NitrodeckError
@@ -81,14 +84,45 @@ STEPS = (
 class Tour:
     """One run of the tour over `app`; `delay` 0 waits for a key at every step."""
 
-    def __init__(self, app: NitrodeckApp, *, delay: float = 0.0, exit_at_end: bool = False) -> None:
+    def __init__(
+        self,
+        app: NitrodeckApp,
+        *,
+        delay: float = 0.0,
+        exit_at_end: bool = False,
+        own_home: bool = True,
+    ) -> None:
         self.app = app
         self.delay = delay
         self.exit_at_end = exit_at_end
+        self.own_home = own_home and not app.read_only
         self.shown: list[str] = []
         """The views the tour opened, in order (what a test checks)."""
+        self.home: Path | None = None
+        """The tour's own home while it runs (None: it runs where the app does)."""
 
     async def run(self) -> None:
+        from tui.tour_home import TourHome
+
+        app = self.app
+        if not self.own_home:
+            await self._run()
+            return
+        stack = list(app.screen_stack)
+        place = TourHome(app)
+        self.home = place.home
+        place.enter()
+        try:
+            await self._run()
+        finally:
+            place.leave()  # here, not in a thread: it must happen even if the worker is cancelled
+            while len(app.screen_stack) > 2 and app.screen not in stack:
+                app.pop_screen()
+            app.notify(
+                "the tour's enclave and KMS are stopped; you are back in your home", title="tour"
+            )
+
+    async def _run(self) -> None:
         from core.tour import prepare_story
 
         app = self.app
@@ -110,6 +144,7 @@ class Tour:
                 break
         if self.exit_at_end:
             app.exit()
+        await asyncio.sleep(0)  # the last narration's dismissal lands before the clean-up
 
     async def _narrate(self, step: TourStep, number: int) -> bool:
         from tui.screens.tour import NarrationScreen

@@ -10,8 +10,6 @@ import argparse
 import os
 from pathlib import Path
 
-from core.home import nitrodeck_home
-
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tour = subparsers.add_parser("tour", help="a self-running tour of the app, with narration")
@@ -37,20 +35,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     tour.set_defaults(handler=run_tour)
 
 
-def tour_home() -> Path:
-    return nitrodeck_home() / "tour"
-
-
 def run_tour(args: argparse.Namespace) -> int:
     from core.sandbox import stop_home
     from tui.app import run_app
+    from tui.tour_home import tour_home
 
     home = tour_home()
     os.environ["NITRODECK_HOME"] = str(home)
     args.platform = "sim"
     args.record = args.tour_record or args.record
     try:
-        return run_app(args, start_view="tour", tour_delay=args.delay, tour_exit=args.exit_at_end)
+        return run_app(
+            args,
+            start_view="tour",
+            tour_delay=args.delay,
+            tour_exit=args.exit_at_end,
+            tour_in_place=True,
+        )
     finally:
         if not args.keep:
             stop_home(home)

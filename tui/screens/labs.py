@@ -13,13 +13,12 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
-from core.errors import NitrodeckError
 from core.home import nitrodeck_home
 from core.labs.env import labs_root
 from core.labs.runner import LabRunner, LabStatus
@@ -47,8 +46,8 @@ class LabsScreen(ListScreen):
         dangerous("ctrl+d", "danger", "Reset"),
     ]
     DEFAULT_CSS = """
-    LabsScreen #list-table { height: 12; }
-    LabsScreen #lab-panel { height: 1fr; border-top: solid $primary; }
+    LabsScreen #list-table { height: 1fr; max-height: 12; }
+    LabsScreen #lab-panel { height: 2fr; border-top: solid $primary; }
     LabsScreen #lab-text { padding: 0 1; }
     """
 
@@ -58,7 +57,7 @@ class LabsScreen(ListScreen):
         """The app's home: the children run with it, so they find the same labs root."""
         self.runner = LabRunner(labs_root(self.home))
         self.statuses: dict[str, LabStatus] = {}
-        self.notes: dict[str, str] = {}
+        self.notes: dict[str, str | Text] = {}
         """What the last hint or check said, per lab (shown under its description)."""
 
     def cell_style(self, column: str, text: str) -> str | None:
@@ -91,9 +90,12 @@ class LabsScreen(ListScreen):
         status = self.statuses.get(name or "")
         if status is None:
             return
-        text = describe(status)
+        text = Text(describe(status))
         note = self.notes.get(status.lab.name)
-        self.query_one("#lab-text", Static).update(Text(f"{text}\n\n{note}" if note else text))
+        if note:  # the last hint or check first: it is what the learner is waiting for
+            text = Text.assemble(note, "\n", ("─" * 20, "dim"), "\n", text)
+        self.query_one("#lab-text", Static).update(text)
+        self.query_one("#lab-panel", VerticalScroll).scroll_home(animate=False)
 
     # actions ----------------------------------------------------------------------------------
     def action_start(self) -> None:
@@ -133,15 +135,15 @@ class LabsScreen(ListScreen):
     def perform_danger(self, target: str) -> None:
         self._run(target, lambda: f"lab {run_lab(self.home, 'reset', target)['lab']} reset")
 
-    @work(thread=True, exclusive=True, group="labs")
     def _run(self, name: str, job: Callable[[], str]) -> None:
-        try:
-            note = job()
-        except NitrodeckError as error:
-            note = f"error: {error}"
-        self.app.call_from_thread(self._done, name, note)
+        self.run_job(
+            job,
+            lambda note: self._done(name, note),
+            failed=lambda markup: self._done(name, Text.from_markup(markup)),
+            group="labs",
+        )
 
-    def _done(self, name: str, note: str) -> None:
+    def _done(self, name: str, note: str | Text) -> None:
         self.notes[name] = note
         self.query_one("#list-poller", Poller).poll_now()
         self._show(name)
