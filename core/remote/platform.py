@@ -29,6 +29,7 @@ from core.platform.errors import NitroCliCode, NitroCliError
 from core.platform.trust import SIM_REMOTE, TrustChoiceError, choose_anchor
 from core.remote import images
 from core.remote.connection import RemoteConnection
+from core.remote.untrusted import CleanConsole
 
 if TYPE_CHECKING:
     from core.attestation.trust import TrustAnchor
@@ -196,9 +197,10 @@ class RemotePlatform:
     def console(
         self, enclave_id: str, *, follow: bool = True, history: bool = False
     ) -> ConsoleStream:
-        return self.connection.open_stream(
+        stream = self.connection.open_stream(
             "platform.console", enclave_id, follow=follow, history=history
         )
+        return CleanConsole(stream)
 
     def connect_vsock(self, cid: int, port: int, timeout: float | None = None) -> socket.socket:
         stream = self.connection.open_stream("platform.connect_vsock", cid, port, timeout)

@@ -64,6 +64,7 @@ class Service:
             pcrs=recipient.pcrs if recipient else None,
             encryption_context=encryption_context,
             extra=conditions,
+            grant=child_grant,
         )
         decision = evaluate(record.policy, context)
         why = None
