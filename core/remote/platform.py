@@ -27,7 +27,6 @@ from core.platform.base import (
 )
 from core.platform.errors import NitroCliCode, NitroCliError
 from core.platform.trust import SIM_REMOTE, TrustChoiceError, choose_anchor
-from core.remote import images
 from core.remote.connection import RemoteConnection
 from core.remote.untrusted import CleanConsole
 
@@ -159,6 +158,8 @@ class RemotePlatform:
 
     def stage_image(self, path: Path) -> Path:
         """The remote's copy of the operator's image (copied now unless it is there)."""
+        from core.remote import images  # tempfile and hashing: only commands that copy one
+
         return Path(images.stage(self.call, path))
 
     def run_enclave(self, request: RunRequest) -> EnclaveInfo:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import signal
 from dataclasses import asdict
 
@@ -60,7 +59,7 @@ class SimInstance:
                 self._initialise()
 
     def _initialise(self) -> None:
-        self.state.set_meta("instance_id", "i-0" + secrets.token_hex(8))
+        self.state.set_meta("instance_id", "i-0" + os.urandom(8).hex())
         self.state.set_meta("region", os.environ.get("NITRODECK_SIM_REGION", DEFAULT_REGION))
         self.state.set_meta("role_arn", os.environ.get("NITRODECK_SIM_ROLE_ARN", DEFAULT_ROLE_ARN))
         self.state.set_meta("next_cid", "16")

@@ -23,7 +23,7 @@ from core.platform.base import (
     SavedConsole,
 )
 from core.platform.errors import NitroCliCode, NitroCliError
-from core.platform.sim import history, launcher, vsock
+from core.platform.sim import history, vsock
 from core.platform.sim.console import FileConsoleStream
 from core.platform.sim.instance import SimInstance, get_profile, row_info
 from core.processes import process_alive
@@ -92,6 +92,8 @@ class SimPlatform:
 
     # enclaves ---------------------------------------------------------------------
     def run_enclave(self, request: RunRequest) -> EnclaveInfo:
+        from core.platform.sim import launcher  # EIF checks and the supervisor: only to run one
+
         return launcher.run_enclave(self.instance, request, self.boot_timeout)
 
     def describe_enclaves(self) -> list[EnclaveInfo]:
