@@ -19,8 +19,6 @@ import signal
 import subprocess
 from typing import Any
 
-from core.remote import framing, protocol
-
 _started: dict[str, subprocess.Popen[bytes]] = {}
 
 
@@ -37,6 +35,8 @@ def spawn(
         start_new_session=True,
     )
     assert process.stdin is not None
+    from core.remote import framing, protocol  # loaded while ssh connects: it needs no hello yet
+
     with contextlib.suppress(OSError):  # it ended at once: the reader says why (its stderr)
         framing.write_frame(process.stdin, protocol.hello_payload(options))
     return process

@@ -25,7 +25,6 @@ from core.platform.base import (
     PoolState,
 )
 from core.platform.sim.console import mark_ended
-from core.platform.sim.enclave_process import release_files
 from core.platform.sim.layout import Layout
 from core.platform.sim.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from core.platform.sim.state import EnclaveRow, SimState
@@ -185,6 +184,8 @@ class SimInstance:
         if row.payload_pid:
             with contextlib.suppress(OSError):
                 os.killpg(row.payload_pid, signal.SIGKILL)
+        from core.platform.sim.enclave_process import release_files  # the supervisor's module
+
         release_files(self.layout, row)
         self.state.delete_enclave(row.slot_uid)
         mark_ended(self.layout.enclave_dir(row.slot_hex))
