@@ -86,7 +86,7 @@ class NitrodeckApp(App[None]):
 
     def start_tour(self) -> None:
         """Run the tour (`:tour`, `nitrodeck tour`) from its first step."""
-        self.tour = Tour(self, delay=self.tour_delay, exit_at_end=self.tour_exit)
+        self.tour = Tour(self, self, delay=self.tour_delay, exit_at_end=self.tour_exit)
         self.run_worker(self.tour.run(), exclusive=True, group="tour", exit_on_error=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core.errors import NitrodeckError
 
 if TYPE_CHECKING:
-    from tui.app import NitrodeckApp
+    from textual.app import App
+
+    from tui.engine.host import ScreenHost
 
 SETTLE = 0.6
 """Seconds a view gets to load its rows before the step's actions run."""
@@ -79,10 +81,14 @@ STEPS = (
 
 
 class Tour:
-    """One run of the tour over `app`; `delay` 0 waits for a key at every step."""
+    """One run of the tour over `app` (seen as a Textual app and as its screens' `host`, so this
+    module never imports `tui.app`); `delay` 0 waits for a key at every step."""
 
-    def __init__(self, app: NitrodeckApp, *, delay: float = 0.0, exit_at_end: bool = False) -> None:
+    def __init__(
+        self, app: App[Any], host: ScreenHost, *, delay: float = 0.0, exit_at_end: bool = False
+    ) -> None:
         self.app = app
+        self.host = host
         self.delay = delay
         self.exit_at_end = exit_at_end
         self.shown: list[str] = []
@@ -91,17 +97,17 @@ class Tour:
     async def run(self) -> None:
         from core.tour import prepare_story
 
-        app = self.app
-        if app.read_only:
+        app, host = self.app, self.host
+        if host.read_only:
             app.notify("read-only: the tour shows what is there and starts nothing", title="tour")
         else:
             app.notify("preparing the story: demo image, an enclave, a key", title="tour")
             try:
-                await asyncio.to_thread(lambda: prepare_story(app.platform))
+                await asyncio.to_thread(lambda: prepare_story(host.platforms.get()))
             except NitrodeckError as error:
                 app.notify(f"{error}", title="tour: the views stay empty", severity="warning")
         for number, step in enumerate(STEPS, 1):
-            if step.view is not None and app.run_command(step.view):
+            if step.view is not None and host.run_command(step.view):
                 self.shown.append(step.view)
             await asyncio.sleep(SETTLE)
             for action in step.actions:

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from core.checks import Check
+from core.nitro_errors import NitroCliCode, NitroCliError
 from core.platform import rules
 from core.platform.allocator import plan_allocation
 from core.platform.base import (
@@ -28,7 +29,6 @@ from core.platform.base import (
     RunRequest,
     SavedConsole,
 )
-from core.platform.errors import NitroCliCode, NitroCliError
 from core.platform.sim.profiles import PROFILES
 
 PROFILE = PROFILES["m5.2xlarge"]

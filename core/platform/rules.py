@@ -12,8 +12,8 @@ import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 
+from core.nitro_errors import NitroCliCode, NitroCliError
 from core.platform.base import MIB, CpuInfo, EnclaveInfo
-from core.platform.errors import NitroCliCode, NitroCliError
 
 U32_MAX = 0xFFFF_FFFF
 MIN_CID_AUTO = 16

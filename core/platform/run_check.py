@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from core.nitro_errors import NitroCliCode, NitroCliError
 from core.platform import rules
 from core.platform.base import CpuInfo, EnclaveInfo, PoolState, RunRequest
 from core.platform.capacity import free_pages
-from core.platform.errors import NitroCliCode, NitroCliError
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any
 
 from core.checks import Check
 from core.errors import NitrodeckError
+from core.nitro_errors import NitroCliCode, NitroCliError
 from core.platform.base import (
     ConsoleStream,
     EnclaveInfo,
@@ -26,7 +27,6 @@ from core.platform.base import (
     RunRequest,
     SavedConsole,
 )
-from core.platform.errors import NitroCliCode, NitroCliError
 from core.remote import images
 from core.remote.connection import RemoteConnection
 

@@ -69,6 +69,6 @@ def open_target(target: Target, *, timeout: float = 30.0) -> Platform:
     """The target's platform: remote or served for hosts and homes, in-process otherwise."""
     if target.host or target.home:
         return RemotePlatform(connect(target, timeout=timeout), label=target.location)
-    from core.platform.select import open_local_platform
+    from core.platform.local import open_local_platform
 
     return open_local_platform(target.platform, target.profile)

@@ -22,7 +22,7 @@ from core.explain import (
     parse_output,
     table,
 )
-from core.platform.errors import MESSAGES, EnclaveProcessError, NitroCliCode, NitroCliError
+from core.nitro_errors import MESSAGES, EnclaveProcessError, NitroCliCode, NitroCliError
 from tui.cli.main import main
 
 RECORDED = Path(__file__).parent / "recorded"

@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.errors import NitrodeckError
+from core.nitro_errors import NitroCliCode, NitroCliError
 from core.platform import rules
 from core.platform.base import MIB, EnclaveInfo, HugepageCount, PoolState
 from core.platform.capacity import fit, fit_json, fit_on, free_pages, regions_label
-from core.platform.errors import NitroCliCode, NitroCliError
 from core.platform.sim.platform import SimPlatform
 from core.platform.sim.profiles import PROFILES
 from tui.cli.main import main

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import NitrodeckError
-from core.platform import select
+from core.platform import local, select
 from core.platform.sim.launcher import boot_timeout
 from core.platform.sim.platform import SimPlatform
 from tui.cli.main import main
@@ -126,7 +126,7 @@ def test_unknown_profile_and_platform_selection(monkeypatch: pytest.MonkeyPatch)
     assert isinstance(select.open_platform("sim", "c6g.4xlarge"), SimPlatform)
     assert select.open_platform("nitro", None).name == "nitro"
     monkeypatch.setenv("NITRODECK_SYSROOT", "/nonexistent")
-    assert select.default_platform_name() == "sim"
+    assert local.default_platform_name() == "sim"
 
 
 @pytest.mark.parametrize(
@@ -151,7 +151,7 @@ def test_identity_is_configurable_and_kept() -> None:
 def test_no_heartbeat_in_time_is_e36(tmp_path: Path) -> None:
     import os
 
-    from core.platform.errors import NitroCliError
+    from core.nitro_errors import NitroCliError
     from core.platform.sim import launcher, vsock
 
     server = vsock.listen(tmp_path / "cid_16.sock_9000")

@@ -26,6 +26,7 @@ import pytest
 from nitro_fixtures import SHAPES, HostState, build_sysroot, install_nitro_cli
 
 from core.checks import Check, CheckStatus
+from core.nitro_errors import NitroCliError
 from core.platform.base import (
     ConsoleHistory,
     EnclaveInfo,
@@ -35,7 +36,6 @@ from core.platform.base import (
     RunRequest,
 )
 from core.platform.demo import DemoPlatform
-from core.platform.errors import NitroCliError
 from core.platform.nitro.platform import NitroPlatform
 from core.platform.nitro.sysfs import SysRoot
 from core.platform.sim.platform import SimPlatform

@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.checks import Check, CheckStatus
+from core.nitro_errors import NitroCliCode, NitroCliError
 from core.platform.base import EnclaveInfo, RunRequest
-from core.platform.errors import NitroCliCode, NitroCliError
 from core.remote import codec, framing
 from core.remote.errors import FrameError
 

@@ -12,8 +12,8 @@ from sshd_harness import remote_command
 
 from core.agent.client import connect_agent
 from core.home import nitrodeck_home
+from core.nitro_errors import NitroCliError
 from core.platform.base import RunRequest
-from core.platform.errors import NitroCliError
 from core.remote.protocol import RemoteError, VersionMismatchError
 from core.remote.target import Target, open_target
 from tui.cli.main import main

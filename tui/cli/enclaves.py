@@ -14,9 +14,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from core.nitro_errors import NitroCliCode, NitroCliError
 from core.platform import rules
 from core.platform.base import ConsoleHistory, ConsoleStream, Platform, RunRequest
-from core.platform.errors import NitroCliCode, NitroCliError
 from core.platform.select import open_platform
 from core.platform.shapes import describe_json, run_json, terminate_json
 from tui.cli.output import print_json, progress

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from core.errors import NitrodeckError
 from core.home import nitrodeck_home
-from core.platform.errors import NitroCliError
+from core.nitro_errors import NitroCliError
 from tui.cli import enclaves
 
 VERSION = "Nitro CLI 1.5.0"

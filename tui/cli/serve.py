@@ -29,7 +29,7 @@ def run_serve(args: argparse.Namespace) -> int:
         raise UsageError(
             "serve only speaks on stdin/stdout", where="serve", fix="run `nitrodeck serve --stdio`"
         )
-    from core.platform.select import open_local_platform
+    from core.platform.local import open_local_platform
     from core.remote.calls import SERVER_CALLS
     from core.remote.server import Server
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from core.checks import Check
 from core.errors import NitrodeckError
+from core.nitro_errors import NitroCliCode, NitroCliError
 from core.platform import rules
 from core.platform.allocator import plan_allocation
 from core.platform.base import (
@@ -26,7 +27,6 @@ from core.platform.base import (
     PoolState,
     RunRequest,
 )
-from core.platform.errors import NitroCliCode, NitroCliError
 from core.platform.nitro import allocator, sysfs, vsock
 from core.platform.nitro.console import open_console
 from core.platform.nitro.host import HostIdentity, host_info, read_identity

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from core.home import ensure_private_dir, write_private_file
+from core.nitro_errors import EnclaveProcessError, NitroCliCode, NitroCliError
 from core.platform import rules
 from core.platform.base import MIB, EnclaveInfo, RunRequest
-from core.platform.errors import EnclaveProcessError, NitroCliCode, NitroCliError
 from core.platform.sim.console import ENDED
 from core.platform.sim.enclave_process import BOOT_ERROR, LAUNCH
 from core.platform.sim.image import ImageFacts, image_facts, unpack_image, verify_image

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from core.checks import Check
+from core.nitro_errors import NitroCliCode, NitroCliError
 from core.platform import rules
 from core.platform.base import (
     ConsoleStream,
@@ -21,7 +22,6 @@ from core.platform.base import (
     RunRequest,
     SavedConsole,
 )
-from core.platform.errors import NitroCliCode, NitroCliError
 from core.platform.sim import history, launcher, vsock
 from core.platform.sim.console import FileConsoleStream
 from core.platform.sim.instance import SimInstance, get_profile, row_info

@@ -1,5 +1,8 @@
 """nitro-cli's error table (E00–E60) and the exception that carries one.
 
+At the bottom of `core`, beside `core.errors`: the EIF engine, the platforms and the
+explanations all raise these codes, so none of them reaches up into a platform for them.
+
 The codes are the ordinals of nitro-cli's `NitroCliErrorEnum`, so the exit status of a failing
 command is the E-number, exactly as scripts written for nitro-cli expect. The texts are nitro-cli's
 `get_detailed_info` strings (aws/aws-nitro-enclaves-cli `src/common/document_errors.rs`); `{}`
