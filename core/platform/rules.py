@@ -308,6 +308,21 @@ def find_enclave(
     )
 
 
+class FindsEnclaves:
+    """`find_enclave` for a platform that lists its own enclaves (the simulator, real Nitro):
+    the same E40/E58 answers on both, from one lookup."""
+
+    def describe_enclaves(self) -> list[EnclaveInfo]:
+        raise NotImplementedError
+
+    def find_enclave(
+        self, *, enclave_id: str | None = None, enclave_name: str | None = None
+    ) -> EnclaveInfo:
+        return find_enclave(
+            self.describe_enclaves(), enclave_id=enclave_id, enclave_name=enclave_name
+        )
+
+
 def check_console_allowed(enclave: EnclaveInfo) -> None:
     """The console exists only for debug-mode enclaves (E44)."""
     if not enclave.debug:

@@ -35,7 +35,7 @@ from core.platform.nitro.nitro_cli import RUN_TIMEOUT, NitroCli
 from core.platform.nitro.sysfs import SysRoot
 
 
-class NitroPlatform:
+class NitroPlatform(rules.FindsEnclaves):
     """A real parent instance (or a fixture tree of one, with a nitro-cli stand-in)."""
 
     name = "nitro"
@@ -165,13 +165,6 @@ class NitroPlatform:
                 fix="check the nitro-cli version (nitro-cli --version)",
             )
         return [parse_enclave(item) for item in items]
-
-    def find_enclave(
-        self, *, enclave_id: str | None = None, enclave_name: str | None = None
-    ) -> EnclaveInfo:
-        return rules.find_enclave(
-            self.describe_enclaves(), enclave_id=enclave_id, enclave_name=enclave_name
-        )
 
     def terminate_enclave(
         self,

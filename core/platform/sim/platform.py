@@ -30,7 +30,7 @@ from core.processes import process_alive
 TERMINATE_WAIT = 5.0
 
 
-class SimPlatform:
+class SimPlatform(rules.FindsEnclaves):
     """The embedded simulator; state under `nitrodeck_home()/sim/<profile>`.
 
     Its enclaves attest under the simulator's own root and decrypt with the local KMS; it keeps
@@ -80,13 +80,6 @@ class SimPlatform:
 
     def describe_enclaves(self) -> list[EnclaveInfo]:
         return [row_info(r) for r in self.instance.live_rows() if r.state != "STARTING"]
-
-    def find_enclave(
-        self, *, enclave_id: str | None = None, enclave_name: str | None = None
-    ) -> EnclaveInfo:
-        return rules.find_enclave(
-            self.describe_enclaves(), enclave_id=enclave_id, enclave_name=enclave_name
-        )
 
     def terminate_enclave(
         self,
