@@ -23,6 +23,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from agent_attest import percentiles, timed  # noqa: E402
 
+from core.home import Home  # noqa: E402
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
@@ -38,7 +40,7 @@ def main() -> int:
     from core.remote.target import Target, open_target
 
     build_demo_image(scratch / "demo.eif")
-    local = SimPlatform()
+    local = SimPlatform(home=Home.resolve())
     remote = open_target(Target(name="h0", home=str(scratch / "h0")))
     try:
         local.run_enclave(RunRequest(scratch / "demo.eif", 256, cpu_count=2, enclave_name="b"))

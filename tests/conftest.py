@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from core.home import using_home
-
 settings.register_profile(
     "nitrodeck",
     deadline=None,
@@ -44,10 +42,14 @@ VECTORS = SHARED / "nitro-vectors"
 
 
 @pytest.fixture(autouse=True)
-def nitrodeck_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A fresh `$NITRODECK_HOME` per test (state, simulator, local KMS all live below it)."""
-    with using_home(tmp_path_factory.mktemp("home")) as home:
-        yield home
+def nitrodeck_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """A fresh `$NITRODECK_HOME` per test (state, simulator, local KMS all live below it): what
+    every edge (`Home.resolve()`: the command line, the app, a test) resolves."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("NITRODECK_HOME", str(home))
+    yield home
 
 
 @pytest.fixture(scope="session")

@@ -102,8 +102,10 @@ class Tour:
             app.notify("read-only: the tour shows what is there and starts nothing", title="tour")
         else:
             app.notify("preparing the story: demo image, an enclave, a key", title="tour")
+            platforms = host.platforms
             try:
-                await asyncio.to_thread(lambda: prepare_story(host.platforms.get()))
+                await asyncio.to_thread(self._enter_tour_home)
+                await asyncio.to_thread(lambda: prepare_story(platforms.get(), platforms.home))
             except NitrodeckError as error:
                 app.notify(f"{error}", title="tour: the views stay empty", severity="warning")
         for number, step in enumerate(STEPS, 1):
@@ -116,6 +118,17 @@ class Tour:
                 break
         if self.exit_at_end:
             app.exit()
+
+    def _enter_tour_home(self) -> None:
+        """Switch the app into the tour's own home (in-process; `:ctx local` comes back), so the
+        story never touches the user's enclaves or keys. `nitrodeck tour` starts there."""
+        from core.remote.target import Target
+        from core.tour import tour_home
+
+        platforms = self.host.platforms
+        if platforms.home.label != "tour":
+            home = tour_home(platforms.own_home)
+            platforms.switch(Target(name=home.label, home=str(home.path), platform="sim"))
 
     async def _narrate(self, step: TourStep, number: int) -> bool:
         from tui.screens.tour import NarrationScreen

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 from core.agent.client import DEFAULT_PORT, connect_agent
 from core.attestation import Expectations, TrustAnchor, Verifier, aws_root_anchor
-from core.attestation.trust import sim_root_anchor
 from core.checks import Check
+from core.errors import NitrodeckError
 from core.platform.base import Platform
 
 AGENT_WAIT = 20.0
@@ -28,7 +28,11 @@ def trust_anchor(platform: Platform) -> TrustAnchor:
 
     if isinstance(platform, RemotePlatform):
         return anchor_from_pem_bytes(platform.sim_root_pem(), f"simulator root of {platform.label}")
-    return sim_root_anchor()
+    # Fleet members are hosts and homes, always opened over the protocol (`open_target`).
+    raise NitrodeckError(
+        f"{platform.name} is not a fleet member's platform",
+        fix="name members as ssh:// hosts or simulator homes (nitrodeck fleet add)",
+    )
 
 
 def attest_enclave(

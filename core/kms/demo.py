@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import NitrodeckError
-from core.home import nitrodeck_home, write_private_file
+from core.home import Home, write_private_file
 from core.kms.context import IMAGE_SHA384
 from core.kms.errors import kms_error
 from core.kms.separation import admin_overlaps
@@ -151,8 +151,8 @@ def demo_key_policy(pcr0: str, *, admin: str, decryptor: str) -> str:
     return policy
 
 
-def demo_dir() -> Path:
-    return nitrodeck_home() / "kms" / "demo"
+def demo_dir(home: Home) -> Path:
+    return home.kms_dir / "demo"
 
 
 def create_demo_key(
@@ -162,6 +162,7 @@ def create_demo_key(
     admin: str,
     decryptor: str,
     alias: str | None = None,
+    home: Home,
     output: Path | None = None,
 ) -> DemoKey:
     """Create the key (and `alias`), encrypt a fresh random secret under it, save the ciphertext.
@@ -186,7 +187,7 @@ def create_demo_key(
     except (ClientError, BotoCoreError) as error:
         where = str(getattr(kms.meta, "endpoint_url", "KMS"))
         raise kms_error(error, action="CreateKey/Encrypt (the demo key)", where=where) from None
-    path = output or demo_dir() / f"{key_id}.enc"
+    path = output or demo_dir(home) / f"{key_id}.enc"
     try:
         write_private_file(path, blob)
     except OSError as error:

@@ -10,26 +10,25 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from pathlib import Path
 
 from core.checks import Check
 from core.errors import PolicyError
-from core.home import nitrodeck_home
+from core.home import Home
 from core.kms.separation import admin_overlaps
 
 NAME = "key policies keep decryptors from administering"
 
 
-def local_policies(home: Path | None = None) -> list[tuple[str, str]]:
+def local_policies(home: Home) -> list[tuple[str, str]]:
     """(key id, policy text) of every key in this home's local KMS; empty when it has none."""
-    path = (home or nitrodeck_home()) / "kms" / "kms.sqlite3"
+    path = home.kms_dir / "kms.sqlite3"
     if not path.exists():
         return []
     with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as db:
         return [(str(k), str(p)) for k, p in db.execute("SELECT key_id, policy FROM keys")]
 
 
-def check_local_key_policies(home: Path | None = None) -> Check:
+def check_local_key_policies(home: Home) -> Check:
     try:
         policies = local_policies(home)
     except sqlite3.Error as error:

@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import NitrodeckError
-from core.home import nitrodeck_home
+from core.home import Home
 from core.kms.local.credentials import (
     ADMIN_PRINCIPAL_ARN,
     ADMIN_PROFILE,
     PRINCIPAL_ARN,
     PROFILE,
     REGION,
+    credentials_path,
 )
 from core.kms.local.credentials import load_or_create as load_credentials
 from core.kms.local.daemon import ensure_local_kms
@@ -44,21 +45,19 @@ class KmsTarget:
         return str(where)
 
 
-def local_target(home: Path | None = None, endpoint_url: str | None = None) -> KmsTarget:
+def local_target(home: Home, endpoint_url: str | None = None) -> KmsTarget:
     """The home's local KMS, started as a daemon when `endpoint_url` is not given."""
-    home = home or nitrodeck_home()
     endpoint = endpoint_url or ensure_local_kms(home)
-    return KmsTarget(endpoint, LOCAL_REGION, home / "kms" / "credentials")
+    return KmsTarget(endpoint, LOCAL_REGION, credentials_path(home))
 
 
-def resolve_target(endpoint_url: str | None, *, local: bool, home: Path | None = None) -> KmsTarget:
+def resolve_target(endpoint_url: str | None, *, local: bool, home: Home) -> KmsTarget:
     """`--endpoint-url` wins; else the local KMS when `local`, else AWS through boto3's chain.
 
     An explicit endpoint is treated as the local KMS when this home's credentials file exists
     and the URL is loopback, because only the local KMS accepts those credentials.
     """
-    home = home or nitrodeck_home()
-    credentials = home / "kms" / "credentials"
+    credentials = credentials_path(home)
     if endpoint_url is not None:
         loopback = any(h in endpoint_url for h in ("://127.0.0.1", "://localhost", "://[::1]"))
         if loopback and credentials.exists():

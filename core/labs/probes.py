@@ -130,7 +130,7 @@ def document_verifies(env: LabEnv, document: str, eif: str) -> Probe:
     try:
         report = verify(
             path.read_bytes(),
-            anchors=[sim_root_anchor(env.home)],
+            anchors=[sim_root_anchor(env.as_home)],
             at=datetime.now(UTC),
             expect=Expectations(pcrs=pcrs),
         )

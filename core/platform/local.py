@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from core.errors import NitrodeckError
+from core.home import Home
 from core.platform.base import Platform
 
 NITRO_DEVICE = "dev/nitro_enclaves"
@@ -21,13 +22,16 @@ def default_platform_name() -> str:
     return "nitro" if (root / NITRO_DEVICE).exists() else "sim"
 
 
-def open_local_platform(name: str | None = None, profile: str | None = None) -> Platform:
-    """The named platform on this machine, or the default for this machine."""
+def open_local_platform(
+    name: str | None = None, profile: str | None = None, *, home: Home
+) -> Platform:
+    """The named platform on this machine, or the default for this machine; the simulator
+    keeps its state in `home`."""
     chosen = name or os.environ.get("NITRODECK_PLATFORM") or default_platform_name()
     if chosen == "sim":
         from core.platform.sim.platform import SimPlatform
 
-        return SimPlatform(profile)
+        return SimPlatform(profile, home=home)
     if chosen == "nitro":
         from core.platform.nitro.platform import NitroPlatform
 

@@ -3,7 +3,7 @@ the simulator.
 
 `--host`/`--context` (or `$NITRODECK_HOST`) choose a target once per process with
 `set_target`; every command then opens it through `open_platform` without knowing. The
-platforms of this machine are `core.platform.local`'s (a local target opens them too).
+platforms of this machine are `core.platform.local`'s.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from core.home import Home
 from core.platform.base import Platform
 from core.platform.local import open_local_platform
 
@@ -38,8 +39,8 @@ def current_target() -> Target | None:
     return None
 
 
-def open_platform(name: str | None = None, profile: str | None = None) -> Platform:
-    """The current target's platform, else the named local one (`sim` or `nitro`)."""
+def open_platform(name: str | None = None, profile: str | None = None, *, home: Home) -> Platform:
+    """The current target's platform, else the named local one (`sim` or `nitro`) in `home`."""
     target = current_target()
     if target is not None and (target.host or target.home):
         from dataclasses import replace
@@ -49,4 +50,4 @@ def open_platform(name: str | None = None, profile: str | None = None) -> Platfo
         return open_target(
             replace(target, platform=name or target.platform, profile=profile or target.profile)
         )
-    return open_local_platform(name, profile)
+    return open_local_platform(name, profile, home=home)

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import NitrodeckError
-from core.home import ensure_private_dir, nitrodeck_home
+from core.home import ensure_private_dir
+from core.remote.served import served_home
 
 CHUNK = 1 << 20
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -31,7 +32,7 @@ def file_sha256(path: Path) -> str:
 
 # remote side ----------------------------------------------------------------------------
 def staged_dir() -> Path:
-    return nitrodeck_home() / "images" / "staged"
+    return served_home().images_dir / "staged"
 
 
 def _checked(sha256: str) -> str:

@@ -13,7 +13,7 @@ import hashlib
 import socket
 import threading
 
-from core.home import nitrodeck_home, write_private_file
+from core.home import Home, write_private_file
 from core.kms.target import LOCAL_REGION, KmsTarget, resolve_target
 from core.platform.base import Platform
 from core.remote.connection import RemoteConnection
@@ -45,21 +45,21 @@ class KmsForwarder:
             self.listener.close()
 
 
-def remote_kms_target(platform: RemotePlatform) -> KmsTarget:
+def remote_kms_target(platform: RemotePlatform, home: Home) -> KmsTarget:
     """A `KmsTarget` for the remote's local KMS, forwarded over the platform's connection."""
     forwarder = KmsForwarder(platform.connection)
     platform.on_close(forwarder.close)
     credentials = platform.call("kms.credentials")
     name = hashlib.sha256(platform.label.encode()).hexdigest()[:16]
-    path = nitrodeck_home() / "remote-kms" / name / "credentials"
+    path = home / "remote-kms" / name / "credentials"
     write_private_file(path, credentials)
     return KmsTarget(f"http://127.0.0.1:{forwarder.port}", LOCAL_REGION, path)
 
 
-def kms_target_for(platform: Platform, endpoint_url: str | None) -> KmsTarget:
+def kms_target_for(platform: Platform, endpoint_url: str | None, home: Home) -> KmsTarget:
     """`--endpoint-url`, else the platform's default KMS (the remote's own local KMS for a
     remote simulator)."""
     local = platform.default_kms == "local"
     if endpoint_url is None and local and isinstance(platform, RemotePlatform):
-        return remote_kms_target(platform)
-    return resolve_target(endpoint_url, local=local)
+        return remote_kms_target(platform, home)
+    return resolve_target(endpoint_url, local=local, home=home)

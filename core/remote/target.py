@@ -66,9 +66,6 @@ def connect(target: Target, *, timeout: float = 30.0) -> RemoteConnection:
 
 
 def open_target(target: Target, *, timeout: float = 30.0) -> Platform:
-    """The target's platform: remote or served for hosts and homes, in-process otherwise."""
-    if target.host or target.home:
-        return RemotePlatform(connect(target, timeout=timeout), label=target.location)
-    from core.platform.local import open_local_platform
-
-    return open_local_platform(target.platform, target.profile)
+    """The platform of a host or home target, over the protocol (this machine's own platforms
+    are `core.platform.local`'s, opened in-process by `core.platform.select`)."""
+    return RemotePlatform(connect(target, timeout=timeout), label=target.location)

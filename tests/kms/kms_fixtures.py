@@ -12,6 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
+from core.home import Home
 from core.kms.attested import RecipientDocumentError, VerifiedRecipient
 from core.kms.local.server import LocalKms
 from enclave_agent.recipient import EphemeralRecipient
@@ -57,7 +58,7 @@ class KmsUnderTest:
 @pytest.fixture
 def local_kms(tmp_path: Path) -> Iterator[KmsUnderTest]:
     verifier = FakeVerifier()
-    server = LocalKms(directory=tmp_path / "kms", verifier=verifier).start()
+    server = LocalKms(home=Home.resolve(), directory=tmp_path / "kms", verifier=verifier).start()
     try:
         yield KmsUnderTest(server, verifier, tmp_path / "kms")
     finally:
@@ -78,7 +79,9 @@ def recipient_for(
 def restarted(local_kms: KmsUnderTest) -> KmsUnderTest:
     """Close the server and open a new one on the same directory (the caller closes it)."""
     local_kms.server.close()
-    server = LocalKms(directory=local_kms.directory, verifier=local_kms.verifier).start()
+    server = LocalKms(
+        home=Home.resolve(), directory=local_kms.directory, verifier=local_kms.verifier
+    ).start()
     return KmsUnderTest(server, local_kms.verifier, local_kms.directory)
 
 

@@ -26,6 +26,7 @@ import pytest
 from nitro_fixtures import SHAPES, HostState, build_sysroot, install_nitro_cli
 
 from core.checks import Check, CheckStatus
+from core.home import Home
 from core.nitro_errors import NitroCliError
 from core.platform.base import (
     ConsoleHistory,
@@ -54,7 +55,7 @@ class Scene:
 
 
 def sim_scene(scene: Scene) -> Platform:
-    sim = SimPlatform("m5.2xlarge", boot_timeout=30)
+    sim = SimPlatform("m5.2xlarge", boot_timeout=30, home=Home.resolve())
     scene.cleanups += [lambda: sim.terminate_enclave(all_enclaves=True), sim.close]
     sim.apply_pool(PoolConfig(memory_mib=512, cpu_count=4))
     eif = scene.eifs["printer"]
@@ -65,7 +66,7 @@ def sim_scene(scene: Scene) -> Platform:
 
 def nitro_scene(scene: Scene) -> Platform:
     """A fixture m5.2xlarge parent whose nitro-cli is the stand-in over the simulator."""
-    sim = SimPlatform("m5.2xlarge")
+    sim = SimPlatform("m5.2xlarge", home=Home.resolve())
     pool = sim.apply_pool(PoolConfig(memory_mib=512, cpu_count=4))
     sim.close()
     pages = {(h.node, h.size_kib): h.count for h in pool.hugepages}

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import tui.tour
+from core.home import Home
 from core.sandbox import stop_home
 from tui.app import NitrodeckApp
 from tui.engine.access import PlatformHolder
@@ -21,7 +22,8 @@ pytestmark = pytest.mark.slow
 def quick_settle(monkeypatch: pytest.MonkeyPatch, nitrodeck_home: Path) -> Iterator[None]:
     monkeypatch.setattr(tui.tour, "SETTLE", 0.15)
     yield
-    stop_home(nitrodeck_home)
+    stop_home(Home(nitrodeck_home))
+    stop_home(Home(nitrodeck_home / "tour"))
 
 
 async def _until(app: NitrodeckApp, pilot: object, done: Callable[[], bool]) -> None:
@@ -34,7 +36,7 @@ async def _until(app: NitrodeckApp, pilot: object, done: Callable[[], bool]) -> 
 
 async def test_tour_runs_to_its_end_on_a_timer(make_app: Callable[..., NitrodeckApp]) -> None:
     app = make_app(
-        platform=PlatformHolder.for_args("sim", None),
+        platform=PlatformHolder.for_args("sim", None, Home.resolve()),
         start_view="tour",
         tour_delay=0.05,
         tour_exit=True,
@@ -43,13 +45,14 @@ async def test_tour_runs_to_its_end_on_a_timer(make_app: Callable[..., Nitrodeck
         await _until(app, pilot, lambda: app.tour is not None and not app.is_running)
     assert app.tour is not None
     assert app.tour.shown == [step.view for step in STEPS]
-    # the story is real: the tour's enclave ran on the simulator
+    # the story is real: the tour's enclave ran on the simulator, in the tour's own home
+    assert app.platforms.home.label == "tour" and app.platforms.context == "tour"
     names = [e.name for e in app.platform.describe_enclaves()]
     assert "tour" in names
 
 
 async def test_tour_waits_for_a_key_and_esc_ends_it(make_app: Callable[..., NitrodeckApp]) -> None:
-    app = make_app(platform=PlatformHolder.for_args("sim", None), start_view="tour")
+    app = make_app(platform=PlatformHolder.for_args("sim", None, Home.resolve()), start_view="tour")
     async with app.run_test(size=(120, 36)) as pilot:
         await _until(app, pilot, lambda: isinstance(app.screen, NarrationScreen))
         assert app.tour is not None and app.tour.shown == ["home"]

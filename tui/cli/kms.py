@@ -24,7 +24,7 @@ from core.kms.local.credentials import ADMIN_PROFILE, PRINCIPAL_ARN, PROFILE, RE
 from core.kms.local.log import RotatingLog
 from core.kms.local.server import LocalKms, stderr_log
 from tui.cli import kms_daemon, kms_demo, kms_manage, kms_recipient
-from tui.cli.output import print_json
+from tui.cli.output import cli_home, print_json
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -96,6 +96,7 @@ def run_serve(args: argparse.Namespace) -> int:
     elif not args.quiet:
         log = stderr_log
     kms = LocalKms(
+        home=cli_home(args),
         host=args.host,
         port=args.port,
         anchors=args.anchor,
@@ -103,7 +104,7 @@ def run_serve(args: argparse.Namespace) -> int:
         log=log,
     )
     try:
-        write_private_file(endpoint_file(), (kms.endpoint + "\n").encode())
+        write_private_file(endpoint_file(cli_home(args)), (kms.endpoint + "\n").encode())
         print(f"nitrodeck local KMS listening on {kms.endpoint}")
         print(f"export AWS_SHARED_CREDENTIALS_FILE={kms.credentials_path}")
         print(f"export AWS_PROFILE={PROFILE}")
@@ -119,7 +120,7 @@ def run_serve(args: argparse.Namespace) -> int:
         if isinstance(log, RotatingLog):
             log.close()
         with contextlib.suppress(FileNotFoundError):
-            endpoint_file().unlink()
+            endpoint_file(cli_home(args)).unlink()
     return 0
 
 
@@ -164,7 +165,7 @@ def _explain_pcrs(args: argparse.Namespace) -> dict[int, bytes] | None:
 def _explain_policy(args: argparse.Namespace) -> tuple[str, str, KeyFacts | None]:
     """The policy text, the key ARN to evaluate it for, and (for a key) its state and grants."""
     if args.key_id is not None:
-        kms = client(args.endpoint_url)
+        kms = client(args.endpoint_url, cli_home(args))
         text, arn = key_policy(kms, args.key_id)
         return text, arn, facts_from(kms, arn)
     try:
@@ -228,7 +229,7 @@ def render_explanation(result: Explanation) -> str:
 
 
 def run_keys(args: argparse.Namespace) -> int:
-    summaries = list_keys(client(args.endpoint_url))
+    summaries = list_keys(client(args.endpoint_url, cli_home(args)))
     if args.json:
         print_json([s.to_json() for s in summaries])
         return 0

@@ -13,7 +13,7 @@ from core.agent.client import find_agent_enclave
 from core.kms.demo import create_demo_key
 from core.kms.target import demo_roles
 from core.platform.select import open_platform
-from tui.cli.output import print_json, progress
+from tui.cli.output import cli_home, print_json, progress
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,10 +44,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def run_create_demo_key(args: argparse.Namespace) -> int:
     from core.remote.kms import kms_target_for
 
-    platform = open_platform(args.platform, args.profile)
+    platform = open_platform(args.platform, args.profile, home=cli_home(args))
     try:  # open while the key is made: a remote's KMS is reached through its connection
         enclave = find_agent_enclave(platform, args.enclave_name)
-        target = kms_target_for(platform, args.endpoint_url)
+        target = kms_target_for(platform, args.endpoint_url, cli_home(args))
         if not args.json:
             progress(f"KMS: {target.describe()}")
         roles = demo_roles(target, args.decrypt_principal)
@@ -58,6 +58,7 @@ def run_create_demo_key(args: argparse.Namespace) -> int:
             decryptor=roles.decryptor,
             alias=args.alias,
             output=args.output,
+            home=cli_home(args),
         )
     finally:
         platform.close()

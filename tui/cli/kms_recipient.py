@@ -23,7 +23,7 @@ from core.kms.target import KmsTarget, boto3_client, caller_principal
 from core.platform.base import Platform
 from core.platform.select import open_platform
 from tui.cli.agent import AGENT_WAIT, add_enclave_args
-from tui.cli.output import print_json, progress
+from tui.cli.output import cli_home, print_json, progress
 
 MARKS = {"ok": "✓", "denied": "✗", "failed": "✗", "skipped": "-"}
 
@@ -66,7 +66,7 @@ def _target(args: argparse.Namespace, platform: Platform) -> KmsTarget:
     """`--endpoint-url`, else the KMS the platform uses by default (local or AWS)."""
     from core.remote.kms import kms_target_for
 
-    return kms_target_for(platform, args.endpoint_url)
+    return kms_target_for(platform, args.endpoint_url, cli_home(args))
 
 
 def print_step(step: FlowStep) -> None:
@@ -89,7 +89,7 @@ def _print_result(result: FlowResult) -> None:
 def run_decrypt(args: argparse.Namespace) -> int:
     ciphertext = read_blob(args.ciphertext_file)
     context = encryption_context(args.encryption_context)
-    platform = open_platform(args.platform, args.profile)
+    platform = open_platform(args.platform, args.profile, home=cli_home(args))
     try:
         target = _target(args, platform)
         if not args.json:
@@ -123,7 +123,7 @@ def run_encrypt(args: argparse.Namespace) -> int:
         raise NitrodeckError(
             f"cannot read: {error.strerror}", where=str(args.plaintext_file)
         ) from None
-    platform = open_platform(args.platform, args.profile)
+    platform = open_platform(args.platform, args.profile, home=cli_home(args))
     try:
         target = _target(args, platform)
     finally:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core.errors import NitrodeckError, UsageError
+from core.home import Home
 
 # Command-group modules in the order `nitrodeck --help` lists them.
 GROUPS = (
@@ -179,6 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(words)
     else:
         args = app_args
+    args.home = Home.resolve()  # the edge: everything below is handed this home
     try:
         if not getattr(args, "local_only", False):
             choose_target(args)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core.errors import NitrodeckError
-from core.home import nitrodeck_home
+from core.home import Home
 from core.nitro_errors import NitroCliError
 from tui.cli import enclaves
 
@@ -51,7 +51,7 @@ def _describe_eif(args: argparse.Namespace) -> int:
 DEFAULT_LOGS = "/var/log/nitro_enclaves"
 
 
-def logs_dir() -> tuple[Path, str]:
+def logs_dir(home: Home) -> tuple[Path, str]:
     """Where to write err logs and the path to print: `NITRO_CLI_LOGS_PATH` as nitro-cli does;
     else `/var/log/nitro_enclaves` under `$NITRODECK_SYSROOT` (printed as the parent sees it);
     else the simulator's own log directory."""
@@ -61,7 +61,7 @@ def logs_dir() -> tuple[Path, str]:
     root = os.environ.get("NITRODECK_SYSROOT")
     if root:
         return Path(root) / DEFAULT_LOGS.lstrip("/"), DEFAULT_LOGS
-    own = nitrodeck_home() / "sim" / "nitro_cli_logs"
+    own = home / "sim" / "nitro_cli_logs"
     return own, str(own)
 
 
@@ -79,14 +79,14 @@ def err_log(error: NitroCliError, action: str) -> str:
     )
 
 
-def report(error: NitroCliError, action: str = "") -> str:
+def report(error: NitroCliError, action: str, home: Home) -> str:
     """nitro-cli's stderr for `error` (a relayed inner error first), and the err log it names."""
     blocks = []
     inner = getattr(error, "inner", None)
     for item in (inner, error) if isinstance(inner, NitroCliError) else (error,):
         blocks.append(f"{item.what}\n\nFor more details, please visit {_link(item)}")
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f%z")
-    directory, shown = logs_dir()
+    directory, shown = logs_dir(home)
     try:
         directory.mkdir(parents=True, exist_ok=True)
         (directory / f"err{stamp}.log").write_text(err_log(error, action))
@@ -109,11 +109,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         build_parser().print_help(sys.stderr)
         return 2
     args.platform, args.profile = "sim", None
+    args.home = Home.resolve()
     try:
         result: int = handler(args)
         return result
     except NitroCliError as error:
-        sys.stderr.write(report(error, ACTIONS.get(args.command, args.command)))
+        sys.stderr.write(report(error, ACTIONS.get(args.command, args.command), args.home))
         return error.exit_code
     except NitrodeckError as error:
         print(f"[ E00 ] {error}", file=sys.stderr)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from typing import Any
+
+from core.home import Home
 
 
 def json_text(value: Any) -> str:
@@ -20,3 +23,9 @@ def print_json(value: Any) -> None:
 def progress(message: str) -> None:
     """A progress line on stderr, where nitro-cli puts them, so stdout stays machine-readable."""
     print(message, file=sys.stderr, flush=True)
+
+
+def cli_home(args: argparse.Namespace) -> Home:
+    """The home `main` resolved for this command (`args.home`), the one every part of it uses."""
+    home = getattr(args, "home", None)
+    return home if isinstance(home, Home) else Home.resolve()

@@ -10,7 +10,7 @@ from typing import Any
 from core.fleet.keys import KeyPin
 from core.fleet.rollout import MemberOutcome, RolloutReport
 from tui.cli.members import add_member_args, members_from_args
-from tui.cli.output import print_json
+from tui.cli.output import cli_home, print_json
 
 
 def register(subparsers: Any) -> None:
@@ -77,7 +77,8 @@ def _key(args: argparse.Namespace) -> KeyPin | None:
         return None
     from core.kms.manage import admin_for
 
-    kms, principal = admin_for(args.kms_endpoint_url)  # pinning changes the policy: the admin's
+    # pinning changes the policy: the admin's
+    kms, principal = admin_for(args.kms_endpoint_url, cli_home(args))
     return KeyPin(kms, args.key_id, principal())
 
 

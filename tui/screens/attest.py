@@ -26,6 +26,7 @@ from core.agent.client import NO_PUBLIC_KEY_NOTE
 from core.attestation import VerificationReport, describe_document, parse_document
 from core.attestation.trust import default_trust
 from core.errors import NitrodeckError
+from core.flows.attest import AttestRequest, attest_and_verify
 from core.platform.base import Platform
 from tui.engine.access import PlatformHolder, running_enclaves
 from tui.engine.errors import ShowsWorkerErrors, error_markup, escape
@@ -36,12 +37,7 @@ from tui.presenters.attest_detail import (
     field_rows,
     pcr_rows,
 )
-from tui.presenters.attest_request import (
-    AttestRequest,
-    fetch_document,
-    parse_request,
-    verify_request,
-)
+from tui.presenters.attest_request import parse_request
 from tui.screens.base import NitrodeckScreen
 from tui.widgets.form_grid import FormGrid
 from tui.widgets.form_keys import KeepsEdits
@@ -222,12 +218,11 @@ class AttestScreen(KeepsEdits, ShowsWorkerErrors, NitrodeckScreen):
     def _run(self, request: AttestRequest) -> None:
         try:
             platform = None if request.from_file else self.platforms.get()
-            document = fetch_document(platform, request)
-            report = verify_request(document, request, self.now())
+            attested = attest_and_verify(platform, request, self.now(), self.platforms.home)
         except NitrodeckError as error:
             self.app.call_from_thread(self._status, error_markup(error))
             return
-        self.app.call_from_thread(self._show, document, report)
+        self.app.call_from_thread(self._show, attested.document, attested.report)
 
     def _show(self, document: bytes, report: VerificationReport) -> None:
         self.document, self.report = document, report

@@ -18,10 +18,11 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
 from core.errors import NitrodeckError
+from core.flows.pin import Pinning
 from core.kms.demo import DemoKey, create_demo_key
 from core.kms.inventory import list_keys
 from core.kms.manage import admin_access
-from core.kms.pin import PinPlan, pin_key, plan_pin
+from core.kms.pin import PinPlan
 from core.kms.target import KmsTarget, demo_roles
 from core.platform.base import Platform
 from tui.bindings import dangerous
@@ -71,7 +72,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         kms: KmsAccess | None = None,
     ) -> None:
         super().__init__()
-        self.kms = kms or KmsAccess(target)
+        self.kms = kms or KmsAccess(target, home=lambda: self.platforms.home)
         if platform is not None:
             self.platform_override = PlatformHolder.of(platform)
         self.last_demo: DemoKey | None = None
@@ -89,16 +90,11 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         return "bold green" if text == "pinned" else "bold yellow"
 
     def _default_target(self, platform: Platform) -> None:
-        """As the CLI defaults: AWS KMS on a real parent, a remote simulator's own local KMS;
-        else this home's local KMS, started on first use."""
-        from core.remote.platform import RemotePlatform
+        """The CLI's default, from the same function: AWS KMS on a real parent, a remote
+        simulator's own local KMS, else the local KMS of the home in use (started now)."""
+        from core.remote.kms import kms_target_for
 
-        if platform.default_kms == "aws":
-            self.kms.choose(KmsTarget())
-        elif isinstance(platform, RemotePlatform):
-            from core.remote.kms import remote_kms_target
-
-            self.kms.choose(remote_kms_target(platform))
+        self.kms.choose(kms_target_for(platform, None, self.platforms.home))
 
     def fetch_rows(self) -> Mapping[str, Sequence[str]]:
         if self.kms.unresolved:
@@ -191,7 +187,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         self.table.focus()
         if prompt.purpose == "target":
             try:
-                self.kms.choose(parse_choice(event.value))
+                self.kms.choose(parse_choice(event.value, self.platforms.home))
             except NitrodeckError as error:
                 self._note(error_markup(error))
                 return
@@ -212,7 +208,11 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
             enclave = find_agent_enclave(self.platforms.get(), enclave_name)
             roles = demo_roles(self.kms.target())
             demo = create_demo_key(
-                roles.client, enclave, admin=roles.admin, decryptor=roles.decryptor
+                roles.client,
+                enclave,
+                admin=roles.admin,
+                decryptor=roles.decryptor,
+                home=self.platforms.home,
             )
         except NitrodeckError as error:
             self.app.call_from_thread(self._note, error_markup(error))
@@ -245,14 +245,14 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="kms-pin")
     def _plan_pin(self, key_id: str, eif_path: str) -> None:
         try:
-            kms, principal = admin_access(self.kms.target())  # as the key's administrator
-            plan = plan_pin(kms, key_id, Path(eif_path).expanduser(), principal=principal())
+            pinning = Pinning.as_admin(admin_access(self.kms.target()), key_id)
+            plan = pinning.plan(Path(eif_path).expanduser())
         except NitrodeckError as error:
             self.app.call_from_thread(self._note, error_markup(error))
             return
-        self.app.call_from_thread(self._confirm_pin, plan)
+        self.app.call_from_thread(self._confirm_pin, pinning, plan)
 
-    def _confirm_pin(self, plan: PinPlan) -> None:
+    def _confirm_pin(self, pinning: Pinning, plan: PinPlan) -> None:
         if not plan.changed:
             self._note(f"{escape(plan.key_arn)} already pins these values: nothing to do")
             return
@@ -262,7 +262,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._apply_pin(plan)
+                self._apply_pin(pinning, plan)
             else:
                 self._note("pin cancelled: the key policy is unchanged")
 
@@ -270,9 +270,9 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         self.app.push_screen(ConfirmScreen(question, "\n".join(changes)), answered)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="kms-pin")
-    def _apply_pin(self, plan: PinPlan) -> None:
+    def _apply_pin(self, pinning: Pinning, plan: PinPlan) -> None:
         try:
-            pin_key(admin_access(self.kms.target())[0], plan, lambda _: True)
+            pinning.apply(plan)
         except NitrodeckError as error:
             self.app.call_from_thread(self._note, error_markup(error))
             return

@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from core.errors import NitrodeckError
-from core.home import ensure_private_dir, nitrodeck_home, private_open, write_private_file
+from core.home import Home, ensure_private_dir, private_open, write_private_file
 from core.processes import process_alive, process_ctime
 
 START_TIMEOUT = 20.0
@@ -38,25 +38,25 @@ class DaemonInfo:
     ctime: float = 0.0
 
 
-def _kms_dir(home: Path | None) -> Path:
-    return ensure_private_dir((home or nitrodeck_home()) / "kms")
+def _kms_dir(home: Home) -> Path:
+    return ensure_private_dir(home.kms_dir)
 
 
-def state_path(home: Path | None = None) -> Path:
+def state_path(home: Home) -> Path:
     return _kms_dir(home) / "daemon.json"
 
 
-def log_path(home: Path | None = None) -> Path:
+def log_path(home: Home) -> Path:
     """The request log `kms serve --log-file` writes and rotates (one writer: the server)."""
     return _kms_dir(home) / "server.log"
 
 
-def output_path(home: Path | None = None) -> Path:
+def output_path(home: Home) -> Path:
     """The daemon's own stdout and stderr: its start-up lines, or why it could not start."""
     return _kms_dir(home) / "server.out"
 
 
-def _startup_failure(home: Path) -> str:
+def _startup_failure(home: Home) -> str:
     try:
         lines = output_path(home).read_text(errors="replace").splitlines()
     except OSError:
@@ -65,7 +65,7 @@ def _startup_failure(home: Path) -> str:
 
 
 @contextlib.contextmanager
-def _locked(home: Path | None) -> Iterator[None]:
+def _locked(home: Home) -> Iterator[None]:
     with os.fdopen(private_open(_kms_dir(home) / "daemon.lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
@@ -83,7 +83,7 @@ def _answers(endpoint: str, timeout: float = 1.0) -> bool:
         return False
 
 
-def running_local_kms(home: Path | None = None) -> DaemonInfo | None:
+def running_local_kms(home: Home) -> DaemonInfo | None:
     """The recorded daemon when its process lives and its port answers; else a foreground
     `nitrodeck kms serve` of this home (pid 0: not ours to stop) when its endpoint answers."""
     try:
@@ -107,8 +107,8 @@ def _free_port() -> int:
         return port
 
 
-def _spawn(home: Path, port: int) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, NITRODECK_HOME=str(home), PYTHONUNBUFFERED="1")
+def _spawn(home: Home, port: int) -> subprocess.Popen[bytes]:
+    env = home.child_env() | {"PYTHONUNBUFFERED": "1"}
     argv = ["kms", "serve", "--port", str(port), "--log-file", str(log_path(home))]
     with os.fdopen(private_open(output_path(home), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)) as out:
         return subprocess.Popen(
@@ -118,14 +118,13 @@ def _spawn(home: Path, port: int) -> subprocess.Popen[bytes]:
             stderr=subprocess.STDOUT,
             env=env,
             start_new_session=True,
-            cwd=home,
+            cwd=home.path,
             umask=0o077,
         )
 
 
-def ensure_local_kms(home: Path | None = None) -> str:
+def ensure_local_kms(home: Home) -> str:
     """The endpoint of this home's local KMS, starting the daemon first if none is running."""
-    home = home or nitrodeck_home()
     with _locked(home):
         running = running_local_kms(home)
         if running is not None:
@@ -150,9 +149,8 @@ def ensure_local_kms(home: Path | None = None) -> str:
         return endpoint
 
 
-def stop_local_kms(home: Path | None = None, timeout: float = 10.0) -> bool:
+def stop_local_kms(home: Home, timeout: float = 10.0) -> bool:
     """Stop this home's daemon (SIGINT, then SIGKILL); True when one was running."""
-    home = home or nitrodeck_home()
     with _locked(home):
         try:
             data = json.loads(state_path(home).read_text())

@@ -137,6 +137,7 @@ class Supervisor:
 
             handle = start_nsm(
                 self.nsm_path,
+                home=self.layout.home,
                 measurements={k: v for k, v in row.image.items() if k.startswith("PCR")},
                 debug=row.debug,
                 enclave_uid=row.slot_uid,

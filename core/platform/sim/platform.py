@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from core.checks import Check
+from core.home import Home
 from core.nitro_errors import NitroCliCode, NitroCliError
 from core.platform import rules
 from core.platform.base import (
@@ -25,13 +26,14 @@ from core.platform.base import (
 from core.platform.sim import history, launcher, vsock
 from core.platform.sim.console import FileConsoleStream
 from core.platform.sim.instance import SimInstance, get_profile, row_info
+from core.platform.sim.layout import Layout
 from core.processes import process_alive
 
 TERMINATE_WAIT = 5.0
 
 
 class SimPlatform(rules.FindsEnclaves):
-    """The embedded simulator; state under `nitrodeck_home()/sim/<profile>`.
+    """The embedded simulator; state under `<home>/sim/<profile>` of the `home` it is given.
 
     Its enclaves attest under the simulator's own root and decrypt with the local KMS; it keeps
     the consoles of debug enclaves after they exit (`ConsoleHistory`).
@@ -42,9 +44,12 @@ class SimPlatform(rules.FindsEnclaves):
     default_trust = "sim"
     default_kms: KmsKind = "local"
 
-    def __init__(self, profile: str | None = None, *, boot_timeout: float | None = None) -> None:
+    def __init__(
+        self, profile: str | None = None, *, home: Home, boot_timeout: float | None = None
+    ) -> None:
         self.profile = get_profile(profile)
-        self.instance = SimInstance(self.profile)
+        self.home = home
+        self.instance = SimInstance(self.profile, Layout.for_profile(self.profile.name, home))
         self.layout = self.instance.layout
         self.boot_timeout = boot_timeout
 

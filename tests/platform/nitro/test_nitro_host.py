@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from nitro_fixtures import HostState
 
+from core.home import Home
 from core.platform.base import PoolConfig
 from core.platform.nitro import sysfs
 from core.platform.nitro.platform import NitroPlatform
@@ -104,6 +105,6 @@ def test_nitro_is_the_default_where_the_device_exists(
     monkeypatch.delenv("NITRODECK_PLATFORM", raising=False)
     monkeypatch.setenv("NITRODECK_SYSROOT", str(root.root))
     assert local.default_platform_name() == "nitro"
-    assert select.open_platform().name == "nitro"
+    assert select.open_platform(home=Home.resolve()).name == "nitro"
     root.path("dev/nitro_enclaves").unlink()
     assert local.default_platform_name() == "sim"
