@@ -71,7 +71,7 @@ def cid_in_use(cid: int) -> NitroCliError:
     return NitroCliError(
         NitroCliCode.IoctlFailure,
         detail=f"The enclave CID {cid} is already used by a running enclave",
-        fix="pick another CID (--enclave-cid), or leave it out to get one assigned",
+        fix="pick another CID, or leave it out to get one assigned",
     )
 
 
