@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEPS := pyproject.toml constraints.txt scripts/venv.sh
 
-.PHONY: run test lint check-imports bench screenshots snapshot-update
+.PHONY: run test ground-truth lint check-imports bench screenshots snapshot-update
 
 $(VENV)/.stamp-run: $(DEPS)
 	sh scripts/venv.sh
@@ -22,6 +22,11 @@ lint: $(VENV)/.stamp-dev
 
 test: lint
 	$(BIN)/python -m pytest -n auto --dist loadgroup
+
+# The EIF tests against AWS's own eif_build and describe-eif (docs/eif.md says how to get them):
+# `make test` skips them where the tools are absent; here a missing tool is a failure.
+ground-truth: $(VENV)/.stamp-dev
+	NITRODECK_GROUND_TRUTH=require $(BIN)/python -m pytest tests/eif/test_tools_ground_truth.py
 
 snapshot-update: $(VENV)/.stamp-dev
 	$(BIN)/python -m pytest tests/tui --snapshot-update

@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.attestation import Verifier, aws_root_anchor, parse_document  # noqa: E402
 
-VECTORS = ROOT.parent / "shared" / "nitro-vectors"
+VECTORS = ROOT / "tests" / "vectors"
 ROUNDS = 40
 BLOCK = 12
 

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.platform.nitro.console import CliConsole, VsockConsole  # noqa: E402
 
-NITRO_CLI_READ = 1024  # what `nitro-cli console` reads per call (spec nitro-cli.md §4)
+NITRO_CLI_READ = 1024  # what `nitro-cli console` reads per call (docs/nitro-cli.md §4)
 
 
 def make_lines(path: Path, count: int) -> int:

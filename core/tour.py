@@ -37,7 +37,7 @@ def _record_path(home: Home) -> Path:
 
 def prepare_story(platform: Platform, home: Home) -> Story:
     """Build the demo image, run it as enclave `tour`, create its demo key (simulator only)."""
-    if platform.name != "sim":
+    if not platform.simulated:
         raise NitrodeckError(
             "the tour prepares its enclave on the simulator only",
             fix="run it with --platform sim (nothing is started on real hardware)",

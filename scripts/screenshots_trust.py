@@ -1,7 +1,7 @@
 """Screenshot steps for the attestation and KMS views, from frozen inputs so every run gives
-the same pictures: a real AWS attestation document verified as of its own time (the shared
-vectors), and the frozen KMS of `core.kms.frozen` (fixed keys; decrypt outcomes explained by the
-real policy engine). The screens are the real ones; only their data is fixed.
+the same pictures: a real AWS attestation document verified as of its own time (from
+`tests/vectors`), and the frozen KMS of `core.kms.frozen` (fixed keys; decrypt outcomes
+explained by the real policy engine). The screens are the real ones; only their data is fixed.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 Step = Callable[[Any], Awaitable[None]]
-VECTORS = Path(__file__).resolve().parents[2] / "shared" / "nitro-vectors"
+VECTORS = Path(__file__).resolve().parents[1] / "tests" / "vectors"
 DOCUMENT = "base_prod_2024-11-30.cose"
 DOCUMENT_TIME = "2024-11-30T16:22:50Z"
 
@@ -22,7 +22,7 @@ def stage_document(where: Path) -> None:
     name, never the checkout's path."""
     source = VECTORS / DOCUMENT
     if not source.is_file():
-        raise SystemExit(f"the shared test vectors are missing: expected {source}")
+        raise SystemExit(f"the test vectors are missing: expected {source} (git checkout)")
     shutil.copyfile(source, where / DOCUMENT)
 
 
@@ -41,7 +41,7 @@ def attest(tab: str = "") -> Step:
         from tui.screens.attest import AttestScreen
 
         screen = AttestScreen(
-            platform=FixedPlatform(),  # type: ignore[arg-type]
+            platform=FixedPlatform(),
             nonce_source=lambda n: bytes(range(n)),
             step_delay=0,
         )
@@ -65,7 +65,7 @@ def kms(*keys: str) -> Step:
         from tui.engine.kms_access import KmsAccess
         from tui.screens.kms import KmsScreen
 
-        screen = KmsScreen(kms=KmsAccess(client=FixedKms()), platform=FixedPlatform())  # type: ignore[arg-type]
+        screen = KmsScreen(kms=KmsAccess(client=FixedKms()), platform=FixedPlatform())
         await pilot.app.push_screen(screen)
         await _settle(pilot, 2)
         if keys:
@@ -84,7 +84,7 @@ def decrypt(outcome: str) -> Step:
 
         screen = DecryptScreen(
             KmsAccess(client=FixedKms()),
-            PlatformHolder.of(FixedPlatform()),  # type: ignore[arg-type]
+            PlatformHolder.of(FixedPlatform()),
             enclave="payments",
             ciphertext="/srv/secrets/payments.enc",
         )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from vendored import VECTORS, VectorMismatch, check_vectors
 
 settings.register_profile(
     "nitrodeck",
@@ -36,10 +37,6 @@ os.environ["AWS_ENDPOINT_URL"] = _NOWHERE
 os.environ.pop("NITRODECK_SYSROOT", None)
 os.environ.pop("NITRODECK_NITRO_CLI", None)
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-VECTORS = SHARED / "nitro-vectors"
-
 
 @pytest.fixture(autouse=True)
 def nitrodeck_home(
@@ -54,7 +51,13 @@ def nitrodeck_home(
 
 @pytest.fixture(scope="session")
 def vectors() -> Path:
-    """`../shared/nitro-vectors`: real attestation documents, the AWS root, real KMS blobs."""
-    if not VECTORS.is_dir():
-        pytest.fail(f"the shared test vectors are missing: expected them at {VECTORS}")
+    """`tests/vectors`: real attestation documents, the AWS root, real KMS blobs.
+
+    Checked once per session against `manifest.json`; a mismatch fails every test that uses
+    them (never a skip: a vector that changed would make those tests prove nothing).
+    """
+    try:
+        check_vectors(VECTORS)
+    except VectorMismatch as mismatch:
+        pytest.fail(str(mismatch), pytrace=False)
     return VECTORS

@@ -37,7 +37,7 @@ def test_helpers_ignore_the_umask(tmp_path: Path, open_umask: None) -> None:
 
 
 def test_existing_directories_keep_their_mode(tmp_path: Path) -> None:
-    shared = tmp_path / "shared"
+    shared = tmp_path / "public"
     shared.mkdir(mode=0o755)
     os.chmod(shared, 0o755)
     ensure_private_dir(shared / "home")

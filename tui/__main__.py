@@ -2,4 +2,5 @@
 
 from tui.cli.main import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # importing this module (by name, from anywhere) must run nothing
+    raise SystemExit(main())

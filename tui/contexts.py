@@ -1,11 +1,14 @@
 """Contexts: named targets kept in the settings file, as k9s and docker keep theirs.
 
     "contexts": {"prod-a": {"host": "ssh://ec2-user@10.0.0.5", "remote_command": "nitrodeck"},
-                 "lab": {"home": "~/sims/lab"}},
+                 "lab": {"home": "~/sims/lab"},
+                 "sim-b": {"host": "ssh://10.0.0.7", "trust": "sha256:3f…"}},
     "current_context": "prod-a"
 
 `local` always exists and means this machine. The choice for one command follows docker's
 order: --host, --context, $NITRODECK_HOST, $NITRODECK_CONTEXT, the saved current context.
+A context's `trust` is the operator's root for its enclaves (`core.platform.trust`): it lives
+here, on the operator's machine, never on the host it verifies.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from core.remote.target import Target
 from tui.config import config_path, update_config_file
 
 LOCAL = "local"
-_FIELDS = ("host", "home", "remote_command", "platform", "profile")
+_FIELDS = ("host", "home", "remote_command", "platform", "profile", "trust")
 
 
 def _raw(path: Path | None = None) -> dict[str, Any]:

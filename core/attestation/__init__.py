@@ -1,6 +1,6 @@
 """Parse and verify Nitro Enclaves attestation documents, explaining every failed check.
 
-See `verifier.Verifier` for the entry point; the spec is `shared/spec/nsm-and-attestation.md`.
+See `verifier.Verifier` for the entry point; the format and rules are in `docs/attestation.md`.
 """
 
 from __future__ import annotations

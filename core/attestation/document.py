@@ -1,10 +1,10 @@
 """Parse a Nitro attestation document (COSE_Sign1) into typed fields, keeping the signed bytes.
 
-Parsing is strict about form (one CBOR item, no trailing bytes, no duplicate keys, the right
-types) so that a document means one thing only; the spec's numeric limits are reported by the
-`structure` check instead, so a verifier can still say what else is wrong with such a document.
-The protected header and payload are kept exactly as received: the signature covers those bytes,
-and re-encoding a decoded payload could change them.
+Parsing is strict about form (one CBOR item, no trailing bytes, no duplicate keys, the right types)
+so that a document means one thing only; AWS's numeric limits (docs/attestation.md §8) are reported
+by the `structure` check instead, so a verifier can still say what else is wrong with such a
+document. The protected header and payload are kept exactly as received: the signature covers those
+bytes, and re-encoding a decoded payload could change them.
 """
 
 from __future__ import annotations
@@ -250,7 +250,7 @@ def _document(
 
 
 def limit_violations(doc: AttestationDocument) -> list[str]:
-    """Every way `doc` breaks the spec's field rules (empty when it keeps them all)."""
+    """Every way `doc` breaks AWS's field rules (empty when it keeps them all)."""
     problems: list[str] = []
     if not doc.module_id:
         problems.append("module_id is empty")

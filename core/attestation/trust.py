@@ -147,12 +147,6 @@ def anchor_from_pem(path: Path | str) -> TrustAnchor:
     return _anchor_from_bytes(text, path.name, str(path))
 
 
-def default_trust(platform_trust: str) -> tuple[str, ...]:
-    """The anchors to offer by default: the platform's own, then AWS's (a real document read
-    from a file verifies on any machine)."""
-    return tuple(dict.fromkeys((platform_trust, "aws")))
-
-
 def trust_anchors(
     names: Sequence[str], *, home: Home, default: Sequence[str] = ("aws",)
 ) -> list[TrustAnchor]:

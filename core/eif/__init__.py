@@ -1,7 +1,7 @@
 """The EIF engine: read, validate, measure, build, sign, diff and unpack enclave image files.
 
 Everything streams: a multi-gigabyte image is never read into memory. Formats follow
-`shared/spec/eif.md` byte for byte; every defect in an image is an `EifError` naming the offset.
+`docs/eif.md` byte for byte; every defect in an image is an `EifError` naming the offset.
 """
 
 from __future__ import annotations

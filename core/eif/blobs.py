@@ -45,7 +45,7 @@ class Blobs:
         return "aarch64" if self.flags else "x86_64"
 
     def cmdline_text(self) -> bytes:
-        """The cmdline blob, whitespace-trimmed, without a NUL (spec eif.md §1.3)."""
+        """The cmdline blob, whitespace-trimmed, without a NUL (docs/eif.md §1)."""
         return self.cmdline.read_bytes().strip()
 
     def kernel_identity(self) -> tuple[str, str]:

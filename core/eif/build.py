@@ -66,7 +66,7 @@ def rfc3339_nanos(epoch: int) -> str:
 def metadata_json(
     name: str, version: str, blobs: Blobs, epoch: int, docker_info: dict[str, Any]
 ) -> bytes:
-    """The metadata section: compact JSON with nitro-cli's keys in its order (spec §5)."""
+    """The metadata section: compact JSON with nitro-cli's keys in its order (docs/eif.md §5)."""
     operating_system, kernel_version = blobs.kernel_identity()
     document = {
         "ImageName": name,

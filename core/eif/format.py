@@ -1,4 +1,4 @@
-"""The EIF container layout: header and section-header structs, all big-endian (spec eif.md §1).
+"""The EIF container layout: header and section-header structs, all big-endian (docs/eif.md §1).
 
 Only packing and unpacking lives here; validation is in `reader`, measuring in `measure`.
 """

@@ -1,4 +1,4 @@
-"""PCR measurements: `PCR = SHA384(48 zero bytes || SHA384(content))` (spec eif.md §3).
+"""PCR measurements: `PCR = SHA384(48 zero bytes || SHA384(content))` (docs/eif.md §3).
 
 Images can be gigabytes, so everything streams in fixed chunks. PCR0 and PCR1 share the prefix
 kernel‖cmdline‖first ramdisk, which is hashed once and copied at the split point. PCR2 needs

@@ -1,6 +1,6 @@
 """The EIF signature section: a CBOR array of {signing_certificate, signature} whose byte fields
 are CBOR arrays of uints (serde_cbor's `Vec<u8>`), holding an untagged COSE_Sign1 over
-CBOR({"register_index": 0, "register_value": PCR0}) (spec eif.md §4).
+CBOR({"register_index": 0, "register_value": PCR0}) (docs/eif.md §4).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Attest one freshly started enclave: its PCRs must equal the image's, under the right root.
 
-The nonce is fresh per enclave, so a replayed document from another run cannot pass. The
-root is AWS's on a real parent; on a simulator it is that simulator's own root, which a remote
-simulator hands over (it lives in the remote home, and it only ever vouches for simulations).
+The nonce is fresh per enclave, so a replayed document from another run cannot pass. The root
+is the operator's choice, asked of the platform (`Platform.trust_anchor`, rule in
+`core.platform.trust`): a remote host never picks the root that verifies it.
 """
 
 from __future__ import annotations
@@ -11,28 +11,11 @@ import os
 from datetime import UTC, datetime
 
 from core.agent.client import DEFAULT_PORT, connect_agent
-from core.attestation import Expectations, TrustAnchor, Verifier, aws_root_anchor
+from core.attestation import Expectations, TrustAnchor, Verifier
 from core.checks import Check
-from core.errors import NitrodeckError
 from core.platform.base import Platform
 
 AGENT_WAIT = 20.0
-
-
-def trust_anchor(platform: Platform) -> TrustAnchor:
-    """The root a document from `platform`'s enclaves must chain to."""
-    if platform.default_trust == "aws":
-        return aws_root_anchor()
-    from core.attestation.trust import anchor_from_pem_bytes
-    from core.remote.platform import RemotePlatform
-
-    if isinstance(platform, RemotePlatform):
-        return anchor_from_pem_bytes(platform.sim_root_pem(), f"simulator root of {platform.label}")
-    # Fleet members are hosts and homes, always opened over the protocol (`open_target`).
-    raise NitrodeckError(
-        f"{platform.name} is not a fleet member's platform",
-        fix="name members as ssh:// hosts or simulator homes (nitrodeck fleet add)",
-    )
 
 
 def attest_enclave(

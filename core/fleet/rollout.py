@@ -13,14 +13,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
+from core.attestation import TrustAnchor
 from core.errors import NitrodeckError, UsageError
-from core.fleet.attest import attest_enclave, trust_anchor
+from core.fleet.attest import attest_enclave
 from core.fleet.keys import KeyPin
+from core.home import Home
 from core.platform.base import EnclaveInfo, Platform, RunRequest
-from core.remote.platform import RemotePlatform
 from core.remote.target import Target, open_target
 
 REPLACED, KEPT_OLD, FAILED, NOT_REACHED = "replaced", "kept-old", "failed", "not-reached"
@@ -35,6 +37,9 @@ class RolloutPlan:
     memory_mib: int | None = None
     cpu_count: int | None = None
     """Size of the new enclave where no old one exists (else the old one's size is kept)."""
+    trust: str | None = None
+    """The operator's root for every member (`--trust`); else each member's context's, else
+    the member's own root when this machine holds it (`core.platform.trust`)."""
 
 
 @dataclass
@@ -106,13 +111,14 @@ class _Member:
         if self.progress is not None:
             self.progress(self.outcome, text)
 
-    def run(self) -> None:
+    def run(self, trust: str | None) -> None:
+        """Replace the enclave; the root is settled first, so a member whose root cannot be
+        chosen is left exactly as it was."""
         platform, plan = self.platform, self.plan
+        anchor = platform.trust_anchor(trust)
+        self.step(f"documents must chain to {anchor.name} ({anchor.fingerprint[:16]}…)")
         old = [e for e in platform.describe_enclaves() if _matches(e.name, plan.enclave_name)]
         request = self._request(old)
-        if isinstance(platform, RemotePlatform):
-            request = replace(request, eif_path=platform.stage_image(plan.eif_path))
-            self.step("copied the image")
         if old and not self._fits(request, old):
             for enclave in old:
                 platform.terminate_enclave(enclave_id=enclave.enclave_id)
@@ -120,7 +126,7 @@ class _Member:
             old = []
         new = platform.run_enclave(request)
         self.step(f"started new {new.enclave_id}" + (" beside the old one" if old else ""))
-        self._verify(new, old)
+        self._verify(new, old, anchor)
         for enclave in old:
             platform.terminate_enclave(enclave_id=enclave.enclave_id)
             self.step(f"terminated old {enclave.enclave_id}")
@@ -167,11 +173,9 @@ class _Member:
         self.step(f"the pool cannot hold both (needs {need}, has {have})")
         return False
 
-    def _verify(self, new: EnclaveInfo, old: list[EnclaveInfo]) -> None:
+    def _verify(self, new: EnclaveInfo, old: list[EnclaveInfo], anchor: TrustAnchor) -> None:
         try:
-            failures = attest_enclave(
-                self.platform, new.enclave_id, self.pcrs, anchor=trust_anchor(self.platform)
-            )
+            failures = attest_enclave(self.platform, new.enclave_id, self.pcrs, anchor=anchor)
             problem = "; ".join(f"{c.name}: {c.evidence}" for c in failures)
         except NitrodeckError as error:
             problem = f"no attestation: {error.what}"
@@ -190,17 +194,20 @@ def rollout(
     plan: RolloutPlan,
     members: Sequence[Target],
     *,
-    opener: Opener = open_target,
+    home: Home,
+    opener: Opener | None = None,
     progress: Progress | None = None,
     key: KeyPin | None = None,
 ) -> RolloutReport:
-    """Replace the enclave on every member in waves; stop at the first failing wave.
+    """Replace the enclave on every member in waves; stop at the first failing wave. Members
+    are opened with `open_target` (`home`: this machine's) unless `opener` says otherwise.
 
     With `key`, the key is pinned to the new image first and unpinned from the old one only
     after the last wave verified.
     """
     from core.attestation import eif_expectations
 
+    opener = opener or partial(open_target, home=home)
     pcrs = eif_expectations(plan.eif_path)
     groups = waves(members, plan.wave_size)
     outcomes = [
@@ -247,14 +254,20 @@ def _replace(
         outcome.running = "unknown (not reached)"
         return
     try:
-        _Member(platform, plan, outcome, pcrs, progress).run()
+        _Member(platform, plan, outcome, pcrs, progress).run(plan.trust)
     except (NitrodeckError, OSError) as error:
-        outcome.error = error.what if isinstance(error, NitrodeckError) else str(error)
+        outcome.error = _reason(error)
         if outcome.state != KEPT_OLD:
             outcome.state = FAILED
             outcome.running = _describe_running(platform, plan.enclave_name)
     finally:
         platform.close()
+
+
+def _reason(error: NitrodeckError | OSError) -> str:
+    if not isinstance(error, NitrodeckError):
+        return str(error)
+    return error.what + (f" (fix: {error.fix})" if error.fix else "")
 
 
 def _describe_running(platform: Platform, name: str) -> str:

@@ -18,16 +18,13 @@ from typing import Any
 
 from core.checks import Check
 from core.errors import NitrodeckError
+from core.home import Home
 from core.platform.base import EnclaveInfo, Platform, PoolState
 from core.remote.target import Target, open_target
 
 DEFAULT_TIMEOUT = 10.0
 
 Opener = Callable[[Target, float], Platform]
-
-
-def _open(target: Target, timeout: float) -> Platform:
-    return open_target(target, timeout=timeout)
 
 
 @dataclass(frozen=True)
@@ -107,10 +104,6 @@ class MemberStatus:
 def member_status(target: Target, platform: Platform, started: float) -> MemberStatus:
     """What one open member reports now."""
     host = platform.host_info()
-    checks: tuple[Check, ...] = ()
-    preflight = getattr(platform, "preflight", None)
-    if callable(preflight):
-        checks = tuple(preflight())
     return MemberStatus(
         name=target.name,
         location=target.location,
@@ -119,7 +112,7 @@ def member_status(target: Target, platform: Platform, started: float) -> MemberS
         instance_id=host.instance_id,
         enclaves=tuple(platform.describe_enclaves()),
         pool=platform.pool_state(),
-        checks=checks,
+        checks=tuple(platform.preflight()),
         seconds=time.monotonic() - started,
     )
 
@@ -138,8 +131,11 @@ class FleetMonitor:
     """Open members, kept between refreshes; `refresh()` answers for all of them at once."""
 
     targets: Sequence[Target]
+    home: Home
+    """This machine's home (the operator's), handed to every member opened."""
     timeout: float = DEFAULT_TIMEOUT
-    opener: Opener = _open
+    opener: Opener | None = None
+    """How a member is opened (tests); default `open_target`."""
     _open: dict[str, Platform] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -149,7 +145,11 @@ class FleetMonitor:
             platform = self._open.get(target.name)
         try:
             if platform is None:
-                platform = self.opener(target, self.timeout)
+                platform = (
+                    self.opener(target, self.timeout)
+                    if self.opener is not None
+                    else open_target(target, home=self.home, timeout=self.timeout)
+                )
                 with self._lock:
                     self._open[target.name] = platform
             return member_status(target, platform, started)
@@ -168,9 +168,8 @@ class FleetMonitor:
     def _drop(self, name: str) -> None:
         with self._lock:
             platform = self._open.pop(name, None)
-        close = getattr(platform, "close", None)
-        if callable(close):
-            threading.Thread(target=close, daemon=True).start()
+        if platform is not None:
+            threading.Thread(target=platform.close, daemon=True).start()
 
     def refresh(self) -> list[MemberStatus]:
         """Every member's status, in the targets' order, within about `timeout` seconds."""
@@ -196,9 +195,11 @@ class FleetMonitor:
             self._drop(name)
 
 
-def fleet_status(targets: Sequence[Target], timeout: float = DEFAULT_TIMEOUT) -> list[MemberStatus]:
+def fleet_status(
+    targets: Sequence[Target], home: Home, timeout: float = DEFAULT_TIMEOUT
+) -> list[MemberStatus]:
     """One look at every member (connections closed afterwards)."""
-    monitor = FleetMonitor(targets, timeout)
+    monitor = FleetMonitor(targets, home, timeout)
     try:
         return monitor.refresh()
     finally:

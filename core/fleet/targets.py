@@ -43,6 +43,7 @@ def parse_member(
             remote_command=found.remote_command,
             platform=found.platform,
             profile=found.profile,
+            trust=found.trust,
         )
     raise UsageError(
         f"{spec!r} is not ssh://…, home:PATH or a context's name",

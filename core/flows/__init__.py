@@ -5,4 +5,5 @@ and only render what they report.
 - `run`: run an enclave with its rules (every broken rule before, the launch, what it got).
 - `attest`: get an attestation document (an enclave's agent, or a file) and verify it.
 - `pin`: pin a KMS key to an image's measurements (plan, then apply).
+- `kms`: which KMS a task on a platform talks to.
 """

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from core.agent.client import DEFAULT_PORT, connect_agent
-from core.attestation import Expectations, VerificationReport, Verifier
+from core.attestation import Expectations, TrustAnchor, VerificationReport, Verifier
 from core.attestation.inputs import read_document
-from core.attestation.trust import trust_anchors
+from core.attestation.trust import aws_root_anchor, trust_anchors
 from core.errors import UsageError
 from core.home import Home
 from core.platform.base import Platform
@@ -26,7 +26,7 @@ AGENT_WAIT = 10.0
 @dataclass(frozen=True)
 class AttestRequest:
     """Where the document comes from (an enclave's name or id, or a file) and what it must
-    carry; `trust` names the anchors (`aws`, `sim`, PEM paths; empty: AWS's root)."""
+    carry."""
 
     source: str
     from_file: bool
@@ -35,6 +35,8 @@ class AttestRequest:
     expected_pcrs: dict[int, bytes] = field(default_factory=dict)
     expect_source: str = ""
     trust: tuple[str, ...] = ()
+    """The operator's roots (`core.platform.trust`'s choices); empty means the platform's own
+    root (when this machine holds it), then AWS's."""
     at: datetime | None = None
 
     def expectations(self) -> Expectations:
@@ -66,25 +68,39 @@ def fetch_document(platform: Platform | None, request: AttestRequest) -> bytes:
     )
 
 
+def request_anchors(
+    platform: Platform | None, names: Sequence[str], home: Home
+) -> list[TrustAnchor]:
+    """The roots `names` chooses, each asked of the platform (which refuses to take a remote
+    host's root on its word); none named: its own root, then AWS's. Without a platform (a file
+    verified on its own) the names are read on this machine (`sim`: `home`'s simulator)."""
+    if platform is None:
+        return trust_anchors(names, home=home)
+    if names:
+        return [platform.trust_anchor(name) for name in names]
+    own, aws = platform.trust_anchor(), aws_root_anchor()
+    return [own] if own.fingerprint == aws.fingerprint else [own, aws]
+
+
 def verify_document(
-    document: bytes,
-    expect: Expectations,
-    *,
-    trust: Sequence[str],
-    home: Home,
-    at: datetime,
+    document: bytes, expect: Expectations, *, anchors: Sequence[TrustAnchor], at: datetime
 ) -> VerificationReport:
-    """Every check on `document` at `at`, chained to the anchors `trust` names (`sim`: the
-    root of `home`'s simulator)."""
-    return Verifier(trust_anchors(trust, home=home)).verify(document, at=at, expect=expect)
+    """Every check on `document` at `at`, chained to one of `anchors`."""
+    return Verifier(list(anchors)).verify(document, at=at, expect=expect)
 
 
 def verify_request(
-    document: bytes, request: AttestRequest, now: datetime, home: Home
+    document: bytes,
+    request: AttestRequest,
+    now: datetime,
+    platform: Platform | None,
+    home: Home,
 ) -> VerificationReport:
-    """`verify_document` for a request: at its time, else `now` (taken as UTC)."""
+    """`verify_document` for a request: at its time, else `now` (taken as UTC), under the roots
+    `request_anchors` gives."""
     at = request.at or (now if now.tzinfo else now.replace(tzinfo=UTC))
-    return verify_document(document, request.expectations(), trust=request.trust, home=home, at=at)
+    anchors = request_anchors(platform, request.trust, home)
+    return verify_document(document, request.expectations(), anchors=anchors, at=at)
 
 
 @dataclass(frozen=True)
@@ -96,6 +112,6 @@ class Attested:
 def attest_and_verify(
     platform: Platform | None, request: AttestRequest, now: datetime, home: Home
 ) -> Attested:
-    """The whole task: the document, then every check on it."""
+    """The whole task: the document (`platform` may be None for a file), then every check."""
     document = fetch_document(platform, request)
-    return Attested(document, verify_request(document, request, now, home))
+    return Attested(document, verify_request(document, request, now, platform, home))

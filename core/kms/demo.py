@@ -96,15 +96,6 @@ READ_SID = "enclave-parent-read-and-encrypt"
 DECRYPT_SID = "decrypt-only-in-enclave"
 
 
-def session_role(arn: str) -> str:
-    """An assumed-role session ARN (what STS reports) as its role ARN, which policies name."""
-    parts = arn.split(":", 5)
-    if len(parts) == 6 and parts[2] == "sts" and parts[5].startswith("assumed-role/"):
-        role = parts[5].split("/")[1]
-        return f"arn:aws:iam::{parts[4]}:role/{role}"
-    return arn
-
-
 def demo_key_policy(pcr0: str, *, admin: str, decryptor: str) -> str:
     """Administration for `admin`; for `decryptor` Encrypt, read access and Decrypt only with
     an attested PCR0 equal to `pcr0`.

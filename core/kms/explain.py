@@ -83,7 +83,7 @@ class Explanation:
 
 
 def is_debug(pcrs: Mapping[int, bytes] | None) -> bool:
-    """Debug-mode documents carry all-zero PCR0/1/2 (nsm-and-attestation.md §7)."""
+    """Debug-mode documents carry all-zero PCR0/1/2 (docs/attestation.md §7)."""
     if not pcrs or 0 not in pcrs:
         return False
     return all(pcrs[i] == ZERO for i in DEBUG_ZERO_PCRS if i in pcrs)

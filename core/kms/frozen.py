@@ -17,6 +17,7 @@ from core.kms.denial import DenialExplanation
 from core.kms.explain import explain
 from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, PRINCIPAL_ARN
 from core.platform.base import EnclaveInfo
+from core.platform.demo import DemoPlatform
 
 PCR0 = "15c3a6" + "7e" * 45
 ARN_PREFIX = "arn:aws:kms:us-east-1:111122223333:key/"
@@ -37,14 +38,9 @@ def fixed_enclaves() -> list[EnclaveInfo]:
     ]
 
 
-class FixedPlatform:
-    """Only what the screens ask of a platform before they act: the running enclaves and the
-    simulator's defaults (its trust anchor and KMS)."""
-
-    name = "sim"
-    simulated = True
-    default_trust = "sim"
-    default_kms = "local"
+class FixedPlatform(DemoPlatform):
+    """The demo platform (the simulator's defaults, changing nothing) running the two fixed
+    enclaves the KMS pictures name."""
 
     def describe_enclaves(self) -> list[EnclaveInfo]:
         return fixed_enclaves()

@@ -127,14 +127,21 @@ class DemoRoles:
     decryptor: str
 
 
+def session_role(arn: str) -> str:
+    """An assumed-role session ARN (what STS reports) as its role ARN, which policies name."""
+    parts = arn.split(":", 5)
+    if len(parts) == 6 and parts[2] == "sts" and parts[5].startswith("assumed-role/"):
+        role = parts[5].split("/")[1]
+        return f"arn:aws:iam::{parts[4]}:role/{role}"
+    return arn
+
+
 def demo_roles(target: KmsTarget, decrypt_principal: str | None = None) -> DemoRoles:
     """The local KMS's two principals, or on AWS: you administer, `decrypt_principal` decrypts.
 
     On AWS the caller is usually the parent instance itself; a key it administers and decrypts
     with pins nothing, so the decrypting principal must be named and must be someone else.
     """
-    from core.kms.demo import session_role
-
     if target.local:
         return DemoRoles(
             boto3_client(target, profile=ADMIN_PROFILE),

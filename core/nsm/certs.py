@@ -1,10 +1,10 @@
 """X.509 certificates shaped like the real Nitro chain, with names that say they are simulated.
 
-Shape per level (spec §9, checked against the real vectors): P-384 keys, ecdsa-with-SHA384,
-critical BasicConstraints with pathLen (none / 2 / 1 / 0 / CA:FALSE), critical KeyUsage on CAs
-(instance: keyCertSign only), non-critical digitalSignature + nonRepudiation on the leaf, SKI on
-CAs, AKI on every CA below the root, CRL distribution points on regional and zonal, and a leaf
-with only BasicConstraints and KeyUsage (no AKI, no SKI). Lifetimes: root 30 years, regional
+Shape per level (docs/attestation.md §9, checked against the real vectors): P-384 keys,
+ecdsa-with-SHA384, critical BasicConstraints with pathLen (none / 2 / 1 / 0 / CA:FALSE), critical
+KeyUsage on CAs (instance: keyCertSign only), non-critical digitalSignature + nonRepudiation on the
+leaf, SKI on CAs, AKI on every CA below the root, CRL distribution points on regional and zonal, and
+a leaf with only BasicConstraints and KeyUsage (no AKI, no SKI). Lifetimes: root 30 years, regional
 20 days, zonal ~6 days, instance 1 day, leaf 3 h 3 s with serial = enclave id ‖ 0⁴ ‖ issue secs.
 """
 

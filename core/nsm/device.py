@@ -47,7 +47,7 @@ from enclave_agent.nsm_messages import (
 
 log = logging.getLogger(__name__)
 
-NSM_VERSION = (1, 0, 0)  # real version numbers are not published (spec §14)
+NSM_VERSION = (1, 0, 0)  # real version numbers are not published (docs/attestation.md §3)
 RANDOM_BYTES = 256  # GetRandom returns "up to 256 bytes" (nsm-lib)
 LEAF_REUSE = dt.timedelta(hours=1)  # real leaves serve many documents; keep ≥ 2 h of validity
 IMAGE_PCRS = (0, 1, 2, 8)  # measured from the EIF; zeroed in debug mode

@@ -1,4 +1,4 @@
-"""Attestation documents in the real NSM's byte layout (spec §8).
+"""Attestation documents in the real NSM's byte layout (docs/attestation.md §8).
 
 An untagged COSE_Sign1 `[bstr {1: -35}, {}, bstr payload, bstr r‖s]`; the payload is the nine
 keys in `AttestationDoc`'s serde order with null for absent optional fields. The NSM has written

@@ -1,4 +1,4 @@
-"""Identifiers of a simulated enclave, in the forms real Nitro uses (spec §6).
+"""Identifiers of a simulated enclave, in the forms real Nitro uses (docs/attestation.md §6).
 
 `module_id` = `i-<17 hex instance id>-enc<16 hex>`, where the 16 hex digits are a 64-bit enclave
 id whose first 12 hex digits are the launch time in Unix milliseconds; certificate names and the

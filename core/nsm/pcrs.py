@@ -1,6 +1,6 @@
 """PCR arithmetic and the NSM's bank of 32 PCRs with their lock bits.
 
-Facts (spec nsm-and-attestation.md §5): every PCR is a SHA-384 value; extend is
+Facts (docs/attestation.md §5): every PCR is a SHA-384 value; extend is
 PCR = SHA-384(PCR ‖ data); PCRs 0–15 are locked at boot, 16–31 extendable until locked. PCR3 and
 PCR4 are SHA-384(48×00 ‖ ASCII string) with no inner hash, unlike the EIF PCRs.
 """

@@ -2,7 +2,7 @@
 
 Every platform (the simulator, the demo scene, real Nitro, a remote one) implements `Platform`;
 callers never ask which one they have: what differs between them is a member of the protocol
-(`default_trust`, `default_kms`, `preflight`, ...). Optional abilities are small separate
+(`trust_anchor`, `default_kms`, `preflight`, ...). Optional abilities are small separate
 protocols checked with `isinstance` (`ConsoleHistory`), never `getattr` probes or name checks.
 Data types are frozen dataclasses so screens and commands can pass them around freely.
 """
@@ -13,10 +13,14 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from core.checks import Check
 from core.errors import NitrodeckError
+
+if TYPE_CHECKING:
+    from core.attestation.trust import TrustAnchor
+    from core.kms.target import KmsTarget
 
 MIB = 1 << 20
 KIB = 1 << 10
@@ -220,13 +224,28 @@ class Platform(Protocol):
 
     @property
     def default_trust(self) -> str:
-        """The attestation trust anchor its enclaves' documents chain to, as `--trust` names
-        it: `sim` (the simulator's root) or `aws` (AWS Nitro Enclaves Root-G1)."""
+        """The root its enclaves' documents chain to, as `--trust` names it: `sim` (the
+        simulator's root) or `aws` (AWS Nitro Enclaves Root-G1). A suggestion only: what is
+        trusted is `trust_anchor`'s answer."""
+        ...
+
+    def trust_anchor(self, choice: str | None = None) -> TrustAnchor:
+        """The root to verify this platform's enclaves' documents with, read on this machine.
+
+        `choice` is the operator's (`core.platform.trust`: aws, sim, sim-remote, sha256:FP, a
+        PEM path); None asks for the platform's own root, which a platform whose root only the
+        far end knows refuses (`TrustChoiceError`) rather than trust the far end.
+        """
         ...
 
     @property
     def default_kms(self) -> KmsKind:
         """The KMS used when none is named: `local` on the simulator, `aws` on a real parent."""
+        ...
+
+    def kms_target(self) -> KmsTarget | None:
+        """Where its enclaves' default KMS is when this machine cannot reach it by itself (a
+        remote simulator's local KMS, forwarded); None means `default_kms` on this machine."""
         ...
 
     def close(self) -> None:
@@ -266,8 +285,6 @@ class Platform(Protocol):
     ) -> ConsoleStream: ...
 
     def connect_vsock(self, cid: int, port: int, timeout: float | None = None) -> socket.socket: ...
-
-    def listen_vsock(self, cid: int, port: int) -> socket.socket: ...
 
 
 @runtime_checkable

@@ -12,8 +12,10 @@ import socket
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from core.checks import Check
+from core.home import Home
 from core.nitro_errors import NitroCliCode, NitroCliError
 from core.platform import rules
 from core.platform.allocator import plan_allocation
@@ -30,6 +32,10 @@ from core.platform.base import (
     SavedConsole,
 )
 from core.platform.sim.profiles import PROFILES
+
+if TYPE_CHECKING:
+    from core.attestation.trust import TrustAnchor
+    from core.kms.target import KmsTarget
 
 PROFILE = PROFILES["m5.2xlarge"]
 DEMO_CLOCK = datetime(2026, 11, 27, 12, 34, 56)
@@ -84,7 +90,30 @@ class DemoPlatform:
     default_trust = "sim"
     default_kms: KmsKind = "local"
 
-    def __init__(self, now: datetime = DEMO_CLOCK) -> None:
+    def trust_anchor(self, choice: str | None = None) -> TrustAnchor:
+        """The simulator's root in this home, unless the operator chose another."""
+        from core.attestation.trust import sim_root_anchor
+        from core.platform.trust import choose_anchor
+
+        return choose_anchor(choice, own=lambda: sim_root_anchor(self._home()), home=self.home)
+
+    def _home(self) -> Home:
+        from core.platform.trust import TrustChoiceError
+
+        if self.home is None:
+            raise TrustChoiceError(
+                "this still scene has no simulator home to take a root from",
+                fix="give the demo platform the home to pose in: DemoPlatform(home=…)",
+            )
+        return self.home
+
+    def kms_target(self) -> KmsTarget | None:
+        """None: its default KMS is reachable from this machine as it is."""
+        return None
+
+    def __init__(self, now: datetime = DEMO_CLOCK, *, home: Home | None = None) -> None:
+        self.home = home
+        """The home whose simulator root it poses with (None: it names no root)."""
         start = now.timestamp()
         self.enclaves = [
             _enclave("web-api", 1, 16, (1, 5), 1024, start),
@@ -186,7 +215,4 @@ class DemoPlatform:
         )
 
     def connect_vsock(self, cid: int, port: int, timeout: float | None = None) -> socket.socket:
-        raise NitroCliError(NitroCliCode.SocketError, detail="the demo platform has no vsock")
-
-    def listen_vsock(self, cid: int, port: int) -> socket.socket:
         raise NitroCliError(NitroCliCode.SocketError, detail="the demo platform has no vsock")

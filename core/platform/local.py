@@ -35,5 +35,5 @@ def open_local_platform(
     if chosen == "nitro":
         from core.platform.nitro.platform import NitroPlatform
 
-        return NitroPlatform()
+        return NitroPlatform(home=home)
     raise NitrodeckError(f"unknown platform {chosen!r}", fix="use --platform sim or nitro")

@@ -48,6 +48,7 @@ def open_platform(name: str | None = None, profile: str | None = None, *, home: 
         from core.remote.target import open_target
 
         return open_target(
-            replace(target, platform=name or target.platform, profile=profile or target.profile)
+            replace(target, platform=name or target.platform, profile=profile or target.profile),
+            home=home,
         )
     return open_local_platform(name, profile, home=home)

@@ -1,5 +1,5 @@
-"""JSON shapes, each produced in this one place: nitro-cli's for enclaves (field order = spec
-§3), and nitrodeck's own for the host and the enclave pool."""
+"""JSON shapes, each produced in this one place: nitro-cli's for enclaves (field order =
+docs/nitro-cli.md §3), and nitrodeck's own for the host and the enclave pool."""
 
 from __future__ import annotations
 

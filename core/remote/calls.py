@@ -57,6 +57,7 @@ def _kms_credentials(platform: Platform) -> Callable[[], bytes]:
 
 SERVER_CALLS: dict[str, Callable[[Platform], Callable[..., Any]]] = {
     "image.has": lambda _platform: images.has_image,
+    "image.begin": lambda _platform: images.begin,
     "image.put": lambda _platform: images.put_chunk,
     "image.finish": lambda _platform: images.finish,
     "session.facts": _facts,

@@ -1,9 +1,10 @@
 """Values on the wire: CBOR, with tags for the `core.platform.base` dataclasses and errors.
 
-Generic on purpose: every frozen dataclass of `core.platform.base` (and any module registered
-with `register_module`) crosses the wire without per-type code, so adding a field or a type to
-the `Platform` protocol needs no change here. Tuples and paths keep their Python types, so the
-far end's values compare equal to the near end's.
+Generic on purpose for data: every frozen dataclass of `core.platform.base` (and any module
+registered with `register_module`) crosses the wire without per-type code, so adding a field
+or a type to the `Platform` protocol needs no change here. Tuples and paths keep their Python
+types, so the far end's values compare equal to the near end's. Errors are the exception: they
+travel as a kind from `core.remote.wire_errors`' fixed table, never as a class the far end names.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Any
 import cbor2
 
 from core.errors import NitrodeckError
+from core.remote.untrusted import clean_text
+from core.remote.wire_errors import error_fields, rebuild_error
 
 TAG_DATACLASS = 40100
 TAG_TUPLE = 40101
@@ -28,7 +31,6 @@ TAG_NAMED_TUPLE = 40104
 TAG_ENUM = 40105
 
 _TYPES: dict[str, type] = {}
-_ALLOWED_ERROR_PREFIXES = ("core.", "enclave_agent.", "tui.")
 
 
 def register_module(module: types.ModuleType) -> None:
@@ -59,17 +61,6 @@ def _default(encoder: cbor2.CBOREncoder, value: Any) -> None:
     raise TypeError(f"cannot send a {type(value).__name__} over the remote protocol")
 
 
-def error_fields(error: NitrodeckError) -> list[Any]:
-    """[class path, message, attributes]: enough to raise the same error at the other end."""
-    cls = type(error)
-    attrs = {k: v for k, v in vars(error).items() if _plain(v)}
-    return [f"{cls.__module__}.{cls.__qualname__}", error.what, attrs]
-
-
-def _plain(value: Any) -> bool:
-    return value is None or isinstance(value, str | int | float | bool | bytes | tuple | list)
-
-
 def _prepare(value: Any) -> Any:
     """Tag what CBOR lacks (tuples, paths, dataclasses, errors) so it comes back as itself."""
     if isinstance(value, PurePath):
@@ -98,10 +89,13 @@ def _prepare(value: Any) -> Any:
     return value
 
 
-def _restore(value: Any) -> Any:
-    """Undo `_prepare` after a plain decode (cbor2 6 freezes containers inside tags)."""
+def _restore(value: Any, clean: bool) -> Any:
+    """Undo `_prepare` after a plain decode (cbor2 6 freezes containers inside tags); with
+    `clean`, every string has its control characters escaped (see `core.remote.untrusted`)."""
+    if isinstance(value, str):
+        return clean_text(value, None) if clean else value
     if isinstance(value, cbor2.CBORTag):
-        inner = _restore(value.value)
+        inner = _restore(value.value, clean)
         if value.tag == TAG_TUPLE:
             return tuple(inner)
         if value.tag == TAG_PATH:
@@ -116,46 +110,25 @@ def _restore(value: Any) -> Any:
             known = {f.name for f in dataclasses.fields(cls)}
             return cls(**{k: v for k, v in fields.items() if k in known})
         if value.tag == TAG_ERROR:
-            name, what, attrs = inner
-            return rebuild_error(name, what, attrs)
+            if not isinstance(inner, list) or len(inner) != 3:
+                return rebuild_error(None, repr(inner), None)
+            return rebuild_error(*inner)
         raise ValueError(f"unknown CBOR tag {value.tag} in a remote message")
     if isinstance(value, list | tuple):
-        return [_restore(v) for v in value]
+        return [_restore(v, clean) for v in value]
     if isinstance(value, Mapping):
-        return {k: _restore(v) for k, v in value.items()}
+        return {_restore(k, clean): _restore(v, clean) for k, v in value.items()}
     return value
-
-
-def rebuild_error(name: str, what: str, attrs: dict[str, Any]) -> NitrodeckError:
-    """The same error class with the same attributes (a plain `NitrodeckError` if unknown).
-
-    Callers catch specific classes (an `AgentError` is retried while an agent boots), so the
-    class must survive the trip; only nitrodeck's own error classes are ever imported.
-    """
-    cls: type[NitrodeckError] = NitrodeckError
-    module_name, _, qualname = name.rpartition(".")
-    if module_name.startswith(_ALLOWED_ERROR_PREFIXES):
-        try:
-            found = getattr(importlib.import_module(module_name), qualname, None)
-        except ImportError:
-            found = None
-        if isinstance(found, type) and issubclass(found, NitrodeckError):
-            cls = found
-    error = cls.__new__(cls)
-    Exception.__init__(error, what)
-    error.__dict__.update(attrs)
-    error.what = what
-    error.where = attrs.get("where")
-    error.fix = attrs.get("fix")
-    return error
 
 
 def dumps(value: Any) -> bytes:
     return cbor2.dumps(_prepare(value), default=_default)
 
 
-def loads(data: bytes) -> Any:
-    return _restore(cbor2.loads(data))
+def loads(data: bytes, *, untrusted: bool = False) -> Any:
+    """The value `dumps` encoded; `untrusted` (a remote host's answer) escapes control
+    characters in every string it holds."""
+    return _restore(cbor2.loads(data), untrusted)
 
 
 def _register_defaults() -> None:

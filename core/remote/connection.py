@@ -21,8 +21,11 @@ from typing import Any
 
 from core.remote import codec, framing, protocol
 from core.remote.protocol import RemoteError
+from core.remote.untrusted import clean_text
 
 STDERR_KEEP = 4000
+STREAM_BUFFER = 8 << 20
+"""Bytes a stream may hold unread here; a remote sending more ends the stream (never memory)."""
 
 _open_connections: weakref.WeakSet[RemoteConnection] = weakref.WeakSet()
 
@@ -50,7 +53,7 @@ class RemoteConnection:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._waiting: dict[int, queue.Queue[dict[str, Any]]] = {}
-        self._streams: dict[int, queue.Queue[dict[str, Any]]] = {}
+        self._streams: dict[int, StreamBox] = {}
         self._closed: str | None = None
         self._stderr = bytearray()
         try:
@@ -100,20 +103,24 @@ class RemoteConnection:
         self._send({**protocol.hello(), "options": options})
 
     def _drain_stderr(self) -> None:
+        """Keep the last `STDERR_KEEP` bytes; read in chunks, as a line may never end."""
         assert self.process.stderr is not None
-        for line in iter(self.process.stderr.readline, b""):
-            self._stderr += line
-            del self._stderr[:-STDERR_KEEP]
+        fd = self.process.stderr.fileno()
+        with contextlib.suppress(OSError):  # the pipe closed under us: nothing more to keep
+            while chunk := os.read(fd, STDERR_KEEP):
+                self._stderr += chunk
+                del self._stderr[:-STDERR_KEEP]
 
     def stderr_text(self) -> str:
-        return self._stderr.decode("utf-8", "replace").strip()
+        """What ssh and the remote printed on stderr (last lines), safe to show."""
+        return clean_text(self._stderr.decode("utf-8", "replace").strip())
 
     def _read_loop(self) -> None:
         failure: BaseException | None = None
         try:
             first = True
             while (frame := framing.read_frame(self._out, where=self.where)) is not None:
-                message = codec.loads(frame)
+                message = codec.loads(frame, untrusted=True)
                 if first:
                     self._hello.put(message)
                     first = False
@@ -130,7 +137,10 @@ class RemoteConnection:
         reason = str(failure) if failure is not None else detail[0]
         with self._lock:
             self._closed = reason
-            waiters = [*self._waiting.values(), *self._streams.values()]
+            waiters: list[queue.Queue[dict[str, Any]] | StreamBox] = [
+                *self._waiting.values(),
+                *self._streams.values(),
+            ]
             self._waiting.clear()
             self._streams.clear()
         lost = {"t": "lost", "reason": reason}
@@ -150,13 +160,28 @@ class RemoteConnection:
         kind = message.get("t")
         with self._lock:
             if kind in ("ok", "err"):
-                box = self._waiting.pop(message["id"], None)
+                waiter = self._waiting.pop(message["id"], None)
+                stream = None
             else:
-                box = self._streams.get(message.get("s", -1))
+                waiter, stream = None, self._streams.get(message.get("s", -1))
                 if kind == "end":
                     self._streams.pop(message["s"], None)
-        if box is not None:
-            box.put(message)
+        if waiter is not None:
+            waiter.put(message)
+        if stream is not None and not stream.put(message):
+            self._drop_stream(message["s"])
+
+    def _drop_stream(self, sid: int) -> None:
+        """Forget a stream that broke its bounds and tell the remote, without blocking reads
+        (a remote flooding us may not be reading its stdin)."""
+        with self._lock:
+            self._streams.pop(sid, None)
+
+        def tell() -> None:
+            with contextlib.suppress(RemoteError):
+                self._send({"t": "close", "s": sid})
+
+        threading.Thread(target=tell, daemon=True).start()
 
     def _send(self, message: dict[str, Any]) -> None:
         payload = codec.dumps(message)
@@ -185,7 +210,7 @@ class RemoteConnection:
     ) -> dict[str, Any]:
         call_id = next(self._ids)
         box: queue.Queue[dict[str, Any]] = queue.Queue()
-        stream_box: queue.Queue[dict[str, Any]] = queue.Queue()
+        stream_box = StreamBox()
         with self._lock:
             if self._closed is not None:
                 raise self._lost_error(self._closed)
@@ -245,22 +270,61 @@ class RemoteConnection:
             self.process.wait()
 
 
+class StreamBox:
+    """One stream's messages waiting to be read, holding at most `STREAM_BUFFER` bytes."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[dict[str, Any]] = queue.Queue()
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._broken = False
+
+    def put(self, message: dict[str, Any]) -> bool:
+        """Queue `message`; False when it broke the stream's bounds (the stream then ends)."""
+        if message.get("t") == "data":
+            data = message.get("b")
+            with self._lock:
+                if self._broken:
+                    return False
+                size = len(data) if isinstance(data, bytes) else STREAM_BUFFER + 1
+                if self._pending + size > STREAM_BUFFER:
+                    self._broken = True
+                    self._queue.put({"t": "overflow"})
+                    return False
+                self._pending += size
+        self._queue.put(message)
+        return True
+
+    def get(self) -> dict[str, Any]:
+        message = self._queue.get()
+        if message.get("t") == "data":
+            with self._lock:
+                self._pending -= len(message["b"])
+        return message
+
+
 class RemoteStream:
     """Bytes the server pumps for one streaming call; also a `ConsoleStream`."""
 
-    def __init__(
-        self, connection: RemoteConnection, sid: int, box: queue.Queue[dict[str, Any]]
-    ) -> None:
+    def __init__(self, connection: RemoteConnection, sid: int, box: StreamBox) -> None:
         self.connection, self.sid, self._box = connection, sid, box
 
     def __iter__(self) -> Iterator[bytes]:
         while True:
             message = self._box.get()
             if message["t"] == "data":
-                yield bytes(message["b"])
+                yield message["b"]
                 continue
             if message["t"] == "lost":
                 raise self.connection._lost_error(message["reason"])
+            if message["t"] == "overflow":
+                raise RemoteError(
+                    f"the remote sent more than {STREAM_BUFFER >> 20} MiB on a stream before "
+                    "this side read it (or sent something that is not bytes); the stream "
+                    "was closed",
+                    where=self.connection.where,
+                    fix="check the remote host: a nitrodeck engine never sends that much unasked",
+                )
             if message.get("e") is not None:
                 protocol.raise_payload(message["e"], where=self.connection.where)
             return

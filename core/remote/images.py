@@ -2,14 +2,18 @@
 
 The operator names a file on their own machine; the remote keeps a copy under its home,
 addressed by SHA-256 so a second run or a second wave does not copy again, and checked
-against that hash before use (a half-copied or altered file is never run).
+against that hash before use (a half-copied or altered file is never run). Each copy writes
+its own part file, so copies of one image at the same time do not collide.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
+import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +23,9 @@ from core.home import ensure_private_dir
 from core.remote.served import served_home
 
 CHUNK = 1 << 20
+STALE_PART = 24 * 3600  # seconds without a write after which a part file is abandoned
 _SHA = re.compile(r"^[0-9a-f]{64}$")
+_UPLOAD = re.compile(r"^[0-9a-f]{64}\.[A-Za-z0-9_]+\.part$")
 
 
 def file_sha256(path: Path) -> str:
@@ -54,18 +60,40 @@ def has_image(sha256: str, name: str) -> str | None:
     return None
 
 
-def put_chunk(sha256: str, offset: int, data: bytes) -> int:
-    part = staged_dir() / f"{_checked(sha256)}.part"
-    ensure_private_dir(part.parent)
-    mode = "r+b" if offset and part.exists() else "wb"
-    with part.open(mode) as stream:
+def begin(sha256: str) -> str:
+    """A new upload of the image `sha256`: its own part file, so copies of the same image
+    running at once (parallel `run-enclave`s, a wave of members on one host) never mix."""
+    ensure_private_dir(staged_dir())
+    _drop_stale_parts()
+    fd, path = tempfile.mkstemp(prefix=f"{_checked(sha256)}.", suffix=".part", dir=staged_dir())
+    os.close(fd)
+    return Path(path).name
+
+
+def _drop_stale_parts() -> None:
+    """Remove copies abandoned mid-way (a dropped connection) once nobody can still be writing."""
+    now = time.time()
+    for part in staged_dir().glob("*.part"):
+        with contextlib.suppress(OSError):
+            if now - part.stat().st_mtime > STALE_PART:
+                part.unlink()
+
+
+def _part(upload: str) -> Path:
+    if not _UPLOAD.match(upload):
+        raise NitrodeckError(f"{upload!r} is not an upload this side began", where="image copy")
+    return staged_dir() / upload
+
+
+def put_chunk(upload: str, offset: int, data: bytes) -> int:
+    with _part(upload).open("r+b") as stream:
         stream.seek(offset)
         stream.write(data)
     return offset + len(data)
 
 
-def finish(sha256: str, name: str) -> str:
-    part = staged_dir() / f"{_checked(sha256)}.part"
+def finish(upload: str, sha256: str, name: str) -> str:
+    part = _part(upload)
     got = file_sha256(part)
     if got != sha256:
         part.unlink(missing_ok=True)
@@ -76,7 +104,7 @@ def finish(sha256: str, name: str) -> str:
         )
     final = _final(sha256, name)
     ensure_private_dir(final.parent)
-    os.replace(part, final)
+    os.replace(part, final)  # a copy finished at the same time holds the same bytes
     return str(final)
 
 
@@ -87,8 +115,9 @@ def stage(call: Callable[..., Any], path: Path) -> str:
     found = call("image.has", sha256, path.name)
     if found:
         return str(found)
+    upload = call("image.begin", sha256)
     offset = 0
     with path.open("rb") as stream:
         while chunk := stream.read(CHUNK):
-            offset = call("image.put", sha256, offset, chunk)
-    return str(call("image.finish", sha256, path.name))
+            offset = call("image.put", upload, offset, chunk)
+    return str(call("image.finish", upload, sha256, path.name))

@@ -14,10 +14,8 @@ import socket
 import threading
 
 from core.home import Home, write_private_file
-from core.kms.target import LOCAL_REGION, KmsTarget, resolve_target
-from core.platform.base import Platform
+from core.kms.target import LOCAL_REGION, KmsTarget
 from core.remote.connection import RemoteConnection
-from core.remote.platform import RemotePlatform
 
 
 class KmsForwarder:
@@ -45,21 +43,14 @@ class KmsForwarder:
             self.listener.close()
 
 
-def remote_kms_target(platform: RemotePlatform, home: Home) -> KmsTarget:
-    """A `KmsTarget` for the remote's local KMS, forwarded over the platform's connection."""
-    forwarder = KmsForwarder(platform.connection)
-    platform.on_close(forwarder.close)
-    credentials = platform.call("kms.credentials")
-    name = hashlib.sha256(platform.label.encode()).hexdigest()[:16]
+def forwarded_kms_target(
+    connection: RemoteConnection, label: str, credentials: bytes, home: Home
+) -> tuple[KmsTarget, KmsForwarder]:
+    """A `KmsTarget` for the remote's local KMS, forwarded over `connection`, signed with the
+    remote KMS's `credentials` (kept 0600 under `home`, this machine's); close the forwarder
+    with the connection."""
+    forwarder = KmsForwarder(connection)
+    name = hashlib.sha256(label.encode()).hexdigest()[:16]
     path = home / "remote-kms" / name / "credentials"
     write_private_file(path, credentials)
-    return KmsTarget(f"http://127.0.0.1:{forwarder.port}", LOCAL_REGION, path)
-
-
-def kms_target_for(platform: Platform, endpoint_url: str | None, home: Home) -> KmsTarget:
-    """`--endpoint-url`, else the platform's default KMS (the remote's own local KMS for a
-    remote simulator)."""
-    local = platform.default_kms == "local"
-    if endpoint_url is None and local and isinstance(platform, RemotePlatform):
-        return remote_kms_target(platform, home)
-    return resolve_target(endpoint_url, local=local, home=home)
+    return KmsTarget(f"http://127.0.0.1:{forwarder.port}", LOCAL_REGION, path), forwarder

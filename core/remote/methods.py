@@ -12,9 +12,9 @@ from core.platform import base
 
 # Calls that return a live stream rather than a value; the server pumps them.
 STREAMING = frozenset({"console", "connect_vsock"})
-# Members that make no sense across machines (a listening socket on the far side), or that
-# end the session rather than a call.
-LOCAL_ONLY = frozenset({"listen_vsock", "close"})
+# Members answered on the operator's side only: the root that verifies the far end and the way
+# to its KMS are decided here (core.platform.trust), and `close` ends the session, not a call.
+LOCAL_ONLY = frozenset({"trust_anchor", "kms_target", "close"})
 
 
 @functools.cache

@@ -11,10 +11,10 @@ import socket
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.checks import Check
-from core.errors import NitrodeckError
+from core.home import Home
 from core.nitro_errors import NitroCliCode, NitroCliError
 from core.platform.base import (
     ConsoleStream,
@@ -27,16 +27,40 @@ from core.platform.base import (
     RunRequest,
     SavedConsole,
 )
+from core.platform.trust import SIM_REMOTE, TrustChoiceError, choose_anchor
 from core.remote import images
 from core.remote.connection import RemoteConnection
 
+if TYPE_CHECKING:
+    from core.attestation.trust import TrustAnchor
+    from core.kms.target import KmsTarget
+
 
 class RemotePlatform:
-    """A platform on the far end of `connection`; `name` is the far platform's name."""
+    """A platform on the far end of `connection`; `name` is the far platform's name.
 
-    def __init__(self, connection: RemoteConnection, *, label: str) -> None:
+    `home` is set when the far end is a simulator home on this machine (a served `home:`
+    target): its root is then a file here, read here, like any local simulator's. `trust` is
+    the operator's choice kept with the context (`ctx add --trust`), used when a command names
+    none.
+    """
+
+    def __init__(
+        self,
+        connection: RemoteConnection,
+        *,
+        label: str,
+        operator_home: Home,
+        home: Path | None = None,
+        trust: str | None = None,
+    ) -> None:
         self.connection = connection
+        self.operator_home = operator_home
+        """This machine's home (the operator's): where the remote's KMS credentials are kept and
+        which simulator root `--trust sim` names when the member is not a home here."""
         self.label = label
+        self.home = home
+        self.trust = trust
         facts = connection.call("session.facts")
         self.name: str = facts["name"]
         self._facts = facts
@@ -60,10 +84,55 @@ class RemotePlatform:
         checks: list[Check] = self._p("preflight")
         return checks
 
-    def sim_root_pem(self) -> bytes:
-        """The remote simulator's root certificate (its documents chain to it)."""
-        pem: bytes = self.call("trust.sim_root")
-        return pem
+    def trust_anchor(self, choice: str | None = None) -> TrustAnchor:
+        """The operator's `choice` (`core.platform.trust`), else the context's; neither: the
+        pinned AWS root for a real parent, the home's root for a simulator home here, else a
+        `TrustChoiceError` (a remote simulator's root would come from the host being verified)."""
+        choice = choice or self.trust
+        here = Home(self.home) if self.home is not None else self.operator_home
+        return choose_anchor(
+            choice, own=self._own_anchor, reported=self._reported_anchor, home=here
+        )
+
+    def _own_anchor(self) -> TrustAnchor:
+        from core.attestation.trust import aws_root_anchor, sim_root_anchor
+
+        if self.default_trust == "aws":  # the pinned root: naming it cannot weaken a check
+            return aws_root_anchor()
+        if self.home is not None:
+            return sim_root_anchor(Home(self.home))
+        raise TrustChoiceError(
+            f"{self.label} runs a simulator, whose root only that host can supply: nitrodeck "
+            "does not let the host being verified choose the root that verifies it",
+            where=self.label,
+            fix=f"choose the root on this machine: --trust {SIM_REMOTE} (accept the root it "
+            "reports: for simulations, it proves nothing against a compromised host), --trust "
+            "sha256:FINGERPRINT (only that root) or --trust FILE (its root.pem copied here); "
+            "keep it with the context (nitrodeck ctx add NAME --host URL --trust …), or type "
+            "it in the Attest view's Trust field",
+        )
+
+    def _reported_anchor(self) -> TrustAnchor:
+        from core.attestation.trust import anchor_from_pem_bytes
+
+        pem = self.call("trust.sim_root")
+        if not isinstance(pem, bytes):
+            raise TrustChoiceError("the remote sent no certificate for its root", where=self.label)
+        return anchor_from_pem_bytes(pem, f"simulator root reported by {self.label}")
+
+    def kms_target(self) -> KmsTarget | None:
+        """A remote simulator's own local KMS, forwarded over this connection (its enclaves
+        attest under a root only that KMS trusts); None for a parent that uses AWS KMS."""
+        if self.default_kms != "local":
+            return None
+        from core.remote.kms import forwarded_kms_target
+
+        credentials = self.call("kms.credentials")
+        target, forwarder = forwarded_kms_target(
+            self.connection, self.label, credentials, self.operator_home
+        )
+        self.on_close(forwarder.close)
+        return target
 
     def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         return self.connection.call(method, *args, **kwargs)
@@ -163,10 +232,3 @@ class RemotePlatform:
             "saved_console", enclave_id=enclave_id, enclave_name=enclave_name
         )
         return found
-
-    def listen_vsock(self, cid: int, port: int) -> socket.socket:
-        raise NitrodeckError(
-            "listening on the parent's vsock is not available over a remote engine",
-            where=self.label,
-            fix="run the command on the parent instance itself",
-        )

@@ -20,10 +20,11 @@ from typing import Any
 
 from core.errors import NitrodeckError
 from core.remote.errors import RemoteError, VersionMismatchError
+from core.remote.untrusted import clean_text
 
 __all__ = ["RemoteError", "VersionMismatchError"]
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 
 def nitrodeck_version() -> str:
@@ -50,7 +51,8 @@ def check_hello(message: object, *, where: str) -> dict[str, Any]:
         raise VersionMismatchError(
             f"protocol version mismatch: this side runs nitrodeck {nitrodeck_version()} "
             f"(protocol {PROTOCOL_VERSION}), the remote runs nitrodeck "
-            f"{message.get('version', 'unknown')} (protocol {theirs})",
+            f"{clean_text(str(message.get('version', 'unknown')), 100)} "
+            f"(protocol {clean_text(repr(theirs), 100)})",
             where=where,
             fix="install the same nitrodeck version on both machines",
         )

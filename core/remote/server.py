@@ -79,9 +79,8 @@ class Server:
             for close in list(self._streams.values()):
                 close()
             self._pool.shutdown(wait=False, cancel_futures=True)
-            closer = getattr(self._platform, "close", None)
-            if callable(closer):
-                closer()
+            if self._platform is not None:
+                self._platform.close()
         return 0
 
     def _handle(self, message: dict[str, Any]) -> None:

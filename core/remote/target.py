@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.home import Home
 from core.platform.base import Platform
 from core.remote.connection import RemoteConnection
 from core.remote.platform import RemotePlatform
@@ -31,6 +32,8 @@ class Target:
     remote_command: str | None = None
     platform: str | None = None
     profile: str | None = None
+    trust: str | None = None
+    """The operator's trust choice for this target's enclaves (`core.platform.trust`)."""
 
     @property
     def location(self) -> str:
@@ -65,7 +68,17 @@ def connect(target: Target, *, timeout: float = 30.0) -> RemoteConnection:
     )
 
 
-def open_target(target: Target, *, timeout: float = 30.0) -> Platform:
+def open_target(target: Target, *, home: Home, timeout: float = 30.0) -> Platform:
     """The platform of a host or home target, over the protocol (this machine's own platforms
-    are `core.platform.local`'s, opened in-process by `core.platform.select`)."""
-    return RemotePlatform(connect(target, timeout=timeout), label=target.location)
+    are `core.platform.local`'s, opened in-process by `core.platform.select`). `home` is this
+    machine's (the operator's): see `RemotePlatform.operator_home`."""
+    if not (target.host or target.home):
+        raise ValueError("a local target is opened by core.platform.select, not served")
+    member = Path(target.home).expanduser() if target.home and not target.host else None
+    return RemotePlatform(
+        connect(target, timeout=timeout),
+        label=target.location,
+        operator_home=home,
+        home=member,
+        trust=target.trust,
+    )

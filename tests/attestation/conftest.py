@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from attestation_vectors import DOCUMENTS
+from vendored import load_manifest
 
 from core.attestation import TrustAnchor, aws_root_anchor
 
 
 @pytest.fixture(scope="session")
 def manifest(vectors: Path) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((vectors / "manifest.json").read_text())
-    return loaded
+    return load_manifest(vectors)
 
 
 @pytest.fixture(scope="session")

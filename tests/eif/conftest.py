@@ -1,4 +1,4 @@
-"""Fixtures for the EIF engine: the spec's synthetic image, small rootfs trees, signing pairs."""
+"""Fixtures for the EIF engine: docs/eif.md §6's synthetic image, rootfs trees, signing pairs."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from core.eif.writer import write_eif
 
 @pytest.fixture
 def synthetic(tmp_path: Path) -> Path:
-    """The synthetic EIF of spec eif.md §6.3, written by our writer."""
+    """The synthetic EIF of docs/eif.md §6, written by our writer."""
     path = tmp_path / "synthetic.eif"
     write_eif(path, SYNTHETIC_SECTIONS)
     return path

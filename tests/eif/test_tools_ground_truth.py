@@ -1,14 +1,18 @@
-"""AWS's own tools (../shared/tools) as ground truth: nitro-cli 1.5's describe-eif and eif_build.
+"""AWS's own tools as ground truth: `eif_build` and nitro-cli 1.5's `describe-eif`.
 
-`describe_eif` must print byte for byte what `nitrodeck eif describe --json` prints, for unsigned
+`describe-eif` must print byte for byte what `nitrodeck eif describe --json` prints, for unsigned
 and signed images; images `eif_build` builds and signs must read back in nitrodeck with the PCRs
-it printed; images nitrodeck signs must pass its `SignatureCheck`. A tool that is absent or
-cannot run here (e.g. no libssl.so.3) skips the test with that reason: its output is never faked.
+it printed; images nitrodeck signs must pass its `SignatureCheck`. The tools are looked up in
+`$NITRODECK_AWS_TOOLS`, then on PATH (see docs/eif.md). Where one is absent or cannot run here,
+the whole module is skipped once with that reason, and `make ground-truth` fails instead: their
+output is never faked.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -18,29 +22,72 @@ import pytest
 from core.eif import build_eif, read_eif, sign_eif
 from tui.cli.main import main
 
-TOOLS = Path(__file__).resolve().parents[2].parent / "shared" / "tools"
 SignerFactory = Callable[..., tuple[Path, Path]]
 pytestmark = pytest.mark.slow
+TOOLS_ENV = "NITRODECK_AWS_TOOLS"
+REQUIRE_ENV = "NITRODECK_GROUND_TRUTH"  # `require`: missing tools fail (make ground-truth)
+# The standalone `describe_eif`, or nitro-cli itself, whose `describe-eif` it reproduces.
+DESCRIBERS = {"describe_eif": ["--eif-path"], "nitro-cli": ["describe-eif", "--eif-path"]}
+HOW = (
+    "get eif_build with `cargo install eif_build` (aws/aws-nitro-enclaves-image-format) and "
+    "describe-eif with nitro-cli 1.5.0 (aws/aws-nitro-enclaves-cli; on Amazon Linux "
+    "`sudo dnf install aws-nitro-enclaves-cli`) or as describe_eif, the same code built alone "
+    "(docs/eif.md); then run `NITRODECK_AWS_TOOLS=DIR make ground-truth`"
+)
 
 
-def tool(name: str) -> Path:
-    """The tool's path, or a skip saying why it cannot be used."""
-    path = TOOLS / name
-    if not path.is_file():
-        pytest.skip(f"{path} is absent")
+def _find(name: str) -> Path | None:
+    """`name` in `$NITRODECK_AWS_TOOLS` first, then on PATH."""
+    directory = os.environ.get(TOOLS_ENV)
+    if directory and os.access(Path(directory) / name, os.X_OK):
+        return Path(directory) / name
+    found = shutil.which(name)
+    return Path(found) if found else None
+
+
+def _unusable(path: Path) -> str | None:
+    """Why `path` cannot run here (say, no libssl.so.3), or None when `--help` works."""
     try:
         probe = subprocess.run([str(path), "--help"], capture_output=True, timeout=30, check=False)
-    except OSError as error:
-        pytest.skip(f"{path} cannot run here: {error}")
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"{path} cannot run here: {error}"
     if probe.returncode not in (0, 1, 2) or b"error while loading shared" in probe.stderr:
-        pytest.skip(f"{path} cannot run here: {probe.stderr.decode(errors='replace')[:200]}")
-    return path
+        return f"{path} cannot run here: {probe.stderr.decode(errors='replace')[:200]}"
+    return None
+
+
+def _locate() -> tuple[Path, list[str]]:
+    """eif_build, and the command that describes an EIF; or the module's skip (or failure)."""
+    builder = _find("eif_build")
+    describer = next(
+        ([str(path), *args] for name, args in DESCRIBERS.items() if (path := _find(name))), None
+    )
+    describer_path = Path(describer[0]) if describer else None
+    found = {"eif_build": builder, "describe_eif or nitro-cli": describer_path}
+    problems = []
+    for name, path in found.items():
+        problem = f"{name} not found" if path is None else _unusable(path)
+        if problem:
+            problems.append(problem)
+    if problems:
+        where = os.environ.get(TOOLS_ENV)
+        reason = (
+            f"AWS's tools for the EIF ground-truth tests: {'; '.join(problems)} (looked for "
+            f"eif_build, describe_eif and nitro-cli in ${TOOLS_ENV}="
+            f"{where if where else '(unset)'} and on PATH={os.environ.get('PATH', '')}); {HOW}"
+        )
+        if os.environ.get(REQUIRE_ENV) == "require":
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason, allow_module_level=True)
+    assert builder is not None and describer is not None
+    return builder, describer
+
+
+EIF_BUILD, DESCRIBE = _locate()
 
 
 def nitro_cli_describe(eif: Path) -> bytes:
-    done = subprocess.run(
-        [str(tool("describe_eif")), "--eif-path", str(eif)], capture_output=True, check=True
-    )
+    done = subprocess.run([*DESCRIBE, str(eif)], capture_output=True, check=True)
     return done.stdout
 
 
@@ -103,7 +150,7 @@ def test_images_eif_build_makes_read_with_its_pcrs(
     capsysbinary: pytest.CaptureFixture[bytes],
 ) -> None:
     output = tmp_path / "aws.eif"
-    args = [str(tool("eif_build")), *_aws_inputs(tmp_path), "--output", str(output)]
+    args = [str(EIF_BUILD), *_aws_inputs(tmp_path), "--output", str(output)]
     if signed:
         cert, key = make_signer()
         args += ["--signing-certificate", str(cert), "--private-key", str(key)]

@@ -1,4 +1,4 @@
-"""Every vector of spec eif.md §6, reproduced with our writer, reader and measurer."""
+"""Every vector of docs/eif.md §6, reproduced with our writer, reader and measurer."""
 
 from __future__ import annotations
 

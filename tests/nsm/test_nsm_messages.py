@@ -1,4 +1,4 @@
-"""The NSM's CBOR messages byte for byte (spec §2–§4), both directions."""
+"""The NSM's CBOR messages byte for byte (docs/attestation.md §2–§4), both directions."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ from enclave_agent.nsm_messages import (
     expect_response,
 )
 
-# (message, hex) from spec §3: the canonical serde_cbor forms the Rust and Go clients send.
+# (message, hex), docs/attestation.md §3: the canonical serde_cbor forms the Rust and Go clients
+# send.
 REQUEST_VECTORS = [
     (DescribePCR(0), "a16b4465736372696265504352a165696e64657800"),
     (ExtendPCR(16, b"abc"), "a169457874656e64504352a265696e64657810646461746143616263"),

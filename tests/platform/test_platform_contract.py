@@ -9,7 +9,7 @@ implementation is one line here, e.g. for real Nitro over a fixture sysroot:
     SCENES["nitro"] = nitro_scene   # builds the sysroot + nitro-cli stand-in, runs two enclaves
 
 The factory registers whatever must be undone (terminate, close) in `scene.cleanups`. Nothing
-here connects an AF_VSOCK socket: `connect_vsock`/`listen_vsock` are tested per platform.
+here connects an AF_VSOCK socket: `connect_vsock` is tested per platform.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 from nitro_fixtures import SHAPES, HostState, build_sysroot, install_nitro_cli
 
+from core.attestation.trust import AWS_ROOT_SHA256, anchor_from_pem
 from core.checks import Check, CheckStatus
 from core.home import Home
 from core.nitro_errors import NitroCliError
@@ -40,6 +41,7 @@ from core.platform.demo import DemoPlatform
 from core.platform.nitro.platform import NitroPlatform
 from core.platform.nitro.sysfs import SysRoot
 from core.platform.sim.platform import SimPlatform
+from core.platform.trust import TrustChoiceError
 from core.remote.target import Target, open_target
 
 pytestmark = pytest.mark.slow
@@ -93,17 +95,19 @@ def _restore(saved: dict[str, str | None]) -> None:
 
 def remote_scene(scene: Scene) -> Platform:
     """The simulator in its own home behind `serve --stdio`: the whole protocol over the wire."""
+    from core.kms.local.daemon import stop_local_kms
+
     home = Path(tempfile.mkdtemp(prefix="nd-remote-"))  # short: vsock socket paths live below
     scene.cleanups.append(lambda: shutil.rmtree(home, ignore_errors=True))
     target = Target(name="remote", home=str(home), profile="m5.2xlarge")
-    remote = open_target(target)
+    remote = open_target(target, home=Home.resolve())
 
     def terminate_all() -> None:  # over a new connection: a test may have closed this one
-        again = open_target(target)
+        again = open_target(target, home=Home.resolve())
         again.terminate_enclave(all_enclaves=True)
         again.close()
 
-    scene.cleanups += [terminate_all, remote.close]
+    scene.cleanups += [terminate_all, remote.close, lambda: stop_local_kms(Home(home))]
     remote.apply_pool(PoolConfig(memory_mib=512, cpu_count=4))
     eif = scene.eifs["printer"]
     remote.run_enclave(RunRequest(eif, 128, cpu_count=2, debug_mode=True, enclave_name="dbg"))
@@ -112,7 +116,7 @@ def remote_scene(scene: Scene) -> Platform:
 
 
 def demo_scene(scene: Scene) -> Platform:
-    return DemoPlatform()
+    return DemoPlatform(home=Home.resolve())
 
 
 SCENES: dict[str, Callable[[Scene], Platform]] = {
@@ -148,6 +152,29 @@ def test_every_member_is_there_with_a_known_value(platform: Platform) -> None:
     assert platform.name and isinstance(platform.simulated, bool)
     assert platform.default_trust in ("sim", "aws")
     assert platform.default_kms in ("local", "aws")
+
+
+def test_the_trust_anchor_is_a_root_held_on_this_machine(platform: Platform) -> None:
+    """Its own root is the pinned AWS one or a file here; the operator's choice wins; a pin
+    accepts only the root it names."""
+    own = platform.trust_anchor()
+    if platform.default_trust == "aws":
+        assert own.fingerprint == AWS_ROOT_SHA256
+    else:
+        assert Path(own.source).is_file()
+        assert anchor_from_pem(own.source).fingerprint == own.fingerprint
+    assert platform.trust_anchor("aws").fingerprint == AWS_ROOT_SHA256
+    assert platform.trust_anchor(f"sha256:{own.fingerprint}").fingerprint == own.fingerprint
+    with pytest.raises(TrustChoiceError, match="not the pinned"):
+        platform.trust_anchor("sha256:" + "0" * 64)
+
+
+def test_a_kms_target_is_only_named_when_this_machine_cannot_reach_the_kms(
+    platform: Platform,
+) -> None:
+    target = platform.kms_target()
+    if target is not None:  # a forwarded KMS: on this machine's loopback, signed as local
+        assert target.local and (target.endpoint_url or "").startswith("http://127.0.0.1:")
 
 
 def test_preflight_says_what_it_saw_and_how_to_fix_a_failure(platform: Platform) -> None:

@@ -16,6 +16,7 @@ import pytest
 from core.eif import read_eif
 from core.nitro_errors import EnclaveProcessError, NitroCliError
 from core.platform.base import AllocatorError, PoolConfig, RunRequest
+from core.platform.sim import vsock
 from core.platform.sim.payload import host_cpus_for
 from core.platform.sim.platform import SimPlatform
 from tui.cli.main import main
@@ -209,7 +210,7 @@ def test_two_launches_race_for_the_last_core(
 
 
 def test_vsock_both_ways_with_a_python_payload(sim: SimPlatform, eifs: dict[str, Path]) -> None:
-    parent = sim.listen_vsock(20, 8000)
+    parent = vsock.listen(sim.layout.parent_listener(20, 8000))  # the parent's side, CID 3
     parent.settimeout(20)
     info = run(sim, eifs["echo"], enclave_cid=20, debug_mode=True)
     conn, _ = parent.accept()

@@ -20,7 +20,7 @@ def start_old(
     target: Target, image: Path, *, debug: bool = False, pool: PoolConfig = ROOMY
 ) -> EnclaveInfo:
     """The enclave `web` (256 MiB, 2 CPUs) on a member whose pool is set to `pool` first."""
-    platform = open_target(target)
+    platform = open_target(target, home=Home.resolve())
     try:
         platform.apply_pool(pool)
         request = RunRequest(image, 256, cpu_count=2, debug_mode=debug, enclave_name="web")
@@ -30,7 +30,7 @@ def start_old(
 
 
 def running(target: Target) -> list[EnclaveInfo]:
-    platform = open_target(target)
+    platform = open_target(target, home=Home.resolve())
     try:
         return [e for e in platform.describe_enclaves() if (e.name or "").startswith("web")]
     finally:

@@ -65,6 +65,33 @@ def test_ctx_list_json_and_bad_names(isolated: Path, capsys: pytest.CaptureFixtu
     assert "current_context" not in json.loads(isolated.read_text())
 
 
+def test_a_contexts_trust_is_checked_kept_here_and_reaches_its_members(
+    isolated: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from core.fleet.targets import parse_hosts
+    from tui.contexts import load_contexts
+
+    pin = "sha256:" + "3f" * 32
+    assert main(["ctx", "add", "b", "--host", "ssh://h-b", "--trust", pin.upper()]) == 0
+    (tmp_path / "root.pem").write_text("a PEM")
+    monkeypatch.chdir(tmp_path)
+    assert main(["ctx", "add", "c", "--host", "ssh://h-c", "--trust", "root.pem"]) == 0
+    for bad in ("sha256:abc", "no-such-file.pem", "simulator"):
+        assert main(["ctx", "add", "d", "--host", "ssh://h-d", "--trust", bad]) == 2
+        assert "--trust" in capsys.readouterr().err
+    capsys.readouterr()
+    assert main(["ctx", "list", "--json"]) == 0
+    rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
+    assert rows["b"]["trust"] == pin  # one spelling: lower-case hex
+    assert rows["c"]["trust"] == str(tmp_path / "root.pem")  # absolute: cwd changes later
+    assert "d" not in rows
+    members = parse_hosts("b,c,ssh://h-e", load_contexts())
+    assert [m.trust for m in members] == [pin, str(tmp_path / "root.pem"), None]
+
+
 def test_a_broken_settings_file_is_named(
     isolated: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

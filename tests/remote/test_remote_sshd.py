@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shlex
 import sys
@@ -11,10 +12,10 @@ import pytest
 from sshd_harness import remote_command
 
 from core.agent.client import connect_agent
-from core.home import nitrodeck_home
+from core.home import Home, nitrodeck_home
 from core.nitro_errors import NitroCliError
 from core.platform.base import RunRequest
-from core.remote.protocol import RemoteError, VersionMismatchError
+from core.remote.protocol import PROTOCOL_VERSION, RemoteError, VersionMismatchError
 from core.remote.target import Target, open_target
 from tui.cli.main import main
 
@@ -61,7 +62,7 @@ def test_console_streams_and_agent_calls_cross_the_connection(
     ssh_env: Path, remote_homes: dict[str, Path], agent_images: tuple[Path, Path]
 ) -> None:
     target = Target(name="a", host="ssh://host-a", remote_command=remote_command(remote_homes["a"]))
-    platform = open_target(target)
+    platform = open_target(target, home=Home.resolve())
     try:
         request = RunRequest(agent_images[0], 256, cpu_count=2, debug_mode=True, enclave_name="d")
         info = platform.run_enclave(request)
@@ -84,10 +85,13 @@ def test_console_streams_and_agent_calls_cross_the_connection(
 
 def test_unreachable_and_hanging_hosts_are_clear_errors(ssh_env: Path) -> None:
     with pytest.raises(RemoteError) as hang:
-        open_target(Target(name="h", host="ssh://host-hang"), timeout=1.5)
+        open_target(Target(name="h", host="ssh://host-hang"), timeout=1.5, home=Home.resolve())
     assert "no answer within 1.5 s" in str(hang.value)
     with pytest.raises(RemoteError) as missing:
-        open_target(Target(name="x", host="ssh://host-a", remote_command="/nonexistent/nitrodeck"))
+        open_target(
+            Target(name="x", host="ssh://host-a", remote_command="/nonexistent/nitrodeck"),
+            home=Home.resolve(),
+        )
     assert "not found" in str(missing.value) or "No such file" in str(missing.value)
 
 
@@ -101,14 +105,20 @@ def test_a_version_mismatch_names_both_versions(ssh_env: Path, tmp_path: Path) -
     )
     command = shlex.join([sys.executable, str(fake)])
     with pytest.raises(VersionMismatchError) as caught:
-        open_target(Target(name="old", host="ssh://host-a", remote_command=command))
+        open_target(
+            Target(name="old", host="ssh://host-a", remote_command=command), home=Home.resolve()
+        )
     message = str(caught.value)
-    assert "9.9.9" in message and "protocol 99" in message and "protocol 1" in message
+    ours = f"protocol {PROTOCOL_VERSION}"
+    assert "9.9.9" in message and "protocol 99" in message and ours in message
 
 
 def test_a_chatty_login_shell_is_named_not_misread(ssh_env: Path) -> None:
     with pytest.raises(RemoteError) as caught:
-        open_target(Target(name="c", host="ssh://host-a", remote_command="echo Welcome to"))
+        open_target(
+            Target(name="c", host="ssh://host-a", remote_command="echo Welcome to"),
+            home=Home.resolve(),
+        )
     assert "Welcome" in str(caught.value) and "fix:" in str(caught.value)
 
 
@@ -130,3 +140,11 @@ def test_kms_calls_reach_the_remotes_own_local_kms(
     assert main([*decrypt, str(secret), "--json"]) == 0
     result = json.dumps(json.loads(capsys.readouterr().out))
     assert made["PlaintextSHA256"] in result
+
+    # encrypt too goes through the connection, so the platform stays open until it returns
+    plain, sealed = tmp_path / "plain.txt", tmp_path / "operator" / "sealed.bin"
+    plain.write_bytes(b"operator data")
+    encrypt = [*host, "kms", "encrypt", "--key-id", made["KeyId"], "--plaintext-file"]
+    assert main([*encrypt, str(plain), "--output", str(sealed)]) == 0
+    assert main([*decrypt, str(sealed), "--json"]) == 0
+    assert hashlib.sha256(b"operator data").hexdigest() in capsys.readouterr().out

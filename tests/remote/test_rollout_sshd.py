@@ -9,7 +9,9 @@ import pytest
 from fleet_helpers import local_key, pinned_pcr0s, running, start_old
 from sshd_harness import remote_command
 
+from core.attestation.trust import sim_root_anchor
 from core.eif import measure_eif
+from core.home import Home
 from core.remote.target import Target
 from tui.cli.main import main
 
@@ -23,15 +25,17 @@ def test_rollout_stops_at_wave_two_and_describes_every_member(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     v1, v2 = agent_images
-    targets = {}
-    for name, home in remote_homes.items():
-        command = remote_command(home)
-        args = ["ctx", "add", name, "--host", f"ssh://host-{name}", "--remote-command", command]
-        assert main(args) == 0
-        targets[name] = Target(name=name, host=f"ssh://host-{name}", remote_command=command)
+    targets = {
+        name: Target(name=name, host=f"ssh://host-{name}", remote_command=remote_command(home))
+        for name, home in remote_homes.items()
+    }
     # b's enclave runs in debug mode: its replacement too, so its PCRs read as zeros and
     # its attestation cannot match the image.
     old = {n: start_old(t, v1, debug=(n == "b")) for n, t in targets.items()}
+    for name, target in targets.items():  # each simulator's root, copied here by the operator
+        root = sim_root_anchor(Home(remote_homes[name])).source
+        add = ["ctx", "add", name, "--host", str(target.host), "--trust", root]
+        assert main([*add, "--remote-command", str(target.remote_command)]) == 0
     capsys.readouterr()
 
     old_pcr0, new_pcr0 = measure_eif(v1).pcr0, measure_eif(v2).pcr0
@@ -52,3 +56,37 @@ def test_rollout_stops_at_wave_two_and_describes_every_member(
     assert on_a.enclave_id != old["a"].enclave_id and on_a.measurements["PCR0"] == new_pcr0
     assert [e.enclave_id for e in running(targets["b"])] == [old["b"].enclave_id]
     assert [e.enclave_id for e in running(targets["c"])] == [old["c"].enclave_id]
+
+
+def test_a_remote_simulator_cannot_vouch_for_itself(
+    ssh_env: Path,
+    remote_homes: dict[str, Path],
+    agent_images: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Its documents chain to a root only it supplies: unless the operator chose that root
+    here, the rollout refuses before touching the member, or fails attestation and keeps the
+    old enclave; chosen by fingerprint, it goes through."""
+    v1, v2 = agent_images
+    host = "ssh://host-a"
+    target = Target(name="a", host=host, remote_command=remote_command(remote_homes["a"]))
+    monkeypatch.setenv("NITRODECK_REMOTE_COMMAND", str(target.remote_command))
+    old = start_old(target, v1)
+    rollout = ["rollout", "--eif-path", str(v2), "--enclave-name", "web", "--hosts", host]
+    capsys.readouterr()
+
+    assert main([*rollout, "--json"]) == 1
+    (member,) = json.loads(capsys.readouterr().out)["members"]
+    assert member["state"] == "failed" and "--trust sim-remote" in member["error"]
+    assert [e.enclave_id for e in running(target)] == [old.enclave_id]
+
+    assert main([*rollout, "--trust", "aws", "--json"]) == 1
+    (member,) = json.loads(capsys.readouterr().out)["members"]
+    assert member["state"] == "kept-old" and "trusted" in member["error"]
+    assert [e.enclave_id for e in running(target)] == [old.enclave_id]
+
+    root = sim_root_anchor(Home(remote_homes["a"]))
+    assert main([*rollout, "--trust", f"sha256:{root.fingerprint}", "--json"]) == 0
+    (member,) = json.loads(capsys.readouterr().out)["members"]
+    assert member["state"] == "replaced"

@@ -102,7 +102,7 @@ async def test_the_kms_view_of_a_remote_simulator_uses_its_own_local_kms(
     from core.kms.local.daemon import stop_local_kms
     from core.remote.target import open_target
 
-    remote = open_target(Target(name="lab", home=str(homes[0])))
+    remote = open_target(Target(name="lab", home=str(homes[0])), home=Home.resolve())
     app = make_app(platform=PlatformHolder.of(remote))
     try:
         async with app.run_test(size=(140, 36)) as pilot:

@@ -69,7 +69,7 @@ async def test_pin_from_the_kms_view(
     image = _image(tmp_path / "v2.eif")
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
-        screen = KmsScreen(kms=KmsAccess(target), platform=FixedPlatform())  # type: ignore[arg-type]
+        screen = KmsScreen(kms=KmsAccess(target), platform=FixedPlatform())
         await app.push_screen(screen)
         await _until(pilot, wait, lambda: len(screen.table.all_rows) == 1)
         await pilot.press("p")

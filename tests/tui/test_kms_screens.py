@@ -43,7 +43,7 @@ def text(widget: Any) -> str:
 
 async def open_fixed_kms(app: Any, pilot: Any, wait: Any) -> KmsScreen:
     await wait(pilot)
-    screen = KmsScreen(kms=KmsAccess(client=FixedKms()), platform=FixedPlatform())  # type: ignore[arg-type]
+    screen = KmsScreen(kms=KmsAccess(client=FixedKms()), platform=FixedPlatform())
     await app.push_screen(screen)
     await wait(pilot)
     return screen
@@ -229,7 +229,7 @@ async def test_missing_fields_are_explained_inline(
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await wait(pilot)
-        decrypt = DecryptScreen(KmsAccess(client=FixedKms()), PlatformHolder.of(FixedPlatform()))  # type: ignore[arg-type]
+        decrypt = DecryptScreen(KmsAccess(client=FixedKms()), PlatformHolder.of(FixedPlatform()))
         await app.push_screen(decrypt)
         await wait(pilot)
         await decrypt.run_action("decrypt")

@@ -43,7 +43,7 @@ def attest_before(document: Path, nonce: str = "", tab: str = "") -> Any:
 
         await settle(pilot)
         screen = AttestScreen(
-            platform=FixedPlatform(),  # type: ignore[arg-type]
+            platform=FixedPlatform(),
             nonce_source=lambda n: bytes(range(n)),
             step_delay=0,
         )
@@ -84,7 +84,7 @@ def test_attest_pcrs(snap_compare: Any, make_app: Any, document: Path) -> None:
 
 
 def kms_screen() -> KmsScreen:
-    return KmsScreen(kms=KmsAccess(client=FixedKms()), platform=FixedPlatform())  # type: ignore[arg-type]
+    return KmsScreen(kms=KmsAccess(client=FixedKms()), platform=FixedPlatform())
 
 
 def test_kms_keys(snap_compare: Any, make_app: Any, wait: Any) -> None:
@@ -127,7 +127,7 @@ def decrypt_before(result: FlowResult) -> Any:
         await settle(pilot)
         screen = DecryptScreen(
             KmsAccess(client=FixedKms()),
-            PlatformHolder.of(FixedPlatform()),  # type: ignore[arg-type]
+            PlatformHolder.of(FixedPlatform()),
             enclave="payments",
             ciphertext="/srv/secrets/payments.enc",
         )

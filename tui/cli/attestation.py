@@ -22,7 +22,7 @@ from core.attestation.describe import describe_document
 from core.attestation.expectations import load_policy_file, merge_pcrs, parse_expected_pcr
 from core.attestation.inputs import parse_hex, parse_time, read_document
 from core.errors import UsageError
-from core.flows.attest import verify_document
+from core.flows.attest import request_anchors, verify_document
 from tui.cli.attestation_text import render_document, render_report
 from tui.cli.output import cli_home, print_json, progress
 
@@ -54,7 +54,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     data = read_document(args.document)
     expect = build_expectations(args)
     at = parse_time(args.at) if args.at else datetime.now(UTC)
-    report = verify_document(data, expect, trust=args.trust or (), home=cli_home(args), at=at)
+    anchors = request_anchors(None, args.trust or (), cli_home(args))
+    report = verify_document(data, expect, anchors=anchors, at=at)
     if args.json:
         print_json(report.to_json())
     else:

@@ -24,6 +24,13 @@ def register(subparsers: Any) -> None:
         "--remote-command", metavar="CMD", help="nitrodeck on the remote (default: nitrodeck)"
     )
     add.add_argument("--sim-profile", dest="ctx_profile", metavar="P", help="simulator profile")
+    add.add_argument(
+        "--trust",
+        dest="ctx_trust",
+        metavar="T",
+        help="the root its enclaves are verified with, chosen here: aws, sim, sim-remote, "
+        "sha256:FINGERPRINT or a PEM file (default: its own root when this machine holds it)",
+    )
     add.add_argument("--json", action="store_true")
     add.set_defaults(handler=run_add)
     remove = commands.add_parser("remove", help="forget a context")
@@ -46,7 +53,8 @@ def run_list(args: argparse.Namespace) -> int:
         return 0
     for target in contexts.values():
         mark = "*" if target.name == current else " "
-        print(f"{mark} {target.name:<16} {target.location}")
+        trust = f"  (trust {target.trust})" if target.trust else ""
+        print(f"{mark} {target.name:<16} {target.location}{trust}")
     return 0
 
 
@@ -58,10 +66,12 @@ def context_json(target: Target, *, current: bool) -> dict[str, object]:
         "host": target.host,
         "home": target.home,
         "remote_command": target.remote_command,
+        "trust": target.trust,
     }
 
 
 def run_add(args: argparse.Namespace) -> int:
+    from core.platform.trust import parse_trust_choice
     from tui.contexts import save_context
 
     target = Target(
@@ -70,6 +80,7 @@ def run_add(args: argparse.Namespace) -> int:
         home=args.ctx_home,
         remote_command=args.remote_command,
         profile=args.ctx_profile,
+        trust=parse_trust_choice(args.ctx_trust) if args.ctx_trust else None,
     )
     save_context(target)
     if args.json:

@@ -35,7 +35,7 @@ def register(subparsers: Any) -> None:
 def run_status(args: argparse.Namespace) -> int:
     from core.fleet.status import fleet_status
 
-    statuses = fleet_status(members_from_args(args), timeout=args.timeout)
+    statuses = fleet_status(members_from_args(args), cli_home(args), timeout=args.timeout)
     if args.json:
         print_json([s.to_json() for s in statuses])
     else:

@@ -42,7 +42,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run_create_demo_key(args: argparse.Namespace) -> int:
-    from core.remote.kms import kms_target_for
+    from core.flows.kms import kms_target_for
 
     platform = open_platform(args.platform, args.profile, home=cli_home(args))
     try:  # open while the key is made: a remote's KMS is reached through its connection

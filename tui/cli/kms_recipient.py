@@ -64,7 +64,7 @@ def add_kms_args(parser: argparse.ArgumentParser) -> None:
 
 def _target(args: argparse.Namespace, platform: Platform) -> KmsTarget:
     """`--endpoint-url`, else the KMS the platform uses by default (local or AWS)."""
-    from core.remote.kms import kms_target_for
+    from core.flows.kms import kms_target_for
 
     return kms_target_for(platform, args.endpoint_url, cli_home(args))
 
@@ -123,19 +123,21 @@ def run_encrypt(args: argparse.Namespace) -> int:
         raise NitrodeckError(
             f"cannot read: {error.strerror}", where=str(args.plaintext_file)
         ) from None
-    platform = open_platform(args.platform, args.profile, home=cli_home(args))
-    try:
-        target = _target(args, platform)
-    finally:
-        platform.close()
     request: dict[str, Any] = {"KeyId": args.key_id, "Plaintext": plaintext}
     context = encryption_context(args.encryption_context)
     if context:
         request["EncryptionContext"] = context
-    try:
-        blob = bytes(boto3_client(target).encrypt(**request)["CiphertextBlob"])
-    except (ClientError, BotoCoreError) as error:
-        raise kms_error(error, action="Encrypt", where=target.describe(), key=args.key_id) from None
+    platform = open_platform(args.platform, args.profile, home=cli_home(args))
+    try:  # open until Encrypt returns: a remote's KMS is reached through its connection
+        target = _target(args, platform)
+        try:
+            blob = bytes(boto3_client(target).encrypt(**request)["CiphertextBlob"])
+        except (ClientError, BotoCoreError) as error:
+            raise kms_error(
+                error, action="Encrypt", where=target.describe(), key=args.key_id
+            ) from None
+    finally:
+        platform.close()
     try:
         args.output.write_bytes(blob)
     except OSError as error:

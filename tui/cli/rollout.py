@@ -41,12 +41,20 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--cpu-count", type=int, metavar="N", help="CPUs where NAME runs nowhere yet"
     )
+    parser.add_argument(
+        "--trust",
+        metavar="T",
+        help="the root every new enclave must chain to, chosen here: aws, sim, sim-remote, "
+        "sha256:FINGERPRINT or a PEM file (default: each context's --trust, else the member's "
+        "own root when this machine holds it; a remote simulator's is never taken unasked)",
+    )
     parser.add_argument("--json", action="store_true")
     parser.set_defaults(handler=run_rollout)
 
 
 def run_rollout(args: argparse.Namespace) -> int:
     from core.fleet.rollout import RolloutPlan, rollout
+    from core.platform.trust import parse_trust_choice
 
     plan = RolloutPlan(
         eif_path=args.eif_path,
@@ -55,9 +63,10 @@ def run_rollout(args: argparse.Namespace) -> int:
         allow_downtime=args.allow_downtime,
         memory_mib=args.memory,
         cpu_count=args.cpu_count,
+        trust=parse_trust_choice(args.trust) if args.trust else None,
     )
     members = members_from_args(args)
-    report = rollout(plan, members, progress=_progress, key=_key(args))
+    report = rollout(plan, members, home=cli_home(args), progress=_progress, key=_key(args))
     if args.json:
         print_json(
             {

@@ -24,7 +24,6 @@ from textual.widgets import Button, DataTable, Input, Static, TabbedContent, Tab
 
 from core.agent.client import NO_PUBLIC_KEY_NOTE
 from core.attestation import VerificationReport, describe_document, parse_document
-from core.attestation.trust import default_trust
 from core.errors import NitrodeckError
 from core.flows.attest import AttestRequest, attest_and_verify
 from core.platform.base import Platform
@@ -51,7 +50,7 @@ FIELDS = (
     ("nonce", "Nonce (hex)", "sent to the enclave and expected back"),
     ("user-data", "User data", "text, or hex:… (optional)"),
     ("expect", "Expect PCRs of", "EIF or key policy JSON (optional)"),
-    ("trust", "Trust", "sim,aws or a PEM path"),
+    ("trust", "Trust", "empty: this platform's root; or aws,sim,PEM…"),
     ("at", "Verify at", "now, or ISO 8601 / Unix ms"),
 )
 
@@ -161,12 +160,9 @@ class AttestScreen(KeepsEdits, ShowsWorkerErrors, NitrodeckScreen):
         except NitrodeckError as error:
             self.app.call_from_thread(self._status, error_markup(error))
             return
-        self.app.call_from_thread(self._show_enclaves, names, default_trust(platform.default_trust))
+        self.app.call_from_thread(self._show_enclaves, names)
 
-    def _show_enclaves(self, names: list[str], trust: tuple[str, ...]) -> None:
-        if not self.field("trust").value:
-            self.field("trust").value = ",".join(trust)
-            self.remember_form("attest-trust")
+    def _show_enclaves(self, names: list[str]) -> None:
         source = self.field("source")
         source.suggester = SuggestFromList(names, case_sensitive=False)
         shown = ", ".join(names) if names else "none (run one in :enclaves, or name a file)"
@@ -217,12 +213,21 @@ class AttestScreen(KeepsEdits, ShowsWorkerErrors, NitrodeckScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="attest", description="attest")
     def _run(self, request: AttestRequest) -> None:
         try:
-            platform = None if request.from_file else self.platforms.get()
+            platform = self._platform(request)
             attested = attest_and_verify(platform, request, self.now(), self.platforms.home)
         except NitrodeckError as error:
             self.app.call_from_thread(self._status, error_markup(error))
             return
         self.app.call_from_thread(self._show, attested.document, attested.report)
+
+    def _platform(self, request: AttestRequest) -> Platform | None:
+        """The platform that fetches (and names the roots); a file verifies without one."""
+        try:
+            return self.platforms.get()
+        except NitrodeckError:
+            if request.from_file:
+                return None
+            raise
 
     def _show(self, document: bytes, report: VerificationReport) -> None:
         self.document, self.report = document, report

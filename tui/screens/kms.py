@@ -92,7 +92,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
     def _default_target(self, platform: Platform) -> None:
         """The CLI's default, from the same function: AWS KMS on a real parent, a remote
         simulator's own local KMS, else the local KMS of the home in use (started now)."""
-        from core.remote.kms import kms_target_for
+        from core.flows.kms import kms_target_for
 
         self.kms.choose(kms_target_for(platform, None, self.platforms.home))
 

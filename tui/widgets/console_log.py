@@ -1,7 +1,7 @@
 """`ConsoleLog`: an enclave console that keeps up with tens of thousands of lines per second.
 
 A producer thread splits byte chunks into lines and appends them to a bounded deque; a 50 ms
-UI timer drains the deque into one `Log.write_lines` call (k9s' flush, style.md §4). The widget
+UI timer drains the deque into one `Log.write_lines` call (k9s' flush). The widget
 keeps at most `max_lines`; older lines fall off the top, and while paused new lines wait in the
 deque (itself bounded: past `max_lines` they would be pruned on display anyway).
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import socket
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.checks import Check
 from core.errors import NitrodeckError
+from core.home import Home
 from core.nitro_errors import NitroCliCode, NitroCliError
 from core.platform import rules
 from core.platform.allocator import plan_allocation
@@ -34,6 +35,10 @@ from core.platform.nitro.imds import ImdsClient
 from core.platform.nitro.nitro_cli import RUN_TIMEOUT, NitroCli
 from core.platform.nitro.sysfs import SysRoot
 
+if TYPE_CHECKING:
+    from core.attestation.trust import TrustAnchor
+    from core.kms.target import KmsTarget
+
 
 class NitroPlatform(rules.FindsEnclaves):
     """A real parent instance (or a fixture tree of one, with a nitro-cli stand-in)."""
@@ -43,6 +48,17 @@ class NitroPlatform(rules.FindsEnclaves):
     default_trust = "aws"
     default_kms: KmsKind = "aws"
 
+    def trust_anchor(self, choice: str | None = None) -> TrustAnchor:
+        """The pinned AWS Nitro Enclaves root, unless the operator chose another."""
+        from core.attestation.trust import aws_root_anchor
+        from core.platform.trust import choose_anchor
+
+        return choose_anchor(choice, own=aws_root_anchor, home=self.home)
+
+    def kms_target(self) -> KmsTarget | None:
+        """None: its default KMS is reachable from this machine as it is."""
+        return None
+
     def __init__(
         self,
         *,
@@ -50,7 +66,10 @@ class NitroPlatform(rules.FindsEnclaves):
         cli: NitroCli | None = None,
         imds: ImdsClient | None = None,
         connector: vsock.Connector | None = None,
+        home: Home | None = None,
     ) -> None:
+        self.home = home
+        """The operator's home: the simulator root `--trust sim` names (None: there is none)."""
         self.sysroot = sysroot or SysRoot()
         self._cli = cli
         self._imds = imds
@@ -204,9 +223,6 @@ class NitroPlatform(rules.FindsEnclaves):
 
     def connect_vsock(self, cid: int, port: int, timeout: float | None = None) -> socket.socket:
         return self.connector(cid, port, timeout)
-
-    def listen_vsock(self, cid: int, port: int) -> socket.socket:
-        return vsock.listen(port)
 
 
 def _flags(request: RunRequest) -> str:

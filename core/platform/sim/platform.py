@@ -7,6 +7,7 @@ import signal
 import socket
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.checks import Check
 from core.home import Home
@@ -29,6 +30,10 @@ from core.platform.sim.instance import SimInstance, get_profile, row_info
 from core.platform.sim.layout import Layout
 from core.processes import process_alive
 
+if TYPE_CHECKING:
+    from core.attestation.trust import TrustAnchor
+    from core.kms.target import KmsTarget
+
 TERMINATE_WAIT = 5.0
 
 
@@ -43,6 +48,17 @@ class SimPlatform(rules.FindsEnclaves):
     simulated = True
     default_trust = "sim"
     default_kms: KmsKind = "local"
+
+    def trust_anchor(self, choice: str | None = None) -> TrustAnchor:
+        """The simulator's root in this home, unless the operator chose another."""
+        from core.attestation.trust import sim_root_anchor
+        from core.platform.trust import choose_anchor
+
+        return choose_anchor(choice, own=lambda: sim_root_anchor(self.home), home=self.home)
+
+    def kms_target(self) -> KmsTarget | None:
+        """None: its default KMS is reachable from this machine as it is."""
+        return None
 
     def __init__(
         self, profile: str | None = None, *, home: Home, boot_timeout: float | None = None
@@ -154,9 +170,6 @@ class SimPlatform(rules.FindsEnclaves):
     # vsock ----------------------------------------------------------------------------
     def connect_vsock(self, cid: int, port: int, timeout: float | None = None) -> socket.socket:
         return vsock.connect(self.layout.host_uds(cid), cid, port, timeout)
-
-    def listen_vsock(self, cid: int, port: int) -> socket.socket:
-        return vsock.listen(self.layout.parent_listener(cid, port))
 
     def console_path(self, enclave_id: str) -> Path:
         return self.layout.console(enclave_id.rsplit("-enc", 1)[-1])

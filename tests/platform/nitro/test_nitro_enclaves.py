@@ -96,7 +96,7 @@ def test_version_of_the_stand_in(nitro_cli: Path) -> None:
     assert NitroCli().version().startswith("Nitro CLI 1.")
 
 
-# Recorded outputs (spec nitro-cli.md §5): an expired signing certificate surfaces as the enclave
+# Recorded outputs (docs/nitro-cli.md §5): an expired signing certificate surfaces as the enclave
 # process's error relayed, then E39 (the docs: "E36, E39 and E11"). Played by a program on PATH.
 E39_RELAY = """Start allocating memory...
 [ E59 ] EIF signature checker error. Such error appears when validation of the signing \
