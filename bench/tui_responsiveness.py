@@ -61,7 +61,7 @@ async def attest_and_header(eif: Path) -> tuple[float, float, float, float, floa
         request = parse_request("b", "c0ffee", "", trust="sim")
         started = time.perf_counter()
         document = fetch_document(sim, request)
-        verify_request(document, request, __import__("datetime").datetime.now(), sim.home)
+        verify_request(document, request, __import__("datetime").datetime.now(), sim, sim.home)
         cli = time.perf_counter() - started
         async with app.run_test(size=(120, 36)) as pilot:
             await pilot.pause(0.3)

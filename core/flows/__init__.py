@@ -6,4 +6,5 @@ and only render what they report.
 - `attest`: get an attestation document (an enclave's agent, or a file) and verify it.
 - `pin`: pin a KMS key to an image's measurements (plan, then apply).
 - `kms`: which KMS a task on a platform talks to.
+- `demo_key`: a key pinned to a running enclave's image, and a ciphertext to decrypt.
 """

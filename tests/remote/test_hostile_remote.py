@@ -180,18 +180,19 @@ def test_the_attest_view_asks_the_operator_for_a_remote_simulators_root(
     hostile: Callable[[str], Path], forged_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from core.attestation.trust import anchor_from_pem
+    from core.flows.attest import request_anchors
     from core.platform.trust import TrustChoiceError
-    from tui.presenters.attest_request import request_anchors
 
     hostile("forged-root")
     monkeypatch.setenv("FAKE_REMOTE_ROOT", str(forged_root))
-    platform = open_target(Target(name="evil", host=EVIL), home=Home.resolve())
+    home = Home.resolve()
+    platform = open_target(Target(name="evil", host=EVIL), home=home)
     try:
         with pytest.raises(TrustChoiceError, match="simulator, whose root only that host"):
-            request_anchors(platform, ())  # the empty Trust field: nothing from the host
-        (aws,) = request_anchors(platform, ("aws",))
+            request_anchors(platform, (), home)  # the empty Trust field: nothing from the host
+        (aws,) = request_anchors(platform, ("aws",), home)
         assert aws.name == "AWS Nitro Enclaves Root-G1"
-        (offered,) = request_anchors(platform, ("sim-remote",))  # the operator's explicit word
+        (offered,) = request_anchors(platform, ("sim-remote",), home)  # the operator's word
         assert offered.fingerprint == anchor_from_pem(forged_root).fingerprint
     finally:
         platform.close()

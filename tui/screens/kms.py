@@ -19,11 +19,11 @@ from textual.widgets import DataTable, Input, Static
 
 from core.errors import NitrodeckError
 from core.flows.pin import Pinning
-from core.kms.demo import DemoKey, create_demo_key
+from core.kms.demo import DemoKey
 from core.kms.inventory import list_keys
 from core.kms.manage import admin_access
 from core.kms.pin import PinPlan
-from core.kms.target import KmsTarget, demo_roles
+from core.kms.target import KmsTarget
 from core.platform.base import Platform
 from tui.bindings import dangerous
 from tui.engine.access import PlatformHolder, running_enclaves
@@ -202,22 +202,15 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="kms-demo")
     def _create_demo(self, enclave_name: str) -> None:
-        from core.agent.client import find_agent_enclave
+        from core.flows.demo_key import make_demo_key
 
         try:
-            enclave = find_agent_enclave(self.platforms.get(), enclave_name)
-            roles = demo_roles(self.kms.target())
-            demo = create_demo_key(
-                roles.client,
-                enclave,
-                admin=roles.admin,
-                decryptor=roles.decryptor,
-                home=self.platforms.home,
-            )
+            platforms = self.platforms
+            made = make_demo_key(platforms.get(), enclave_name, self.kms.target, platforms.home)
         except NitrodeckError as error:
             self.app.call_from_thread(self._note, error_markup(error))
             return
-        self.app.call_from_thread(self._demo_created, demo)
+        self.app.call_from_thread(self._demo_created, made.demo)
 
     def _demo_created(self, demo: DemoKey) -> None:
         note = " (debug enclave: KMS will deny it)" if demo.debug_enclave else ""
