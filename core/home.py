@@ -6,16 +6,20 @@ it) and handed down to the simulator, the KMS daemon and the builders, so one pr
 in several homes; `nitrodeck_home()` is only that edge's reading of the environment.
 
 Everything under the home is private to its owner whatever the umask: directories 0700, files
-0600 (`ensure_private_dir`, `write_private_file`, `private_open`). Secrets are written atomically
-(temporary file, fsync, rename, fsync of the directory), so a crash leaves the old file or the
-new one, never a torn or empty key.
+0600 (`ensure_private_dir`, `write_private_file`, `private_open`). User data is written atomically
+(a temporary file of a unique name, fsync, rename, fsync of the directory), so a crash leaves the
+old file or the new one, never a torn or empty key. Writers that read first (`update_file`) hold
+an `flock` on a lock file beside the data across the read and the write, and a file that must be
+made once (`create_file_once`) is linked into place with O_EXCL semantics, so racing processes
+agree on one.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,15 +136,10 @@ def create_private_file(path: Path) -> None:
         os.close(fd)
 
 
-def write_private_file(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` atomically, 0600 from the first byte (keys and secrets).
-
-    Written to a temporary file in the same directory, fsynced, renamed over `path`, and the
-    directory fsynced: a reader or a crash sees the old contents or the new, never a part.
-    """
-    path = Path(path)
+def _written_temp(path: Path, data: bytes) -> Path:
+    """`data` in a fresh 0600 file of a unique name beside `path`, fsynced; its path."""
     ensure_private_dir(path.parent)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(6).hex()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, PRIVATE_FILE)
     try:
         os.fchmod(fd, PRIVATE_FILE)
@@ -154,12 +153,80 @@ def write_private_file(path: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
         raise
     os.close(fd)
+    return tmp
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` atomically, 0600 from the first byte (keys and secrets).
+
+    Written to a temporary file in the same directory, fsynced, renamed over `path`, and the
+    directory fsynced: a reader or a crash sees the old contents or the new, never a part.
+    """
+    path = Path(path)
+    tmp = _written_temp(path, data)
     try:
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
+
+
+def create_file_once(path: Path, make: Callable[[], bytes]) -> bytes:
+    """The contents of `path`, which `make()` creates (0600, whole) unless another process
+    got there first: then that process's bytes, never a second, different file.
+
+    The new file is complete before it appears: written to a temporary name and hard-linked to
+    `path`, which fails if `path` exists (O_EXCL semantics), so exactly one creator wins.
+    """
+    path = Path(path)
+    tmp = _written_temp(path, make())
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        return path.read_bytes()
+    finally:
+        tmp.unlink(missing_ok=True)
+    fsync_dir(path.parent)
+    return path.read_bytes()
+
+
+def lock_path(path: Path) -> Path:
+    """The lock file that guards `path`: `.<name>.lock` beside it."""
+    return path.with_name(f".{path.name}.lock")
+
+
+@contextlib.contextmanager
+def file_lock(lock_file: Path) -> Iterator[None]:
+    """An exclusive `flock` on `lock_file` (created 0600) while the block runs.
+
+    Every process that changes the guarded file takes the same lock, so a read-modify-write
+    is never interleaved with another; the lock dies with its process, so a crash frees it.
+    """
+    fd = private_open(lock_file, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def update_file(path: Path, change: Callable[[bytes | None], bytes]) -> bytes:
+    """Replace `path` with `change(current bytes, or None when absent)`, under its lock.
+
+    The lock is held from the read to the rename, so concurrent updates all land; the write is
+    atomic (`write_private_file`). `change` raises to refuse (say, a corrupt file): the file is
+    then left exactly as it was. Returns what was written.
+    """
+    path = Path(path)
+    with file_lock(lock_path(path)):
+        try:
+            current: bytes | None = path.read_bytes()
+        except FileNotFoundError:
+            current = None
+        data = change(current)
+        write_private_file(path, data)
+    return data
 
 
 def fsync_dir(directory: Path) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import NitrodeckError
-from core.home import Home
+from core.home import Home, write_private_file
 from core.platform.base import Platform, RunRequest
 
 ENCLAVE = "tour"
@@ -63,7 +63,8 @@ def prepare_story(platform: Platform, home: Home) -> Story:
     demo = create_demo_key(
         roles.client, enclave, admin=roles.admin, decryptor=roles.decryptor, home=home
     )
-    _record_path(home).write_text(json.dumps({"pcr0": demo.pcr0, "key_id": demo.key_id}) + "\n")
+    record = json.dumps({"pcr0": demo.pcr0, "key_id": demo.key_id}) + "\n"
+    write_private_file(_record_path(home), record.encode())
     return Story(image, ENCLAVE, demo.key_id)
 
 

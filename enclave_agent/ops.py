@@ -9,7 +9,7 @@ normalised here so the wire format never depends on how a client library shapes 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
+import hmac
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -246,6 +246,17 @@ class AgentOps:
         }
 
     def recipient_decrypt(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        """Decrypt here; only the length (and, on request, a keyed proof) goes out.
+
+        The proof key is checked before the single-use key is taken, so a bad one costs nothing.
+        """
+        extra = sorted(str(name) for name in args if name not in protocol.DECRYPT_FIELDS)
+        if extra:
+            raise OpError(protocol.BAD_ARGS, f"recipient_decrypt does not take {extra}")
+        proof_key = args.get("proof_key")
+        problem = None if proof_key is None else protocol.proof_key_problem(proof_key)
+        if problem is not None:
+            raise OpError(protocol.BAD_ARGS, problem)
         handle = args.get("handle")
         if not isinstance(handle, str) or not handle:
             raise OpError(protocol.BAD_ARGS, "'handle' must be the string from recipient_key")
@@ -263,6 +274,9 @@ class AgentOps:
             raise OpError(
                 protocol.DECRYPT_FAILED, f"CiphertextForRecipient did not decrypt: {error}"
             ) from None
-        result = {"length": len(plaintext), "sha256": hashlib.sha256(plaintext).digest()}
+        result: dict[str, Any] = {"length": len(plaintext)}
+        if proof_key is not None:
+            result["proof"] = hmac.new(bytes(proof_key), plaintext, "sha256").digest()
+            result["proof_alg"] = protocol.PROOF_ALG
         del plaintext
         return result

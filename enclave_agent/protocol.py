@@ -52,6 +52,27 @@ PUBLIC_KEY_REFUSED = (
 )
 
 
+# `recipient_decrypt` never sends out a bare digest of the plaintext: a short secret (a PIN, a
+# password) would be brute-forced from it by whoever reads the reply. It returns the length and,
+# only when the caller passes `proof_key` (16..64 bytes the operator holds), HMAC-SHA256 of the
+# plaintext under that key: proof that the right secret arrived, useless without the key.
+PROOF_ALG = "HMAC-SHA256"
+PROOF_KEY_MIN, PROOF_KEY_MAX = 16, 64
+DECRYPT_FIELDS = ("handle", "ciphertext", "proof_key")
+
+
+def proof_key_problem(value: object) -> str | None:
+    """Why `value` cannot be a proof key, or None (shared by the agent and `core`'s client)."""
+    if not isinstance(value, bytes | bytearray):
+        return f"'proof_key' must be a byte string, not {type(value).__name__}"
+    if not PROOF_KEY_MIN <= len(value) <= PROOF_KEY_MAX:
+        return (
+            f"'proof_key' is {len(value)} bytes; it must be {PROOF_KEY_MIN}..{PROOF_KEY_MAX} "
+            "random bytes (a guessable key would make the proof guessable)"
+        )
+    return None
+
+
 def attest_args_problem(args: Mapping[str, Any]) -> tuple[str, str] | None:
     """(error code, message) when `attest` args ask for more than a nonce and user data."""
     if "public_key" in args:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import NitrodeckError
+from core.home import update_file
 
 DEFAULT_THEME = "nitrodeck"
 
@@ -35,25 +36,48 @@ def config_path() -> Path:
     return Path(base) / "nitrodeck" / "config.json"
 
 
-def load_config(path: Path | None = None) -> AppConfig:
-    """The saved settings, defaults when the file does not exist yet."""
-    where = path or config_path()
+def _parsed(data: bytes | None, where: Path) -> dict[str, Any]:
+    """The file's JSON object ({} when absent); a corrupt file is an error naming it, and is
+    never replaced: it may hold contexts someone wants back."""
+    if data is None:
+        return {}
     try:
-        raw = json.loads(where.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return AppConfig()
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raw = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise NitrodeckError(
-            f"cannot read the settings: {error}",
+            f"cannot read the settings: {error}; nothing was changed",
             where=str(where),
-            fix="fix the JSON by hand or delete the file to start from defaults",
+            fix="fix the JSON by hand (or move the file aside to start from defaults)",
         ) from error
     if not isinstance(raw, dict):
         raise NitrodeckError(
-            "the settings file must hold a JSON object",
+            "the settings file must hold a JSON object; nothing was changed",
             where=str(where),
-            fix='write e.g. {"theme": "nitrodeck"} or delete the file',
+            fix='write e.g. {"theme": "nitrodeck"} (or move the file aside)',
         )
+    return raw
+
+
+def read_settings(path: Path | None = None) -> dict[str, Any]:
+    """The settings file's JSON object, {} when it does not exist yet."""
+    where = path or config_path()
+    try:
+        data: bytes | None = where.read_bytes()
+    except FileNotFoundError:
+        data = None
+    except OSError as error:
+        raise NitrodeckError(
+            f"cannot read the settings: {error.strerror}",
+            where=str(where),
+            fix="check the file's owner and mode",
+        ) from error
+    return _parsed(data, where)
+
+
+def load_config(path: Path | None = None) -> AppConfig:
+    """The saved settings, defaults when the file does not exist yet."""
+    where = path or config_path()
+    raw = read_settings(where)
     theme = raw.get("theme", DEFAULT_THEME)
     if not isinstance(theme, str):
         raise NitrodeckError(
@@ -79,21 +103,27 @@ def save_config(config: AppConfig, path: Path | None = None) -> None:
 
 
 def update_config_file(change: Callable[[dict[str, Any]], None], path: Path | None = None) -> None:
-    """Apply `change` to the file's JSON object and write it back atomically.
+    """Apply `change` to the file's JSON object and write it back (`core.home.update_file`:
+    under the file's lock from read to rename, atomically), so parallel `ctx add`s all land.
 
-    Other keys (contexts, settings of newer versions) are kept as they are.
+    Other keys (contexts, settings of newer versions) are kept as they are; a corrupt file is
+    refused with its name and left untouched.
     """
     where = path or config_path()
-    where.parent.mkdir(parents=True, exist_ok=True)
+
+    def rewrite(current: bytes | None) -> bytes:
+        data = _parsed(current, where)
+        change(data)
+        return (json.dumps(data, indent=2) + "\n").encode()
+
     try:
-        existing = json.loads(where.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        existing = {}
-    data = dict(existing) if isinstance(existing, dict) else {}
-    change(data)
-    temp = where.with_name(where.name + ".tmp")
-    temp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    os.replace(temp, where)
+        update_file(where, rewrite)
+    except OSError as error:
+        raise NitrodeckError(
+            f"cannot write the settings: {error.strerror}",
+            where=str(error.filename or where),
+            fix="check the directory's owner and mode",
+        ) from error
 
 
 def with_theme(config: AppConfig, theme: str) -> AppConfig:

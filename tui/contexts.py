@@ -13,7 +13,6 @@ here, on the operator's machine, never on the host it verifies.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -22,32 +21,17 @@ from core.errors import NitrodeckError, UsageError
 from core.home import Home
 from core.remote.ssh import parse_ssh_url
 from core.remote.target import Target
-from tui.config import config_path, update_config_file
+from tui.config import config_path, read_settings, update_config_file
 
 LOCAL = "local"
 _FIELDS = ("host", "home", "remote_command", "platform", "profile", "trust")
-
-
-def _raw(path: Path | None = None) -> dict[str, Any]:
-    where = path or config_path()
-    try:
-        data = json.loads(where.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as error:
-        raise NitrodeckError(
-            f"cannot read the settings: {error}",
-            where=str(where),
-            fix="fix the JSON by hand or delete the file to start from defaults",
-        ) from error
-    return data if isinstance(data, dict) else {}
 
 
 def load_contexts(path: Path | None = None) -> dict[str, Target]:
     """Every context by name, `local` first; a malformed entry is an error naming it."""
     where = str(path or config_path())
     found: dict[str, Target] = {LOCAL: Target(name=LOCAL)}
-    entries = _raw(path).get("contexts", {})
+    entries = read_settings(path).get("contexts", {})
     if not isinstance(entries, dict):
         raise NitrodeckError('"contexts" must be an object', where=where, fix=_EXAMPLE)
     for name, entry in entries.items():
@@ -67,7 +51,7 @@ _EXAMPLE = 'e.g. "contexts": {"prod": {"host": "ssh://ec2-user@10.0.0.5"}}'
 
 
 def current_context_name(path: Path | None = None) -> str:
-    name = os.environ.get("NITRODECK_CONTEXT") or _raw(path).get("current_context")
+    name = os.environ.get("NITRODECK_CONTEXT") or read_settings(path).get("current_context")
     return name if isinstance(name, str) and name else LOCAL
 
 

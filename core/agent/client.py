@@ -90,11 +90,16 @@ class RecipientKey:
 
 
 @dataclass(frozen=True)
-class DecryptDigest:
-    """What leaves the enclave about a decrypted plaintext: its length and SHA-256, nothing more."""
+class DecryptProof:
+    """What leaves the enclave about a decrypted plaintext: its length and, when a proof key was
+    passed, HMAC-SHA256(proof key, plaintext); nothing a guess can be checked against.
+
+    `older_agent`: the agent predates proofs and sent a bare SHA-256, which was dropped here.
+    """
 
     length: int
-    sha256: bytes
+    hmac_sha256: bytes | None = None
+    older_agent: bool = False
 
 
 def _bytes(result: dict[str, Any], name: str) -> bytes:
@@ -215,14 +220,27 @@ class AgentClient(Closing):
         """A fresh single-use key in the agent, and the document that carries its public half."""
         return self._typed("recipient_key", {"nonce": nonce}, _recipient_key)
 
-    def recipient_decrypt(self, handle: str, ciphertext_for_recipient: bytes) -> DecryptDigest:
-        """Decrypt inside the enclave; only the plaintext's length and SHA-256 come back."""
-        args = {"handle": handle, "ciphertext": ciphertext_for_recipient}
-        return self._typed(
-            "recipient_decrypt",
-            args,
-            lambda r: DecryptDigest(int(r["length"]), _bytes(r, "sha256")),
-        )
+    def recipient_decrypt(
+        self, handle: str, ciphertext_for_recipient: bytes, *, proof_key: bytes | None = None
+    ) -> DecryptProof:
+        """Decrypt inside the enclave; only the length and the keyed proof come back."""
+        args: dict[str, Any] = {"handle": handle, "ciphertext": ciphertext_for_recipient}
+        if proof_key is not None:
+            problem = protocol.proof_key_problem(proof_key)
+            if problem is not None:
+                raise AgentError(problem, agent_code=protocol.BAD_ARGS, where="--proof-key")
+            args["proof_key"] = proof_key
+        proof = self._typed("recipient_decrypt", args, _decrypt_proof)
+        if proof_key is not None and proof.hmac_sha256 is None:
+            raise AgentError(
+                "the enclave runs an older agent that ignores proof keys: nothing proves which "
+                "secret arrived",
+                agent_code=protocol.BAD_REQUEST,
+                where=self.where,
+                fix="rebuild the image with this nitrodeck's agent (nitrodeck eif build-demo, "
+                "or enclave_agent/Dockerfile) and run it again",
+            )
+        return proof
 
 
 def _health(r: dict[str, Any]) -> AgentHealth:
@@ -256,6 +274,18 @@ def _recipient_key(r: dict[str, Any]) -> RecipientKey:
     return RecipientKey(
         handle, _bytes(r, "document"), _bytes(r, "public_key"), float(r.get("ttl_s", 0))
     )
+
+
+def _decrypt_proof(r: dict[str, Any]) -> DecryptProof:
+    """The reply as a `DecryptProof`; a bare digest from an older agent is never kept."""
+    length = r["length"]
+    if not isinstance(length, int) or isinstance(length, bool) or length < 0:
+        raise ValueError("the plaintext length is not a count of bytes")
+    if "proof" not in r:
+        return DecryptProof(length, None, older_agent="sha256" in r)
+    if r.get("proof_alg") != protocol.PROOF_ALG or len(_bytes(r, "proof")) != 32:
+        raise ValueError(f"the proof is not {protocol.PROOF_ALG}")
+    return DecryptProof(length, _bytes(r, "proof"))
 
 
 def find_agent_enclave(platform: Platform, enclave: str) -> EnclaveInfo:

@@ -19,10 +19,10 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
+import core
 from core.eif.blobs import Blobs, find_blobs
 from core.eif.cpio import CpioEntry
 from core.eif.errors import EifBuildError
@@ -38,10 +38,7 @@ _DOCKER_ARCH = {"amd64": "x86_64", "arm64": "aarch64"}
 
 
 def build_tool_version() -> str:
-    try:
-        return importlib_metadata.version("nitrodeck")
-    except importlib_metadata.PackageNotFoundError:
-        return "0.0.0"
+    return core.__version__
 
 
 def source_date_epoch() -> int:

@@ -17,14 +17,23 @@ from core.kms.pin import pin_key, plan_pin
 
 @dataclass(frozen=True)
 class KeyPin:
-    """A key to move to the new image through `kms` (a boto3 client), as `principal`."""
+    """A key to move to the new image through `kms` (a boto3 client), as `principal`; only
+    `for_principal`'s attested statements change (`core.kms.pin_scope`)."""
 
     kms: Any
     key_id: str
     principal: str
+    for_principal: str | None = None  # whose statements change (default: the only attested one)
 
     def _apply(self, eif_path: Path, *, replace: bool) -> str:
-        plan = plan_pin(self.kms, self.key_id, eif_path, principal=self.principal, replace=replace)
+        plan = plan_pin(
+            self.kms,
+            self.key_id,
+            eif_path,
+            principal=self.principal,
+            replace=replace,
+            for_principal=self.for_principal,
+        )
         pinned = ", ".join(f"PCR{n}" for n in sorted(plan.pcrs))
         if not pin_key(self.kms, plan, lambda _plan: True):
             return f"key {plan.key_arn} already pinned {pinned} to the new image"

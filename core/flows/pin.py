@@ -30,11 +30,25 @@ class Pinning:
         return cls(kms, key_id, principal())
 
     def plan(
-        self, eif_path: Path, *, pcrs: Sequence[int] | None = None, replace: bool = False
+        self,
+        eif_path: Path,
+        *,
+        pcrs: Sequence[int] | None = None,
+        replace: bool = False,
+        for_principal: str | None = None,
+        sids: Sequence[str] = (),
     ) -> PinPlan:
-        """What applying would change (nothing is written); a lock-out is refused here."""
+        """What applying would change (nothing is written); a lock-out is refused here. Only
+        `for_principal`'s (or the `sids`') attested statements change (`core.kms.pin`)."""
         return plan_pin(
-            self.kms, self.key_id, eif_path, principal=self.principal, pcrs=pcrs, replace=replace
+            self.kms,
+            self.key_id,
+            eif_path,
+            principal=self.principal,
+            pcrs=pcrs,
+            replace=replace,
+            for_principal=for_principal,
+            sids=sids,
         )
 
     def apply(self, plan: PinPlan) -> bool:

@@ -2,7 +2,9 @@
 
 1. the enclave's agent makes an ephemeral RSA-2048 key and an attestation document carrying it;
 2. KMS Decrypt with `Recipient` (RSAES_OAEP_SHA_256 + that document) → `CiphertextForRecipient`;
-3. the agent decrypts inside the enclave and returns only the plaintext's length and SHA-256.
+3. the agent decrypts inside the enclave and returns only the plaintext's length and, with the
+   operator's proof key, HMAC-SHA256(proof key, plaintext): never a bare digest a guess could
+   be checked against.
 On AccessDeniedException the flow fetches the key policy (GetKeyPolicy, which may itself be
 denied) and runs the policy explainer on the document and the caller's principal. Each step is a
 `FlowStep` the command line prints and the app steps through. The plaintext never reaches here.
@@ -15,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.agent.client import AgentClient, AgentError, DecryptDigest
+from core.agent.client import AgentClient, AgentError, DecryptProof
 from core.errors import NitrodeckError
 from core.kms.denial import DenialExplanation, explain_denial
 from core.kms.errors import kms_error
@@ -42,25 +44,41 @@ class FlowStep:
 @dataclass
 class FlowResult:
     steps: list[FlowStep] = field(default_factory=list)
-    digest: DecryptDigest | None = None
+    decrypted: DecryptProof | None = None
     key_id: str | None = None
     document: bytes | None = None
     explanation: DenialExplanation | None = None
 
     @property
     def ok(self) -> bool:
-        return self.digest is not None
+        return self.decrypted is not None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
             "key_id": self.key_id,
             "steps": [s.to_json() for s in self.steps],
-            "plaintext": None
-            if self.digest is None
-            else {"length": self.digest.length, "sha256": self.digest.sha256.hex()},
+            "plaintext": None if self.decrypted is None else _plaintext_json(self.decrypted),
             "explanation": None if self.explanation is None else self.explanation.to_json(),
         }
+
+
+def _plaintext_json(decrypted: DecryptProof) -> dict[str, Any]:
+    proof = decrypted.hmac_sha256
+    return {"length": decrypted.length, "hmac_sha256": None if proof is None else proof.hex()}
+
+
+def describe_proof(decrypted: DecryptProof) -> str:
+    """One line about what came out of the enclave, for the step list and the result."""
+    if decrypted.hmac_sha256 is not None:
+        proof = decrypted.hmac_sha256.hex()
+        return f"{decrypted.length} bytes, HMAC-SHA256 under your proof key {proof}"
+    if decrypted.older_agent:
+        return (
+            f"{decrypted.length} bytes (the enclave's agent is older and sent the plaintext's "
+            "SHA-256 out; it was dropped here: rebuild the image)"
+        )
+    return f"{decrypted.length} bytes (pass a proof key to check which secret arrived)"
 
 
 def _code(error: Exception) -> str:
@@ -103,8 +121,12 @@ def recipient_decrypt(
     key_id: str | None = None,
     encryption_context: Mapping[str, str] | None = None,
     on_step: Callable[[FlowStep], None] | None = None,
+    proof_key: bytes | None = None,
 ) -> FlowResult:
-    """Run the whole flow with a boto3 KMS client `kms`; never raises for a KMS denial."""
+    """Run the whole flow with a boto3 KMS client `kms`; never raises for a KMS denial.
+
+    `proof_key` (the operator's, 16..64 bytes) makes the agent return HMAC-SHA256 of the
+    plaintext under it; without one only the length comes out."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     flow = _Flow(on_step)
@@ -161,16 +183,12 @@ def recipient_decrypt(
         "(CMS for the enclave's key; KMS returned no plaintext)",
     )
     try:
-        digest = agent.recipient_decrypt(key.handle, bytes(blob))
+        decrypted = agent.recipient_decrypt(key.handle, bytes(blob), proof_key=proof_key)
     except AgentError as error:
         flow.step("enclave decrypt", FAILED, str(error))
         return flow.result
-    flow.result.digest = digest
-    flow.step(
-        "enclave decrypt",
-        OK,
-        f"decrypted inside the enclave: {digest.length} bytes, SHA-256 {digest.sha256.hex()}",
-    )
+    flow.result.decrypted = decrypted
+    flow.step("enclave decrypt", OK, f"decrypted inside the enclave: {describe_proof(decrypted)}")
     return flow.result
 
 

@@ -5,13 +5,14 @@ lets an administrator manage the key, and lets a different principal (the parent
 encrypt, read the policy, and kms:Decrypt only with an attestation document whose PCR0
 (`kms:RecipientAttestation:ImageSha384`) is the running enclave's image. The decrypting
 principal can neither rewrite the policy nor grant itself access. The
-demo secret is random, encrypted at once and never written in the clear: only its length and
-SHA-256 are kept, to compare with what the enclave reports after decrypting it.
+demo secret is random, encrypted at once and never written in the clear: only its length and its
+HMAC-SHA256 under a fresh proof key (saved beside the ciphertext, 0600) are kept, to compare with
+the proof the enclave returns for `kms decrypt --proof-key @FILE`.
 """
 
 from __future__ import annotations
 
-import hashlib
+import hmac
 import json
 import os
 import re
@@ -27,6 +28,7 @@ from core.kms.separation import admin_overlaps
 from core.platform.base import EnclaveInfo
 
 DEMO_SECRET_BYTES = 32
+PROOF_KEY_SUFFIX = ".proof-key"
 DEMO_DESCRIPTION = "nitrodeck demo key: decrypt only inside enclave image {pcr0}…"
 _PCR0 = re.compile(r"[0-9a-f]{96}")
 
@@ -43,7 +45,9 @@ class DemoKey:
     debug_enclave: bool
     ciphertext_path: Path
     plaintext_length: int
-    plaintext_sha256: str
+    proof_key_path: Path
+    expected_proof: str
+    """HMAC-SHA256(proof key, secret): what `kms decrypt --proof-key @proof_key_path` prints."""
     policy: str
 
     def to_json(self) -> dict[str, Any]:
@@ -56,7 +60,8 @@ class DemoKey:
             "DebugEnclave": self.debug_enclave,
             "CiphertextFile": str(self.ciphertext_path),
             "PlaintextLength": self.plaintext_length,
-            "PlaintextSHA256": self.plaintext_sha256,
+            "ProofKeyFile": str(self.proof_key_path),
+            "ExpectedProof": self.expected_proof,
         }
 
 
@@ -179,8 +184,11 @@ def create_demo_key(
         where = str(getattr(kms.meta, "endpoint_url", "KMS"))
         raise kms_error(error, action="CreateKey/Encrypt (the demo key)", where=where) from None
     path = output or demo_dir(home) / f"{key_id}.enc"
+    proof_path = path.with_name(path.name + PROOF_KEY_SUFFIX)
+    proof_key = os.urandom(32)
     try:
         write_private_file(path, blob)
+        write_private_file(proof_path, proof_key.hex().encode() + b"\n")
     except OSError as error:
         raise NitrodeckError(f"cannot write the ciphertext: {error}", where=str(path)) from None
     return DemoKey(
@@ -192,6 +200,7 @@ def create_demo_key(
         debug_enclave=enclave.debug,
         ciphertext_path=path,
         plaintext_length=len(secret),
-        plaintext_sha256=hashlib.sha256(secret).hexdigest(),
+        proof_key_path=proof_path,
+        expected_proof=hmac.new(proof_key, secret, "sha256").hexdigest(),
         policy=policy,
     )

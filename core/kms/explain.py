@@ -6,7 +6,8 @@ and which well-known traps the policy holds (debug-mode zeros, a PCR0 from anoth
 Allow without attestation, a misspelled condition key, a decrypting principal that may also
 rewrite the policy or create grants). Given the key's facts (`KeyFacts`: state and grants), it
 also names a Disabled or pending-deletion key as the cause, and a grant that allows (or would
-allow) the call where the policy does not.
+allow) the call where the policy does not. Every open path to the plaintext that the audit
+(`core.kms.audit`) finds, in the policy or the grants, is a warning, and the audit travels along.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from core.kms.audit import KeyAudit, audit_key
 from core.kms.conditions import parse_operator
 from core.kms.context import IMAGE_SHA384, RECIPIENT_PREFIX, RequestContext, request_context
 from core.kms.explain_key import KeyFacts, grant_notes, state_cause
 from core.kms.keynames import check_key
-from core.kms.policy import ConditionResult, Decision, StatementResult, evaluate, principal_matches
+from core.kms.policy import ConditionResult, Decision, StatementResult, evaluate
 from core.kms.policy_model import Policy, parse_policy
-from core.kms.separation import admin_overlaps
 
 ZERO = bytes(48)
 DEBUG_ZERO_PCRS = (0, 1, 2)
@@ -61,6 +62,7 @@ class Explanation:
     findings: tuple[Finding, ...]
     key_state: str | None = None
     grant: Mapping[str, Any] | None = None  # the grant that allows what the policy does not
+    audit: KeyAudit | None = None  # every path to the key's plaintext
 
     @property
     def allowed(self) -> bool:
@@ -79,6 +81,7 @@ class Explanation:
             "key_state": self.key_state,
             "grant_id": None if self.grant is None else self.grant.get("GrantId"),
             "findings": [f.to_json() for f in self.findings],
+            "audit": None if self.audit is None else self.audit.to_json(),
         }
 
 
@@ -212,27 +215,7 @@ def _policy_findings(policy: Policy, context: RequestContext) -> list[Finding]:
                     findings.append(Finding(kind, label, problem.message, problem.fix))
         if statement.effect != "Allow":
             continue
-        grants_decrypt = statement.not_action or any(
-            a.lower() in ("kms:*", "kms:decrypt", "kms:decrypt*", "*") for a in statement.actions
-        )
-        broad = statement.principals is not None and any(
-            p == "*"
-            or p.endswith(":root")
-            or p.isdigit()
-            or principal_matches(p, context.principal)
-            for p in statement.principals
-        )
         attested = _attestation_keys(statement)
-        if grants_decrypt and broad and not attested:
-            findings.append(
-                Finding(
-                    "warning",
-                    label,
-                    "an Allow of kms:Decrypt without an attestation condition lets the parent "
-                    "decrypt without any enclave",
-                    f"scope it to administrators, or add a condition on {IMAGE_SHA384}",
-                )
-            )
         for operator, key in attested:
             if holds_when_absent(operator):
                 findings.append(
@@ -282,14 +265,11 @@ def explain(
     decision = evaluate(parsed, context)
     findings = _decision_findings(decision, pcrs) if not decision.allowed else []
     findings += _policy_findings(parsed, context)
+    grants = key.grants if key is not None and key.grants_read else None
+    audit = audit_key(parsed, grants, key_arn=resource)
     findings += [
-        Finding(
-            "warning",
-            overlap.admin_statement,
-            overlap.message,
-            "give kms:PutKeyPolicy and kms:CreateGrant to an administrator only",
-        )
-        for overlap in admin_overlaps(parsed)
+        Finding("warning", path.source, f"{path.principal}: {path.detail}", path.fix)
+        for path in audit.open_paths
     ]
     debug = pcrs is not None and is_debug(pcrs)
     if debug and not any("debug mode" in f.message for f in findings):
@@ -321,4 +301,4 @@ def explain(
     order = {"cause": 0, "warning": 1, "note": 2}
     findings.sort(key=lambda f: order[f.kind])
     state = key.state if key is not None else None
-    return Explanation(decision, context, debug, tuple(findings), state, grant)
+    return Explanation(decision, context, debug, tuple(findings), state, grant, audit)

@@ -39,6 +39,7 @@ class KeyFacts:
     state: str = "Enabled"
     deletion_date: datetime | None = None
     grants: tuple[Mapping[str, Any], ...] = ()
+    grants_read: bool = True  # False: ListGrants was refused, so `grants` is not all
 
 
 def state_cause(facts: KeyFacts, action: str) -> tuple[str, str] | None:
@@ -100,17 +101,19 @@ def grant_notes(
     return None, notes
 
 
-def facts_from(kms: Any, key_id: str) -> KeyFacts:
-    """DescribeKey and ListGrants, as far as the caller may call them (else what is known)."""
+def facts_from(kms: Any, key_id: str, grants_kms: Any = None) -> KeyFacts:
+    """DescribeKey and ListGrants (through `grants_kms` if given: the key administrator may list
+    grants where the caller may not), as far as they may be called (else what is known)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from core.kms.inventory import key_grants
+
     state, deletion = "Enabled", None
-    grants: tuple[Mapping[str, Any], ...] = ()
+    listed: Sequence[Mapping[str, Any]] | None = None
     try:
         meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
         key_id, state, deletion = meta["Arn"], meta["KeyState"], meta.get("DeletionDate")
-        listed: Sequence[Mapping[str, Any]] = kms.list_grants(KeyId=key_id)["Grants"]
-        grants = tuple(listed)  # first page: enough to name a grant that applies
+        listed = key_grants(grants_kms or kms, key_id)  # every page: the audit must see every grant
     except (BotoCoreError, ClientError):
         pass
-    return KeyFacts(key_id, state, deletion, grants)
+    return KeyFacts(key_id, state, deletion, tuple(listed or ()), listed is not None)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from core.agent.client import DecryptDigest
-from core.kms.client import FlowResult, FlowStep
+from core.agent.client import DecryptProof
+from core.kms.client import FlowResult, FlowStep, describe_proof
 from core.kms.demo import demo_key_policy
 from core.kms.denial import DenialExplanation
 from core.kms.explain import explain
@@ -55,7 +55,7 @@ class _Pages:
 
 
 class FixedKms:
-    """ListKeys, ListAliases, DescribeKey and GetKeyPolicy over `KEYS` (by key id or ARN)."""
+    """ListKeys, ListAliases, DescribeKey, GetKeyPolicy and ListGrants (none) over `KEYS`."""
 
     class meta:
         endpoint_url = "http://127.0.0.1:4599"
@@ -83,24 +83,32 @@ class FixedKms:
             }
         }
 
+    def list_grants(self, KeyId: str) -> dict[str, Any]:
+        return {"Grants": [], "Truncated": False}
+
     def get_key_policy(self, KeyId: str, PolicyName: str) -> dict[str, Any]:
         if KEYS[self._key(KeyId)][2]:
             return {
                 "Policy": demo_key_policy(PCR0, admin=ADMIN_PRINCIPAL_ARN, decryptor=PRINCIPAL_ARN)
             }
-        statement = {"Effect": "Allow", "Principal": {"AWS": PRINCIPAL_ARN}, "Action": "kms:*"}
+        statement = {
+            "Effect": "Allow",
+            "Principal": {"AWS": PRINCIPAL_ARN},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
         return {"Policy": json.dumps({"Version": "2012-10-17", "Statement": [statement]})}
 
 
 def decrypted() -> FlowResult:
     """A successful decrypt of a 32-byte secret under the payments key."""
-    digest = DecryptDigest(32, bytes(range(32)))
+    decrypted = DecryptProof(32, bytes(range(32)))
     steps = [
         KEY_STEP,
         FlowStep("kms decrypt", "ok", f"key {PAYMENTS_ARN}: CiphertextForRecipient 2218 bytes"),
-        FlowStep("enclave decrypt", "ok", f"decrypted: 32 bytes, SHA-256 {digest.sha256.hex()}"),
+        FlowStep("enclave decrypt", "ok", f"decrypted: {describe_proof(decrypted)}"),
     ]
-    return FlowResult(steps=steps, digest=digest, key_id=PAYMENTS_ARN)
+    return FlowResult(steps=steps, decrypted=decrypted, key_id=PAYMENTS_ARN)
 
 
 def denied(pcrs: dict[int, bytes]) -> FlowResult:

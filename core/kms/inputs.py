@@ -1,5 +1,6 @@
-"""What a KMS request is asked with, from the command line or a form: ciphertext files and
-encryption context pairs. Plain values in, typed errors out; no argparse, no widgets."""
+"""What a KMS request is asked with, from the command line or a form: ciphertext files,
+encryption context pairs and proof keys. Plain values in, typed errors out; no argparse, no
+widgets."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from core.errors import NitrodeckError, UsageError
+from enclave_agent.protocol import proof_key_problem
 
 
 def encryption_context(
@@ -36,3 +38,41 @@ def read_blob(path: Path) -> bytes:
         return base64.b64decode(data.strip(), validate=True)
     except (binascii.Error, ValueError):
         return data
+
+
+PROOF_KEY_FIX = (
+    "make one with `head -c 32 /dev/urandom > proof.key` (keep it from whoever must not learn "
+    "the secret) and pass --proof-key @proof.key"
+)
+
+
+def proof_key(text: str, *, where: str = "--proof-key") -> bytes:
+    """`HEX`, or `@FILE` holding the key as hex text or raw bytes: 16..64 random bytes.
+
+    `@FILE` keeps the key out of the process list and the shell's history."""
+    if text.startswith("@"):
+        path = Path(text[1:]).expanduser()
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise NitrodeckError(
+                f"cannot read the proof key: {error.strerror}", where=str(path), fix=PROOF_KEY_FIX
+            ) from None
+        where = str(path)
+        try:
+            key = bytes.fromhex(data.decode("ascii").strip())
+        except (UnicodeDecodeError, ValueError):
+            key = data
+    else:
+        try:
+            key = bytes.fromhex(text.strip())
+        except ValueError:
+            raise UsageError(
+                "the proof key is neither hex nor @FILE", where=where, fix=PROOF_KEY_FIX
+            ) from None
+    problem = proof_key_problem(key)
+    if problem is not None:
+        raise UsageError(
+            problem.replace("'proof_key'", "the proof key"), where=where, fix=PROOF_KEY_FIX
+        )
+    return key

@@ -1,4 +1,8 @@
-"""Keys of a KMS (local or AWS) with their aliases and whether their policy pins attestation."""
+"""Keys of a KMS (local or AWS) with their aliases and the audit's verdict on their pin.
+
+The verdict (`core.kms.audit`) reads the key policy and every grant: a policy that pins PCR0 is
+not "pinned" while a grant or an unattested statement reaches the plaintext anyway.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from core.errors import NitrodeckError, PolicyError
 from core.home import Home
+from core.kms.audit import KeyAudit, audit_key
 from core.kms.context import RECIPIENT_PREFIX
 from core.kms.errors import kms_error
 from core.kms.local.credentials import PROFILE, REGION, credentials_path
@@ -30,6 +35,7 @@ class KeySummary:
     aliases: tuple[str, ...]
     description: str
     pinned_keys: tuple[str, ...]  # kms:RecipientAttestation:* keys its Allow statements test
+    audit: KeyAudit  # every path to the plaintext: the verdict "pinned" comes from here
     state: str = "Enabled"  # KeyState: Enabled, Disabled, PendingDeletion, …
 
     def to_json(self) -> dict[str, Any]:
@@ -38,8 +44,10 @@ class KeySummary:
             "Arn": self.arn,
             "Aliases": list(self.aliases),
             "Description": self.description,
-            "PinsAttestation": bool(self.pinned_keys),
+            "PinsAttestation": self.audit.verdict == "pinned",
+            "Attestation": self.audit.verdict,
             "AttestationKeys": list(self.pinned_keys),
+            "Audit": self.audit.to_json(),
             "KeyState": self.state,
         }
 
@@ -131,8 +139,27 @@ def key_policy(kms: Any, key_id: str) -> tuple[str, str]:
         return kms.get_key_policy(KeyId=arn, PolicyName="default")["Policy"], arn
 
 
-def list_keys(kms: Any) -> list[KeySummary]:
-    """Every key with aliases and attestation pinning (one GetKeyPolicy per key)."""
+def key_grants(kms: Any, key_id: str) -> list[dict[str, Any]] | None:
+    """Every grant of the key (ListGrants, all pages); None when the caller may not list them."""
+    grants: list[dict[str, Any]] = []
+    extra: dict[str, str] = {}
+    while True:
+        try:
+            page = kms.list_grants(KeyId=key_id, **extra)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "AccessDeniedException":
+                return None
+            raise kms_error(error, action="ListGrants", where=str(kms.meta.endpoint_url)) from None
+        grants += page.get("Grants", [])
+        if not page.get("Truncated") or not page.get("NextMarker"):
+            return grants
+        extra = {"Marker": page["NextMarker"]}
+
+
+def list_keys(kms: Any, grants_kms: Any = None) -> list[KeySummary]:
+    """Every key with aliases and its audit (GetKeyPolicy and ListGrants per key); the grants
+    are listed through `grants_kms` when given (the key administrator may list them where the
+    parent's principal may not)."""
     with _kms_errors(kms, "ListKeys"):
         aliases: dict[str, list[str]] = {}
         for page in kms.get_paginator("list_aliases").paginate():
@@ -144,6 +171,7 @@ def list_keys(kms: Any) -> list[KeySummary]:
             for key in page["Keys"]:
                 meta = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
                 policy = kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"]
+                grants = key_grants(grants_kms or kms, key["KeyArn"])
                 out.append(
                     KeySummary(
                         key_id=key["KeyId"],
@@ -151,6 +179,7 @@ def list_keys(kms: Any) -> list[KeySummary]:
                         aliases=tuple(sorted(aliases.get(key["KeyId"], []))),
                         description=meta.get("Description", ""),
                         pinned_keys=pinned_keys(policy),
+                        audit=audit_key(policy, grants, key_arn=key["KeyArn"]),
                         state=meta.get("KeyState", "Enabled"),
                     )
                 )

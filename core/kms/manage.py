@@ -99,6 +99,14 @@ def put_policy(kms: Any, key_id: str, text: str) -> str:
     return arn
 
 
+def revoke_grant(kms: Any, key_id: str, grant_id: str) -> str:
+    """RevokeGrant (the key administrator's way to close a grant's path); the key's ARN."""
+    arn = key_state(kms, key_id).arn
+    with kms_errors(kms, "RevokeGrant", key_id):
+        kms.revoke_grant(KeyId=arn, GrantId=grant_id)
+    return arn
+
+
 def policy_diff(old: str, new: str, name: str = "key policy") -> str:
     """A unified diff of two policies, both pretty-printed so that only real changes show."""
 

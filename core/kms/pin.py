@@ -1,12 +1,13 @@
 """Pin a key to an image: put an EIF's measurements into the key policy's attestation conditions.
 
-`pin_policy` rewrites the policy text: in every Allow statement that already tests
-`kms:RecipientAttestation:*`, each chosen PCR's condition gets the image's value beside the
-values already there (so the old and the rebuilt image both decrypt during a rollout), or
-instead of them with `replace`. PCR0 is written to whichever of `ImageSha384` / `PCR0` the
-statement already uses. The new policy must still let the caller call PutKeyPolicy without
-attestation (the administrator must not lock themself out); `pin_key` shows the diff, asks,
-and calls PutKeyPolicy through any boto3 client (local KMS or AWS KMS).
+`pin_policy` rewrites the policy text: in the Allow statements that already test
+`kms:RecipientAttestation:*` for the chosen principal (or the chosen Sids; `core.kms.pin_scope`:
+other principals' statements are never touched), each chosen PCR's condition gets the image's
+value beside the values already there (so the old and the rebuilt image both decrypt during a
+rollout), or instead of them with `replace`. PCR0 is written to whichever of `ImageSha384` /
+`PCR0` the statement already uses. The new policy must still let the caller call PutKeyPolicy
+without attestation (the administrator must not lock themself out); `pin_key` shows the diff,
+asks, and calls PutKeyPolicy through any boto3 client (local KMS or AWS KMS).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from core.errors import NitrodeckError, UsageError
 from core.kms.context import request_context
 from core.kms.manage import get_policy, policy_diff, put_policy
+from core.kms.pin_scope import Statements, pin_scope
 from core.kms.policy import evaluate
 
 PREFIX = "kms:RecipientAttestation:"
@@ -97,17 +99,26 @@ def _pcr_of_key(key: str) -> int | None:
     return None
 
 
-def pinned_pcrs(policy: dict[str, Any]) -> list[int]:
-    """PCRs the policy's Allow statements already pin (ImageSha384 counts as PCR0)."""
+def pinned_pcrs(statements: Statements) -> list[int]:
+    """PCRs the statements already pin (ImageSha384 counts as PCR0)."""
     found = {
         pcr
-        for statement in _statements(policy)
-        if statement.get("Effect") == "Allow"
+        for _, statement in statements
         for block in _pin_blocks(statement)
         for key in block
         if (pcr := _pcr_of_key(key)) is not None
     }
     return sorted(found)
+
+
+def attested_statements(policy: dict[str, Any]) -> Statements:
+    """(label, statement) of each Allow statement with a PCR condition to pin."""
+    return [
+        (str(statement.get("Sid") or f"Statement[{index}]"), statement)
+        for index, statement in enumerate(_statements(policy))
+        if statement.get("Effect") == "Allow"
+        and any(_pcr_of_key(key) is not None for b in _pin_blocks(statement) for key in b)
+    ]
 
 
 def _pin_blocks(statement: dict[str, Any]) -> list[dict[str, Any]]:
@@ -137,32 +148,43 @@ def _pin_block(block: dict[str, Any], pcrs: dict[int, str], replace: bool) -> No
         block[key] = values[0] if len(values) == 1 else values
 
 
-def pin_policy(text: str, pcrs: dict[int, str], *, replace: bool) -> tuple[str, list[str]]:
-    """The policy with `pcrs` pinned, and the labels of the statements changed."""
+def _load(text: str) -> dict[str, Any]:
     try:
         policy = json.loads(text)
     except ValueError:
+        policy = None
+    if not isinstance(policy, dict):
         raise NitrodeckError(
-            "the key policy is not JSON", fix="fix it with put-key-policy"
-        ) from None
-    changed = []
-    for index, statement in enumerate(_statements(policy)):
-        if statement.get("Effect") != "Allow":
-            continue
-        pinned = [b for b in _pin_blocks(statement) if any(_pcr_of_key(k) is not None for k in b)]
-        if not pinned:
-            continue
-        _pin_block(pinned[0], pcrs, replace)
-        for other in pinned[1:]:  # the same PCR under another operator: keep them in step
-            if any(_pcr_of_key(k) in pcrs for k in other):
-                _pin_block(other, {p: v for p, v in pcrs.items() if p in _keyed(other)}, replace)
-        changed.append(str(statement.get("Sid") or f"Statement[{index}]"))
-    if not changed:
+            "the key policy is not a JSON object", fix="fix it with put-key-policy"
+        )
+    return policy
+
+
+def pin_policy(
+    text: str,
+    pcrs: dict[int, str],
+    *,
+    replace: bool,
+    for_principal: str | None = None,
+    sids: Sequence[str] = (),
+) -> tuple[str, list[str]]:
+    """The policy with `pcrs` pinned in the chosen statements, and their labels."""
+    policy = _load(text)
+    attested = attested_statements(policy)
+    if not attested:
         raise NitrodeckError(
             "the key policy has no Allow statement with kms:RecipientAttestation conditions, "
             "so there is nothing to pin to",
             fix="add a statement for the enclave (see `nitrodeck kms create-demo-key`) first",
         )
+    changed = []
+    for label, statement in pin_scope(attested, principal=for_principal, sids=sids):
+        pinned = [b for b in _pin_blocks(statement) if any(_pcr_of_key(k) is not None for k in b)]
+        _pin_block(pinned[0], pcrs, replace)
+        for other in pinned[1:]:  # the same PCR under another operator: keep them in step
+            if any(_pcr_of_key(k) in pcrs for k in other):
+                _pin_block(other, {p: v for p, v in pcrs.items() if p in _keyed(other)}, replace)
+        changed.append(label)
     return json.dumps(policy, indent=2), changed
 
 
@@ -189,16 +211,24 @@ def plan_pin(
     principal: str,
     pcrs: Sequence[int] | None = None,
     replace: bool = False,
+    for_principal: str | None = None,
+    sids: Sequence[str] = (),
 ) -> PinPlan:
-    """Everything `pin_key` would do, without doing it (for the diff and the question)."""
+    """Everything `pin_key` would do, without doing it (for the diff and the question).
+
+    `principal` is the administrator making the change; `for_principal` / `sids` choose whose
+    statements change (default: the policy's only attested principal)."""
     old, arn = get_policy(kms, key_id)
-    chosen = list(pcrs) if pcrs else pinned_pcrs(json.loads(old))
+    scope = pin_scope(attested_statements(_load(old)), principal=for_principal, sids=sids)
+    chosen = list(pcrs) if pcrs else pinned_pcrs(scope)
     if not chosen:
         raise UsageError(
             "the key policy pins no PCR yet, so say which to pin", where="--pcrs", fix="e.g. 0"
         )
     values = image_pcrs(eif_path, chosen)
-    new, statements = pin_policy(old, values, replace=replace)
+    new, statements = pin_policy(
+        old, values, replace=replace, for_principal=for_principal, sids=sids
+    )
     check_not_locked_out(new, principal, arn)
     return PinPlan(arn, old, new, values, tuple(statements))
 

@@ -1,53 +1,57 @@
-"""The doctor's look at the local KMS's key policies: may a decrypting principal rewrite one?
+"""The doctor's look at the local KMS's keys: can anything reach a pinned key's plaintext
+without attestation?
 
-Reads the policies straight from the local KMS's database (read-only, no server, no
-credentials), so the check is fast and works whether or not the KMS daemon runs. Each finding
-comes from `core.kms.separation.admin_overlaps`, the same function the KMS screen and
+Reads the policies and grants straight from the local KMS's database (read-only, no server, no
+credentials), so the check is fast and works whether or not the KMS daemon runs. Each verdict
+comes from `core.kms.audit.audit_key`, the same function `nitrodeck kms keys`, the KMS view and
 `nitrodeck kms explain` use.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
+from typing import Any
 
 from core.checks import Check
-from core.errors import PolicyError
 from core.home import Home
-from core.kms.separation import admin_overlaps
+from core.kms.audit import audit_key
 
-NAME = "key policies keep decryptors from administering"
+NAME = "attestation pins cannot be bypassed"
 
 
-def local_policies(home: Home) -> list[tuple[str, str]]:
-    """(key id, policy text) of every key in this home's local KMS; empty when it has none."""
+def local_keys(home: Home) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """(key id, policy text, grants) of every key in this home's local KMS; empty when none."""
     path = home.kms_dir / "kms.sqlite3"
     if not path.exists():
         return []
     with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as db:
-        return [(str(k), str(p)) for k, p in db.execute("SELECT key_id, policy FROM keys")]
+        grants: dict[str, list[dict[str, Any]]] = {}
+        for key_id, body in db.execute("SELECT key_id, body FROM grants ORDER BY created"):
+            grants.setdefault(str(key_id), []).append(json.loads(str(body)))
+        keys = db.execute("SELECT key_id, policy FROM keys").fetchall()
+    return [(str(k), str(p), grants.get(str(k), [])) for k, p in keys]
 
 
 def check_local_key_policies(home: Home) -> Check:
     try:
-        policies = local_policies(home)
-    except sqlite3.Error as error:
+        keys = local_keys(home)
+    except (sqlite3.Error, ValueError) as error:
         return Check.verdict(NAME, False, f"cannot read the local KMS database: {error}", "")
     problems = []
-    for key_id, text in policies:
-        try:
-            overlaps = admin_overlaps(text)
-        except PolicyError:
-            continue  # the explainer reports malformed policies; this check is about roles
-        problems += [f"key {key_id}: {overlap.message}" for overlap in overlaps]
+    for key_id, policy, grants in keys:
+        audit = audit_key(policy, grants)
+        if audit.verdict == "OPEN":  # the policy pins, and something gets around it
+            problems.append(f"key {key_id}: {audit.summary}")
     if problems:
         return Check.verdict(
             NAME,
             False,
             "; ".join(problems[:3])
             + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""),
-            "give kms:PutKeyPolicy and kms:CreateGrant only to an administrator that is not the "
-            "principal allowed to decrypt under attestation (nitrodeck kms create-demo-key "
-            "shows the pattern)",
+            "`nitrodeck kms explain --key-id KEY` lists each path and how to close it: revoke "
+            "the grant (`nitrodeck kms revoke-grant`), keep kms:PutKeyPolicy and kms:CreateGrant "
+            "from the decrypting principal, add the attestation condition to the statement",
         )
-    return Check.verdict(NAME, True, f"{len(policies)} local KMS key(s) checked")
+    return Check.verdict(NAME, True, f"{len(keys)} local KMS key(s) audited, policies and grants")

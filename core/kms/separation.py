@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from core.kms.conditions import wildcard_match
+from core.kms.conditions import evaluate, wildcard_match
 from core.kms.context import RECIPIENT_PREFIX, account_of
 from core.kms.policy import Policy, Statement, parse_policy, principal_matches
 
@@ -62,20 +62,23 @@ def statement_label(statement: Statement, index: int) -> str:
     return statement.sid if statement.sid else f"Statement[{index}]"
 
 
-def _allows(statement: Statement, action: str) -> bool:
+def allows_action(statement: Statement, action: str) -> bool:
     hit = any(wildcard_match(p, action, ignore_case=True) for p in statement.actions)
     return hit != statement.not_action
 
 
-def _attested(statement: Statement) -> bool:
+def requires_attestation(statement: Statement) -> bool:
+    """A `kms:RecipientAttestation:*` condition fails when the request has no document, so the
+    statement never applies without attestation (`…IfExists`, negated and `ForAllValues:`
+    operators, or `Null` set to true, all hold without one and do not count)."""
     return any(
-        key.lower().startswith(RECIPIENT_PREFIX.lower())
-        for _, entries in statement.conditions
-        for key, _ in entries
+        key.lower().startswith(RECIPIENT_PREFIX.lower()) and not evaluate(op, expected, None)
+        for op, entries in statement.conditions
+        for key, expected in entries
     )
 
 
-def _principals(statement: Statement) -> tuple[str, ...]:
+def statement_principals(statement: Statement) -> tuple[str, ...]:
     """Who the statement names; NotPrincipal counts as everyone (it names all but a few)."""
     if statement.not_principal or statement.principals is None:
         return ("*",)
@@ -106,21 +109,21 @@ def admin_overlaps(policy: Policy | str) -> tuple[AdminOverlap, ...]:
     decrypts = [
         (i, s)
         for i, s in statements
-        if s.effect == "Allow" and _attested(s) and _allows(s, "kms:Decrypt")
+        if s.effect == "Allow" and requires_attestation(s) and allows_action(s, "kms:Decrypt")
     ]
     found: list[AdminOverlap] = []
     for d_index, decrypt in decrypts:
-        for decryptor in _principals(decrypt):
+        for decryptor in statement_principals(decrypt):
             for a_index, admin in statements:
-                if admin.effect != "Allow" or _attested(admin):
+                if admin.effect != "Allow" or requires_attestation(admin):
                     continue
-                for administrator in _principals(admin):
+                for administrator in statement_principals(admin):
                     if not _covers(administrator, decryptor):
                         continue
                     actions = tuple(
                         a
                         for a in POLICY_CHANGING_ACTIONS
-                        if _allows(admin, a) and not _denied(policy, decryptor, a)
+                        if allows_action(admin, a) and not _denied(policy, decryptor, a)
                     )
                     if actions:
                         found.append(
@@ -141,12 +144,7 @@ def _denied(policy: Policy, principal: str, action: str) -> bool:
     return any(
         s.effect == "Deny"
         and not s.conditions
-        and _allows(s, action)
-        and any(principal_matches(p, principal) for p in _principals(s))
+        and allows_action(s, action)
+        and any(principal_matches(p, principal) for p in statement_principals(s))
         for s in policy.statements
     )
-
-
-def overlap_lines(policy: Policy | str) -> list[str]:
-    """`admin_overlaps` as one warning line each (empty when the roles are separate)."""
-    return [f"warning: {overlap.message}" for overlap in admin_overlaps(policy)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.errors import UsageError
-from core.labs.kms_labs import DEBUG, DISABLED, HAPPY, OPEN, PARENT, REBUILT
+from core.labs.kms_labs import DEBUG, DISABLED, GRANTS, HAPPY, OPEN, PARENT, REBUILT
 from core.labs.model import Lab
 from core.labs.platform_labs import BUSY, SIGNED, SMALL, STALE
 
@@ -16,6 +16,7 @@ LABS: tuple[Lab, ...] = (
     SMALL,
     BUSY,
     OPEN,
+    GRANTS,
     SIGNED,
     DISABLED,
 )

@@ -20,7 +20,7 @@ from typing import Any
 from core.agent.demo import build_demo_image
 from core.eif.measure import Measurements
 from core.errors import NitrodeckError
-from core.home import Home, ensure_private_dir
+from core.home import Home, update_file, write_private_file
 from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, ADMIN_PROFILE, PRINCIPAL_ARN, PROFILE
 from core.platform.base import EnclaveInfo, RunRequest
 from core.platform.sim.platform import SimPlatform
@@ -76,9 +76,13 @@ class LabEnv:
         return data if isinstance(data, dict) else {"name": self.name}
 
     def record(self, **facts: Any) -> None:
-        data = self.facts() | facts | {"name": self.name}
-        ensure_private_dir(self.home)
-        self.path(MARKER).write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        """Add `facts` to the marker (under its lock, atomically: setup steps may overlap)."""
+
+        def merged(_: bytes | None) -> bytes:
+            data = self.facts() | facts | {"name": self.name}
+            return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
+
+        update_file(self.path(MARKER), merged)
 
     def fact(self, key: str) -> str:
         value = self.facts().get(key)
@@ -150,7 +154,7 @@ class LabEnv:
         """A random secret under the key; only its ciphertext is kept (as a learner would)."""
         blob = bytes(self.kms().encrypt(KeyId=key_id, Plaintext=os.urandom(32))["CiphertextBlob"])
         path = self.path(filename)
-        path.write_bytes(blob)
+        write_private_file(path, blob)
         self.record(ciphertext=filename)
         return path
 

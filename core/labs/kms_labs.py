@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.kms.context import IMAGE_SHA384
-from core.labs.env import LabEnv
+from core.labs.env import PRINCIPAL, LabEnv
 from core.labs.kit import APP, image_and_key, runs_app
 from core.labs.model import Lab, Probe
 from core.labs.probes import (
@@ -14,6 +14,7 @@ from core.labs.probes import (
     key_enabled,
     not_debug,
     parent_cannot_decrypt,
+    pin_holds,
     policy_pins,
 )
 from core.nsm.pcrs import pcr_from_string
@@ -196,6 +197,64 @@ OPEN = Lab(
     ),
     setup=_setup_open,
     check=_check_open,
+)
+
+
+BATCH_ROLE = "arn:aws:iam::111122223333:role/batch-export"
+DELEGATES = {
+    "Sid": "parent-delegates",
+    "Effect": "Allow",
+    "Principal": {"AWS": PRINCIPAL},
+    "Action": "kms:CreateGrant",
+    "Resource": "*",
+}
+
+
+def _setup_grants(env: LabEnv) -> None:
+    """The pinned key, plus what an incident left behind: the administrator's grant of Decrypt
+    and CreateGrant to the parent, a statement letting the parent create grants, and a grant
+    the parent made with it for a batch job."""
+    image_and_key(env, statements=(DELEGATES,))
+    env.run(APP)
+    key_id = env.fact("key_id")
+    env.kms(admin=True).create_grant(
+        KeyId=key_id,
+        GranteePrincipal=PRINCIPAL,
+        Operations=["Decrypt", "CreateGrant"],
+        Name="incident-debugging",
+    )
+    env.kms().create_grant(
+        KeyId=key_id, GranteePrincipal=BATCH_ROLE, Operations=["Decrypt"], Name="batch-export"
+    )
+
+
+def _check_grants(env: LabEnv) -> list[Probe]:
+    probes = _decrypt_checks(env, PCR0_KEYS)
+    return [*probes, parent_cannot_decrypt(env), pin_holds(env)]
+
+
+GRANTS = Lab(
+    name="grant-bypass",
+    title="A grant around the pin: the parent decrypts although the policy pins PCR0",
+    symptom="The key policy still pins the image's PCR0, yet `nitrodeck kms keys` calls "
+    "alias/lab OPEN and `nitrodeck kms explain --key-id alias/lab` (no attestation) says "
+    "ALLOWED.",
+    goal="Every path to the plaintext needs attestation (`nitrodeck kms keys` says pinned): the "
+    "parent alone is refused, the enclave still decrypts.",
+    hints=(
+        "`nitrodeck kms explain --key-id alias/lab` lists every path to the plaintext under "
+        "`pin:`; which are OPEN, and what is each one (statement, grant, grant chain)?",
+        "A grant cannot carry an attestation condition: a grant of Decrypt (or ReEncrypt*, "
+        "GenerateDataKey*) bypasses the pin, and a principal that may CreateGrant from the "
+        "policy can make such grants for anyone, itself included.",
+        "Revoke each open grant as the administrator (`nitrodeck kms revoke-grant --key-id "
+        "alias/lab --grant-id ID`), and remove the `parent-delegates` statement "
+        "(`nitrodeck kms get-key-policy --key-id alias/lab > policy.json`, delete it, "
+        "`nitrodeck kms put-key-policy --key-id alias/lab --policy policy.json --yes`); "
+        "prove it with `nitrodeck lab check`.",
+    ),
+    setup=_setup_grants,
+    check=_check_grants,
 )
 
 

@@ -52,8 +52,8 @@ def enclave_decrypts(env: LabEnv, *, name: str = ENCLAVE) -> Probe:
             result = recipient_decrypt(agent, kms, ciphertext, principal=lambda: PRINCIPAL)
     except NitrodeckError as error:
         return Probe(False, label, error.what)
-    if result.digest is not None:
-        return Probe(True, label, f"{result.digest.length} bytes, decrypted inside the enclave")
+    if result.decrypted is not None:
+        return Probe(True, label, f"{result.decrypted.length} bytes, decrypted inside the enclave")
     if result.explanation is not None:
         return Probe(False, label, result.explanation.summary)
     failed = next((s for s in reversed(result.steps) if s.status != "ok"), None)
@@ -98,6 +98,19 @@ def policy_pins(env: LabEnv, *condition_keys: str) -> Probe:
     name = condition_keys[0].rsplit(":", 1)[-1]
     detail = "pinned" if ok else f"the Allow statements test only {sorted(keys) or 'nothing'}"
     return Probe(ok, f"the policy still pins {name}", detail)
+
+
+def pin_holds(env: LabEnv) -> Probe:
+    """Nothing reaches the plaintext without attestation: the audit (`core.kms.audit`) of the
+    key's policy and every grant, listed as the key administrator, as `kms keys` shows it."""
+    from core.kms.audit import audit_key
+    from core.kms.inventory import key_grants
+
+    admin = env.kms(admin=True)
+    grants = key_grants(admin, env.fact("key_id"))
+    audit = audit_key(key_policy(env), grants)
+    label = "nothing reaches the plaintext without attestation"
+    return Probe(audit.verdict == "pinned", label, f"{audit.verdict}: {audit.summary}")
 
 
 def decryptor_cannot_administer(env: LabEnv) -> Probe:

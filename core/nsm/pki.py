@@ -11,11 +11,9 @@ together, so a reader never pairs a certificate with another generation's key. S
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import os
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from core.errors import NitrodeckError
-from core.home import ensure_private_dir, write_private_file
+from core.home import ensure_private_dir, file_lock, write_private_file
 from core.nsm import certs
 from core.nsm.certs import Issued
 from core.nsm.identity import check_instance_id, check_region, parse_module_id
@@ -62,12 +60,6 @@ def _load(cert_path: Path, key_path: Path) -> Issued | None:
     if not isinstance(key, ec.EllipticCurvePrivateKey) or key.public_key() != cert.public_key():
         return None
     return Issued(cert, key)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    write_private_file(temporary, data)
-    os.replace(temporary, path)
 
 
 def _covers(cert: x509.Certificate, start: dt.datetime, end: dt.datetime) -> bool:
@@ -107,12 +99,12 @@ class SimPki:
         try:
             ensure_private_dir(directory)
             os.chmod(directory, 0o700)
-            with _file_lock(directory):
+            with file_lock(directory / ".lock"):
                 root = _load(directory / "root.pem", directory / "root.key")
                 if root is None:
                     root = certs.make_root(now or dt.datetime.now(dt.UTC))
-                    _atomic_write(directory / "root.key", _pem(root, with_key=True))
-                    _atomic_write(directory / "root.pem", _pem(root, with_key=False))
+                    write_private_file(directory / "root.key", _pem(root, with_key=True))
+                    write_private_file(directory / "root.pem", _pem(root, with_key=False))
                     os.chmod(directory / "root.pem", 0o644)
         except OSError as error:
             raise NitrodeckError(
@@ -176,7 +168,7 @@ class SimPki:
             ),
         ]
         chain = [self.root]
-        with self._lock, _file_lock(self.directory):
+        with self._lock, file_lock(self.directory / ".lock"):
             renewed = False
             for filename, make in levels:
                 path = self.directory / filename
@@ -185,17 +177,7 @@ class SimPki:
                     _issued_by(current, chain[-1]) and _covers(current.cert, start, end)
                 ):
                     current = make(chain[-1])
-                    _atomic_write(path, _pem(current, with_key=True))
+                    write_private_file(path, _pem(current, with_key=True))
                     renewed = True  # everything below must be re-issued by the new key
                 chain.append(current)
         return chain
-
-
-@contextmanager
-def _file_lock(directory: Path) -> Iterator[None]:
-    fd = os.open(directory / ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)

@@ -78,7 +78,8 @@ class RemoteConnection:
         self._stderr_thread.start()
         hello_box: queue.Queue[object] = queue.Queue()
         self._hello = hello_box
-        threading.Thread(target=self._read_loop, daemon=True).start()
+        self._reader = threading.Thread(target=self._read_loop, daemon=True)
+        self._reader.start()
         self._handshake(options or {}, timeout)
 
     # set-up -----------------------------------------------------------------------------
@@ -262,9 +263,11 @@ class RemoteConnection:
         _open_connections.discard(self)
         with contextlib.suppress(OSError):
             self._in.close()
-        try:
-            self.process.wait(timeout=wait)
-        except subprocess.TimeoutExpired:
+        # The reader ends once the server has exited (it reaps it with a blocking wait), so
+        # joining it returns at once; Popen.wait(timeout) would poll, costing up to ~60 ms.
+        if self._reader is not threading.current_thread():
+            self._reader.join(timeout=wait)
+        if self.process.poll() is None:
             with contextlib.suppress(OSError):
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()

@@ -9,7 +9,6 @@ its own part file, so copies of one image at the same time do not collide.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import tempfile
@@ -29,6 +28,8 @@ _UPLOAD = re.compile(r"^[0-9a-f]{64}\.[A-Za-z0-9_]+\.part$")
 
 
 def file_sha256(path: Path) -> str:
+    import hashlib  # here: OpenSSL's bindings cost every `serve --stdio` start otherwise
+
     digest = hashlib.sha256()
     with path.open("rb") as stream:
         while chunk := stream.read(CHUNK):

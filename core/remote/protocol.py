@@ -15,9 +15,9 @@ change: the ends refuse each other with both versions named instead of misreadin
 from __future__ import annotations
 
 import errno
-import importlib.metadata
 from typing import Any
 
+import core
 from core.errors import NitrodeckError
 from core.remote.errors import RemoteError, VersionMismatchError
 from core.remote.untrusted import clean_text
@@ -28,10 +28,7 @@ PROTOCOL_VERSION = 2
 
 
 def nitrodeck_version() -> str:
-    try:
-        return importlib.metadata.version("nitrodeck")
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - source checkout
-        return "unknown"
+    return core.__version__
 
 
 def hello() -> dict[str, Any]:

@@ -4,7 +4,6 @@ for the agent's ephemeral key decrypts inside the agent, which returns only leng
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import shutil
 import subprocess
 from pathlib import Path
@@ -22,6 +21,8 @@ if TYPE_CHECKING:
     from tests.agent.conftest import Running
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl not installed")
+
+PROOF_KEY = bytes(range(32))
 
 
 def certificate_for(spki_der: bytes, path: Path) -> None:
@@ -58,6 +59,13 @@ def test_openssl_cms_decrypts_in_the_agent(agent: Running, tmp_path: Path) -> No
              "-outform", "DER", "-out", str(tmp_path / "cms.der")],
             check=True, capture_output=True,
         )  # fmt: skip
-        digest = client.recipient_decrypt(key.handle, (tmp_path / "cms.der").read_bytes())
-    assert digest.length == len(plaintext)
-    assert digest.sha256 == hashlib.sha256(plaintext).digest()
+        blob = (tmp_path / "cms.der").read_bytes()
+        decrypted = client.recipient_decrypt(key.handle, blob, proof_key=PROOF_KEY)
+    assert decrypted.length == len(plaintext)
+    # the operator's own check of the proof, with openssl (a real HMAC, not our code's opinion)
+    mac = subprocess.run(
+        ["openssl", "dgst", "-sha256", "-mac", "HMAC", "-macopt", f"hexkey:{PROOF_KEY.hex()}",
+         str(tmp_path / "plain")],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    assert decrypted.hmac_sha256 is not None and decrypted.hmac_sha256.hex() in mac

@@ -102,9 +102,9 @@ def test_decrypt_when_the_policy_pins_the_image(
         result = recipient_decrypt(
             c, kms, blob, principal=lambda: PRINCIPAL_ARN, on_step=lambda s: steps.append(s.name)
         )
-    assert result.ok and result.digest is not None
-    assert result.digest.length == len(SECRET)
-    assert result.digest.sha256 == hashlib.sha256(SECRET).digest()
+    assert result.ok and result.decrypted is not None
+    assert result.decrypted.length == len(SECRET)
+    assert result.decrypted.hmac_sha256 is None  # no proof key: the length alone
     assert steps == ["enclave key", "kms decrypt", "enclave decrypt"]
     everything = json.dumps(result.to_json()) + "".join(kms_log) + "".join(agent.log)
     assert SECRET.decode() not in everything and SECRET.hex() not in everything

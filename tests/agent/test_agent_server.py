@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import select
 import socket
 import struct
@@ -90,15 +91,15 @@ def test_boot_pcrs_cannot_be_changed(agent: Running, index: int) -> None:
     assert "16..31" in str(caught.value)
 
 
-def test_recipient_flow_returns_only_length_and_digest(agent: Running) -> None:
+def test_recipient_flow_returns_only_length_and_proof(agent: Running) -> None:
     secret = b"the data key that must stay inside" * 3
     with client(agent) as c:
         key = c.recipient_key(nonce=b"fresh")
         assert cbor2.loads(key.document)["public_key"] == key.public_key
         blob = build_ciphertext_for_recipient(key.public_key, secret)
-        digest = c.recipient_decrypt(key.handle, blob)
-        assert digest.length == len(secret)
-        assert digest.sha256 == hashlib.sha256(secret).digest()
+        decrypted = c.recipient_decrypt(key.handle, blob, proof_key=b"k" * 32)
+        assert decrypted.length == len(secret)
+        assert decrypted.hmac_sha256 == hmac.new(b"k" * 32, secret, "sha256").digest()
         with pytest.raises(AgentError) as caught:  # single use
             c.recipient_decrypt(key.handle, blob)
     assert caught.value.agent_code == protocol.NOT_FOUND

@@ -9,6 +9,7 @@ debug mode). The plaintext must not appear in anything the parent side prints or
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -109,13 +110,15 @@ def test_recipient_flow_end_to_end(
     outputs.append(out)
     decrypt = ("kms", "decrypt", "--ciphertext-file", str(ciphertext), "--endpoint-url", endpoint)
 
-    # 1. the pinned image decrypts; only length and SHA-256 come out
+    # 1. the pinned image decrypts; only the length and a proof under the operator's key come out
     enclave = run(platform, pinned, "pinned", debug=False)
-    code, out = cli(capsys, *decrypt, "--enclave-name", "pinned")
+    proof_key = b"operator's proof key, 32 bytes!!"
+    code, out = cli(capsys, *decrypt, "--enclave-name", "pinned", "--proof-key", proof_key.hex())
     outputs.append(out)
     assert code == 0, out
-    assert f"plaintext length  {len(SECRET)} bytes" in out
-    assert hashlib.sha256(SECRET).hexdigest() in out
+    assert f"plaintext: {len(SECRET)} bytes" in out
+    assert hmac.new(proof_key, SECRET, "sha256").hexdigest() in out
+    assert hashlib.sha256(SECRET).hexdigest() not in out
     document = tmp_path / "doc.cose"
     code, out = cli(capsys, "attest", "--enclave-name", "pinned", "--nonce", "c0ffee",
                     "--out", str(document))  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,11 @@ class KmsUnderTest:
             aws_access_key_id=access_key or creds.access_key_id,
             aws_secret_access_key=secret or creds.secret_access_key,
         )
+
+    def admin_client(self) -> Any:
+        """Signed as the key administrator (`nitrodeck-admin`), not the parent."""
+        creds = self.server.admin_credentials
+        return self.client(creds.secret_access_key, creds.access_key_id)
 
 
 @pytest.fixture
@@ -104,3 +109,13 @@ def simulated_document(
     )
     reply = nsm.handle(Attestation(public_key=public_key).to_cbor())
     return expect_response(reply, AttestationResponse).document
+
+
+def denied(call: Callable[[], object]) -> str:
+    """Run `call`, which must fail with AccessDeniedException; its message."""
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError) as caught:
+        call()
+    assert caught.value.response["Error"]["Code"] == "AccessDeniedException"
+    return str(caught.value.response["Error"]["Message"])

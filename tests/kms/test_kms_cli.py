@@ -101,15 +101,21 @@ def test_explain_bad_inputs_are_clear_errors(
     assert "not an attestation document" in capsys.readouterr().err
 
 
-def test_keys_lists_aliases_and_pinning(
+def test_keys_lists_aliases_and_the_audits_verdict(
     local_kms: KmsUnderTest, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """A PCR0 condition beside AWS's default statement (the account may kms:*) is not a pin:
+    `kms keys` says OPEN and names the statement; the demo key's policy is pinned until a grant
+    (listed as the administrator: the parent may not list grants) reopens it."""
+    from core.kms.demo import demo_key_policy
+    from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, PRINCIPAL_ARN
+
     monkeypatch.setenv("NITRODECK_HOME", str(local_kms.directory.parent))
-    kms = local_kms.client()
+    kms, admin = local_kms.client(), local_kms.admin_client()
     plain = kms.create_key(Description="plain")["KeyMetadata"]["KeyId"]
-    pinned = kms.create_key()["KeyMetadata"]["KeyId"]
-    kms.create_alias(AliasName="alias/pinned", TargetKeyId=pinned)
-    policy = json.loads(kms.get_key_policy(KeyId=pinned)["Policy"])
+    leaky = kms.create_key()["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName="alias/leaky", TargetKeyId=leaky)
+    policy = json.loads(kms.get_key_policy(KeyId=leaky)["Policy"])
     policy["Statement"].append(
         {
             "Effect": "Allow",
@@ -121,14 +127,23 @@ def test_keys_lists_aliases_and_pinning(
             },
         }
     )
-    kms.put_key_policy(KeyId=pinned, PolicyName="default", Policy=json.dumps(policy))
-    assert main(["kms", "keys", "--endpoint-url", local_kms.server.endpoint, "--json"]) == 0
+    kms.put_key_policy(KeyId=leaky, PolicyName="default", Policy=json.dumps(policy))
+    demo = demo_key_policy("ab" * 48, admin=ADMIN_PRINCIPAL_ARN, decryptor=PRINCIPAL_ARN)
+    pinned = admin.create_key(Policy=demo)["KeyMetadata"]["KeyId"]
+    endpoint = ["--endpoint-url", local_kms.server.endpoint]
+    assert main(["kms", "keys", *endpoint, "--json"]) == 0
     rows = {row["KeyId"]: row for row in json.loads(capsys.readouterr().out)}
-    assert rows[plain]["PinsAttestation"] is False and rows[plain]["Description"] == "plain"
-    assert rows[pinned]["PinsAttestation"] is True and rows[pinned]["Aliases"] == ["alias/pinned"]
-    assert main(["kms", "keys", "--endpoint-url", local_kms.server.endpoint]) == 0
+    assert rows[plain]["Attestation"] == "NOT pinned" and rows[plain]["Description"] == "plain"
+    assert rows[leaky]["Attestation"] == "OPEN" and rows[leaky]["Aliases"] == ["alias/leaky"]
+    (path,) = rows[leaky]["Audit"]["Paths"][:1]
+    assert path["Open"] and path["Via"] == "statement" and "Decrypt" in path["Operations"]
+    assert rows[pinned]["Attestation"] == "pinned" and rows[pinned]["PinsAttestation"] is True
+    grant = admin.create_grant(KeyId=pinned, GranteePrincipal=PRINCIPAL_ARN, Operations=["Decrypt"])
+    assert main(["kms", "keys", *endpoint]) == 0
     text = capsys.readouterr().out
-    assert f"{pinned}  pinned       Enabled" in text and "NOT pinned" in text
+    assert f"{pinned}  OPEN         Enabled" in text and f"{leaky}  OPEN " in text
+    assert f"open: {PRINCIPAL_ARN} via grant {grant['GrantId']}" in text
+    assert "NOT pinned" in text
 
 
 def test_keys_without_server_says_how_to_start_one(capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,6 +15,7 @@ from core.home import Home
 from core.kms.client import recipient_decrypt
 from core.kms.demo import create_demo_key, demo_key_policy, enclave_pcr0
 from core.kms.explain import explain
+from core.kms.inputs import proof_key
 from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, ADMIN_PROFILE, PRINCIPAL_ARN
 from core.kms.local.server import LocalKms
 from core.kms.target import KmsTarget, boto3_client
@@ -100,11 +101,18 @@ def test_demo_key_decrypts_in_the_running_enclave(
         client = boto3_client(KmsTarget(kms.endpoint, "us-east-1", kms.credentials_path))
         with connect_agent(platform, "d", wait=10) as agent:
             result = recipient_decrypt(
-                agent, client, (tmp_path / "s.enc").read_bytes(), principal=lambda: PRINCIPAL_ARN
+                agent,
+                client,
+                (tmp_path / "s.enc").read_bytes(),
+                principal=lambda: PRINCIPAL_ARN,
+                proof_key=proof_key("@" + made["ProofKeyFile"]),
             )
-        assert result.ok and result.digest is not None
-        assert result.digest.sha256.hex() == made["PlaintextSHA256"]
-        assert result.digest.length == made["PlaintextLength"]
+        assert made["ProofKeyFile"] == str(tmp_path / "s.enc.proof-key")
+        assert (tmp_path / "s.enc.proof-key").stat().st_mode & 0o777 == 0o600
+        assert result.ok and result.decrypted is not None
+        assert result.decrypted.hmac_sha256 is not None
+        assert result.decrypted.hmac_sha256.hex() == made["ExpectedProof"]
+        assert result.decrypted.length == made["PlaintextLength"]
     finally:
         platform.terminate_enclave(all_enclaves=True)
         platform.close()

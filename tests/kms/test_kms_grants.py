@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from kms_fixtures import KmsUnderTest
+from kms_fixtures import KmsUnderTest, denied
 
 ROOT = "arn:aws:iam::111122223333:root"
 
@@ -25,20 +25,13 @@ def _key_without_decrypt(kms: Any, deny: bool = False) -> str:
     return str(kms.create_key(Policy=policy)["KeyMetadata"]["KeyId"])
 
 
-def _denied(call: Any) -> str:
-    with pytest.raises(ClientError) as caught:
-        call()
-    assert caught.value.response["Error"]["Code"] == "AccessDeniedException"
-    return str(caught.value.response["Error"]["Message"])
-
-
 def test_grant_allows_decrypt_within_its_constraints(local_kms: KmsUnderTest) -> None:
     kms = local_kms.client()
     me = local_kms.server.credentials.principal
     key = _key_without_decrypt(kms)
     mine = kms.encrypt(KeyId=key, Plaintext=b"a", EncryptionContext={"app": "x"})["CiphertextBlob"]
     other = kms.encrypt(KeyId=key, Plaintext=b"b", EncryptionContext={"app": "y"})["CiphertextBlob"]
-    _denied(lambda: kms.decrypt(CiphertextBlob=mine, EncryptionContext={"app": "x"}))
+    denied(lambda: kms.decrypt(CiphertextBlob=mine, EncryptionContext={"app": "x"}))
     request: dict[str, Any] = {
         "KeyId": key,
         "GranteePrincipal": me,
@@ -53,7 +46,7 @@ def test_grant_allows_decrypt_within_its_constraints(local_kms: KmsUnderTest) ->
         CiphertextBlob=mine, EncryptionContext={"app": "x"}, GrantTokens=[grant["GrantToken"]]
     )
     assert decrypted["Plaintext"] == b"a"
-    _denied(lambda: kms.decrypt(CiphertextBlob=other, EncryptionContext={"app": "y"}))
+    denied(lambda: kms.decrypt(CiphertextBlob=other, EncryptionContext={"app": "y"}))
     (listed,) = kms.list_grants(KeyId=key)["Grants"]
     assert listed["GrantId"] == grant["GrantId"] and listed["Operations"] == ["Decrypt"]
     assert listed["Constraints"] == {"EncryptionContextSubset": {"app": "x"}}
@@ -64,7 +57,7 @@ def test_grant_allows_decrypt_within_its_constraints(local_kms: KmsUnderTest) ->
     assert again["GrantId"] == grant["GrantId"]  # same name and grant: not made twice
     kms.retire_grant(GrantToken=grant["GrantToken"])
     assert kms.list_grants(KeyId=key)["Grants"] == []
-    _denied(lambda: kms.decrypt(CiphertextBlob=mine, EncryptionContext={"app": "x"}))
+    denied(lambda: kms.decrypt(CiphertextBlob=mine, EncryptionContext={"app": "x"}))
 
 
 def test_revoke_and_equals_constraint(local_kms: KmsUnderTest) -> None:
@@ -80,7 +73,7 @@ def test_revoke_and_equals_constraint(local_kms: KmsUnderTest) -> None:
     )
     assert kms.decrypt(CiphertextBlob=exact, EncryptionContext={"k": "v"})["Plaintext"] == b"a"
     kms.revoke_grant(KeyId=key, GrantId=grant["GrantId"])
-    _denied(lambda: kms.decrypt(CiphertextBlob=exact, EncryptionContext={"k": "v"}))
+    denied(lambda: kms.decrypt(CiphertextBlob=exact, EncryptionContext={"k": "v"}))
     with pytest.raises(ClientError) as caught:
         kms.revoke_grant(KeyId=key, GrantId=grant["GrantId"])
     assert caught.value.response["Error"]["Code"] == "NotFoundException"
@@ -92,7 +85,7 @@ def test_explicit_deny_beats_a_grant(local_kms: KmsUnderTest) -> None:
     key = _key_without_decrypt(kms, deny=True)
     blob = kms.encrypt(KeyId=key, Plaintext=b"a")["CiphertextBlob"]
     kms.create_grant(KeyId=key, GranteePrincipal=me, Operations=["Decrypt"])
-    assert "explicit deny" in _denied(lambda: kms.decrypt(CiphertextBlob=blob))
+    assert "explicit deny" in denied(lambda: kms.decrypt(CiphertextBlob=blob))
 
 
 def test_grant_for_another_principal_neither_helps_nor_may_be_retired(
@@ -103,8 +96,8 @@ def test_grant_for_another_principal_neither_helps_nor_may_be_retired(
     grant = kms.create_grant(
         KeyId=key, GranteePrincipal="arn:aws:iam::111122223333:role/other", Operations=["Decrypt"]
     )
-    _denied(lambda: kms.decrypt(CiphertextBlob=blob))
-    _denied(lambda: kms.retire_grant(KeyId=key, GrantId=grant["GrantId"]))
+    denied(lambda: kms.decrypt(CiphertextBlob=blob))
+    denied(lambda: kms.retire_grant(KeyId=key, GrantId=grant["GrantId"]))
     with pytest.raises(ClientError) as caught:
         kms.create_grant(KeyId=key, GranteePrincipal=ROOT, Operations=["Fly"])
     assert caught.value.response["Error"]["Code"] == "ValidationException"

@@ -14,6 +14,7 @@ import pytest
 
 from core.errors import NitrodeckError
 from core.home import Home
+from core.kms.audit import audit_key
 from core.kms.demo import demo_key_policy
 from core.kms.explain import explain
 from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, PRINCIPAL_ARN
@@ -21,7 +22,7 @@ from core.kms.local.store import KmsStore
 from core.kms.policy_audit import check_local_key_policies
 from core.kms.separation import admin_overlaps
 from tui.cli.main import main
-from tui.screens.kms_policy import separation_warnings
+from tui.screens.kms_policy import audit_warnings
 
 PCR0 = "ab" * 48
 ROLE = "arn:aws:iam::111122223333:role/enclave-parent"
@@ -161,11 +162,7 @@ def test_doctor_flags_a_local_key_and_passes_the_demo(nitrodeck_home: Path) -> N
 
 
 def test_policy_screen_markup_names_the_statement() -> None:
-    assert "statement admin" in separation_warnings(ISSUE_14)
-    assert (
-        separation_warnings(
-            demo_key_policy(PCR0, admin=ADMIN_PRINCIPAL_ARN, decryptor=PRINCIPAL_ARN)
-        )
-        == ""
-    )
-    assert separation_warnings("not json") == ""
+    assert "statement admin" in audit_warnings(audit_key(ISSUE_14, []))
+    demo = demo_key_policy(PCR0, admin=ADMIN_PRINCIPAL_ARN, decryptor=PRINCIPAL_ARN)
+    assert audit_warnings(audit_key(demo, [])) == ""
+    assert "could not be listed" in audit_warnings(audit_key(demo, None))

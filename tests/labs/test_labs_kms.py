@@ -147,3 +147,52 @@ def test_open_policy_is_not_solved_by_making_the_decryptor_an_admin(start_lab: A
 
     lab.edit_policy(self_administer)
     assert "the decryptor cannot rewrite its own conditions" in failing(lab.check())
+
+
+def _open_grants(lab: Any) -> list[str]:
+    """The grant IDs the audit names as open paths, from `kms explain --json`."""
+    explained = lab.nd("kms", "explain", "--key-id", "alias/lab", "--json").json()
+    paths = explained["audit"]["Paths"]
+    return sorted({p["Source"].split()[0] for p in paths if p["Open"] and "grant" in p["Via"]})
+
+
+def _drop_delegation(policy: dict[str, Any]) -> None:
+    policy["Statement"] = [s for s in policy["Statement"] if s.get("Sid") != "parent-delegates"]
+
+
+def test_grant_bypass_is_found_by_the_audit_and_closed(start_lab: Any) -> None:
+    lab = start_lab("grant-bypass")
+    keys = lab.nd("kms", "keys")
+    assert keys.code == 0 and " OPEN " in keys.out
+    allowed = lab.nd("kms", "explain", "--key-id", "alias/lab")
+    assert allowed.code == 0 and "allowed by grant" in allowed.out and "pin: OPEN" in allowed.out
+    assert "nothing reaches the plaintext without attestation" in failing(lab.check())
+    grants = _open_grants(lab)
+    assert len(grants) == 2  # the incident's grant to the parent and the batch job's grant
+    for grant_id in grants:
+        revoked = lab.nd("kms", "revoke-grant", "--key-id", "alias/lab", "--grant-id", grant_id)
+        assert revoked.code == 0, revoked.err
+    data = lab.check()  # the parent may still grant itself Decrypt through the policy
+    assert failing(data) == {
+        "nothing reaches the plaintext without attestation",
+        "the decryptor cannot rewrite its own conditions",
+    }
+    lab.edit_policy(_drop_delegation)
+    assert lab.check()["solved"]
+    assert " pinned " in lab.nd("kms", "keys").out
+
+
+def test_grant_bypass_is_not_solved_by_dropping_the_policys_pin(start_lab: Any) -> None:
+    """Removing the attested statement leaves nothing to bypass, and no enclave decrypts."""
+    lab = start_lab("grant-bypass")
+    for grant_id in _open_grants(lab):
+        lab.nd("kms", "revoke-grant", "--key-id", "alias/lab", "--grant-id", grant_id)
+
+    def unpin(policy: dict[str, Any]) -> None:
+        _drop_delegation(policy)
+        policy["Statement"] = [s for s in policy["Statement"] if s.get("Sid") != DECRYPT_SID]
+
+    lab.edit_policy(unpin)
+    data = lab.check()
+    assert not data["solved"]
+    assert "nothing reaches the plaintext without attestation" in failing(data)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import hmac
 import json
 import shlex
 import sys
@@ -137,14 +137,16 @@ def test_kms_calls_reach_the_remotes_own_local_kms(
     assert (home_a_by_default / "kms").is_dir()
     assert not (nitrodeck_home() / "kms").exists()  # no KMS was started on this side
     decrypt = [*host, "kms", "decrypt", "--enclave-name", "vault", "--ciphertext-file"]
-    assert main([*decrypt, str(secret), "--json"]) == 0
+    proof = ["--proof-key", "@" + made["ProofKeyFile"]]
+    assert main([*decrypt, str(secret), *proof, "--json"]) == 0
     result = json.dumps(json.loads(capsys.readouterr().out))
-    assert made["PlaintextSHA256"] in result
+    assert made["ExpectedProof"] in result
 
     # encrypt too goes through the connection, so the platform stays open until it returns
     plain, sealed = tmp_path / "plain.txt", tmp_path / "operator" / "sealed.bin"
     plain.write_bytes(b"operator data")
     encrypt = [*host, "kms", "encrypt", "--key-id", made["KeyId"], "--plaintext-file"]
     assert main([*encrypt, str(plain), "--output", str(sealed)]) == 0
-    assert main([*decrypt, str(sealed), "--json"]) == 0
-    assert hashlib.sha256(b"operator data").hexdigest() in capsys.readouterr().out
+    assert main([*decrypt, str(sealed), *proof, "--json"]) == 0
+    key = bytes.fromhex(Path(made["ProofKeyFile"]).read_text().strip())
+    assert hmac.new(key, b"operator data", "sha256").hexdigest() in capsys.readouterr().out

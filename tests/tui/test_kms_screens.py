@@ -78,6 +78,40 @@ async def test_keys_list_policy_and_pinning(make_app: Any, wait: Any) -> None:
         assert app.screen is screen
 
 
+class GrantedKms(FixedKms):
+    """The same keys, each with a grant of Decrypt to the parent (issue 19)."""
+
+    def list_grants(self, KeyId: str) -> dict[str, Any]:
+        grant = {
+            "KeyId": KeyId,
+            "GrantId": "ab" * 32,
+            "Name": "incident",
+            "GranteePrincipal": PRINCIPAL_ARN,
+            "Operations": ["Decrypt"],
+        }
+        return {"Grants": [grant], "Truncated": False}
+
+
+async def test_a_grant_around_the_pin_shows_as_open(make_app: Any, wait: Any) -> None:
+    """The policy alone would say pinned; the view and the policy screen name the grant."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait(pilot)
+        screen = KmsScreen(kms=KmsAccess(client=GrantedKms()), platform=FixedPlatform())  # type: ignore[arg-type]
+        await app.push_screen(screen)
+        await wait(pilot)
+        verdicts = {cells[3]: cells[2] for cells in screen.table.all_rows.values()}
+        assert verdicts == {"alias/payments": "OPEN", "alias/legacy": "NOT pinned"}
+        await pilot.press("slash", *"payments", "enter")
+        await wait(pilot)
+        await pilot.press("enter")
+        await until(
+            pilot, wait, lambda: "OPEN" in text(app.screen.query_one("#policy-head")), "audit"
+        )
+        head = text(app.screen.query_one("#policy-head"))
+        assert f"OPEN: {PRINCIPAL_ARN} via grant {'ab' * 32} (incident)" in head
+
+
 async def test_bad_target_is_explained_inline(make_app: Any, wait: Any) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -151,11 +185,13 @@ async def test_demo_key_then_decrypt_inside_the_enclave(
         await pilot.press("enter")  # in the form: start
         await until(pilot, wait, lambda: decrypt.result is not None, "the flow")
         result = decrypt.result
-        assert result is not None and result.ok and result.digest is not None
-        assert result.digest.sha256.hex() == demo.plaintext_sha256
+        assert result is not None and result.ok and result.decrypted is not None
+        assert decrypt.field("proof").value == f"@{demo.proof_key_path}"
+        assert result.decrypted.hmac_sha256 is not None
+        assert result.decrypted.hmac_sha256.hex() == demo.expected_proof
         assert [s.name for s in result.steps] == ["enclave key", "kms decrypt", "enclave decrypt"]
         assert decrypt.query_one("#decrypt-steps").row_count == 3  # type: ignore[attr-defined]
-        assert demo.plaintext_sha256 in text(decrypt.query_one("#decrypt-status"))
+        assert demo.expected_proof in text(decrypt.query_one("#decrypt-status"))
         await pilot.press("escape")
         await until(pilot, wait, lambda: len(screen.table.all_rows) == 1, "the new key listed")
         assert next(iter(screen.table.all_rows.values()))[1:3] == ("Enabled", "pinned")

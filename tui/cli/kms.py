@@ -23,6 +23,7 @@ from core.kms.inventory import client, endpoint_file, key_policy, list_keys
 from core.kms.local.credentials import ADMIN_PROFILE, PRINCIPAL_ARN, PROFILE, REGION
 from core.kms.local.log import RotatingLog
 from core.kms.local.server import LocalKms, stderr_log
+from core.kms.manage import admin_for
 from tui.cli import kms_daemon, kms_demo, kms_manage, kms_recipient
 from tui.cli.output import cli_home, print_json
 
@@ -167,7 +168,7 @@ def _explain_policy(args: argparse.Namespace) -> tuple[str, str, KeyFacts | None
     if args.key_id is not None:
         kms = client(args.endpoint_url, cli_home(args))
         text, arn = key_policy(kms, args.key_id)
-        return text, arn, facts_from(kms, arn)
+        return text, arn, facts_from(kms, arn, admin_for(args.endpoint_url, cli_home(args))[0])
     try:
         return args.policy.read_text(), "*", None
     except OSError as error:
@@ -205,6 +206,9 @@ def render_explanation(result: Explanation) -> str:
         lines.append(f"  key state: {result.key_state}")
     if result.grant is not None:
         lines.append(f"  allowed by grant {result.grant.get('GrantId')} (not by the key policy)")
+    if result.audit is not None:
+        lines.append(f"  pin: {result.audit.verdict}: {result.audit.summary}")
+        lines += [f"    {path.line}" for path in result.audit.paths]
     lines.append("")
     for s in decision.statements:
         mark = "applies" if s.applies else "does not apply"
@@ -229,7 +233,9 @@ def render_explanation(result: Explanation) -> str:
 
 
 def run_keys(args: argparse.Namespace) -> int:
-    summaries = list_keys(client(args.endpoint_url, cli_home(args)))
+    summaries = list_keys(
+        client(args.endpoint_url, cli_home(args)), admin_for(args.endpoint_url, cli_home(args))[0]
+    )
     if args.json:
         print_json([s.to_json() for s in summaries])
         return 0
@@ -238,8 +244,15 @@ def run_keys(args: argparse.Namespace) -> int:
         return 0
     print(f"{'KEY ID':36}  {'ATTESTATION':11}  {'STATE':15}  ALIASES / DESCRIPTION")
     for s in summaries:
-        pinned = "pinned" if s.pinned_keys else "NOT pinned"
+        pinned = s.audit.verdict
         names = ", ".join(s.aliases) or "-"
         extra = f"  ({s.description})" if s.description else ""
         print(f"{s.key_id:36}  {pinned:11}  {s.state:15}  {names}{extra}")
+        for path in s.audit.open_paths:
+            print(f"{'':38}open: {path.principal} via {path.via} {path.source}")
+    if any(s.audit.open_paths for s in summaries):
+        print(
+            "OPEN: the policy pins attestation, but these paths reach plaintext without it; "
+            "`nitrodeck kms explain --key-id KEY` says how to close each"
+        )
     return 0

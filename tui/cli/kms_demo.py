@@ -70,13 +70,14 @@ def run_create_demo_key(args: argparse.Namespace) -> int:
     print(f"created key {demo.key_id}" + (f" ({demo.alias})" if demo.alias else ""))
     print(f"  decrypt only inside an enclave whose PCR0 is {demo.pcr0}")
     print(f"  administered by {roles.admin}; decrypted by {roles.decryptor}")
-    print(f"  demo secret: {demo.plaintext_length} bytes, SHA-256 {demo.plaintext_sha256}")
+    print(f"  demo secret: {demo.plaintext_length} bytes; its proof {demo.expected_proof}")
     print(f"  ciphertext:  {demo.ciphertext_path}")
+    print(f"  proof key:   {demo.proof_key_path} (HMAC-SHA256 key: the proof proves the secret)")
     if demo.debug_enclave:
         print(f"  note: {demo.enclave} runs in debug mode; its documents carry a zero PCR0, so")
         print("        KMS will deny it (run the image without --debug-mode to decrypt)")
     print(
         f"try: nitrodeck kms decrypt --enclave-name {demo.enclave} "
-        f"--ciphertext-file {demo.ciphertext_path}"
+        f"--ciphertext-file {demo.ciphertext_path} --proof-key @{demo.proof_key_path}"
     )
     return 0

@@ -1,6 +1,6 @@
 """`nitrodeck kms enable-key | disable-key | schedule-key-deletion | cancel-key-deletion |
-get-key-policy | put-key-policy | pin`: what the labs and operators fix keys with, local KMS or
-AWS.
+get-key-policy | put-key-policy | pin | revoke-grant`: what the labs and operators fix keys
+with, local KMS or AWS.
 
 Disabling, scheduling deletion and replacing a policy ask first (`--yes` for scripts) and are
 refused in `--read-only`; each prints the key's state afterwards, or JSON with `--json`. On the
@@ -15,7 +15,14 @@ from pathlib import Path
 
 from core.errors import NitrodeckError, UsageError
 from core.flows.pin import Pinning, pinned_summary
-from core.kms.manage import admin_for, change_state, get_policy, policy_diff, put_policy
+from core.kms.manage import (
+    admin_for,
+    change_state,
+    get_policy,
+    policy_diff,
+    put_policy,
+    revoke_grant,
+)
 from core.kms.pin import parse_pcrs
 from tui.cli.output import cli_home, print_json
 
@@ -69,7 +76,20 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--pcrs", default=None, metavar="N,…", help="PCRs to pin (default: those already pinned)"
     )
     pin.add_argument("--replace", action="store_true", help="replace pinned values, not add")
+    pin.add_argument(
+        "--principal",
+        default=None,
+        metavar="ARN",
+        help="pin this principal's attested statements only (default: the policy's only one)",
+    )
+    pin.add_argument(
+        "--sid", action="append", default=[], metavar="SID", help="pin these statements only"
+    )
     pin.set_defaults(handler=run_pin)
+    revoke = commands.add_parser("revoke-grant", help="revoke a key's grant (closes its path)")
+    _common(revoke, destructive=False)
+    revoke.add_argument("--grant-id", required=True, metavar="ID", help="from kms explain")
+    revoke.set_defaults(handler=run_revoke_grant)
 
 
 def confirm(question: str, yes: bool) -> None:
@@ -140,11 +160,16 @@ def run_pin(args: argparse.Namespace) -> int:
     """Show the diff, ask, PutKeyPolicy: how a key moves to a rebuilt image without an outage."""
     pinning = Pinning.as_admin(admin_for(args.endpoint_url, cli_home(args)), args.key_id)
     plan = pinning.plan(
-        args.eif_path, pcrs=parse_pcrs(args.pcrs) if args.pcrs else None, replace=args.replace
+        args.eif_path,
+        pcrs=parse_pcrs(args.pcrs) if args.pcrs else None,
+        replace=args.replace,
+        for_principal=args.principal,
+        sids=args.sid,
     )
     if not args.json:
         verb = "replace with" if args.replace else "add"
-        print(f"{plan.key_arn}: {verb} {pinned_summary(plan)}")
+        statements = ", ".join(plan.statements)
+        print(f"{plan.key_arn}: {verb} {pinned_summary(plan)} in statement(s) {statements}")
         print(plan.diff or "the policy already pins these values: nothing to do")
     if plan.changed:
         confirm(f"PutKeyPolicy on {plan.key_arn}?", args.yes)
@@ -153,4 +178,13 @@ def run_pin(args: argparse.Namespace) -> int:
         print_json({**plan.to_json(), "Applied": done})
     elif done:
         print(f"policy of {plan.key_arn} updated ({', '.join(plan.statements)})")
+    return 0
+
+
+def run_revoke_grant(args: argparse.Namespace) -> int:
+    arn = revoke_grant(admin_for(args.endpoint_url, cli_home(args))[0], args.key_id, args.grant_id)
+    if args.json:
+        print_json({"KeyArn": arn, "RevokedGrantId": args.grant_id})
+    else:
+        print(f"grant {args.grant_id} of {arn} revoked")
     return 0

@@ -1,8 +1,9 @@
 """`nitrodeck kms decrypt|encrypt`: the KMS `Recipient` flow from the parent, step by step.
 
 `decrypt` asks the enclave's agent for a key and document, calls KMS Decrypt with `Recipient`,
-and has the agent decrypt `CiphertextForRecipient` inside; it prints each step and the
-plaintext's length and SHA-256, never the plaintext. On a denial it fetches the key policy and
+and has the agent decrypt `CiphertextForRecipient` inside; it prints each step, the
+plaintext's length and, with `--proof-key`, HMAC-SHA256 of the plaintext under that key (never
+the plaintext, nor a bare digest of it). On a denial it fetches the key policy and
 explains it. On the simulator the default KMS is the local one (started as a daemon); on Nitro,
 AWS through boto3's usual credentials and region. `encrypt` is a parent-side convenience for demos.
 """
@@ -16,9 +17,9 @@ from typing import Any
 
 from core.agent.client import connect_agent
 from core.errors import NitrodeckError
-from core.kms.client import FlowResult, FlowStep, recipient_decrypt
+from core.kms.client import FlowResult, FlowStep, describe_proof, recipient_decrypt
 from core.kms.errors import kms_error
-from core.kms.inputs import encryption_context, read_blob
+from core.kms.inputs import encryption_context, proof_key, read_blob
 from core.kms.target import KmsTarget, boto3_client, caller_principal
 from core.platform.base import Platform
 from core.platform.select import open_platform
@@ -30,13 +31,20 @@ MARKS = {"ok": "✓", "denied": "✗", "failed": "✗", "skipped": "-"}
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     decrypt = commands.add_parser(
-        "decrypt", help="decrypt inside an enclave with KMS Recipient (prints length + SHA-256)"
+        "decrypt",
+        help="decrypt inside an enclave with KMS Recipient (prints the length, and a keyed proof)",
     )
     add_enclave_args(decrypt)
     decrypt.add_argument(
         "--ciphertext-file", type=Path, required=True, metavar="F", help="raw or base64 blob"
     )
     decrypt.add_argument("--key-id", metavar="K", help="key ID, ARN or alias (optional)")
+    decrypt.add_argument(
+        "--proof-key",
+        metavar="HEX|@F",
+        help="16-64 secret bytes: the enclave returns HMAC-SHA256(key, plaintext) to compare "
+        "with your own (`openssl dgst -sha256 -mac HMAC -macopt hexkey:…`)",
+    )
     add_kms_args(decrypt)
     decrypt.add_argument("--json", action="store_true", help="the steps and result as JSON")
     decrypt.set_defaults(handler=run_decrypt)
@@ -79,16 +87,16 @@ def _print_result(result: FlowResult) -> None:
         print(f"why: {result.explanation.summary}")
         for line in result.explanation.lines():
             print(f"  {line}")
-    if result.digest is not None:
+    if result.decrypted is not None:
         print()
-        print(f"plaintext length  {result.digest.length} bytes")
-        print(f"plaintext SHA-256 {result.digest.sha256.hex()}")
+        print(f"plaintext: {describe_proof(result.decrypted)}")
         print("(the plaintext stayed inside the enclave)")
 
 
 def run_decrypt(args: argparse.Namespace) -> int:
     ciphertext = read_blob(args.ciphertext_file)
     context = encryption_context(args.encryption_context)
+    proof = None if args.proof_key is None else proof_key(args.proof_key)
     platform = open_platform(args.platform, args.profile, home=cli_home(args))
     try:
         target = _target(args, platform)
@@ -104,6 +112,7 @@ def run_decrypt(args: argparse.Namespace) -> int:
                 key_id=args.key_id,
                 encryption_context=context,
                 on_step=None if args.json else print_step,
+                proof_key=proof,
             )
     finally:
         platform.close()

@@ -17,24 +17,39 @@ from pathlib import Path
 from core.errors import NitrodeckError, UsageError
 from core.home import Home
 
-# Command-group modules in the order `nitrodeck --help` lists them.
-GROUPS = (
-    "eif",
-    "attestation",
-    "enclaves",
-    "pool",
-    "proxy",
-    "kms",
-    "agent",
-    "doctor",
-    "explain",
-    "lab",
-    "tour",
-    "ctx",
-    "fleet",
-    "rollout",
-    "serve",
-)
+# Every top-level command: the `tui.cli` module that registers it, and its line in `--help`, in
+# the order `--help` lists them. `--help` is drawn from this table alone and a command imports
+# only its own module, so `describe-enclaves` never loads boto3, the EIF builder or the KMS
+# server (a test checks the table against what each module registers).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "eif": ("eif", "read, measure, build, sign and diff EIF images"),
+    "attestation": ("attestation", "verify and inspect Nitro attestation documents"),
+    "run-enclave": ("enclaves", "start an enclave from an EIF (nitro-cli)"),
+    "describe-enclaves": ("enclaves", "list running enclaves (JSON)"),
+    "terminate-enclave": ("enclaves", "stop enclaves"),
+    "console": ("enclaves", "stream a debug-mode enclave's console"),
+    "pool": ("pool", "the enclave CPU and memory pool (allocator)"),
+    "vsock-proxy": ("proxy", "vsock-proxy's allowlist and whether this region's KMS is allowed"),
+    "kms": ("kms", "local KMS, key-policy explainer, key listing"),
+    "attest": ("agent", "get an attestation document from a running enclave's agent"),
+    "agent": ("agent", "the enclave agent: health and NSM description"),
+    "doctor": ("doctor", "check that this machine can run nitrodeck"),
+    "explain": (
+        "explain",
+        "explain a nitro-cli error code (E00-E60), or the root cause of a captured error",
+    ),
+    "lab": ("lab", "training labs: a broken setup to diagnose and fix"),
+    "tour": ("tour", "a self-running tour of the app, with narration"),
+    "ctx": ("ctx", "named targets: this machine, ssh://… hosts, homes"),
+    "fleet": ("fleet", "many parent instances at once"),
+    "rollout": (
+        "rollout",
+        "replace an enclave on many parents in waves, attesting each before the next",
+    ),
+    "serve": ("serve", "serve this machine's platform to a remote nitrodeck (ssh runs this)"),
+}
+# The command-group modules, each once, in `--help` order.
+GROUPS = tuple(dict.fromkeys(module for module, _ in COMMANDS.values()))
 
 # Commands that change enclaves, the pool, images in place, PCRs or keys: `--read-only` refuses
 # them, as the app hides their actions.
@@ -56,6 +71,7 @@ STATE_CHANGING = frozenset(
         ("kms", "cancel-key-deletion"),
         ("kms", "put-key-policy"),
         ("kms", "pin"),
+        ("kms", "revoke-grant"),
         ("lab", "start"),
         ("lab", "reset"),
         ("tour",),
@@ -107,15 +123,20 @@ def _add_global_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The full parser; with `command` naming a group (e.g. "eif"), only that group's, so a
-    command does not pay for every other group's imports (boto3, the builder, the KMS server)."""
+    """The parser for `command` when it is one of `COMMANDS`: only its module registers (the
+    parser that runs it). For another word (`--help`, a typo) an outline of every command drawn
+    from `COMMANDS`, importing nothing; for None every module registers (the whole tree)."""
     parser = argparse.ArgumentParser(
         prog="nitrodeck",
         description="A terminal console for AWS Nitro Enclaves. With no command, opens the app.",
     )
     _add_global_options(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in (command,) if command in GROUPS else GROUPS:
+    if command is not None and command not in COMMANDS:
+        for name, (_, summary) in COMMANDS.items():
+            subparsers.add_parser(name, help=summary)
+        return parser
+    for name in (COMMANDS[command][0],) if command else GROUPS:
         try:
             module = importlib.import_module(f"tui.cli.{name}")
         except ModuleNotFoundError as missing:
@@ -158,7 +179,7 @@ def _may_have_target() -> bool:
     from tui.config import config_path
 
     try:
-        return "current_context" in config_path().read_text(encoding="utf-8")
+        return b"current_context" in config_path().read_bytes()
     except OSError:
         return False
 

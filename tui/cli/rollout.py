@@ -36,6 +36,11 @@ def register(subparsers: Any) -> None:
         "--kms-endpoint-url", metavar="URL", help="with --key-id (default: the local KMS)"
     )
     parser.add_argument(
+        "--key-principal",
+        metavar="ARN",
+        help="with --key-id: pin this principal's statements only (default: the only one)",
+    )
+    parser.add_argument(
         "--memory", type=int, metavar="MIB", help="size where NAME runs nowhere yet"
     )
     parser.add_argument(
@@ -88,7 +93,7 @@ def _key(args: argparse.Namespace) -> KeyPin | None:
 
     # pinning changes the policy: the admin's
     kms, principal = admin_for(args.kms_endpoint_url, cli_home(args))
-    return KeyPin(kms, args.key_id, principal())
+    return KeyPin(kms, args.key_id, principal(), args.key_principal)
 
 
 def _progress(outcome: MemberOutcome, step: str) -> None:

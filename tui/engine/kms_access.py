@@ -47,11 +47,12 @@ class KmsAccess:
         self._target = target
         self._client: Any = client
         self._home = home
+        self._admin: Any = None
         self._lock = threading.Lock()
 
     def choose(self, target: KmsTarget | None) -> None:
         with self._lock:
-            self._target, self._client = target, None
+            self._target, self._client, self._admin = target, None, None
 
     @property
     def unresolved(self) -> bool:
@@ -94,3 +95,18 @@ class KmsAccess:
 
     def principal(self) -> str:
         return caller_principal(self.target())
+
+    def admin_client(self) -> Any:
+        """A client as the key administrator (`core.kms.manage.admin_access`), who may list
+        grants where the parent may not; a given client stands in for it too."""
+        with self._lock:
+            if self._target is None and self._client is not None:
+                return self._client
+            if self._admin is not None:
+                return self._admin
+        from core.kms.manage import admin_access
+
+        admin = admin_access(self.target())[0]
+        with self._lock:
+            self._admin = self._admin or admin
+            return self._admin

@@ -1,4 +1,8 @@
-"""The KMS view: keys with their state, aliases and whether their policy pins attestation.
+"""The KMS view: keys with their state, aliases and whether attestation guards their plaintext.
+
+ATTESTATION is the audit's verdict (`core.kms.audit`, policy and grants): `pinned`, `OPEN` (the
+policy pins, but a grant or another statement reaches the plaintext without attestation),
+`NOT pinned`.
 
 Local KMS by default (`t` switches to AWS or an endpoint). Enter shows a key's policy with its
 attestation conditions marked; `d` opens the decrypt step-through; `c` creates a demo key whose
@@ -44,7 +48,8 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
     crumb = "kms"
     ABOUT = (
         "Keys of the local KMS (or AWS: press t). STATE: only an Enabled key decrypts. "
-        "ATTESTATION says whether a key's policy pins kms:RecipientAttestation conditions. "
+        "ATTESTATION: pinned when every path to the plaintext needs attestation; OPEN when a "
+        "grant or statement bypasses the pin (enter lists the paths). "
         "enter: policy, d: decrypt in an enclave, c: create a demo key for a running enclave."
     )
     COLUMNS = (
@@ -87,7 +92,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
             return None if text == "Enabled" else "bold red"
         if column != "attestation":
             return None
-        return "bold green" if text == "pinned" else "bold yellow"
+        return {"pinned": "bold green", "OPEN": "bold red"}.get(text, "bold yellow")
 
     def _default_target(self, platform: Platform) -> None:
         """The CLI's default, from the same function: AWS KMS on a real parent, a remote
@@ -99,12 +104,12 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
     def fetch_rows(self) -> Mapping[str, Sequence[str]]:
         if self.kms.unresolved:
             self._default_target(self.platforms.get())
-        keys = list_keys(self.kms.client())
+        keys = list_keys(self.kms.client(), self.kms.admin_client())
         return {
             key.key_id: (
                 key.key_id,
                 key.state,
-                "pinned" if key.pinned_keys else "NOT pinned",
+                key.audit.verdict,
                 ", ".join(key.aliases) or "-",
                 key.description,
             )
@@ -139,7 +144,9 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
 
         self.app.push_screen(KeyPolicyScreen(self.kms, key))
 
-    def action_decrypt(self, enclave: str = "", ciphertext: str = "", key_id: str = "") -> None:
+    def action_decrypt(
+        self, enclave: str = "", ciphertext: str = "", key_id: str = "", proof_key: str = ""
+    ) -> None:
         from tui.screens.kms_decrypt import DecryptScreen
 
         self.app.push_screen(
@@ -149,6 +156,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
                 enclave=enclave,
                 ciphertext=ciphertext,
                 key_id=key_id,
+                proof_key=proof_key,
             )
         )
 
@@ -216,7 +224,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         note = " (debug enclave: KMS will deny it)" if demo.debug_enclave else ""
         self.notify(
             f"key {demo.key_id} pins PCR0 {demo.pcr0[:16]}…; demo secret {demo.plaintext_length} "
-            f"bytes, SHA-256 {demo.plaintext_sha256[:16]}…{note}",
+            f"bytes, proof {demo.expected_proof[:16]}…{note}",
             title="demo key created",
         )
         self.last_demo = demo
@@ -225,7 +233,9 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
             f"{escape(str(demo.ciphertext_path))}"
         )
         self.action_refresh()
-        self.action_decrypt(demo.enclave, str(demo.ciphertext_path), demo.key_id)
+        self.action_decrypt(
+            demo.enclave, str(demo.ciphertext_path), demo.key_id, f"@{demo.proof_key_path}"
+        )
 
     # -- pin -----------------------------------------------------------------------------------
     def action_pin(self) -> None:

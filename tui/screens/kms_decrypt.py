@@ -2,8 +2,10 @@
 
 `core.kms.client.recipient_decrypt` runs in a thread worker; each `FlowStep` it reports through
 `on_step` is handed to the UI thread and appears as it happens. The result is the plaintext's
-length and SHA-256 (the plaintext stays in the enclave); on a denial, the explainer's verdict,
-condition by condition (expected against actual), and its findings with their fixes.
+length and, with a proof key, HMAC-SHA256 of it under that key (the plaintext stays in the
+enclave, and no bare digest a guess could be checked against leaves it); on a denial, the
+explainer's verdict, condition by condition (expected against actual), and its findings with
+their fixes.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from textual.widgets import DataTable, Input, Static
 
 from core.agent.client import connect_agent
 from core.errors import NitrodeckError
-from core.kms.client import FlowResult, FlowStep, recipient_decrypt
-from core.kms.inputs import encryption_context, read_blob
+from core.kms.client import FlowResult, FlowStep, describe_proof, recipient_decrypt
+from core.kms.inputs import encryption_context, proof_key, read_blob
 from tui.engine.access import PlatformHolder
 from tui.engine.errors import ShowsWorkerErrors, error_markup, escape
 from tui.engine.kms_access import KmsAccess
@@ -36,6 +38,7 @@ FIELDS = (
     ("ciphertext", "Ciphertext file", "raw or base64 KMS ciphertext"),
     ("key", "Key id", "optional: id, ARN or alias"),
     ("context", "Encryption ctx", "optional: k=v,k2=v2"),
+    ("proof", "Proof key", "optional: @file or hex, 16-64 bytes"),
 )
 
 
@@ -43,8 +46,9 @@ class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
     crumb = "decrypt"
     ABOUT = (
         "Decrypt a KMS ciphertext inside an enclave with KMS Recipient: each step appears as it "
-        "happens; only the plaintext's length and SHA-256 leave the enclave. On a denial the key "
-        "policy is explained condition by condition. Enter in any field starts."
+        "happens; only the plaintext's length (and an HMAC under your proof key) leave the "
+        "enclave. On a denial the key policy is explained condition by condition. Enter in any "
+        "field starts."
     )
     BINDINGS = [
         Binding("ctrl+s", "decrypt", "Decrypt", id="decrypt.run"),
@@ -67,11 +71,17 @@ class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
         enclave: str = "",
         ciphertext: str = "",
         key_id: str = "",
+        proof_key: str = "",
     ) -> None:
         super().__init__()
         self.kms = kms
         self.platform_override = platforms
-        self.initial = {"enclave": enclave, "ciphertext": ciphertext, "key": key_id}
+        self.initial = {
+            "enclave": enclave,
+            "ciphertext": ciphertext,
+            "key": key_id,
+            "proof": proof_key,
+        }
         self.result: FlowResult | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -89,6 +99,13 @@ class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
         )
         empty = next((k for k, _, _ in FIELDS if not self.field(k).value), "enclave")
         self.field(empty).focus()
+        self._mask_proof()
+
+    @on(Input.Changed, "#decrypt-proof")
+    def _mask_proof(self) -> None:
+        """A key typed as hex is masked; an @file path is not a secret and stays readable."""
+        proof = self.field("proof")
+        proof.password = not proof.value.startswith("@")
         self._status("Enclave and ciphertext, then enter. (c in :kms makes a demo key.)")
 
     def field(self, key: str) -> Input:
@@ -117,11 +134,13 @@ class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
             blob = read_blob(Path(path).expanduser())
             pairs = [p for p in self.field("context").value.split(",") if p.strip()]
             context = encryption_context([p.strip() for p in pairs], where="context")
+            proof_text = self.field("proof").value.strip()
+            proof = proof_key(proof_text, where="proof key") if proof_text else None
         except NitrodeckError as error:
             self._status(error_markup(error))
             return
         self._status(f"decrypting in {escape(enclave)} via {escape(self.kms.label())}…")
-        self._run(enclave, blob, self.field("key").value.strip() or None, context)
+        self._run(enclave, blob, self.field("key").value.strip() or None, context, proof)
 
     def _clear(self) -> None:
         self.result = None
@@ -132,7 +151,12 @@ class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="decrypt", description="decrypt")
     def _run(
-        self, enclave: str, blob: bytes, key_id: str | None, context: dict[str, str] | None
+        self,
+        enclave: str,
+        blob: bytes,
+        key_id: str | None,
+        context: dict[str, str] | None,
+        proof: bytes | None,
     ) -> None:
         def on_step(step: FlowStep) -> None:
             self.app.call_from_thread(self._add_step, step)
@@ -149,6 +173,7 @@ class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
                     key_id=key_id,
                     encryption_context=context,
                     on_step=on_step,
+                    proof_key=proof,
                 )
         except NitrodeckError as error:
             self.app.call_from_thread(self._status, error_markup(error))
@@ -161,11 +186,10 @@ class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
 
     def _show_result(self, result: FlowResult) -> None:
         self.result = result
-        if result.digest is not None:
+        if result.decrypted is not None:
             self._status(
                 f"[b green]decrypted inside the enclave[/]\n"
-                f"plaintext length  [b]{result.digest.length}[/] bytes\n"
-                f"plaintext SHA-256 [b]{result.digest.sha256.hex()}[/]\n"
+                f"plaintext: {escape(describe_proof(result.decrypted))}\n"
                 "(the plaintext stayed inside the enclave)"
             )
             return

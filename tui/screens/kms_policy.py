@@ -1,7 +1,8 @@
 """One key's policy, pretty-printed, with the `kms:RecipientAttestation:*` conditions marked.
 
-Fetched with GetKeyPolicy and DescribeKey in a thread worker (`core.kms.inventory.key_policy`);
-the PCRs the policy pins are listed above it, as the attestation screen would expect them.
+Fetched with GetKeyPolicy, DescribeKey and ListGrants in a thread worker; the PCRs the policy
+pins are listed above it, as the attestation screen would expect them, and below them every
+path to the plaintext that bypasses attestation (`core.kms.audit`: statements and grants).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from textual.widgets import Static
 
 from core.attestation import policy_expectations
 from core.errors import NitrodeckError
-from core.kms.inventory import key_policy
-from core.kms.separation import overlap_lines
+from core.kms.audit import KeyAudit, audit_key
+from core.kms.inventory import key_grants, key_policy
 from tui.engine.errors import ShowsWorkerErrors, error_markup, escape
 from tui.engine.kms_access import KmsAccess
 from tui.presenters.kms_render import pretty_policy
@@ -34,12 +35,14 @@ def pinned_summary(policy_text: str) -> str:
     return "\n".join(f"pins PCR{index} = {value.hex()}" for index, value in pinned.items())
 
 
-def separation_warnings(policy_text: str) -> str:
-    """`core.kms.separation`'s warnings as markup lines (empty when the roles are apart)."""
-    try:
-        lines = overlap_lines(policy_text)
-    except NitrodeckError:
-        return ""
+def audit_warnings(audit: KeyAudit) -> str:
+    """The audit's open paths as markup lines (empty when none bypasses attestation)."""
+    lines = [
+        f"OPEN: {path.principal} via {path.via} {path.source}: {path.detail}"
+        for path in audit.open_paths
+    ]
+    if not audit.grants_read:
+        lines.append("the key's grants could not be listed: a grant may bypass the pin")
     return "".join(f"\n[b $warning]{escape(line)}[/]" for line in lines)
 
 
@@ -69,10 +72,12 @@ class KeyPolicyScreen(ShowsWorkerErrors, NitrodeckScreen):
     def _fetch(self) -> None:
         try:
             text, arn = key_policy(self.kms.client(), self.key_id)
+            grants = key_grants(self.kms.admin_client(), arn)
         except NitrodeckError as error:
             self.app.call_from_thread(self._head, error_markup(error))
             return
-        self.app.call_from_thread(self._show, str(text), str(arn))
+        audit = audit_key(str(text), grants, key_arn=str(arn))
+        self.app.call_from_thread(self._show, str(text), str(arn), audit)
 
     def show_error(self, markup: str) -> None:
         self._head(markup)
@@ -80,9 +85,7 @@ class KeyPolicyScreen(ShowsWorkerErrors, NitrodeckScreen):
     def _head(self, markup: str) -> None:
         self.query_one("#policy-head", Static).update(markup)
 
-    def _show(self, text: str, arn: str) -> None:
+    def _show(self, text: str, arn: str, audit: KeyAudit) -> None:
         self.policy_text = text
-        self._head(
-            f"[b]{escape(arn)}[/]\n{escape(pinned_summary(text))}{separation_warnings(text)}"
-        )
+        self._head(f"[b]{escape(arn)}[/]\n{escape(pinned_summary(text))}{audit_warnings(audit)}")
         self.query_one("#policy-body", Static).update(pretty_policy(text))

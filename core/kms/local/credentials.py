@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import base64
 import configparser
-import contextlib
-import fcntl
 import io
 import os
 import secrets
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import NitrodeckError
-from core.home import Home, private_open, write_private_file
+from core.home import Home, file_lock, lock_path, write_private_file
 
 PROFILE = "nitrodeck-local"
 ADMIN_PROFILE = "nitrodeck-admin"
@@ -65,22 +62,11 @@ def _read(path: Path) -> configparser.ConfigParser:
     return parser
 
 
-@contextlib.contextmanager
-def _exclusive(path: Path) -> Iterator[None]:
-    """Serialise creators: two first starts must not each write different secrets."""
-    fd = private_open(path.with_name(f".{path.name}.lock"))
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
 def load_keyring(path: Path) -> dict[str, Credentials]:
     """Every profile's credentials by profile name, creating the missing ones (atomically)."""
     parser = _read(path)
     if any(not parser.has_section(profile) for profile in PRINCIPALS):
-        with _exclusive(path):
+        with file_lock(lock_path(path)):  # two first starts must not write different secrets
             return _complete(path)
     return _ring(path, parser)
 

@@ -11,7 +11,6 @@ A lock file serialises concurrent starters, so two commands never start two serv
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import signal
@@ -19,13 +18,12 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from core.errors import NitrodeckError
-from core.home import Home, ensure_private_dir, private_open, write_private_file
+from core.home import Home, ensure_private_dir, file_lock, private_open, write_private_file
 from core.processes import process_alive, process_ctime
 
 START_TIMEOUT = 20.0
@@ -64,14 +62,8 @@ def _startup_failure(home: Home) -> str:
     return " ".join(line.strip() for line in lines[-3:] if line.strip())[-600:]
 
 
-@contextlib.contextmanager
-def _locked(home: Home) -> Iterator[None]:
-    with os.fdopen(private_open(_kms_dir(home) / "daemon.lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+def _locked(home: Home) -> contextlib.AbstractContextManager[None]:
+    return file_lock(_kms_dir(home) / "daemon.lock")
 
 
 def _answers(endpoint: str, timeout: float = 1.0) -> bool:

@@ -28,11 +28,14 @@ def invalid_ciphertext(message: str = "") -> KmsError:
     return KmsError("InvalidCiphertextException", message)
 
 
-def access_denied(principal: str, action: str, resource: str, *, explicit: bool) -> KmsError:
-    """The two message forms KMS uses (aws/aws-nitro-enclaves-sdk-c#127, #157)."""
+def access_denied(
+    principal: str, action: str, resource: str, *, explicit: bool, why: str | None = None
+) -> KmsError:
+    """The two message forms KMS uses (aws/aws-nitro-enclaves-sdk-c#127, #157); `why` adds the
+    local KMS's reason when a grant was the nearest thing to an allow."""
     head = f"User: {principal} is not authorized to perform: {action} on resource: {resource}"
     if explicit:
         tail = "with an explicit deny in a resource-based policy"
     else:
         tail = f"because no resource-based policy allows the {action} action"
-    return KmsError("AccessDeniedException", f"{head} {tail}")
+    return KmsError("AccessDeniedException", f"{head} {tail}" + (f"; {why}" if why else ""))

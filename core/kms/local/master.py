@@ -1,4 +1,5 @@
-"""The local KMS's master key: created once, atomically; checked against the database at start.
+"""The local KMS's master key: created exactly once (racing first starts agree on one), atomically;
+checked against the database at start.
 
 Key material in SQLite is sealed under `master.key` (AES-256-GCM). A missing, empty, short or
 foreign master key must stop the server at start with the file named, never let it start and
@@ -17,7 +18,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from core.errors import NitrodeckError
-from core.home import write_private_file
+from core.home import create_file_once
 
 KEY_BYTES = 32
 CANARY = b"nitrodeck local KMS master key check"
@@ -46,9 +47,7 @@ def load_master_key(directory: Path, *, has_keys: bool) -> bytes:
             raise _fail(
                 path, "is missing but kms.sqlite3 holds keys sealed under it", RESTORE
             ) from None
-        data = AESGCM.generate_key(bit_length=KEY_BYTES * 8)
-        write_private_file(path, data)
-        return data
+        data = create_file_once(path, lambda: AESGCM.generate_key(bit_length=KEY_BYTES * 8))
     except OSError as error:
         raise _fail(
             path, f"cannot be read: {error.strerror}", "check the file's owner and mode"
@@ -83,4 +82,5 @@ def check_master_key(db: sqlite3.Connection, master: AESGCM, path: Path) -> None
             master.decrypt(sealed[:12], sealed[12:], str(key_id).encode())
         except (InvalidTag, ValueError):
             raise wrong from None
-    db.execute("INSERT INTO master_check VALUES (1, ?)", (_seal(master, os.urandom(12)),))
+    # OR IGNORE: a racing first start inserted its canary under the same key (create_file_once)
+    db.execute("INSERT OR IGNORE INTO master_check VALUES (1, ?)", (_seal(master, os.urandom(12)),))

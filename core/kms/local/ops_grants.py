@@ -75,7 +75,8 @@ def create_grant(service: Service, body: dict[str, Any], principal: str) -> dict
     if name is not None and not GRANT_NAME.match(name):
         raise validation(f"Name must match [a-zA-Z0-9:/_-]{{1,256}}: {name!r}")
     record = resolve(service.store, service.region, body.get("KeyId"), aliases=False)
-    service.authorize(record, "kms:CreateGrant", principal, body=body)
+    child = {"Operations": operations, "Constraints": constraints}
+    service.authorize(record, "kms:CreateGrant", principal, body=body, child_grant=child)
     require_usable(service.region, record)
     grant: dict[str, Any] = {
         "KeyId": service.arn(record),

@@ -15,7 +15,7 @@ from typing import Any
 
 from core.kms.attested import RecipientDocumentError, RecipientVerifier, VerifiedRecipient
 from core.kms.context import request_context
-from core.kms.grants import allowing_grant
+from core.kms.grants import allowing_grant, child_refusal
 from core.kms.local import grant_store
 from core.kms.local.errors import KmsError, access_denied, validation
 from core.kms.local.keys import key_arn
@@ -43,11 +43,14 @@ class Service:
         recipient: VerifiedRecipient | None = None,
         encryption_context: Mapping[str, str] | None = None,
         body: Mapping[str, Any] | None = None,
+        child_grant: Mapping[str, Any] | None = None,
     ) -> None:
         """Evaluate the key policy, then the key's grants; AccessDeniedException if neither allows.
 
         An explicit Deny in the policy wins over any grant. `body` carries `GrantTokens`, which
         are checked for form only: this store is consistent at once, so no token is needed.
+        `child_grant` is the grant a CreateGrant asks for: a grant-given CreateGrant must cover it
+        (`core.kms.grants.child_fits`).
         """
         grant_tokens(body or {})
         context = request_context(
@@ -58,13 +61,16 @@ class Service:
             encryption_context=encryption_context,
         )
         decision = evaluate(record.policy, context)
+        why = None
         if not decision.allowed and not decision.explicit_deny:
             grants = grant_store.for_key(self.store, record.key_id)
-            if allowing_grant(grants, principal, action, encryption_context) is not None:
+            if allowing_grant(grants, principal, action, encryption_context, child_grant):
                 return
+            if child_grant is not None:
+                why = child_refusal(grants, principal, child_grant)
         if not decision.allowed:
             raise access_denied(
-                principal, action, self.arn(record), explicit=decision.explicit_deny
+                principal, action, self.arn(record), explicit=decision.explicit_deny, why=why
             )
 
     def recipient(self, body: Mapping[str, Any]) -> VerifiedRecipient | None:

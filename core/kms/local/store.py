@@ -17,7 +17,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from core.home import create_private_file, ensure_private_dir
+from core.home import create_private_file, ensure_private_dir, file_lock, lock_path
 from core.kms.local.master import check_master_key, load_master_key
 
 SCHEMA = """
@@ -88,17 +88,20 @@ class KmsStore:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.executescript(SCHEMA)
-            have = {row[1] for row in self._db.execute("PRAGMA table_info(keys)")}
-            for name, definition in KEY_COLUMNS:
-                if name not in have:
-                    self._db.execute(f"ALTER TABLE keys ADD COLUMN {name} {definition}")
-            has_keys = self._db.execute("SELECT 1 FROM keys LIMIT 1").fetchone() is not None
-            self._master = AESGCM(load_master_key(directory, has_keys=has_keys))
-            check_master_key(self._db, self._master, directory / "master.key")
+            # Racing first starts: one switch to WAL (it needs the database to itself, and SQLite
+            # refuses it at once rather than wait), one schema, one master key.
+            with file_lock(lock_path(path)):
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=FULL")
+                self._db.execute("PRAGMA foreign_keys=ON")
+                self._db.executescript(SCHEMA)
+                have = {row[1] for row in self._db.execute("PRAGMA table_info(keys)")}
+                for name, definition in KEY_COLUMNS:
+                    if name not in have:
+                        self._db.execute(f"ALTER TABLE keys ADD COLUMN {name} {definition}")
+                has_keys = self._db.execute("SELECT 1 FROM keys LIMIT 1").fetchone() is not None
+                self._master = AESGCM(load_master_key(directory, has_keys=has_keys))
+                check_master_key(self._db, self._master, directory / "master.key")
             self._next_deletion = self._earliest_deletion()
         except BaseException:
             self._db.close()

@@ -1,15 +1,18 @@
 """A minimal inotify watch (Linux, via libc) so console followers wake the moment data lands.
 
-Falls back to nothing (callers poll) where inotify is unavailable.
+Falls back to nothing (callers poll) where inotify is unavailable. ctypes is loaded on the first
+watch, not on import: every simulator command imports this module, few follow a console.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import ctypes
 
 IN_MODIFY = 0x002
 IN_CLOSE_WRITE = 0x008
@@ -25,8 +28,16 @@ _libc: ctypes.CDLL | None = None
 def _lib() -> ctypes.CDLL:
     global _libc
     if _libc is None:
+        import ctypes.util
+
         _libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
     return _libc
+
+
+def _errno() -> int:
+    import ctypes
+
+    return ctypes.get_errno()
 
 
 class DirectoryWatch:
@@ -36,10 +47,10 @@ class DirectoryWatch:
         libc = _lib()
         fd = int(libc.inotify_init1(IN_NONBLOCK | IN_CLOEXEC))
         if fd < 0:
-            raise OSError(ctypes.get_errno(), "inotify_init1 failed")
+            raise OSError(_errno(), "inotify_init1 failed")
         if libc.inotify_add_watch(fd, os.fsencode(directory), _MASK) < 0:
             os.close(fd)
-            raise OSError(ctypes.get_errno(), f"inotify_add_watch failed for {directory}")
+            raise OSError(_errno(), f"inotify_add_watch failed for {directory}")
         self.fd = fd
 
     def fileno(self) -> int:

@@ -15,7 +15,6 @@ else none.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import resource
 import shutil
@@ -143,10 +142,15 @@ def try_cgroup(slot_hex: str, memory_mib: int) -> Path | None:
 def preexec(memory_mib: int, cgroup: Path | None, cpus: set[int]) -> Callable[[], None]:
     """Runs in the payload child before exec: die with the supervisor, pin to the CPUs that
     stand for the enclave's, cap the memory. (The supervisor itself, playing the hypervisor's
-    console and vsock devices, stays unpinned.)"""
+    console and vsock devices, stays unpinned.)
+
+    libc is loaded here, in the parent: importing in a forked child can deadlock, and importing
+    ctypes at module level would cost every simulator command ~10 ms."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
 
     def setup() -> None:
-        libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         with contextlib.suppress(OSError):
             os.sched_setaffinity(0, cpus)

@@ -1,0 +1,90 @@
+"""A command imports only what it needs: what real `nitrodeck` processes load, not how long they
+take (`bench/fast_start.py` times them). And `--help`, drawn from `main.COMMANDS` without
+importing the command modules, must say what the modules themselves register."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tui.cli.main import COMMANDS, GROUPS, build_parser
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("textual", "rich", "boto3", "botocore", "cryptography", "importlib.metadata")
+
+
+def loaded_by(tmp_path: Path, *args: str, stdin: bytes = b"") -> set[str]:
+    """The modules a real `nitrodeck ARGS` process has loaded when it is done."""
+    out = tmp_path / "modules.json"
+    code = (
+        "import atexit, json, runpy, sys\n"
+        f"atexit.register(lambda: open({str(out)!r}, 'w').write(json.dumps(sorted(sys.modules))))\n"
+        f"sys.argv = ['nitrodeck', *{list(args)!r}]\n"
+        "runpy.run_module('tui', run_name='__main__')\n"
+    )
+    env = {
+        **os.environ,
+        "NITRODECK_HOME": str(tmp_path / "home"),
+        "NITRODECK_CONFIG": str(tmp_path / "config.json"),
+    }
+    for name in ("NITRODECK_HOST", "NITRODECK_CONTEXT"):
+        env.pop(name, None)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, input=stdin, capture_output=True
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    return set(json.loads(out.read_text()))
+
+
+def heavy(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if m.split(".")[0] in HEAVY or m in HEAVY)
+
+
+def test_describe_enclaves_loads_no_ui_aws_or_crypto(tmp_path: Path) -> None:
+    modules = loaded_by(tmp_path, "--platform", "sim", "describe-enclaves")
+    assert "core.platform.sim.platform" in modules  # it did describe the simulator
+    assert heavy(modules) == []
+    assert not {f"tui.cli.{group}" for group in GROUPS if group != "enclaves"} & modules
+
+
+def test_help_imports_no_command_module(tmp_path: Path) -> None:
+    modules = loaded_by(tmp_path, "--help")
+    assert not {f"tui.cli.{group}" for group in GROUPS} & modules
+    assert heavy(modules) == []
+
+
+def test_serve_imports_the_remote_server_and_no_platform_until_asked(tmp_path: Path) -> None:
+    modules = loaded_by(tmp_path, "serve", "--stdio")  # stdin is empty: it says hello and ends
+    assert "core.remote.server" in modules
+    assert heavy(modules) == []
+    assert not {"core.platform.sim.platform", "core.platform.nitro.platform"} & modules
+    assert not {f"tui.cli.{group}" for group in GROUPS if group != "serve"} & modules
+
+
+def _registered(group: str) -> dict[str, str | None]:
+    parser = argparse.ArgumentParser()
+    subparsers = parser.add_subparsers()
+    importlib.import_module(f"tui.cli.{group}").register(subparsers)
+    return {action.dest: action.help for action in subparsers._choices_actions}
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_the_command_table_matches_what_each_module_registers(group: str) -> None:
+    table = {name: summary for name, (module, summary) in COMMANDS.items() if module == group}
+    assert _registered(group) == table
+
+
+def test_a_command_builds_only_its_own_group() -> None:
+    parser = build_parser("describe-enclaves")
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert sorted(commands.choices) == sorted(
+        n for n, (m, _) in COMMANDS.items() if m == "enclaves"
+    )
+    assert parser.parse_args(["describe-enclaves"]).handler is not None
