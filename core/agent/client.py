@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 DEFAULT_PORT = 5005
+AGENT_WAIT = 10.0
+"""Seconds to wait for a just-started enclave's agent to answer (commands and views)."""
 DEFAULT_TIMEOUT = 30.0
 LAUNCH_GRACE = 2.0  # seconds a just-launched enclave may take to be listed
 NO_PUBLIC_KEY_NOTE = (

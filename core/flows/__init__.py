@@ -7,4 +7,5 @@ and only render what they report.
 - `pin`: pin a KMS key to an image's measurements (plan, then apply).
 - `kms`: which KMS a task on a platform talks to.
 - `demo_key`: a key pinned to a running enclave's image, and a ciphertext to decrypt.
+- `decrypt`: KMS decrypt inside an enclave (recipient flow), a denial explained.
 """

@@ -11,16 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from core.agent.client import DEFAULT_PORT, connect_agent
+from core.agent.client import AGENT_WAIT, DEFAULT_PORT, connect_agent
 from core.attestation import Expectations, TrustAnchor, VerificationReport, Verifier
 from core.attestation.inputs import read_document
 from core.attestation.trust import aws_root_anchor, trust_anchors
 from core.errors import UsageError
 from core.home import Home
 from core.platform.base import Platform
-
-AGENT_WAIT = 10.0
-"""Seconds to wait for a just-started enclave's agent to answer."""
 
 
 @dataclass(frozen=True)

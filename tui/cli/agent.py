@@ -14,14 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from core.agent.client import DEFAULT_PORT, AgentClient, connect_agent
+from core.agent.client import AGENT_WAIT, DEFAULT_PORT, AgentClient, connect_agent
 from core.attestation import is_debug_mode, parse_document
 from core.attestation.inputs import parse_hex
 from core.errors import NitrodeckError, UsageError
 from core.platform.select import open_platform
 from tui.cli.output import cli_home, print_json, progress
-
-AGENT_WAIT = 10.0  # seconds to wait for an agent that is still starting
 
 
 def add_enclave_args(parser: argparse.ArgumentParser) -> None:
