@@ -147,3 +147,51 @@ def test_the_checks_can_fail() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == [["a", "b", "c"]]
     assert layer("core.flows.run") == 2 and layer("tui.cli.main") == 3
     assert layer("enclave_agent.protocol") == 0 and layer("core.kms.pin") == 1
+
+
+EDGES = {
+    "tui.cli.main": "the command line's entry",
+    "tui.cli.nitro_cli": "nitro-cli's front end's entry",
+    "tui.cli.output": "a command handler run without main (its edge)",
+    "tui.cli.serve": "a served process's entry",
+    "tui.app": "the app's start",
+    "tui.engine.access": "a platform given to the app already open (tests, pictures)",
+    "core.remote.served": "a served process's calls",
+    "core.platform.sim.supervisor": "an enclave supervisor's entry (a process of its own)",
+}
+
+
+def _calls(path: Path, name: str) -> int:
+    tree = ast.parse(path.read_text(), str(path))
+    return sum(
+        isinstance(node, ast.Call)
+        and (
+            (isinstance(node.func, ast.Name) and node.func.id == name)
+            or (isinstance(node.func, ast.Attribute) and node.func.attr == name)
+        )
+        for node in ast.walk(tree)
+    )
+
+
+def test_the_home_is_resolved_at_the_edges_only() -> None:
+    # The home is a value handed down: only `core.home` reads the environment, and only the
+    # edges ask it to (`Home.resolve()`); everything else is given a `Home`.
+    readers = sorted(
+        m for m, p in MODULES.items() if m != "core.home" and _calls(p, "nitrodeck_home")
+    )
+    assert readers == []
+    resolving = {m for m, p in MODULES.items() if m != "core.home" and _calls(p, "resolve")}
+    homes = {m for m in resolving if "Home.resolve" in MODULES[m].read_text()}
+    assert homes <= set(EDGES), sorted(homes - set(EDGES))
+    assert "tui.cli.main" in homes and "tui.app" in homes  # the check sees them
+
+
+def test_the_eif_engine_and_the_error_table_sit_at_the_bottom() -> None:
+    # nitro-cli's E-codes live beside core.errors, so the EIF engine needs no platform.
+    for module, targets in GRAPH.items():
+        if module.startswith("core.eif"):
+            assert not [t for t in targets if t.startswith("core.platform")], module
+    assert {t for t in GRAPH["core.nitro_errors"] if t.startswith("core.")} <= {
+        "core",
+        "core.errors",
+    }
