@@ -44,6 +44,15 @@ class NitrodeckError(Exception):
             text = f"{text}\n  fix: {self.fix}"
         return text
 
+    @property
+    def root(self) -> NitrodeckError:
+        """The error at the bottom of an `inner` chain: the root cause, whose code is nitrodeck's
+        exit status on every platform (E26 relayed inside E39 exits 26)."""
+        error = self
+        while error.inner is not None:
+            error = error.inner
+        return error
+
     def to_json(self) -> dict[str, object]:
         """The error as a JSON object, for `--json` output."""
         return {

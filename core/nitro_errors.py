@@ -97,6 +97,10 @@ def _load_table() -> dict[str, Any]:
 _TABLE = _load_table()
 DOCS_LINK: str = _TABLE["help_link"]
 MESSAGES: dict[int, str] = {int(row["code"][1:]): row["message"] for row in _TABLE["errors"]}
+EXPLAINED: dict[int, str] = {
+    int(row["code"][1:]): row["explain"] for row in _TABLE["errors"] if row.get("explain")
+}
+"""What `nitro-cli explain --error-code` prints per code (none for E57-E59)."""
 # Texts that take arguments but may be raised without them keep nitro-cli's placeholder.
 _PLACEHOLDER: str = _TABLE["placeholder"]
 
@@ -170,10 +174,12 @@ class EnclaveProcessError(NitroCliError):
 
     `inner` is the enclave process's own error; `detail` is its text, so the E39 line reads
     as nitro-cli's does, and `core.explain` can reach the root cause without parsing it.
+    `root_code` is the inner error's E-number, the one field a remote call needs to rebuild it.
     """
 
     def __init__(self, inner: NitroCliError) -> None:
         self.inner = inner
+        self.root_code = int(inner.cli_code)
         lines = [inner.what] + ([inner.detail] if inner.detail else [])
         super().__init__(
             NitroCliCode.EnclaveProcessConnectionFailure, detail="\n".join(lines), fix=inner.fix

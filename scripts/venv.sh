@@ -18,14 +18,21 @@ fi
 target="."
 [ "${1:-}" = "dev" ] && target=".[dev]"
 .venv/bin/python -m pip install --quiet -c constraints.txt -e "$target"
-# The remote-engine tests start a real OpenSSH server on 127.0.0.1: install it where it is missing
-# and we may (root on Debian/Ubuntu, as CI runs); otherwise those tests say how and skip.
-if [ "${1:-}" = "dev" ] && [ ! -x /usr/sbin/sshd ] && ! command -v sshd >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "venv: installing openssh-server for the remote-engine tests" >&2
-        apt-get update -qq >/dev/null
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server >/dev/null
-    else
-        echo "venv: sshd is missing; install openssh-server to run the remote-engine tests" >&2
+# The remote-engine tests start a real OpenSSH server on 127.0.0.1, and the nitro-cli script tests
+# parse JSON with jq as operators' scripts do: install what is missing where we may (root on
+# Debian/Ubuntu, as CI runs); otherwise those tests say how and skip.
+if [ "${1:-}" = "dev" ]; then
+    missing=""
+    [ -x /usr/sbin/sshd ] || command -v sshd >/dev/null 2>&1 || missing="$missing openssh-server"
+    command -v jq >/dev/null 2>&1 || missing="$missing jq"
+    if [ -n "$missing" ]; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+            echo "venv: installing$missing for the remote-engine and nitro-cli script tests" >&2
+            apt-get update -qq >/dev/null
+            # shellcheck disable=SC2086
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+        else
+            echo "venv: missing$missing; install them to run the remote-engine and nitro-cli script tests" >&2
+        fi
     fi
 fi

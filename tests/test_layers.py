@@ -158,6 +158,8 @@ EDGES = {
     "tui.engine.access": "a platform given to the app already open (tests, pictures)",
     "core.remote.served": "a served process's calls",
     "core.platform.sim.supervisor": "an enclave supervisor's entry (a process of its own)",
+    "tui.cli.nitro_cli.enclaves": "nitro-cli mode, a process of its own standing in for nitro-cli",
+    "tui.cli.nitro_cli.blocks": "nitro-cli mode's err logs (the same process)",
 }
 
 

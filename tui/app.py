@@ -50,10 +50,13 @@ class NitrodeckApp(App[None]):
         startup_tasks: Sequence[StartupTask] = (),
         tour_delay: float = 0.0,
         tour_exit: bool = False,
+        tour_in_place: bool = False,
     ) -> None:
         super().__init__()
         self.tour_delay = tour_delay
         self.tour_exit = tour_exit
+        self.tour_in_place = tour_in_place
+        """The app already runs in the tour's own home (`nitrodeck tour`): no home of its own."""
         self.tour: Tour | None = None
         self.platforms = (
             platform
@@ -91,7 +94,13 @@ class NitrodeckApp(App[None]):
 
     def start_tour(self) -> None:
         """Run the tour (`:tour`, `nitrodeck tour`) from its first step."""
-        self.tour = Tour(self, self, delay=self.tour_delay, exit_at_end=self.tour_exit)
+        self.tour = Tour(
+            self,
+            self,
+            delay=self.tour_delay,
+            exit_at_end=self.tour_exit,
+            own_home=not self.tour_in_place,
+        )
         self.run_worker(self.tour.run(), exclusive=True, group="tour", exit_on_error=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -157,6 +166,7 @@ def make_app(
     start_view: str = "enclaves",
     tour_delay: float = 0.0,
     tour_exit: bool = False,
+    tour_in_place: bool = False,
 ) -> NitrodeckApp:
     """The app for the command line's global options; an unknown --theme is a user error."""
     config = load_config()
@@ -171,6 +181,7 @@ def make_app(
         start_view=start_view,
         tour_delay=tour_delay,
         tour_exit=tour_exit,
+        tour_in_place=tour_in_place,
     )
     app.check_providers.append(platform_checks(holder))
     if args.theme is not None:

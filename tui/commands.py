@@ -1,13 +1,16 @@
 """The command palette (ctrl+p) lists every view and every action of every view.
 
 The current screen's keys run in place; another view's actions open that view first and then
-run there (so "images: Build" works from anywhere). Dangerous ones vanish in `--read-only`.
+run there (so "images: Build" works from anywhere). Screens opened from a view rather than by
+`:` (an enclave's console, the saved consoles) are listed too: their actions open the view, the
+screen, then run. Dangerous ones vanish in `--read-only`.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, cast
 
@@ -24,6 +27,23 @@ Command = tuple[str, str, Callable[[], object]]
 NAV_ACTIONS = {"command", "help", "back"}
 
 
+@dataclass(frozen=True)
+class Reached:
+    """A screen opened from a view by one of its actions, not by a `:` command."""
+
+    name: str
+    view: str
+    action: str
+    module: str
+    cls: str
+
+
+REACHED = (
+    Reached("console", "enclaves", "console", "console", "ConsoleScreen"),
+    Reached("consoles", "enclaves", "history", "console_history", "ConsoleHistoryScreen"),
+)
+
+
 def screen_class(view: View) -> type[Screen[None]] | None:
     """The view's screen class (its module imported on first use), or None if not found."""
     module = importlib.import_module(f"tui.screens.{view.module}")
@@ -38,14 +58,21 @@ def screen_class(view: View) -> type[Screen[None]] | None:
     return classes[0] if classes else None
 
 
-def open_and_run(app: App[Any], name: str, action: str) -> None:
-    """Open the view `name`, then run `action` on it once it is on screen."""
+def open_and_run(app: App[Any], name: str, *actions: str) -> None:
+    """Open the view `name`, then run `actions` one after another, each on the screen that is
+    on top once the one before has shown (an action may open the next screen)."""
     cast(ScreenHost, app).run_command(name)
 
-    async def run() -> None:
-        await app.run_action(action, app.screen)
+    def step(rest: tuple[str, ...]) -> None:
+        async def run() -> None:
+            await app.run_action(rest[0], app.screen)
+            if len(rest) > 1:
+                step(rest[1:])
 
-    app.call_after_refresh(run)
+        app.call_after_refresh(run)
+
+    if actions:
+        step(actions)
 
 
 class NitrodeckCommands(Provider):
@@ -72,14 +99,28 @@ class NitrodeckCommands(Provider):
         current = getattr(self.screen, "crumb", "")
         for view in VIEWS:
             if view.name != current:
-                commands += self._view_actions(app, view)
+                commands += self._view_actions(app, view.name, screen_class(view), ())
+        for reached in REACHED:
+            if not current.startswith(reached.name):
+                module = importlib.import_module(f"tui.screens.{reached.module}")
+                cls = getattr(module, reached.cls)
+                commands += self._view_actions(
+                    app, reached.view, cls, (reached.action,), reached.name
+                )
         return commands
 
-    def _view_actions(self, app: App[Any], view: View) -> list[Command]:
-        """Another view's own actions: open it, then run the action on it."""
-        cls = screen_class(view)
+    def _view_actions(
+        self,
+        app: App[Any],
+        view: str,
+        cls: type[Screen[Any]] | None,
+        via: tuple[str, ...],
+        label: str = "",
+    ) -> list[Command]:
+        """Another view's own actions: open it (then the screen `via` opens), run the action."""
         if cls is None:
             return []
+        label = label or view
         found: list[Command] = []
         seen: set[str] = set()
         for bindings in cls._merge_bindings().key_to_bindings.values():
@@ -92,9 +133,9 @@ class NitrodeckCommands(Provider):
                 seen.add(action)
                 found.append(
                     (
-                        f"{view.name}: {binding.description}",
-                        f"opens {view.name}, then {app.get_key_display(binding)}",
-                        partial(open_and_run, app, view.name, action),
+                        f"{label}: {binding.description}",
+                        f"opens {label}, then {app.get_key_display(binding)}",
+                        partial(open_and_run, app, view, *via, action),
                     )
                 )
         return found

@@ -3,7 +3,10 @@
 `Tour.run()` is an async worker of the app: it prepares the story on the simulator
 (`core.tour.prepare_story`: demo image, an enclave running it, a key pinned to it), then for each
 step opens the step's view with the `:` command, runs the step's actions on that screen, and
-shows the narration over it until a key is pressed or the timer fires.
+shows the narration over it until a key is pressed or the timer fires. Started from the app
+(`:tour`) it runs in a home of its own (`tui.tour_home`: a `Home` handed to the simulator and the
+KMS, in this process) and, however it ends, stops what it started and returns to the view it was
+started from.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from core.errors import NitrodeckError
 if TYPE_CHECKING:
     from textual.app import App
 
+    from core.home import Home
     from tui.engine.host import ScreenHost
 
 SETTLE = 0.6
@@ -85,16 +89,46 @@ class Tour:
     module never imports `tui.app`); `delay` 0 waits for a key at every step."""
 
     def __init__(
-        self, app: App[Any], host: ScreenHost, *, delay: float = 0.0, exit_at_end: bool = False
+        self,
+        app: App[Any],
+        host: ScreenHost,
+        *,
+        delay: float = 0.0,
+        exit_at_end: bool = False,
+        own_home: bool = True,
     ) -> None:
         self.app = app
         self.host = host
         self.delay = delay
         self.exit_at_end = exit_at_end
+        self.own_home = own_home and not host.read_only
         self.shown: list[str] = []
         """The views the tour opened, in order (what a test checks)."""
+        self.home: Home | None = None
+        """The tour's own home while it runs (None: it runs where the app does)."""
 
     async def run(self) -> None:
+        from tui.tour_home import TourHome
+
+        app = self.app
+        if not self.own_home:
+            await self._run()
+            return
+        stack = list(app.screen_stack)
+        place = TourHome(self.host)
+        self.home = place.home
+        place.enter()
+        try:
+            await self._run()
+        finally:
+            place.leave()  # here, not in a thread: it must happen even if the worker is cancelled
+            while len(app.screen_stack) > 2 and app.screen not in stack:
+                app.pop_screen()
+            app.notify(
+                "the tour's enclave and KMS are stopped; you are back in your home", title="tour"
+            )
+
+    async def _run(self) -> None:
         from core.tour import prepare_story
 
         app, host = self.app, self.host
@@ -102,9 +136,8 @@ class Tour:
             app.notify("read-only: the tour shows what is there and starts nothing", title="tour")
         else:
             app.notify("preparing the story: demo image, an enclave, a key", title="tour")
-            platforms = host.platforms
             try:
-                await asyncio.to_thread(self._enter_tour_home)
+                platforms = host.platforms
                 await asyncio.to_thread(lambda: prepare_story(platforms.get(), platforms.home))
             except NitrodeckError as error:
                 app.notify(f"{error}", title="tour: the views stay empty", severity="warning")
@@ -118,17 +151,7 @@ class Tour:
                 break
         if self.exit_at_end:
             app.exit()
-
-    def _enter_tour_home(self) -> None:
-        """Switch the app into the tour's own home (in-process; `:ctx local` comes back), so the
-        story never touches the user's enclaves or keys. `nitrodeck tour` starts there."""
-        from core.remote.target import Target
-        from core.tour import tour_home
-
-        platforms = self.host.platforms
-        if platforms.home.label != "tour":
-            home = tour_home(platforms.own_home)
-            platforms.switch(Target(name=home.label, home=str(home.path), platform="sim"))
+        await asyncio.sleep(0)  # the last narration's dismissal lands before the clean-up
 
     async def _narrate(self, step: TourStep, number: int) -> bool:
         from tui.screens.tour import NarrationScreen

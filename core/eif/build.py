@@ -25,7 +25,7 @@ from typing import Any
 import core
 from core.eif.blobs import Blobs, find_blobs
 from core.eif.cpio import CpioEntry
-from core.eif.errors import EifBuildError
+from core.eif.errors import DockerBuildError, DockerPullError, EifBuildError
 from core.eif.format import SectionType
 from core.eif.image import Image, load_image
 from core.eif.measure import Measurements
@@ -61,7 +61,12 @@ def rfc3339_nanos(epoch: int) -> str:
 
 
 def metadata_json(
-    name: str, version: str, blobs: Blobs, epoch: int, docker_info: dict[str, Any]
+    name: str,
+    version: str,
+    blobs: Blobs,
+    epoch: int,
+    docker_info: dict[str, Any],
+    custom: dict[str, Any] | None = None,
 ) -> bytes:
     """The metadata section: compact JSON with nitro-cli's keys in its order (docs/eif.md §5)."""
     operating_system, kernel_version = blobs.kernel_identity()
@@ -76,7 +81,7 @@ def metadata_json(
             "KernelVersion": kernel_version,
         },
         "DockerInfo": docker_info,
-        "CustomMetadata": None,
+        "CustomMetadata": custom,
     }
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
@@ -104,10 +109,36 @@ def merge_env(base: list[str], overrides: list[str]) -> list[str]:
 
 
 def docker_save(uri: str, target: Path) -> None:
-    """`docker save URI`; a clear error when no Docker daemon answers."""
+    """`docker save URI`; E50 (nitro-cli's pull error) when there is no daemon or no image."""
+    docker = _docker()
+    saved = subprocess.run(
+        [docker, "save", uri, "-o", str(target)], capture_output=True, text=True, check=False
+    )
+    if saved.returncode != 0:
+        raise DockerPullError(
+            f"`docker save {uri}` failed: {saved.stderr.strip()}",
+            fix="pull or build the image first (docker pull / docker build)",
+        )
+
+
+def docker_build(uri: str, directory: Path) -> None:
+    """`docker build -t URI DIR` (nitro-cli's `--docker-dir`); E49 when it fails."""
+    docker = _docker()
+    built = subprocess.run(
+        [docker, "build", "-t", uri, str(directory)], capture_output=True, text=True, check=False
+    )
+    if built.returncode != 0:
+        raise DockerBuildError(
+            f"`docker build -t {uri} {directory}` failed: {built.stderr.strip()[-1000:]}",
+            fix="fix the Dockerfile (run the same docker build by hand to see why)",
+        )
+
+
+def _docker() -> str:
+    """The `docker` program, once its daemon has answered; else E50 saying why."""
     docker = shutil.which("docker")
     if docker is None:
-        raise EifBuildError(
+        raise DockerPullError(
             "--docker-uri needs Docker, and no `docker` command is installed",
             fix="use --image-tar with an archive made by `docker save`, or --rootfs DIR",
         )
@@ -119,18 +150,11 @@ def docker_save(uri: str, target: Path) -> None:
         check=False,
     )
     if probe.returncode != 0:
-        raise EifBuildError(
+        raise DockerPullError(
             f"no Docker daemon answered ({probe.stderr.strip() or 'docker version failed'})",
             fix="start Docker, or use --image-tar / --rootfs instead",
         )
-    saved = subprocess.run(
-        [docker, "save", uri, "-o", str(target)], capture_output=True, text=True, check=False
-    )
-    if saved.returncode != 0:
-        raise EifBuildError(
-            f"`docker save {uri}` failed: {saved.stderr.strip()}",
-            fix="pull or build the image first (docker pull / docker build)",
-        )
+    return docker
 
 
 def _check_arch(image: Image, blobs: Blobs) -> None:
@@ -193,12 +217,14 @@ def build_eif(
     cmd: list[str] | None = None,
     env: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    custom_metadata: dict[str, Any] | None = None,
 ) -> tuple[Measurements, Path]:
     """Build an image from exactly one of `rootfs`, `image_tar`, `docker_uri`.
 
     `cmd` (argv) replaces the image's Entrypoint+Cmd; `env` entries (K=V) override or extend
     its Env. Defaults: name = rootfs directory name / first repo tag / URI before `:`;
-    version = the image ID without `sha256:`, or "1.0" for a rootfs.
+    version = the image ID without `sha256:`, or "1.0" for a rootfs. `custom_metadata` (a JSON
+    object, nitro-cli's `--metadata` file) is recorded as the image's custom metadata.
     """
     sources = [source for source in (rootfs, image_tar, docker_uri) if source is not None]
     if len(sources) != 1:
@@ -230,7 +256,12 @@ def build_eif(
             raise EifBuildError("the image has no command to run", fix='pass --cmd "PROGRAM ARGS"')
         environment = merge_env(source.env, env or [])
         identity = metadata_json(
-            name or source.name, version or source.version, kit, epoch, source.docker_info
+            name or source.name,
+            version or source.version,
+            kit,
+            epoch,
+            source.docker_info,
+            custom_metadata,
         )
         write_ramdisk(work / "bootstrap.cpio.gz", bootstrap_entries(kit, epoch))
         customer = customer_entries(source.tree, command, environment, epoch)

@@ -49,6 +49,21 @@ class EifBuildError(EifError):
     code = code_name(NitroCliCode.EifBuildingError)
 
 
+class DockerPullError(EifBuildError):
+    """The Docker image cannot be had: no `docker`, no daemon, or no such image (nitro-cli's E50,
+    which `build-enclave` gives when its pull fails)."""
+
+    exit_code = int(NitroCliCode.DockerImagePullError)
+    code = code_name(NitroCliCode.DockerImagePullError)
+
+
+class DockerBuildError(EifBuildError):
+    """`docker build` of a `--docker-dir` failed (nitro-cli's E49)."""
+
+    exit_code = int(NitroCliCode.DockerImageBuildError)
+    code = code_name(NitroCliCode.DockerImageBuildError)
+
+
 class SignatureCheckError(EifError):
     """The signature or its certificate does not hold (nitro-cli's E59 at launch)."""
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from core.eif.crc import join
-from core.eif.errors import EifError
+from core.eif.errors import EifError, EifFileError
 from core.eif.format import SectionType
 
 CHUNK = 1 << 20
@@ -50,7 +50,11 @@ def pcr_of_file(path: Path) -> str:
             while chunk := stream.read(CHUNK):
                 inner.update(chunk)
     except OSError as error:
-        raise EifError(f"cannot read the input file: {error.strerror}", path=path) from error
+        raise EifFileError(
+            f"cannot read the input file: {error.strerror}",
+            path=path,
+            fix="check --input: the file must exist and be readable",
+        ) from error
     return extend(inner.digest())
 
 

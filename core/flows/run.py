@@ -14,7 +14,7 @@ from core.platform import rules
 from core.platform.base import CpuInfo, EnclaveInfo, Platform, PoolState, RunRequest
 from core.platform.capacity import free_pages, memory_sentence
 from core.platform.run_rules import PoolNow, plan_run
-from core.steps import OK, RUNNING, Progress, report
+from core.steps import OK, Progress, report
 
 
 @dataclass(frozen=True)
@@ -90,10 +90,11 @@ def run_enclave(
     platform: Platform, request: RunRequest, progress: Progress | None = None
 ) -> RunOutcome:
     """Start the enclave; the platform applies the rules and raises the first one broken
-    (`NitroCliError`, exit status = its E-number). Reports nitro-cli's two progress lines."""
+    (`NitroCliError`, exit status = its E-number). Reports nitro-cli's two progress lines (after
+    the checks, which come first in nitro-cli too) and why the memory is more than asked."""
     began = time.monotonic()
-    report(progress, "allocate", RUNNING, "Start allocating memory...")
     info = platform.run_enclave(request)
+    report(progress, "allocate", OK, "Start allocating memory...")
     cpus = ", ".join(str(c) for c in info.cpu_ids)
     report(
         progress,
@@ -102,4 +103,12 @@ def run_enclave(
         f"Started enclave with enclave-cid: {info.cid}, memory: {info.memory_mib} MiB, "
         f"cpu-ids: [{cpus}]",
     )
+    if info.memory_mib > request.memory_mib:
+        report(
+            progress,
+            "memory",
+            OK,
+            f"Memory is given in whole hugepages of the pool: you asked {request.memory_mib} MiB, "
+            f"the enclave got {info.memory_mib} MiB (nitrodeck pool show lists the page sizes)",
+        )
     return RunOutcome(info, request.memory_mib, time.monotonic() - began)

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from core.errors import NitrodeckError, UsageError
+from core.input_files import read_input
 from enclave_agent.protocol import proof_key_problem
 
 
@@ -28,10 +29,7 @@ def encryption_context(
 
 def read_blob(path: Path) -> bytes:
     """A ciphertext file: raw bytes, or the base64 text `aws kms encrypt` prints."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise NitrodeckError(f"cannot read: {error.strerror}", where=str(path)) from None
+    data = read_input(path, "--ciphertext-file")
     if not data:
         raise UsageError("the file is empty", where=str(path))
     try:

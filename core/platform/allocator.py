@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from core.nitro_errors import NitroCliError
 from core.platform.base import KIB, CpuInfo, HostInfo, HugepageCount, PoolConfig, PoolPlan
 from core.platform.cpulist import format_cpulist, parse_cpulist
+from core.platform.rules import DRIVER_MIN_MEMORY_MIB
 
 SHIPPED_DEFAULTS = PoolConfig(memory_mib=512, cpu_count=2)
 RUNNING_MSG = (
@@ -144,6 +145,12 @@ def _check_config(config: PoolConfig, run: _Run) -> None:
         run.violations.append("Config error: missing memory reservation (`memory_mib`).")
     elif config.memory_mib <= 0:
         run.violations.append(f"The needed memory amount ({config.memory_mib}) is invalid.")
+    elif config.memory_mib < DRIVER_MIN_MEMORY_MIB:
+        run.violations.append(
+            f"memory_mib {config.memory_mib} is below the {DRIVER_MIN_MEMORY_MIB} MiB every "
+            f"enclave needs (the driver's minimum): no enclave could run in this pool; "
+            f"reserve {DRIVER_MIN_MEMORY_MIB} MiB or more."
+        )
     if config.cpu_count is None and config.cpu_pool is None:
         run.violations.append(
             "Config error: missing CPU reservation (either `cpu_count` or `cpu_pool`)."

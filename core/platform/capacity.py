@@ -13,7 +13,7 @@ from pathlib import Path
 
 from core.nitro_errors import NitroCliError
 from core.platform import rules
-from core.platform.base import CpuInfo, EnclaveInfo, Platform, PoolState
+from core.platform.base import CpuInfo, EnclaveInfo, Platform, PoolPlan, PoolState
 
 # A loop guard, far above any pool's CPU count (every enclave needs at least one CPU).
 MAX_FIT = 4096
@@ -147,8 +147,10 @@ def fit_on(
     *,
     memory_mib: int | None = None,
     cpu_count: int | None = None,
+    plan: PoolPlan | None = None,
 ) -> Fit:
-    """`fit` against the platform's pool as it is now, for the EIF at `eif_path`.
+    """`fit` against the platform's pool as it is now (or as `plan` would make it, unsaved
+    allocator edits), for the EIF at `eif_path`.
 
     The image is read and checked first: a broken EIF would never launch, so none fit.
     """
@@ -160,9 +162,22 @@ def fit_on(
         eif_size=size,
         memory_mib=memory_mib,
         cpu_count=cpu_count,
-        pool=platform.pool_state(),
-        enclaves=platform.describe_enclaves(),
+        pool=platform.pool_state() if plan is None else planned_pool(plan),
+        enclaves=platform.describe_enclaves() if plan is None else (),
         topology={c.cpu: c for c in host.cpus},
+    )
+
+
+def planned_pool(plan: PoolPlan) -> PoolState:
+    """The pool `plan` would leave, empty: a plan is only applied with no enclave running."""
+    return PoolState(
+        config=plan.config,
+        cpus=plan.cpus,
+        node=plan.node,
+        hugepages=plan.hugepages,
+        used_cpus=(),
+        used_memory_mib=0,
+        enclaves=0,
     )
 
 

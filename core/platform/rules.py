@@ -86,13 +86,20 @@ def check_memory(memory_mib: int, eif_size: int) -> None:
     """E26 under 4 × the EIF size (or 0), then the driver's 64 MiB minimum (E29)."""
     need = min_memory_mib(eif_size)
     if memory_mib <= 0 or memory_mib < need:
+        least = max(need, DRIVER_MIN_MEMORY_MIB)
         raise NitroCliError(
             NitroCliCode.InsufficientMemoryRequested,
             "memory",
             memory_mib,
             need,
-            detail=f"At least {need} MB must be allocated (which is 4 times the EIF file size)",
-            fix=f"run with --memory {max(need, DRIVER_MIN_MEMORY_MIB)} or more",
+            detail=f"At least {need} MB must be allocated (which is 4 times the EIF file size)"
+            + (
+                f"; the driver's own minimum is {DRIVER_MIN_MEMORY_MIB} MiB, so this image "
+                f"needs at least {least} MiB"
+                if least > need
+                else ""
+            ),
+            fix=f"run with --memory {least} or more",
         )
     if memory_mib < DRIVER_MIN_MEMORY_MIB:
         raise driver_error(

@@ -81,25 +81,31 @@ def _check_cid_free(cid: int | None, taken: Collection[int]) -> None:
 
 
 def plan_run(request: RunRequest, eif_size: int, pool: PoolNow, *, every: bool = False) -> RunPlan:
-    """The rules in run-enclave's order: CID, memory for the image, CPUs (given or picked as the
-    driver would), hugepages for the memory, the CID not in use. `every`: note each broken rule
-    and go on (a rule that depends on a broken one is skipped); else raise the first."""
+    """The rules in run-enclave's order: the CID; the CPUs against the pool (E20-E22, checked by
+    nitro-cli's enclave process before the memory); the memory for the image (E26); the CPUs
+    free and whole cores (or picked as the driver would, E29); hugepages for the memory (E27);
+    the CID not in use. `every`: note each broken rule and go on (a rule that depends on a
+    broken one is skipped); else raise the first."""
     walk = _Walk(every)
     walk.rule(lambda: rules.check_cid(request.enclave_cid))
-    memory_ok = walk.passed(lambda: rules.check_memory(request.memory_mib, eif_size))
     used = set(pool.used_cpus)
-    if request.cpu_ids is not None:
-        ids = request.cpu_ids
+    count = request.cpu_count or 0
+    ids = request.cpu_ids
+    if ids is not None:
         listed_ok = walk.passed(lambda: rules.check_cpu_ids(ids, pool.cpus))
+    else:
+        listed_ok = count <= len(pool.cpus) or walk.passed(
+            lambda: rules.check_cpu_count(count, pool.cpus)
+        )
+    memory_ok = walk.passed(lambda: rules.check_memory(request.memory_mib, eif_size))
+    if ids is not None:
         walk.rule(lambda: rules.check_cpus_free(ids, used))
         known = [c for c in ids if c in pool.topology]
         if walk.passed(lambda: rules.check_full_cores(known, pool.topology)) and listed_ok:
             walk.plan.cpus = tuple(sorted(ids))
-    else:
-        count = request.cpu_count or 0
-        if walk.passed(lambda: rules.check_cpu_count(count, pool.cpus)):
-            picked = walk.rule(lambda: rules.pick_cpus(count, pool.cpus, used, pool.topology))
-            walk.plan.cpus = picked or ()
+    elif listed_ok and walk.passed(lambda: rules.check_cpu_count(count, pool.cpus)):
+        picked = walk.rule(lambda: rules.pick_cpus(count, pool.cpus, used, pool.topology))
+        walk.plan.cpus = picked or ()
     if memory_ok:
         regions = walk.rule(lambda: rules.allocate_regions(request.memory_mib, pool.free_pages))
         walk.plan.regions = tuple(regions or ())

@@ -44,7 +44,7 @@ KINDS: dict[str, Kind] = {
         Kind("core.errors", "PolicyError"),
         Kind("core.platform.base", "AllocatorError"),
         Kind("core.nitro_errors", "NitroCliError", {"cli_code": int}),
-        Kind("core.nitro_errors", "EnclaveProcessError", {"cli_code": int}),
+        Kind("core.nitro_errors", "EnclaveProcessError", {"cli_code": int, "root_code": int}),
         Kind("core.platform.nitro.vsock", "VsockUnavailable"),
         Kind("core.attestation.errors", "AttestationError"),
         Kind("core.agent.client", "AgentError", {"agent_code": str}),
@@ -53,6 +53,9 @@ KINDS: dict[str, Kind] = {
         Kind("core.eif.errors", "EifBuildError", _EIF),
         Kind("core.eif.errors", "SignatureCheckError", _EIF),
         Kind("core.eif.errors", "EifSigningError", _EIF),
+        Kind("core.eif.errors", "DockerPullError", _EIF),
+        Kind("core.eif.errors", "DockerBuildError", _EIF),
+        Kind("core.input_files", "InputFileError"),
         Kind("core.remote.errors", "RemoteError"),
     )
 }
@@ -111,7 +114,18 @@ def rebuild_error(kind_name: object, what: object, fields: object) -> NitrodeckE
     )
     for name, value in attributes.items():
         setattr(error, name, value)
+    _relink(error)
     return error
+
+
+def _relink(error: NitrodeckError) -> None:
+    """An E39 that carried the enclave process's error gets that error back (its code; its text
+    is in the detail), so the root cause and its exit status are the same here as there."""
+    from core.nitro_errors import EnclaveProcessError, NitroCliCode, NitroCliError
+
+    code = getattr(error, "root_code", None)
+    if isinstance(error, EnclaveProcessError) and code in set(NitroCliCode):
+        error.inner = NitroCliError(int(code), detail=error.detail, fix=error.fix)
 
 
 def _attributes(kind: Kind, typed: dict[str, Any]) -> dict[str, Any] | None:

@@ -66,7 +66,10 @@ def test_missing_ciphertext_file(tmp_path: Path, capsys: pytest.CaptureFixture[s
     code, err = run(
         capsys, "kms", "decrypt", "--enclave-name", "x", "--ciphertext-file", str(tmp_path / "no")
     )
-    assert code == 1 and "cannot read" in err and "No such file" in err
+    # The same E19 block as run-enclave's missing --eif-path, with the flag to check.
+    assert code == 19 and err.startswith("[ E19 ] File operation failure.")
+    assert "cannot read the --ciphertext-file file: No such file" in err
+    assert "fix: check --ciphertext-file: the file must exist" in err
 
 
 def test_encryption_context_pairs() -> None:

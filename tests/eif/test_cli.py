@@ -98,14 +98,16 @@ def test_unbalanced_cmd_quotes(
 
 
 def test_docker_uri_without_docker_via_subprocess(tmp_path: Path) -> None:
-    """No daemon here: the command says so with nitro-cli's E48 exit code, no traceback."""
+    """No Docker here: the command says so with the code nitro-cli's build-enclave gives when
+    its pull fails (E50), no traceback."""
     result = subprocess.run(
         [sys.executable, "-m", "tui", "eif", "build", "--docker-uri", "hello:v1",
          "--output", str(tmp_path / "x.eif")],
         cwd=ROOT, capture_output=True, text=True,
         env={"PATH": str(tmp_path), "NITRODECK_HOME": str(tmp_path / "home")},
     )  # fmt: skip
-    assert result.returncode == 48
+    assert result.returncode == 50
+    assert "\n[ E50 ] Docker image pull error." in result.stderr
     assert "needs Docker" in result.stderr and "Traceback" not in result.stderr
 
 

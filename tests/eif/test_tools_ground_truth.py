@@ -41,6 +41,14 @@ def _find(name: str) -> Path | None:
     directory = os.environ.get(TOOLS_ENV)
     if directory and os.access(Path(directory) / name, os.X_OK):
         return Path(directory) / name
+    if name == "nitro-cli":  # never nitrodeck's own nitro-cli mode (`nitrodeck shellenv`)
+        from core.errors import NitrodeckError
+        from core.platform.nitro.nitro_cli import find_nitro_cli
+
+        try:
+            return Path(find_nitro_cli())
+        except NitrodeckError:
+            return None
     found = shutil.which(name)
     return Path(found) if found else None
 

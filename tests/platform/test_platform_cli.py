@@ -185,6 +185,15 @@ def test_a_relayed_failure_prints_its_root_cause(
     damaged.write_bytes(bytes(data))
     argv = ["run-enclave", "--eif-path", str(damaged), "--memory", "128", "--cpu-count", "2"]
     code, out, err = run_cli(capsys, *argv)
-    assert code == 39 and out == ""
+    assert code == 35 and out == ""  # nitrodeck exits with the root cause, the chain is shown
     assert err.index("[ E39 ]") < err.index("root cause: E35 the image cannot be read")
     assert "surfaced as: E35 -> E39" in err and "nitrodeck explain E35" in err
+
+
+def test_pool_plan_refuses_a_pool_no_enclave_fits_in(capsys: pytest.CaptureFixture[str]) -> None:
+    """4 MiB would reserve two hugepages, but every enclave needs the driver's 64 MiB."""
+    code, out, _ = run_cli(capsys, "--profile", "m5.xlarge", "pool", "plan", "--memory", "4")
+    assert code == 1 and "below the 64 MiB every enclave needs" in out
+    assert "would reserve" not in out.lower() and "✓" not in out
+    code, out, _ = run_cli(capsys, "--profile", "m5.xlarge", "pool", "plan", "--memory", "64")
+    assert code == 0

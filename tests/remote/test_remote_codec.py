@@ -94,6 +94,13 @@ def test_errors_keep_their_class_and_typed_fields() -> None:
     assert agent.fix == "wait" and agent.exit_code == 3
     eif = codec.loads(codec.dumps(EifFileError("gone", offset=12)))
     assert isinstance(eif, EifFileError) and eif.offset == 12 and eif.where == "byte 12 (0xc)"
+    # E39 relaying the enclave process's E26 keeps its root cause (nitrodeck's exit status)
+    from core.nitro_errors import EnclaveProcessError
+
+    relayed = EnclaveProcessError(NitroCliError(NitroCliCode.InsufficientMemoryRequested, "memory"))
+    back = codec.loads(codec.dumps(relayed))
+    assert isinstance(back, EnclaveProcessError) and back.code == "E39"
+    assert back.root.code == "E26" and back.root.exit_code == 26
     # a class the table does not list travels as its nearest listed base
     usage = codec.loads(codec.dumps(TrustChoiceError("no root", fix="--trust aws")))
     assert type(usage) is UsageError and usage.exit_code == 2 and usage.fix == "--trust aws"

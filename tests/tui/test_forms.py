@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from textual import events
-from textual.widgets import Checkbox, Input
+from test_images import make_rootfs
+from textual.widgets import Checkbox, Input, Static
+from tui_fakes import burst, shown
 
 from core.agent.demo import build_demo_image
 from tui.engine.access import PlatformHolder
@@ -18,13 +19,6 @@ from tui.screens.image_build import BuildScreen
 from tui.screens.run_form import RunForm
 
 SMALL = (80, 24)
-
-
-def burst(app: Any, *keys: str) -> None:
-    """Keys as one terminal read delivers them: all queued before any is handled."""
-    for key in keys:
-        character = key if len(key) == 1 else None
-        app.post_message(events.Key(key, character))
 
 
 async def open_run_form(app: Any, pilot: Any, wait: Any, images: Path) -> RunForm:
@@ -74,19 +68,24 @@ async def test_run_form_typing_fast_lands_in_the_right_fields(
         assert form.violations[0].count("fix:") == 1
 
 
+async def open_build(app: Any, pilot: Any, wait: Any, out: Path) -> BuildScreen:
+    await wait(pilot)
+    screen = BuildScreen(out)
+    await app.push_screen(screen)
+    await wait(pilot)
+    return screen
+
+
 async def test_build_form_submits_with_ctrl_s_from_a_field(
     make_app: Any, wait: Any, tmp_path: Path
 ) -> None:
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:
-        await wait(pilot)
-        screen = BuildScreen(tmp_path / "out")
-        await app.push_screen(screen)
-        await wait(pilot)
+        screen = await open_build(app, pilot, wait, tmp_path / "out")
         assert isinstance(screen.focused, Input)  # the source field
         await pilot.press("ctrl+s")  # inside the field: still submits (and says what is missing)
         await wait(pilot)
-        assert "Give a rootfs directory" in str(screen.query_one("#build-result").render())
+        assert "no source to build from" in str(screen.query_one("#build-result").render())
         await pilot.press(*"/nowhere")
         await pilot.press("escape", "escape")  # out of the field, then: asks, naming the edit
         await wait(pilot)
@@ -132,3 +131,27 @@ async def test_attest_tells_a_missing_file_from_a_missing_enclave(
         await wait(pilot)
         status = str(screen.query_one("#attest-status").render())
         assert "no such file" in status and "E58" not in status
+
+
+async def test_build_dialog_at_80x24_shows_its_buttons_then_the_path_and_pcrs(
+    make_app: Any, wait: Any, tmp_path: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await open_build(app, pilot, wait, tmp_path / "out")
+        assert shown(screen.query_one("#build-go")) and shown(screen.query_one("#build-close"))
+        rootfs = str(make_rootfs(tmp_path / "rootfs", "hello"))
+        # typed fast, submitted at once: everything lands in its field before the build starts
+        burst(app, *rootfs, "tab", *"hello", "tab", "tab", *"/bin/app", "ctrl+s")
+        for _ in range(40):
+            await wait(pilot)
+            if screen.built is not None:
+                break
+        await wait(pilot)
+        assert screen.built == tmp_path / "out" / "hello.eif"
+        result = screen.query_one("#build-result", Static)
+        text = str(result.render())
+        assert str(screen.built) in text and screen.measurements is not None
+        assert screen.measurements.pcr0 in "".join(text.split())
+        assert shown(result)  # scrolled into view
+        assert shown(screen.query_one("#build-go"))  # the buttons never scroll away

@@ -192,7 +192,7 @@ async def test_demo_key_then_decrypt_inside_the_enclave(
         assert [s.name for s in result.steps] == ["enclave key", "kms decrypt", "enclave decrypt"]
         assert decrypt.query_one("#decrypt-steps").row_count == 3  # type: ignore[attr-defined]
         assert demo.expected_proof in text(decrypt.query_one("#decrypt-status"))
-        await pilot.press("escape")
+        await pilot.press("escape", "escape")  # leave the field, then the form
         await until(pilot, wait, lambda: len(screen.table.all_rows) == 1, "the new key listed")
         assert next(iter(screen.table.all_rows.values()))[1:3] == ("Enabled", "pinned")
 

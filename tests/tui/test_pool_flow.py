@@ -106,3 +106,29 @@ async def test_esc_leaves_the_field_then_asks_before_dropping_edits(
         screen.query_one("#pool-memory-mib", Input).value = ""
         await wait(pilot)
         assert "memory_mib is empty" in str(screen.query_one("#pool-plan").render())
+
+
+async def test_fit_answers_for_the_unsaved_edit_and_a_command_asks_first(
+    make_app: Any, wait: Any, sim: SimPlatform, tmp_path: Path
+) -> None:
+    build_demo_image(tmp_path / "images" / "demo.eif")
+    app = make_app(platform=PlatformHolder.of(sim), start_view="enclaves")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait(pilot)
+        await app.push_screen(PoolScreen(image_dir=tmp_path / "images"))
+        await wait(pilot)
+        screen = app.screen
+        assert isinstance(screen, PoolScreen)
+        assert "1 more demo.eif" in screen.fit_text  # the pool as it is: 2 CPUs
+        screen.query_one("#pool-cpu-count", Input).value = "6"
+        for _ in range(10):
+            await wait(pilot)
+        assert screen.fit_text.startswith("with your unsaved settings")
+        assert "3 more demo.eif" in screen.fit_text  # 6 CPUs: three 2-CPU enclaves
+        screen.set_focus(None)
+        await pilot.press("colon", *"ec", "enter")  # leaving by a command asks too
+        await wait(pilot)
+        assert isinstance(app.screen, ConfirmScreen) and "cpu count" in app.screen.target
+        await pilot.press("n")
+        await wait(pilot)
+        assert app.screen is screen

@@ -6,7 +6,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
+from tui_fakes import SIZES
 
 from core.platform.demo import DemoPlatform
 from tui.engine.access import PlatformHeaderProvider, PlatformHolder
@@ -14,11 +16,15 @@ from tui.screens.console_history import ConsoleHistoryScreen
 from tui.screens.tour import NarrationScreen
 from tui.tour import STEPS
 
-SIZE = (120, 36)
 
-
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
 def test_labs(
-    snap_compare: Any, make_app: Any, wait: Any, nitrodeck_home: Path, monkeypatch: Any
+    snap_compare: Any,
+    make_app: Any,
+    wait: Any,
+    nitrodeck_home: Path,
+    monkeypatch: Any,
+    size: tuple[int, int],
 ) -> None:
     monkeypatch.setenv("HOME", str(nitrodeck_home))  # the panel shows ~/labs/<name>
 
@@ -29,10 +35,11 @@ def test_labs(
         await pilot.press("down", "down")
         await wait(pilot)
 
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+    assert snap_compare(make_app(), terminal_size=size, run_before=before)
 
 
-def test_tour_narration(snap_compare: Any, make_app: Any, wait: Any) -> None:
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_tour_narration(snap_compare: Any, make_app: Any, wait: Any, size: tuple[int, int]) -> None:
     async def before(pilot: Pilot[Any]) -> None:
         await wait(pilot)
         pilot.app.run_command("doctor")  # type: ignore[attr-defined]
@@ -41,10 +48,13 @@ def test_tour_narration(snap_compare: Any, make_app: Any, wait: Any) -> None:
         pilot.app.push_screen(narration)
         await wait(pilot)
 
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+    assert snap_compare(make_app(), terminal_size=size, run_before=before)
 
 
-def test_saved_consoles(snap_compare: Any, make_app: Any, wait: Any, monkeypatch: Any) -> None:
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_saved_consoles(
+    snap_compare: Any, make_app: Any, wait: Any, monkeypatch: Any, size: tuple[int, int]
+) -> None:
     monkeypatch.setenv("TZ", "UTC")  # LAST WRITE is local time
     time.tzset()
     holder = PlatformHolder.of(DemoPlatform())
@@ -55,4 +65,4 @@ def test_saved_consoles(snap_compare: Any, make_app: Any, wait: Any, monkeypatch
         await pilot.app.push_screen(ConsoleHistoryScreen())
         await wait(pilot)
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=before)
+    assert snap_compare(app, terminal_size=size, run_before=before)

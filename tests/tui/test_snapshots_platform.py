@@ -5,16 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
+from tui_fakes import SIZES
 
 from core.agent.demo import build_demo_image
 from core.platform.demo import DemoPlatform
 from tui.engine.access import PlatformHeaderProvider, PlatformHolder
 from tui.screens.enclaves import EnclavesScreen
 from tui.screens.pool import PoolScreen
-
-SIZE = (120, 36)
 
 
 def demo_app(make_app: Any) -> Any:
@@ -32,8 +32,13 @@ def enclaves_screen(where: Path) -> EnclavesScreen:
     return EnclavesScreen(image_dir=demo_images(where))
 
 
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
 def test_enclaves_with_describe(
-    snap_compare: Any, make_app: Any, wait: Any, tmp_path: Path
+    snap_compare: Any,
+    make_app: Any,
+    wait: Any,
+    tmp_path: Path,
+    size: tuple[int, int],
 ) -> None:
     async def before(pilot: Pilot[Any]) -> None:
         await wait(pilot)
@@ -42,11 +47,16 @@ def test_enclaves_with_describe(
         await pilot.press("d")
         await wait(pilot)
 
-    assert snap_compare(demo_app(make_app), terminal_size=SIZE, run_before=before)
+    assert snap_compare(demo_app(make_app), terminal_size=size, run_before=before)
 
 
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
 def test_run_form_with_violations(
-    snap_compare: Any, make_app: Any, wait: Any, tmp_path: Path
+    snap_compare: Any,
+    make_app: Any,
+    wait: Any,
+    tmp_path: Path,
+    size: tuple[int, int],
 ) -> None:
     async def before(pilot: Pilot[Any]) -> None:
         await wait(pilot)
@@ -58,10 +68,13 @@ def test_run_form_with_violations(
         pilot.app.screen.query_one("#run-cid", Input).value = "16"
         await wait(pilot)
 
-    assert snap_compare(demo_app(make_app), terminal_size=SIZE, run_before=before)
+    assert snap_compare(demo_app(make_app), terminal_size=size, run_before=before)
 
 
-def test_pool(snap_compare: Any, make_app: Any, wait: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_pool(
+    snap_compare: Any, make_app: Any, wait: Any, tmp_path: Path, size: tuple[int, int]
+) -> None:
     async def before(pilot: Pilot[Any]) -> None:
         await wait(pilot)
         await pilot.app.push_screen(PoolScreen(image_dir=demo_images(tmp_path)))
@@ -71,33 +84,4 @@ def test_pool(snap_compare: Any, make_app: Any, wait: Any, tmp_path: Path) -> No
         pilot.app.screen.set_focus(None)
         await wait(pilot)
 
-    assert snap_compare(demo_app(make_app), terminal_size=SIZE, run_before=before)
-
-
-def test_run_form_80x24(snap_compare: Any, make_app: Any, wait: Any, tmp_path: Path) -> None:
-    """The smallest supported terminal: the buttons stay visible under the violations."""
-
-    async def before(pilot: Pilot[Any]) -> None:
-        await wait(pilot)
-        await pilot.app.push_screen(enclaves_screen(tmp_path))
-        await wait(pilot)
-        await pilot.press("r")
-        await wait(pilot)
-        pilot.app.screen.query_one("#run-cpu-count", Input).value = "3"
-        pilot.app.screen.query_one("#run-memory", Input).value = ""
-        await wait(pilot)
-
-    assert snap_compare(demo_app(make_app), terminal_size=(80, 24), run_before=before)
-
-
-def test_pool_at_80x24(snap_compare: Any, make_app: Any, wait: Any, tmp_path: Path) -> None:
-    """The topology takes the height it needs: the allocator follows it without an empty band."""
-
-    async def before(pilot: Pilot[Any]) -> None:
-        await wait(pilot)
-        await pilot.app.push_screen(PoolScreen(image_dir=demo_images(tmp_path)))
-        await wait(pilot)
-        pilot.app.screen.set_focus(None)
-        await wait(pilot)
-
-    assert snap_compare(demo_app(make_app), terminal_size=(80, 24), run_before=before)
+    assert snap_compare(demo_app(make_app), terminal_size=size, run_before=before)

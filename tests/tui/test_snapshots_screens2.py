@@ -1,4 +1,4 @@
-"""Snapshots of the attestation and KMS screens at 120×36: a real AWS document verified at a
+"""Snapshots of the attestation and KMS screens at 120×40: a real AWS document verified at a
 fixed time, and fixed KMS keys; decrypt results are rendered from fixed flow results (the flows
 themselves run on the simulator in test_kms_screens)."""
 
@@ -12,6 +12,7 @@ import pytest
 from screens2_fakes import FixedKms, FixedPlatform, SelfAdministeringKms
 from textual.pilot import Pilot
 from textual.widgets import TabbedContent
+from tui_fakes import SIZES
 
 from core.kms.client import FlowResult
 from core.kms.frozen import DEBUG_MODE, KEYS, OTHER_IMAGE, decrypted, denied
@@ -22,7 +23,7 @@ from tui.screens.kms import KmsScreen
 from tui.screens.kms_decrypt import DecryptScreen
 from tui.screens.kms_policy import KeyPolicyScreen
 
-SIZE = (120, 36)
+SIZE = (120, 40)
 
 
 DOCUMENT = "base_prod_2024-11-30.cose"
@@ -63,9 +64,12 @@ def attest_before(document: Path, nonce: str = "", tab: str = "") -> Any:
     return before
 
 
-def test_attest_verified(snap_compare: Any, make_app: Any, document: Path) -> None:
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_attest_verified(
+    snap_compare: Any, make_app: Any, document: Path, size: tuple[int, int]
+) -> None:
     before = attest_before(document)
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+    assert snap_compare(make_app(), terminal_size=size, run_before=before)
 
 
 def test_attest_failed_nonce(snap_compare: Any, make_app: Any, document: Path) -> None:
@@ -87,16 +91,18 @@ def kms_screen() -> KmsScreen:
     return KmsScreen(kms=KmsAccess(client=FixedKms()), platform=FixedPlatform())
 
 
-def test_kms_keys(snap_compare: Any, make_app: Any, wait: Any) -> None:
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_kms_keys(snap_compare: Any, make_app: Any, wait: Any, size: tuple[int, int]) -> None:
     async def before(pilot: Pilot[Any]) -> None:
         await wait(pilot)
         await pilot.app.push_screen(kms_screen())
         await wait(pilot)
 
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+    assert snap_compare(make_app(), terminal_size=size, run_before=before)
 
 
-def test_kms_policy(snap_compare: Any, make_app: Any, wait: Any) -> None:
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_kms_policy(snap_compare: Any, make_app: Any, wait: Any, size: tuple[int, int]) -> None:
     async def before(pilot: Pilot[Any]) -> None:
         await wait(pilot)
         await pilot.app.push_screen(kms_screen())
@@ -104,7 +110,7 @@ def test_kms_policy(snap_compare: Any, make_app: Any, wait: Any) -> None:
         await pilot.press("enter")
         await wait(pilot)
 
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=before)
+    assert snap_compare(make_app(), terminal_size=size, run_before=before)
 
 
 def test_kms_policy_warns_when_the_decryptor_administers(
@@ -150,12 +156,7 @@ def test_decrypt_denied_other_pcr0(snap_compare: Any, make_app: Any) -> None:
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=decrypt_before(result))
 
 
-def test_decrypt_denied_debug_mode(snap_compare: Any, make_app: Any) -> None:
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_decrypt_denied_debug_mode(snap_compare: Any, make_app: Any, size: tuple[int, int]) -> None:
     result = denied(DEBUG_MODE)
-    assert snap_compare(make_app(), terminal_size=SIZE, run_before=decrypt_before(result))
-
-
-def test_attest_80x24(snap_compare: Any, make_app: Any, document: Path) -> None:
-    """The smallest supported terminal: the form, the verdict and the footer's ctrl+s."""
-    before = attest_before(document)
-    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=before)
+    assert snap_compare(make_app(), terminal_size=size, run_before=decrypt_before(result))

@@ -7,6 +7,10 @@ import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from textual import events
+from textual.app import App
+from textual.widget import Widget
+
 from core.demo_images import build_demo_images
 from tui.bindings import dangerous
 from tui.screens.list_screen import ListScreen
@@ -52,3 +56,19 @@ def fixed_images(where: Path) -> Path:
     shutil.rmtree(where, ignore_errors=True)
     build_demo_images(where / "images")
     return where / "images"
+
+
+def burst(app: App[object], *keys: str) -> None:
+    """Keys as one terminal read delivers them: all queued before any is handled."""
+    for key in keys:
+        app.post_message(events.Key(key, key if len(key) == 1 else None))
+
+
+def shown(widget: Widget) -> bool:
+    """On screen now, whole: inside the screen and not scrolled out of its container."""
+    geometry = widget.screen.find_widget(widget)
+    return geometry.clip.contains_region(geometry.region) and geometry.region.area > 0
+
+
+SIZES = ((80, 24), (120, 40))
+"""Every view is shot at the smallest supported terminal and at a roomy one."""

@@ -8,7 +8,6 @@ of an enclave that has already exited.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import threading
 from pathlib import Path
@@ -84,7 +83,8 @@ def _int(name: str, value: object) -> int:
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
-    """run-enclave's settings from the flags or from `--config` (which excludes the others)."""
+    """run-enclave's settings from the flags or from `--config` (which excludes the others; read
+    with nitro-cli's rules, so one file serves both: unknown fields ignored, exact JSON types)."""
     flags = {
         "eif_path": args.eif_path,
         "memory_mib": args.memory,
@@ -99,30 +99,11 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
     used = [k for k, v in flags.items() if v is not None]
     if used:
         raise NitroCliError(NitroCliCode.ConflictingArgument, "config", used[0].replace("_", "-"))
-    try:
-        data = json.loads(Path(args.config).read_text())
-    except OSError as error:
-        raise NitroCliError(
-            NitroCliCode.FileOperationFailure,
-            detail=f"File: '{args.config}', failing operation: 'Open'. ({error.strerror})",
-        ) from error
-    except ValueError as error:
-        raise NitroCliError(
-            NitroCliCode.SerdeError, detail=f"{args.config}: {error}", fix="fix the JSON"
-        ) from error
-    if not isinstance(data, dict):
-        raise NitroCliError(NitroCliCode.SerdeError, detail=f"{args.config}: not a JSON object")
-    unknown = sorted(set(data) - set(CONFIG_KEYS))
-    if unknown:
-        raise NitroCliError(
-            NitroCliCode.SerdeError,
-            detail=f"{args.config}: unknown field `{unknown[0]}`",
-            fix=f"allowed fields: {', '.join(CONFIG_KEYS)}",
-        )
-    settings = {k: data.get(k) for k in CONFIG_KEYS}
-    settings["attach_console"] = bool(data.get("attach_console")) or args.attach_console
-    if settings["memory_mib"] is not None:
-        settings["memory_mib"] = str(settings["memory_mib"])
+    from tui.cli.nitro_cli.run_args import read_config
+
+    read = read_config(args.config, args.attach_console)
+    settings: dict[str, Any] = {k: getattr(read, k) for k in CONFIG_KEYS}
+    settings["memory_mib"] = str(read.memory_mib)
     return settings
 
 
@@ -158,7 +139,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     info = run_enclave(platform, request, lambda step: progress(step.detail)).info
     print_json(run_json(info))
     if attach:
-        return _stream(platform.console(info.enclave_id), info.cid, None)
+        return stream_console(platform.console(info.enclave_id), info.cid, None)
     return 0
 
 
@@ -211,7 +192,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     platform = platform_of(args)
     enclave_id, cid = _console_target(platform, args)
     stream = platform.console(enclave_id, follow=not args.history, history=args.history)
-    return _stream(stream, cid, timeout)
+    return stream_console(stream, cid, timeout)
 
 
 def _console_target(platform: Platform, args: argparse.Namespace) -> tuple[str, int]:
@@ -225,7 +206,7 @@ def _console_target(platform: Platform, args: argparse.Namespace) -> tuple[str, 
         return saved.enclave_id, saved.cid
 
 
-def _stream(stream: ConsoleStream, cid: int, timeout: float | None) -> int:
+def stream_console(stream: ConsoleStream, cid: int, timeout: float | None) -> int:
     out = sys.stdout
     out.write(f"Connecting to the console for enclave {cid}...\n")
     out.write("Successfully connected to the console.\n")

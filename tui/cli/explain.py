@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
-from core.errors import NitrodeckError, UsageError
+from core.errors import UsageError
 from core.explain import Entry, RootCause, collapse, lookup, parse_output
+from core.input_files import read_input_text
 from tui.cli.output import print_json
 
 
@@ -61,10 +61,7 @@ def run_explain(args: argparse.Namespace) -> int:
 
 
 def _read(source: str) -> str:
-    try:
-        return sys.stdin.read() if source == "-" else Path(source).read_text(errors="replace")
-    except OSError as error:
-        raise NitrodeckError(f"cannot read: {error.strerror}", where=source) from None
+    return sys.stdin.read() if source == "-" else read_input_text(source, "--from")
 
 
 def entry_text(entry: Entry) -> str:

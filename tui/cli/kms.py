@@ -14,8 +14,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from core.errors import NitrodeckError, UsageError
+from core.errors import UsageError
 from core.home import write_private_file
+from core.input_files import read_input, read_input_text
 from core.kms.document import document_pcrs
 from core.kms.explain import Explanation, explain
 from core.kms.explain_key import KeyFacts, facts_from
@@ -150,11 +151,7 @@ def _parse_pcr(text: str) -> tuple[int, bytes]:
 def _explain_pcrs(args: argparse.Namespace) -> dict[int, bytes] | None:
     """The measurements to explain against; None means a request without attestation."""
     if args.attestation is not None:
-        try:
-            data = args.attestation.read_bytes()
-        except OSError as error:
-            where = str(args.attestation)
-            raise NitrodeckError(f"cannot read: {error.strerror}", where=where) from None
+        data = read_input(args.attestation, "--attestation")
         return document_pcrs(data)
     if args.pcr:
         return dict(_parse_pcr(p) for p in args.pcr)
@@ -169,10 +166,7 @@ def _explain_policy(args: argparse.Namespace) -> tuple[str, str, KeyFacts | None
         kms = client(args.endpoint_url, cli_home(args))
         text, arn = key_policy(kms, args.key_id)
         return text, arn, facts_from(kms, arn, admin_for(args.endpoint_url, cli_home(args))[0])
-    try:
-        return args.policy.read_text(), "*", None
-    except OSError as error:
-        raise NitrodeckError(f"cannot read: {error.strerror}", where=str(args.policy)) from None
+    return read_input_text(args.policy, "--policy"), "*", None
 
 
 def run_explain(args: argparse.Namespace) -> int:

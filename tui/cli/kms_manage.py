@@ -13,8 +13,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from core.errors import NitrodeckError, UsageError
+from core.errors import UsageError
 from core.flows.pin import Pinning, pinned_summary
+from core.input_files import read_input_text
 from core.kms.manage import (
     admin_for,
     change_state,
@@ -132,10 +133,7 @@ def run_get_policy(args: argparse.Namespace) -> int:
 
 
 def run_put_policy(args: argparse.Namespace) -> int:
-    try:
-        text = args.policy.read_text()
-    except OSError as error:
-        raise NitrodeckError(f"cannot read: {error.strerror}", where=str(args.policy)) from None
+    text = read_input_text(args.policy, "--policy")
     kms, _ = admin_for(args.endpoint_url, cli_home(args))
     old, _ = get_policy(kms, args.key_id)
     diff = policy_diff(old, text)

@@ -17,6 +17,7 @@ from typing import Any
 
 from core.errors import NitrodeckError
 from core.flows.decrypt import DecryptRequest, decrypt_in_enclave
+from core.input_files import read_input
 from core.kms.client import FlowResult, describe_proof
 from core.kms.errors import kms_error
 from core.kms.inputs import encryption_context, proof_key, read_blob
@@ -125,12 +126,7 @@ def run_decrypt(args: argparse.Namespace) -> int:
 def run_encrypt(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    try:
-        plaintext = args.plaintext_file.read_bytes()
-    except OSError as error:
-        raise NitrodeckError(
-            f"cannot read: {error.strerror}", where=str(args.plaintext_file)
-        ) from None
+    plaintext = read_input(args.plaintext_file, "--plaintext-file")
     request: dict[str, Any] = {"KeyId": args.key_id, "Plaintext": plaintext}
     context = encryption_context(args.encryption_context)
     if context:

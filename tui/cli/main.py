@@ -3,7 +3,9 @@
 With no command it opens the full-screen app. Every command group lives in its own module of
 `tui.cli` and adds its subcommands through `register(subparsers)`; each subcommand sets a
 `handler(args) -> int` default. A `NitrodeckError` becomes its message on stderr and its exit
-code, never a traceback.
+code, never a traceback. The exit code is the root cause's (an E39 relaying E26 exits 26), on
+the simulator and on a real parent alike. Run as `nitro-cli` (or `nitrodeck nitro-cli …`) it is
+nitro-cli 1.5 instead (`tui.cli.nitro_cli`), exit codes included.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "replace an enclave on many parents in waves, attesting each before the next",
     ),
     "serve": ("serve", "serve this machine's platform to a remote nitrodeck (ssh runs this)"),
+    "shellenv": ("shellenv", "link nitro-cli to nitrodeck and print the PATH line: eval it"),
+    "nitro-cli": ("shellenv", "nitro-cli 1.5's own commands, output and exit codes"),
 }
 # The command-group modules, each once, in `--help` order.
 GROUPS = tuple(dict.fromkeys(module for module, _ in COMMANDS.values()))
@@ -193,6 +197,11 @@ def _quick_parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
+    named = argv is None and Path(sys.argv[0]).name == "nitro-cli"
+    if named or words[:1] == ["nitro-cli"]:
+        from tui.cli.nitro_cli import main as nitro_cli_main  # nitro-cli 1.5's own interface
+
+        return nitro_cli_main(words if named else words[1:])
     app_args = app_arguments(words)
     parser: argparse.ArgumentParser | None = None
     if app_args is None:
@@ -223,9 +232,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = handler(args)
         return result
     except NitrodeckError as error:
-        print(f"{error.label}{error}", file=sys.stderr)
+        from tui.cli.output import error_text
+
+        print(error_text(error), file=sys.stderr)
         print_root_cause(error)
-        return error.exit_code
+        return error.root.exit_code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

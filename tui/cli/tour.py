@@ -46,7 +46,13 @@ def run_tour(args: argparse.Namespace) -> int:
     args.platform = "sim"
     args.record = args.tour_record or args.record
     try:
-        return run_app(args, start_view="tour", tour_delay=args.delay, tour_exit=args.exit_at_end)
+        return run_app(
+            args,
+            start_view="tour",
+            tour_delay=args.delay,
+            tour_exit=args.exit_at_end,
+            tour_in_place=True,
+        )
     finally:
         if not args.keep:
             stop_home(home)

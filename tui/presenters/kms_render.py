@@ -5,11 +5,13 @@ explainer's verdict condition by condition. Pure functions over core's results (
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from rich.text import Text
 
 from core.kms.context import RECIPIENT_PREFIX
 from core.kms.explain import Explanation
+from tui.presenters.long_values import short
 
 ATTESTATION_STYLE = "bold black on yellow"
 MARK = {True: "✓", False: "✗"}
@@ -35,10 +37,10 @@ def pretty_policy(policy_text: str) -> Text:
     return text
 
 
-def short(value: str, width: int = 20) -> str:
-    """A long value (a 96-digit PCR) as its head and tail: enough to tell two apart in a table;
-    the findings under the table carry the full values."""
-    return value if len(value) <= width else f"{value[:12]}…{value[-6:]}"
+def cell(value: str) -> str:
+    """A long value (a 96-digit PCR) as its head and tail in a table cell; the one place that
+    shows it whole is the findings' text under the table."""
+    return short(value, 20)
 
 
 def condition_rows(explanation: Explanation) -> list[tuple[str, str, str, str, str]]:
@@ -53,22 +55,22 @@ def condition_rows(explanation: Explanation) -> list[tuple[str, str, str, str, s
         if not result.conditions or not scope:
             rows.append((label, MARK[scope], scope_cell, "", ""))
         for cond in result.conditions:
-            actual = "(absent)" if cond.actual is None else ", ".join(map(short, cond.actual))
-            expected = ", ".join(map(short, cond.expected))
+            actual = "(absent)" if cond.actual is None else ", ".join(map(cell, cond.actual))
+            expected = ", ".join(map(cell, cond.expected))
             condition = f"{cond.operator}\n{cond.key}"
             rows.append((label, MARK[cond.matched], condition, expected, actual))
     return rows
 
 
-def finding_markup(explanation: Explanation) -> Text:
-    """The findings, causes first, each with its fix."""
+def finding_markup(explanation: Explanation, once: Callable[[str], str] = str) -> Text:
+    """The findings, causes first, each with its fix; `once` shortens a value already shown."""
     text = Text()
     styles = {"cause": "bold red", "warning": "bold yellow", "note": "bold cyan"}
     for finding in explanation.findings:
         text.append(f"{finding.kind}", style=styles.get(finding.kind, "bold"))
         where = f" [{finding.statement}]" if finding.statement else ""
-        text.append(f"{where}: {finding.message}\n")
+        text.append(f"{where}: {once(finding.message)}\n")
         if finding.fix:
             text.append("  fix: ", style="bold")
-            text.append(f"{finding.fix}\n")
+            text.append(f"{once(finding.fix)}\n")
     return text

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -65,7 +65,7 @@ class AttestScreen(KeepsEdits, ShowsWorkerErrors, NitrodeckScreen):
     FORM_SELECTOR = "#attest-form"
     BINDINGS = [
         Binding("escape", "back", "Leave field / back", id="attest.back"),
-        Binding("ctrl+s", "attest", "Attest", id="attest.run"),
+        Binding("ctrl+s", "submit", "Attest", id="attest.run"),
         Binding("ctrl+n", "new_nonce", "New nonce", id="attest.nonce"),
         Binding("e", "export", "Export", id="attest.export"),
         Binding("f", "form", "Form", id="attest.form"),
@@ -152,15 +152,11 @@ class AttestScreen(KeepsEdits, ShowsWorkerErrors, NitrodeckScreen):
         self.query_one("#attest-status", Static).update(markup)
 
     # -- enclaves for the source field -------------------------------------------------------
-    @work(thread=True, exclusive=True, exit_on_error=False, group="attest-list")
     def _list_enclaves(self) -> None:
-        try:
-            platform = self.platforms.get()
-            names = running_enclaves(platform)
-        except NitrodeckError as error:
-            self.app.call_from_thread(self._status, error_markup(error))
-            return
-        self.app.call_from_thread(self._show_enclaves, names)
+        def listed() -> list[str]:
+            return running_enclaves(self.platforms.get())
+
+        self.run_job(listed, self._show_enclaves, failed=self._status, group="attest-list")
 
     def _show_enclaves(self, names: list[str]) -> None:
         source = self.field("source")
@@ -179,6 +175,9 @@ class AttestScreen(KeepsEdits, ShowsWorkerErrors, NitrodeckScreen):
 
     def action_form(self) -> None:
         self.field("source").focus()
+
+    def action_submit(self) -> None:
+        self.action_attest()
 
     @on(Input.Submitted, "#attest-form Input")
     @on(Button.Pressed, "#attest-go")
@@ -210,15 +209,13 @@ class AttestScreen(KeepsEdits, ShowsWorkerErrors, NitrodeckScreen):
         self.report = self.document = None
         self._pending = []
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="attest", description="attest")
     def _run(self, request: AttestRequest) -> None:
-        try:
+        def attest() -> tuple[bytes, VerificationReport]:
             platform = self._platform(request)
             attested = attest_and_verify(platform, request, self.now(), self.platforms.home)
-        except NitrodeckError as error:
-            self.app.call_from_thread(self._status, error_markup(error))
-            return
-        self.app.call_from_thread(self._show, attested.document, attested.report)
+            return attested.document, attested.report
+
+        self.run_job(attest, lambda got: self._show(*got), failed=self._status, group="attest")
 
     def _platform(self, request: AttestRequest) -> Platform | None:
         """The platform that fetches (and names the roots); a file verifies without one."""

@@ -7,16 +7,19 @@ frame asks for confirmation naming the target, and hides the action in `--read-o
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Callable
+from typing import TypeVar, cast
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Input
+from textual.worker import Worker
 
 from tui.bindings import is_dangerous
 from tui.engine.access import PlatformHolder
+from tui.engine.errors import run_job
 from tui.engine.host import ScreenHost
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen, describe
@@ -30,6 +33,11 @@ APP_KEYS = {"quit", "command_palette"}
 PROMPT_ACTIONS = {"command", "filter", "search"}
 # Textual's own screen keys (focus cycling, copy): every app has them, help need not say so.
 GENERIC_KEYS = {binding.key for binding in Binding.make_bindings(Screen.BINDINGS)}
+# Keys every view has: the footer lists them after the view's own, which matter more when
+# an 80-column footer cannot show them all (help and the palette list everything).
+EVERYWHERE = {"command", "help", "back", "filter", "copy"}
+WIDE = 100
+T = TypeVar("T")
 
 
 class NitrodeckScreen(Screen[None]):
@@ -61,10 +69,40 @@ class NitrodeckScreen(Screen[None]):
         yield Breadcrumbs()
         yield from self.compose_body()
         yield CommandBar(app.command_words())
-        yield Footer()
+        yield Footer(compact=self.app.size.width < WIDE)
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The view's own keys first, then those every view has (the footer's order)."""
+        bindings = super().active_bindings
+        own = {k: b for k, b in bindings.items() if b.binding.action not in EVERYWHERE}
+        return own | {k: b for k, b in bindings.items() if k not in own}
+
+    def on_resize(self, event: events.Resize) -> None:
+        for footer in self.query(Footer):
+            footer.compact = event.size.width < WIDE
 
     def compose_body(self) -> ComposeResult:
         yield from ()
+
+    # -- actions and their errors -------------------------------------------------------------
+    def show_error(self, markup: str) -> None:
+        """Where this screen shows an error (`error_markup`); a lasting notification unless the
+        screen has a status line of its own."""
+        self.notify(markup, title="error", severity="error", timeout=15)
+
+    def run_job(
+        self,
+        job: Callable[[], T],
+        done: Callable[[T], object],
+        *,
+        failed: Callable[[str], object] | None = None,
+        group: str,
+        exclusive: bool = True,
+    ) -> Worker[None]:
+        """Every action that can fail: `job` in a thread, then `done(result)`, or the error
+        with its code, evidence and fix to `failed` (default `show_error`)."""
+        return run_job(self, job, done, failed or self.show_error, group=group, exclusive=exclusive)
 
     # -- dangerous actions -------------------------------------------------------------------
     def dangerous_actions(self) -> set[str]:
@@ -112,7 +150,11 @@ class NitrodeckScreen(Screen[None]):
 
     @on(CommandBar.Run)
     def _run_command(self, event: CommandBar.Run) -> None:
-        self.nd_app.run_command(event.command)
+        self.leave_by_command(event.command)
+
+    def leave_by_command(self, command: str) -> None:
+        """Open what a `:` command names (a form asks first when it holds edits)."""
+        self.nd_app.run_command(command)
 
     def action_back(self) -> None:
         self.nd_app.go_back()

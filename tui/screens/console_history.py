@@ -23,6 +23,8 @@ class ConsoleHistoryScreen(ListScreen):
         ("size", "SIZE"),
         ("when", "LAST WRITE"),
     )
+    NARROW = ("name", "cid", "state", "size", "when")
+    EMPTY = "no saved consoles: run a debug-mode enclave (r in :enclaves, debug on)"
     REFRESH = 5.0
 
     def on_mount(self) -> None:

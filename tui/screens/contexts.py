@@ -10,26 +10,29 @@ does; a lab's or the tour's home is entered for this session only.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import on
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from core.errors import NitrodeckError
+from core.remote.target import Target
 from tui.screens.list_screen import ListScreen
 from tui.widgets.poller import Poller
-
-if TYPE_CHECKING:
-    from core.remote.target import Target
 
 
 class ContextsScreen(ListScreen):
     crumb = "ctx"
     ABOUT = "Targets: this machine, ssh:// hosts, simulator, lab and tour homes. Enter switches."
     COLUMNS = (("current", " "), ("name", "CONTEXT"), ("location", "WHERE"), ("remote", "REMOTE"))
+    EMPTY = "only this machine: a adds a context (an ssh:// parent, or a simulator home)"
     REFRESH = 10.0
-    BINDINGS = [Binding("u", "use", "Use", id="ctx.use")]
+    BINDINGS = [
+        Binding("u", "use", "Use", id="ctx.use"),
+        Binding("a", "add", "Add", id="ctx.add"),
+    ]
+
+    def holds_nothing(self) -> bool:
+        return len(self.table.all_rows) <= 1  # this machine is always there
 
     def __init__(self) -> None:
         super().__init__()
@@ -58,23 +61,68 @@ class ContextsScreen(ListScreen):
             return
         self._switch(name)
 
-    @work(thread=True, exclusive=True, group="ctx-switch")
     def _switch(self, name: str) -> None:
         from tui.contexts import use_context
 
-        try:
+        def switch() -> Target:
             # A lab's or the tour's home is entered for this session only; a saved context
             # also becomes the current one in the settings.
             target = self.homes[name] if name in self.homes else use_context(name)
             self.nd_app.platforms.switch(target)
             self.nd_app.platforms.get().host_info()  # open it now: a bad context is said here
-        except NitrodeckError as error:
-            self.app.call_from_thread(
-                self.notify, str(error), title=f"context {name}", severity="error", markup=False
+            return target
+
+        def switched(target: Target) -> None:
+            self.notify(f"now using {name} ({target.location})", markup=False)
+            self.query_one("#list-poller", Poller).poll_now()
+
+        self.run_job(
+            switch,
+            switched,
+            failed=lambda markup: self.notify(
+                markup, title=f"context {name}", severity="error", timeout=15
+            ),
+            group="ctx-switch",
+        )
+
+    def action_add(self) -> None:
+        """a: name a new context in a form (the one form behaviour), saved as `ctx add` does."""
+        from tui.screens.fields_form import FieldsForm
+
+        def answered(values: dict[str, str] | None) -> None:
+            if values:
+                self._add(values["name"], values["where"])
+
+        form = FieldsForm(
+            "Add a context",
+            [
+                ("name", "name", "e.g. prod-1", ""),
+                ("where", "where", "ssh://[user@]host[:port], or a simulator home directory", ""),
+            ],
+            note="An ssh:// parent runs nitrodeck there; a directory is a simulator home here.",
+            ok="Save",
+        )
+        self.app.push_screen(form, answered)
+
+    def _add(self, name: str, where: str) -> None:
+        from core.errors import UsageError
+        from tui.contexts import save_context
+
+        def save() -> Target:
+            if not name or not where:
+                raise UsageError("a context needs a name and where it is", where="ctx add")
+            remote = "://" in where  # a URL is a host (only ssh:// is accepted); else a home
+            target = Target(
+                name=name, host=where if remote else None, home=None if remote else where
             )
-            return
-        self.app.call_from_thread(self.notify, f"now using {name} ({target.location})")
-        self.app.call_from_thread(self.query_one("#list-poller", Poller).poll_now)
+            save_context(target)
+            return target
+
+        def saved(target: Target) -> None:
+            self.notify(f"context {target.name} saved: {target.location}", markup=False)
+            self.query_one("#list-poller", Poller).poll_now()
+
+        self.run_job(save, saved, group="ctx-add")
 
 
 def make_screen() -> ContextsScreen:

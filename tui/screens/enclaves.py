@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
@@ -21,6 +21,7 @@ from core.platform import rules
 from core.platform.base import EnclaveInfo, Platform, RunRequest
 from tui.bindings import dangerous
 from tui.engine.errors import error_markup
+from tui.presenters.long_values import short
 from tui.screens.list_screen import ListScreen
 from tui.widgets.poller import Poller
 
@@ -61,7 +62,7 @@ def enclave_cells(info: EnclaveInfo, uptime: float | None) -> tuple[str, ...]:
         f"{info.memory_mib} MiB",
         info.state,
         "yes" if info.debug else "no",
-        pcr0[:12] + "…" if pcr0 else "-",
+        short(pcr0) if pcr0 else "-",
         format_uptime(uptime),
     )
 
@@ -74,6 +75,8 @@ class EnclavesScreen(ListScreen):
         "ctrl+d terminates (after asking)."
     )
     COLUMNS = COLUMNS
+    NARROW = ("name", "cid", "cpus", "memory", "state", "debug", "pcr0", "uptime")
+    EMPTY = "no enclaves: r runs one from an image (b in :images builds one)"
     REFRESH = 2.0
     danger_question = "Terminate this enclave?"
     BINDINGS = [
@@ -205,16 +208,19 @@ class EnclavesScreen(ListScreen):
 
         self.app.push_screen(RunForm(images, self.run_context), submitted)
 
-    @work(thread=True, exit_on_error=False, group="enclave-run")
     def _run(self, request: RunRequest) -> None:
-        from core.flows.run import run_enclave
+        from core.flows.run import RunOutcome, run_enclave
 
-        try:
-            outcome = run_enclave(self.platform, request)
-        except Exception as error:  # a NitrodeckError says what and how to fix; show it
-            self.app.call_from_thread(self._failed, "run failed", error)
-            return
-        self.app.call_from_thread(self._done, outcome.summary())
+        def started(outcome: RunOutcome) -> None:
+            self._done(outcome.summary())
+
+        self.run_job(
+            lambda: run_enclave(self.platform, request),
+            started,
+            failed=lambda markup: self._failed("run failed", markup),
+            group="enclave-run",
+            exclusive=False,
+        )
 
     # -- terminate -------------------------------------------------------------------------------
     def danger_target(self) -> str | None:
@@ -226,23 +232,25 @@ class EnclavesScreen(ListScreen):
     def perform_danger(self, target: str) -> None:
         self._terminate(target.rsplit("(", 1)[-1].rstrip(")"))
 
-    @work(thread=True, exit_on_error=False, group="enclave-terminate")
     def _terminate(self, enclave_id: str) -> None:
-        try:
-            done = self.platform.terminate_enclave(enclave_id=enclave_id)
-        except Exception as error:  # shown with its fix; the app stays up
-            self.app.call_from_thread(self._failed, "terminate failed", error)
-            return
-        names = ", ".join(info.name or info.enclave_id for info in done)
-        self.app.call_from_thread(self._done, f"terminated {names}")
+        def terminated(done: Sequence[EnclaveInfo]) -> None:
+            self._done(f"terminated {', '.join(i.name or i.enclave_id for i in done)}")
+
+        self.run_job(
+            lambda: self.platform.terminate_enclave(enclave_id=enclave_id),
+            terminated,
+            failed=lambda markup: self._failed("terminate failed", markup),
+            group="enclave-terminate",
+            exclusive=False,
+        )
 
     def _done(self, message: str) -> None:
         self.notify(message, markup=False)
         self.refresh_now()
         self.refresh_header()
 
-    def _failed(self, title: str, error: BaseException) -> None:
-        self.notify(error_markup(error), title=title, severity="error", timeout=12)
+    def _failed(self, title: str, markup: str) -> None:
+        self.notify(markup, title=title, severity="error", timeout=12)
         self.refresh_now()
         self.refresh_header()
 

@@ -27,6 +27,11 @@ class FleetScreen(ListScreen):
         ("doctor", "DOCTOR"),
         ("pcr0", "PCR0s / REASON"),
     )
+    NARROW = ("member", "state", "enclaves", "pcr0")
+    EMPTY = (
+        "no members: add contexts (`nitrodeck ctx add NAME --host ssh://HOST`, or "
+        "`nitrodeck fleet demo` for a local fleet); :ctx lists them"
+    )
     REFRESH = 5.0
 
     def __init__(self, targets: Sequence[Target] | None = None) -> None:
@@ -56,7 +61,7 @@ class FleetScreen(ListScreen):
     def show_rows(self, rows: Mapping[str, Sequence[str]]) -> None:
         super().show_rows(rows)
         if not rows:
-            self.sub_title = "no members: add contexts (nitrodeck fleet demo, or ctx add)"
+            self.sub_title = "no members"
             return
         down = sum(cells[1] != "ok" for cells in rows.values())
         self.sub_title = f"{down} unreachable" if down else f"all {len(rows)} reachable"

@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.markup import escape
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
 from core.eif import EifDiff, diff_eifs
-from core.errors import NitrodeckError
 from tui.screens.base import NitrodeckScreen
 
 PCRS = ("pcr0", "pcr1", "pcr2", "pcr8")
@@ -54,17 +52,13 @@ class ImageDiffScreen(NitrodeckScreen):
     def on_mount(self) -> None:
         self._compare()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="diff", description="diff EIFs")
     def _compare(self) -> None:
-        try:
-            diff = diff_eifs(self.a, self.b)
-        except NitrodeckError as error:
-            self.app.call_from_thread(self._show_error, str(error))
-            return
-        self.app.call_from_thread(self.show, diff)
+        self.run_job(
+            lambda: diff_eifs(self.a, self.b), self.show, failed=self.show_error, group="diff"
+        )
 
-    def _show_error(self, message: str) -> None:
-        self.query_one("#diff-head", Static).update(f"[b red]Cannot compare:[/] {escape(message)}")
+    def show_error(self, markup: str) -> None:
+        self.query_one("#diff-head", Static).update(f"[b]Cannot compare:[/]\n{markup}")
 
     def show(self, diff: EifDiff) -> None:
         self.diff = diff

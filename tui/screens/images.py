@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,6 +22,7 @@ from core.errors import UsageError
 from core.home import Home
 from core.image_catalog import ImageCatalog, ImageEntry
 from tui.bindings import dangerous
+from tui.presenters.long_values import fold_values, short
 from tui.screens.list_screen import ListScreen
 from tui.widgets.poller import Poller
 
@@ -29,17 +31,23 @@ def default_dirs(home: Home) -> list[Path]:
     return [Path.cwd(), home.images_dir]
 
 
+def file_label(path: Path) -> str:
+    """The file's name; `./name` in the current directory, so a copy there and one in the
+    home's images directory (two `demo.eif`) read differently."""
+    return f"./{path.name}" if path.parent == Path.cwd().resolve() else path.name
+
+
 def _cells(entry: ImageEntry) -> tuple[str, ...]:
     info = entry.info
     if info is None:
-        return (entry.name, "", entry.path.name, "", "", f"INVALID: {entry.error}")
+        return (entry.name, "", file_label(entry.path), "", "", f"INVALID: {entry.error}")
     signed = "signed" if info.is_signed else "unsigned"
     state = "ok" if info.crc_ok and info.signature_ok is not False else "CHECK FAILED"
     return (
         entry.name,
         entry.version,
-        entry.path.name,
-        info.measurements.pcr0[:16],
+        file_label(entry.path),
+        short(info.measurements.pcr0),
         signed,
         state,
     )
@@ -60,6 +68,8 @@ class ImagesScreen(ListScreen):
         ("signed", "SIGNED"),
         ("state", "STATE"),
     )
+    NARROW = ("name", "version", "pcr0", "state")
+    EMPTY = "no images: b builds one (or copy an .eif into the current directory)"
     REFRESH = 10.0
     danger_question = "Delete this image file?"
     BINDINGS = [
@@ -104,6 +114,11 @@ class ImagesScreen(ListScreen):
         with VerticalScroll(id="image-panel"):
             yield Static("No image selected.", id="image-describe")
 
+    def copy_value(self, key: str) -> str:
+        """y on an image: its whole PCR0 (what a key policy pins), else its path."""
+        entry = self.catalog.get(Path(key))
+        return entry.info.measurements.pcr0 if entry is not None and entry.info else key
+
     def fetch_rows(self) -> Mapping[str, Sequence[str]]:
         return {str(entry.path): _cells(entry) for entry in self.catalog.scan()}
 
@@ -127,7 +142,7 @@ class ImagesScreen(ListScreen):
         if entry is None:
             return
         text = describe_text(entry.info) if entry.info else f"{entry.path}\n  {entry.error}"
-        self.query_one("#image-describe", Static).update(text)
+        self.query_one("#image-describe", Static).update(Text(fold_values(text)))
 
     def action_rescan(self) -> None:
         self.query_one("#list-poller", Poller).poll_now()

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
@@ -59,6 +59,8 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         ("aliases", "ALIASES"),
         ("description", "DESCRIPTION"),
     )
+    NARROW = ("key", "state", "attestation", "aliases")
+    EMPTY = "no keys: c creates a demo key for a running enclave; t picks another KMS"
     REFRESH = 15.0
     BINDINGS = [
         Binding("enter", "policy", "Policy", id="kms.policy"),
@@ -147,7 +149,10 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
     def action_decrypt(
         self, enclave: str = "", ciphertext: str = "", key_id: str = "", proof_key: str = ""
     ) -> None:
+        """The decrypt step-through, for the highlighted key unless one is given."""
         from tui.screens.kms_decrypt import DecryptScreen
+
+        key_id = key_id or self.table.cursor_key or ""
 
         self.app.push_screen(
             DecryptScreen(
@@ -173,19 +178,19 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         self._ask("demo", "", "create a demo key for which running enclave? (name or id)")
         self._suggest_enclave()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="kms-enclaves")
     def _suggest_enclave(self) -> None:
-        try:
-            names = running_enclaves(self.platforms.get())
-        except NitrodeckError:
-            return
-        if names:
-            self.app.call_from_thread(self._prefill, names[0])
+        """A suggestion only: without one (no platform yet) the operator types the name."""
+        self.run_job(
+            lambda: running_enclaves(self.platforms.get()),
+            self._prefill,
+            failed=lambda _markup: None,
+            group="kms-enclaves",
+        )
 
-    def _prefill(self, name: str) -> None:
+    def _prefill(self, names: list[str]) -> None:
         prompt = self.query_one(KmsPrompt)
-        if prompt.is_open and prompt.purpose == "demo" and not prompt.value:
-            prompt.value = name
+        if names and prompt.is_open and prompt.purpose == "demo" and not prompt.value:
+            prompt.value = names[0]
 
     @on(Input.Submitted, "#kms-prompt")
     def _prompt_submitted(self, event: Input.Submitted) -> None:
@@ -201,24 +206,19 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
                 return
             self.table.set_rows({})
             self.action_refresh()
-        elif prompt.purpose == "pin" and event.value.strip() and self.pin_key_id:
-            self._note(f"measuring {escape(event.value.strip())}…")
-            self._plan_pin(self.pin_key_id, event.value.strip())
         elif prompt.purpose == "demo" and event.value.strip():
             self._note(f"creating a demo key for {escape(event.value.strip())}…")
             self._create_demo(event.value.strip())
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="kms-demo")
     def _create_demo(self, enclave_name: str) -> None:
         from core.flows.demo_key import make_demo_key
 
-        try:
+        def create() -> DemoKey:
             platforms = self.platforms
             made = make_demo_key(platforms.get(), enclave_name, self.kms.target, platforms.home)
-        except NitrodeckError as error:
-            self.app.call_from_thread(self._note, error_markup(error))
-            return
-        self.app.call_from_thread(self._demo_created, made.demo)
+            return made.demo
+
+        self.run_job(create, self._demo_created, failed=self._note, group="kms-demo")
 
     def _demo_created(self, demo: DemoKey) -> None:
         note = " (debug enclave: KMS will deny it)" if demo.debug_enclave else ""
@@ -243,17 +243,32 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         if self.pin_key_id is None:
             self.notify("No key selected.", severity="warning")
             return
-        self._ask("pin", "", "pin the key to which image? EIF path (its pinned PCRs are updated)")
+        key_id = self.pin_key_id
+        from tui.screens.fields_form import FieldsForm
+        from tui.screens.run_form import find_images
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="kms-pin")
+        def answered(values: dict[str, str] | None) -> None:
+            path = (values or {}).get("eif", "")
+            if path:
+                self._note(f"measuring {escape(path)}…")
+                self._plan_pin(key_id, path)
+
+        form = FieldsForm(
+            f"Pin key {key_id} to an image",
+            [("eif", "image (EIF)", "path of the .eif whose PCRs the policy should demand", "")],
+            note="The key policy's PCR conditions become this image's; the change is shown "
+            "and asked for before PutKeyPolicy.",
+            ok="Measure",
+            suggestions=[str(p) for p in find_images(self.platforms.home.images_dir)],
+        )
+        self.app.push_screen(form, answered)
+
     def _plan_pin(self, key_id: str, eif_path: str) -> None:
-        try:
+        def plan() -> tuple[Pinning, PinPlan]:
             pinning = Pinning.as_admin(admin_access(self.kms.target()), key_id)
-            plan = pinning.plan(Path(eif_path).expanduser())
-        except NitrodeckError as error:
-            self.app.call_from_thread(self._note, error_markup(error))
-            return
-        self.app.call_from_thread(self._confirm_pin, pinning, plan)
+            return pinning, pinning.plan(Path(eif_path).expanduser())
+
+        self.run_job(plan, lambda got: self._confirm_pin(*got), failed=self._note, group="kms-pin")
 
     def _confirm_pin(self, pinning: Pinning, plan: PinPlan) -> None:
         if not plan.changed:
@@ -272,16 +287,13 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         question = f"PutKeyPolicy on {plan.key_arn}?"
         self.app.push_screen(ConfirmScreen(question, "\n".join(changes)), answered)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="kms-pin")
     def _apply_pin(self, pinning: Pinning, plan: PinPlan) -> None:
-        try:
-            pinning.apply(plan)
-        except NitrodeckError as error:
-            self.app.call_from_thread(self._note, error_markup(error))
-            return
-        pinned = ", ".join(f"PCR{n}" for n in sorted(plan.pcrs))
-        self.app.call_from_thread(self._note, f"pinned {pinned} of the image into the policy")
-        self.app.call_from_thread(self.action_refresh)
+        def pinned(_: object) -> None:
+            pcrs = ", ".join(f"PCR{n}" for n in sorted(plan.pcrs))
+            self._note(f"pinned {pcrs} of the image into the policy")
+            self.action_refresh()
+
+        self.run_job(lambda: pinning.apply(plan), pinned, failed=self._note, group="kms-pin")
 
 
 def make_screen() -> KmsScreen:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -28,8 +28,10 @@ from tui.engine.access import PlatformHolder
 from tui.engine.errors import ShowsWorkerErrors, error_markup, escape
 from tui.engine.kms_access import KmsAccess
 from tui.presenters.kms_render import condition_rows, finding_markup
+from tui.presenters.long_values import ShownOnce
 from tui.screens.base import NitrodeckScreen
 from tui.widgets.form_grid import FormGrid
+from tui.widgets.form_keys import KeepsEdits
 
 STEP_STYLE = {"ok": "bold green", "denied": "bold red", "failed": "bold red", "skipped": "dim"}
 STEP_MARK = {"ok": "✓ ok", "denied": "✗ DENIED", "failed": "✗ FAILED", "skipped": "- skipped"}
@@ -42,16 +44,18 @@ FIELDS = (
 )
 
 
-class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
+class DecryptScreen(KeepsEdits, ShowsWorkerErrors, NitrodeckScreen):
     crumb = "decrypt"
     ABOUT = (
         "Decrypt a KMS ciphertext inside an enclave with KMS Recipient: each step appears as it "
         "happens; only the plaintext's length (and an HMAC under your proof key) leave the "
         "enclave. On a denial the key policy is explained condition by condition. Enter in any "
-        "field starts."
+        "field (or ctrl+s) starts; esc leaves a field, a second esc the form."
     )
+    FORM_SELECTOR = "#decrypt-form"
+    DISCARD_QUESTION = "Leave the decrypt form and lose what you typed?"
     BINDINGS = [
-        Binding("ctrl+s", "decrypt", "Decrypt", id="decrypt.run"),
+        Binding("ctrl+s", "submit", "Decrypt", id="decrypt.run"),
         Binding("f", "form", "Form", id="decrypt.form"),
     ]
     DEFAULT_CSS = """
@@ -100,13 +104,14 @@ class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
         empty = next((k for k, _, _ in FIELDS if not self.field(k).value), "enclave")
         self.field(empty).focus()
         self._mask_proof()
+        self.remember_form()
+        self._status("Enclave and ciphertext, then enter. (c in :kms makes a demo key.)")
 
     @on(Input.Changed, "#decrypt-proof")
     def _mask_proof(self) -> None:
         """A key typed as hex is masked; an @file path is not a secret and stays readable."""
         proof = self.field("proof")
         proof.password = not proof.value.startswith("@")
-        self._status("Enclave and ciphertext, then enter. (c in :kms makes a demo key.)")
 
     def field(self, key: str) -> Input:
         return self.query_one(f"#decrypt-{key}", Input)
@@ -114,11 +119,19 @@ class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
     def action_form(self) -> None:
         self.field("enclave").focus()
 
+    def leave_form(self) -> None:
+        self.nd_app.go_back()
+
+    def action_submit(self) -> None:
+        self.action_decrypt()
+
     def show_error(self, markup: str) -> None:
         self._status(markup)
 
     def _status(self, markup: str | Text) -> None:
-        self.query_one("#decrypt-status", Static).update(markup)
+        status = self.query_one("#decrypt-status", Static)
+        status.update(markup)
+        self.show_result(status)
 
     @on(Input.Submitted, "#decrypt-form Input")
     def action_decrypt(self) -> None:
@@ -140,6 +153,7 @@ class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
             self._status(error_markup(error))
             return
         self._status(f"decrypting in {escape(enclave)} via {escape(self.kms.label())}…")
+        self.remember_form()
         self._run(enclave, blob, self.field("key").value.strip() or None, context, proof)
 
     def _clear(self) -> None:
@@ -149,7 +163,6 @@ class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
         self.query_one("#decrypt-conditions").remove_class("-shown")
         self.query_one("#decrypt-findings", Static).update("")
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="decrypt", description="decrypt")
     def _run(
         self,
         enclave: str,
@@ -162,14 +175,14 @@ class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
             self.app.call_from_thread(self._add_step, step)
 
         request = DecryptRequest(enclave, blob, key_id, context, proof)
-        try:
+
+        def decrypt() -> FlowResult:
             kms = self.kms.client()
-            platform = self.platforms.get()
-            result = decrypt_in_enclave(platform, kms, self.kms.principal, request, on_step)
-        except NitrodeckError as error:
-            self.app.call_from_thread(self._status, error_markup(error))
-            return
-        self.app.call_from_thread(self._show_result, result)
+            return decrypt_in_enclave(
+                self.platforms.get(), kms, self.kms.principal, request, on_step
+            )
+
+        self.run_job(decrypt, self._show_result, failed=self._status, group="decrypt")
 
     def _add_step(self, step: Step) -> None:
         mark = Text(STEP_MARK.get(step.status, step.status), style=STEP_STYLE.get(step.status, ""))
@@ -191,10 +204,13 @@ class DecryptScreen(ShowsWorkerErrors, NitrodeckScreen):
             self._status(f"[b red]not decrypted[/]: {escape(detail)}")
             return
         debug = "  [b yellow](debug-mode enclave)[/]" if explanation.debug_mode else ""
-        self._status(f"[b red]why: {escape(explanation.summary)}[/]{debug}")
+        once = ShownOnce()  # a PCR in full once on this screen, shortened wherever it repeats
+        self._status(f"[b red]why: {escape(once(explanation.summary))}[/]{debug}")
         table = self.query_one("#decrypt-conditions", DataTable)
         table.add_class("-shown")
         for row in condition_rows(explanation.explanation):
             style = "bold green" if row[1] == "✓" else "bold red"
             table.add_row(row[0], Text(row[1], style=style), *row[2:], height=2)
-        self.query_one("#decrypt-findings", Static).update(finding_markup(explanation.explanation))
+        self.query_one("#decrypt-findings", Static).update(
+            finding_markup(explanation.explanation, once)
+        )

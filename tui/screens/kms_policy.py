@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -18,7 +17,7 @@ from core.attestation import policy_expectations
 from core.errors import NitrodeckError
 from core.kms.audit import KeyAudit, audit_key
 from core.kms.inventory import key_grants, key_policy
-from tui.engine.errors import ShowsWorkerErrors, error_markup, escape
+from tui.engine.errors import ShowsWorkerErrors, escape
 from tui.engine.kms_access import KmsAccess
 from tui.presenters.kms_render import pretty_policy
 from tui.screens.base import NitrodeckScreen
@@ -68,16 +67,13 @@ class KeyPolicyScreen(ShowsWorkerErrors, NitrodeckScreen):
     def on_mount(self) -> None:
         self._fetch()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="kms-policy")
     def _fetch(self) -> None:
-        try:
+        def fetch() -> tuple[str, str, KeyAudit]:
             text, arn = key_policy(self.kms.client(), self.key_id)
             grants = key_grants(self.kms.admin_client(), arn)
-        except NitrodeckError as error:
-            self.app.call_from_thread(self._head, error_markup(error))
-            return
-        audit = audit_key(str(text), grants, key_arn=str(arn))
-        self.app.call_from_thread(self._show, str(text), str(arn), audit)
+            return str(text), str(arn), audit_key(str(text), grants, key_arn=str(arn))
+
+        self.run_job(fetch, lambda got: self._show(*got), failed=self._head, group="kms-policy")
 
     def show_error(self, markup: str) -> None:
         self._head(markup)

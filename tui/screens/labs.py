@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
-from core.errors import NitrodeckError
 from core.home import Home
 from core.labs.runner import LabRunner, LabStatus
 from core.labs.text import describe, verdict
@@ -44,8 +43,8 @@ class LabsScreen(ListScreen):
         dangerous("ctrl+d", "danger", "Reset"),
     ]
     DEFAULT_CSS = """
-    LabsScreen #list-table { height: 12; }
-    LabsScreen #lab-panel { height: 1fr; border-top: solid $primary; }
+    LabsScreen #list-table { height: 1fr; max-height: 12; }
+    LabsScreen #lab-panel { height: 2fr; border-top: solid $primary; }
     LabsScreen #lab-text { padding: 0 1; }
     """
 
@@ -53,7 +52,7 @@ class LabsScreen(ListScreen):
         super().__init__()
         self._home = home
         self.statuses: dict[str, LabStatus] = {}
-        self.notes: dict[str, str] = {}
+        self.notes: dict[str, str | Text] = {}
         """What the last hint or check said, per lab (shown under its description)."""
 
     @property
@@ -91,9 +90,12 @@ class LabsScreen(ListScreen):
         status = self.statuses.get(name or "")
         if status is None:
             return
-        text = describe(status)
+        text = Text(describe(status))
         note = self.notes.get(status.lab.name)
-        self.query_one("#lab-text", Static).update(Text(f"{text}\n\n{note}" if note else text))
+        if note:  # the last hint or check first: it is what the learner is waiting for
+            text = Text.assemble(note, "\n", ("─" * 20, "dim"), "\n", text)
+        self.query_one("#lab-text", Static).update(text)
+        self.query_one("#lab-panel", VerticalScroll).scroll_home(animate=False)
 
     # actions ----------------------------------------------------------------------------------
     def action_start(self) -> None:
@@ -133,15 +135,15 @@ class LabsScreen(ListScreen):
     def perform_danger(self, target: str) -> None:
         self._run(target, lambda: f"lab {self.runner.reset(target).name} reset")
 
-    @work(thread=True, exclusive=True, group="labs")
     def _run(self, name: str, job: Callable[[], str]) -> None:
-        try:
-            note = job()
-        except NitrodeckError as error:
-            note = f"error: {error}"
-        self.app.call_from_thread(self._done, name, note)
+        self.run_job(
+            job,
+            lambda note: self._done(name, note),
+            failed=lambda markup: self._done(name, Text.from_markup(markup)),
+            group="labs",
+        )
 
-    def _done(self, name: str, note: str) -> None:
+    def _done(self, name: str, note: str | Text) -> None:
         self.notes[name] = note
         self.query_one("#list-poller", Poller).poll_now()
         self._show(name)

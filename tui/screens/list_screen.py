@@ -1,7 +1,10 @@
 """The generic list view (k9s' browser): a `FilterTable`, a `/` filter, an optional poller.
 
 A subclass names its `COLUMNS` and either implements `fetch_rows` (called in a thread worker
-every `REFRESH` seconds, never overlapping) or calls `table.set_rows` itself.
+every `REFRESH` seconds, never overlapping) or calls `table.set_rows` itself. Below `WIDE`
+columns the table shows only `NARROW` (NAME, STATE and the key fields); what it cuts is in the
+view's detail pane. `y` copies the highlighted row's `copy_value` to the operator's clipboard.
+An empty list says what would fill it (`EMPTY`).
 """
 
 from __future__ import annotations
@@ -9,22 +12,32 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
-from textual import on
+from rich.text import Text
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
+from tui.presenters.long_values import short
 from tui.screens.base import NitrodeckScreen
 from tui.widgets.filter_bar import FilterBar
 from tui.widgets.filter_table import FilterTable
 from tui.widgets.poller import Poller
 
+WIDE = 100
+"""Terminal columns from which a list shows every column."""
+
 
 class ListScreen(NitrodeckScreen):
     COLUMNS: ClassVar[Sequence[tuple[str, str]]] = ()
+    NARROW: ClassVar[Sequence[str] | None] = None
+    """The columns kept below `WIDE` terminal columns (None: all of them)."""
+    EMPTY: ClassVar[str] = ""
+    """What an empty list says: what would fill it, and the key or command that does."""
     REFRESH: ClassVar[float | None] = None
     BINDINGS = [
-        Binding("slash", "filter", "Filter", key_display="/", priority=True, id="list.filter")
+        Binding("slash", "filter", "Filter", key_display="/", priority=True, id="list.filter"),
+        Binding("y", "copy", "Copy", id="list.copy"),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -61,7 +74,33 @@ class ListScreen(NitrodeckScreen):
         text = f"{self.crumb} [{total}]"
         if table.filter_text:
             text = f"{self.crumb} /{table.filter_text} [{shown}/{total}]"
-        self.query_one("#list-status", Static).update(text)
+        elif self.holds_nothing() and self.EMPTY:
+            text = f"{text}  {self.EMPTY}"
+        self.query_one("#list-status", Static).update(Text(text))
+
+    def holds_nothing(self) -> bool:
+        """Whether the list holds nothing the operator made (then `EMPTY` says how to)."""
+        return not self.table.all_rows
+
+    def on_resize(self, event: events.Resize) -> None:
+        narrow = event.size.width < WIDE and self.NARROW is not None
+        self.table.show_columns(self.NARROW if narrow else None)
+
+    # -- copy ----------------------------------------------------------------------------------
+    def copy_value(self, key: str) -> str:
+        """The whole value `y` copies for the row `key` (an id, an ARN, a PCR): the key."""
+        return key
+
+    def action_copy(self) -> None:
+        """y: the highlighted row's value to the operator's own clipboard (OSC 52: the terminal
+        does it, so it works over SSH too)."""
+        key = self.table.cursor_key
+        if key is None:
+            self.notify("Nothing highlighted to copy.", severity="warning")
+            return
+        value = self.copy_value(key)
+        self.app.copy_to_clipboard(value)
+        self.notify(f"copied {short(value, 40)}", markup=False)
 
     def action_filter(self) -> None:
         self.query_one(FilterBar).open()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -167,14 +167,14 @@ class PoolScreen(KeepsEdits, NitrodeckScreen):
         self._plan_worker(config, self._plan_seq)
 
     # Not exclusive: a cancelled worker would never finish. A newer edit's answer wins instead.
-    @work(thread=True, exit_on_error=False, group="pool-plan")
     def _plan_worker(self, config: PoolConfig, seq: int) -> None:
-        try:
-            plan = self.platforms.get().plan_pool(config)
-        except Exception as error:  # shown under the editor with its fix
-            self.app.call_from_thread(self._show_plan, seq, None, error_markup(error))
-            return
-        self.app.call_from_thread(self._show_plan, seq, plan, "")
+        self.run_job(
+            lambda: self.platforms.get().plan_pool(config),
+            lambda plan: self._show_plan(seq, plan, ""),
+            failed=lambda markup: self._show_plan(seq, None, markup),
+            group="pool-plan",
+            exclusive=False,
+        )
 
     def _show_plan(self, seq: int, plan: PoolPlan | None, problem: str) -> None:
         if seq != self._plan_seq:
@@ -182,11 +182,27 @@ class PoolScreen(KeepsEdits, NitrodeckScreen):
         self.plan = plan
         view = plan_view(plan) if plan is not None else Text.from_markup(f"✗ {problem}")
         self.query_one("#pool-plan", Static).update(view)
+        self.action_fit()
+
+    def unsaved_plan(self) -> PoolPlan | None:
+        """The plan of the edited settings when they differ from the pool's and are valid:
+        "how many fit" answers for them (marked unsaved), not for the pool as it is."""
+        plan = self.plan
+        if not self.edited_fields() or plan is None or not plan.ok:
+            return None
+        return plan
 
     def leave_form(self) -> None:
         self.nd_app.go_back()
 
     def danger_target(self) -> str | None:
+        try:
+            current = self.plan is not None and self.plan.config == self.edited_config()
+        except NitrodeckError:
+            current = False
+        if not current:  # keys typed just before ctrl+s: the plan is being redone
+            self.notify("Checking the new settings: press ctrl+s again.", severity="warning")
+            return None
         if self.plan is None or not self.plan.ok:
             self.notify("Fix the settings first: the plan lists what is wrong.", severity="warning")
             return None
@@ -198,38 +214,49 @@ class PoolScreen(KeepsEdits, NitrodeckScreen):
         if self.plan is not None:
             self._apply(self.plan.config)
 
-    @work(thread=True, exit_on_error=False, group="pool-apply")
     def _apply(self, config: PoolConfig) -> None:
-        try:
-            state = self.platforms.get().apply_pool(config)
-        except Exception as error:  # e.g. enclaves still running: the allocator's message
-            self.app.call_from_thread(
-                self.notify, error_markup(error), title="apply failed", severity="error"
-            )
-            return
-        self.app.call_from_thread(
-            self.notify, f"pool applied: CPUs {','.join(map(str, state.cpus))}", markup=False
+        def applied(state: PoolState) -> None:
+            self.notify(f"pool applied: CPUs {','.join(map(str, state.cpus))}", markup=False)
+            self.remember_form()
+            self.refresh_header()
+            self.query_one("#pool-poller", Poller).poll_now()
+
+        self.run_job(
+            lambda: self.platforms.get().apply_pool(config),
+            applied,
+            failed=lambda markup: self.notify(markup, title="apply failed", severity="error"),
+            group="pool-apply",
+            exclusive=False,
         )
-        self.app.call_from_thread(self.remember_form)
-        self.app.call_from_thread(self.refresh_header)
-        self.app.call_from_thread(self.query_one("#pool-poller", Poller).poll_now)
 
     # -- fit ------------------------------------------------------------------------------------
     @on(Select.Changed, "#pool-image")
     def action_fit(self) -> None:
         image = self.query_one("#pool-image", Select).value
         if isinstance(image, Path):
-            self._fit(image)
+            self._fit(image, self.unsaved_plan())
         else:
-            self.query_one("#pool-fit", Static).update("no image to place: build one first")
+            self.query_one("#pool-fit", Static).update(
+                "no image to place: build one in :images (b), or copy an .eif there"
+            )
 
-    @work(thread=True, exit_on_error=False, group="pool-fit")
-    def _fit(self, image: Path) -> None:
-        try:
-            view = fit_view(image.name, fit_on(self.platforms.get(), image))
-        except Exception as error:  # shown in place of the answer
-            view = Text.from_markup(error_markup(error))
-        self.app.call_from_thread(self.query_one("#pool-fit", Static).update, view)
+    def _fit(self, image: Path, plan: PoolPlan | None) -> None:
+        def answer() -> Text:
+            view = fit_view(image.name, fit_on(self.platforms.get(), image, plan=plan))
+            if plan is not None:
+                view = Text.assemble(("with your unsaved settings (ctrl+s applies): ", "b"), view)
+            return view
+
+        self.run_job(
+            answer,
+            self._show_fit,
+            failed=lambda markup: self._show_fit(Text.from_markup(markup)),
+            group="pool-fit",
+            exclusive=False,
+        )
+
+    def _show_fit(self, view: Text) -> None:
+        self.query_one("#pool-fit", Static).update(view)
         self.fit_text = view.plain
 
 

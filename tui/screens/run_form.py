@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
@@ -22,7 +22,7 @@ from core.flows.run import RunContext, broken_rules, memory_note
 from core.platform import rules
 from core.platform.base import RunRequest
 from core.platform.cpulist import parse_cpulist
-from tui.engine.errors import error_markup, escape
+from tui.engine.errors import error_markup, escape, run_job
 from tui.widgets.form_keys import KeepsEdits
 
 ContextLoader = Callable[[], RunContext]
@@ -57,7 +57,7 @@ class RunForm(KeepsEdits, ModalScreen[RunRequest | None]):
     """
     BINDINGS = [
         Binding("escape", "back", "Leave field / cancel", id="run.cancel"),
-        Binding("ctrl+s", "submit", "Run", id="run.submit", priority=True),
+        Binding("ctrl+s", "submit", "Run", id="run.submit"),
     ]
 
     def __init__(self, images: Sequence[Path], load_context: ContextLoader) -> None:
@@ -110,14 +110,14 @@ class RunForm(KeepsEdits, ModalScreen[RunRequest | None]):
         self.remember_form()
         self._load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="run-form")
     def _load(self) -> None:
-        try:
-            context = self.load_context()
-        except Exception as error:  # shown in the form, the app stays up
-            self.app.call_from_thread(self._show, [f"cannot read the pool: {error_markup(error)}"])
-            return
-        self.app.call_from_thread(self._loaded, context)
+        run_job(
+            self,
+            self.load_context,
+            self._loaded,
+            lambda markup: self._show([f"cannot read the pool: {markup}"]),
+            group="run-form",
+        )
 
     def _loaded(self, context: RunContext) -> None:
         self.context = context
@@ -138,7 +138,10 @@ class RunForm(KeepsEdits, ModalScreen[RunRequest | None]):
             hint.update(Text(f"no images yet: build one into {self.images_hint()}"))
             return
         need = max(rules.min_memory_mib(image.stat().st_size), rules.DRIVER_MIN_MEMORY_MIB)
-        hint.update(f"at least {need} MiB: 4 × the EIF's size, and the driver's 64 MiB minimum")
+        hint.update(
+            f"at least {need} MiB: 4 × the EIF's size, and the driver's 64 MiB minimum; "
+            "memory is reserved in whole hugepages, so the enclave may get a little more"
+        )
         memory = self.query_one("#run-memory", Input)
         if memory.value == self._auto_memory:
             self._auto_memory = str(need)
@@ -205,6 +208,9 @@ class RunForm(KeepsEdits, ModalScreen[RunRequest | None]):
         self.query_one("#run-submit", Button).disabled = bool(lines)
 
     def action_submit(self) -> None:
+        """Re-read the form first: a burst of keys ending in ctrl+s may arrive before the
+        fields' change messages have re-validated it."""
+        self.validate()
         if self.request is not None:
             self.dismiss(self.request)
 

@@ -32,12 +32,28 @@ class Breadcrumbs(Static):
     def crumbs(self) -> list[str]:
         return [c for c in (crumb_of(s) for s in self.app.screen_stack) if c is not None]
 
+    def on_resize(self) -> None:
+        self.show_stack()
+
     def show_stack(self) -> None:
-        text = Text()
+        """The stack, oldest first; when it is wider than the bar, the oldest crumbs give way
+        to an ellipsis (the current view always shows)."""
         crumbs = self.crumbs()
-        for index, crumb in enumerate(crumbs):
+        room = self.content_size.width or self.app.size.width - 2
+        start = 0
+        while start < len(crumbs) - 1 and len(self._trail(crumbs, start)) > room:
+            start += 1
+        self.update(self._trail(crumbs, start))
+
+    @staticmethod
+    def _trail(crumbs: list[str], start: int) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if start:
+            text.append("… › ")
+        shown = crumbs[start:]
+        for index, crumb in enumerate(shown):
             if index:
                 text.append(" › ")
-            last = index == len(crumbs) - 1
+            last = index == len(shown) - 1
             text.append(f" {crumb} ", style="bold reverse" if last else "")
-        self.update(text)
+        return text

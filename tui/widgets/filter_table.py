@@ -3,6 +3,8 @@
 Live views hand it `{key: cells}` on every refresh; it adds, updates and removes only what
 changed, inside one `batch_update`, so the cursor, scroll position and selection survive a
 refresh (dolphie's processlist, k9s' RowEvents). The `/` filter hides rows the same way.
+`show_columns` narrows the table to the columns that matter most (an 80-column terminal);
+rows keep every cell, so widening again shows the rest.
 """
 
 from __future__ import annotations
@@ -47,16 +49,44 @@ class FilterTable(DataTable[str | Text]):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self._cell_style = cell_style
         self._column_keys = [key for key, _ in columns]
-        self._labels = [label for _, label in columns]
+        self._labels = dict(columns)
+        self._visible = list(self._column_keys)
         self._rows: dict[str, Cells] = {}
         self._shown: dict[str, Cells] = {}
         self.filter_text = ""
         self.last_delta = DeltaStats()
 
     def on_mount(self) -> None:
-        for key, label in zip(self._column_keys, self._labels, strict=True):
-            self.add_column(label, key=key)
+        self._add_columns()
         self._sync()
+
+    def _add_columns(self) -> None:
+        for key in self._visible:
+            self.add_column(self._labels[key], key=key)
+
+    @property
+    def visible_columns(self) -> list[str]:
+        return list(self._visible)
+
+    def show_columns(self, keys: Sequence[str] | None) -> None:
+        """Show only `keys` (in the table's order), or every column for None."""
+        wanted = [key for key in self._column_keys if keys is None or key in keys]
+        if wanted == self._visible:
+            return
+        self._visible = wanted
+        if not self.is_mounted:
+            return
+        cursor_key = self.cursor_key
+        self.clear(columns=True)
+        self._shown = {}
+        self._add_columns()
+        self._sync()
+        if cursor_key is not None and cursor_key in self._shown:
+            self.move_cursor(row=self.get_row_index(cursor_key), animate=False)
+
+    def _cells(self, cells: Cells) -> list[tuple[str, str]]:
+        """(column key, text) of the shown columns."""
+        return [(k, c) for k, c in zip(self._column_keys, cells, strict=True) if k in self._visible]
 
     def on_idle(self) -> None:
         """Textual 8.2.8: a row painted between `add_row` and DataTable's idle-time column
@@ -113,11 +143,11 @@ class FilterTable(DataTable[str | Text]):
             for key, cells in wanted.items():
                 old = self._shown.get(key)
                 if old is None:
-                    self.add_row(*map(self._styled, self._column_keys, cells), key=key)
+                    self.add_row(*(self._styled(k, c) for k, c in self._cells(cells)), key=key)
                     stats.added += 1
                 elif old != cells:
                     for column, before, after in zip(self._column_keys, old, cells, strict=True):
-                        if before != after:
+                        if before != after and column in self._visible:
                             self.update_cell(key, column, self._styled(column, after))
                     stats.updated += 1
                 self._shown[key] = cells

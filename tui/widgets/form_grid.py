@@ -1,13 +1,15 @@
-"""A compact two-pairs-per-row form (label, input, label, input), one line per row.
+"""A compact form: two pairs per row (label, input, label, input) from 100 columns, one pair
+per row below, so at 80 columns a label never runs into the next field's placeholder.
 
 The attestation and decrypt step-throughs ask for a handful of short fields above their
-results; this keeps the form to three lines of a 36-line terminal.
+results; this keeps the form to three lines of a wide terminal.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Grid
 from textual.widgets import Input, Label
@@ -17,8 +19,10 @@ class FormGrid(Grid):
     DEFAULT_CSS = """
     FormGrid { grid-size: 4; grid-columns: 16 1fr 16 1fr; grid-rows: 1; grid-gutter: 0 1;
         height: auto; padding: 0 1; margin: 1 0 0 0; }
-    FormGrid Label { width: 100%; text-align: right; }
+    FormGrid.-narrow { grid-size: 2; grid-columns: 16 1fr; }
+    FormGrid Label { width: 100%; text-align: right; color: $text-muted; }
     """
+    WIDE = 100
 
     def __init__(
         self,
@@ -40,3 +44,6 @@ class FormGrid(Grid):
             yield Input(
                 self.values.get(key, ""), placeholder, id=f"{self.prefix}-{key}", compact=True
             )
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(self.app.size.width < self.WIDE, "-narrow")

@@ -1,7 +1,8 @@
 """Running the real `nitro-cli`: its JSON on stdout, its `[ Exx ]` text on stderr, its exit code.
 
 nitro-cli is the one source of truth for enclaves on a parent, so nitrodeck lists and changes
-them only through it. The program is `$NITRODECK_NITRO_CLI` or `nitro-cli` on `PATH`. A failure
+them only through it. The program is `$NITRODECK_NITRO_CLI` or `nitro-cli` on `PATH` (never
+nitrodeck's own nitro-cli mode: `find_nitro_cli`). A failure
 becomes the `NitroCliError` of its root cause (`core.explain.chain.error_from_output`: E39
 relaying the enclave process's error becomes that error inside an `EnclaveProcessError`, with
 the err log nitro-cli names as evidence).
@@ -12,8 +13,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,8 +30,19 @@ INSTALL_FIX = (
 )
 
 
+GUARD = "NITRODECK_EXEC_NITRO_CLI"
+"""Set in the environment of the nitro-cli nitrodeck hands a command to: if that program turns
+out to be nitrodeck after all, it refuses instead of handing it on again."""
+_MARKERS = (b"tui.cli.main", b"nitrodeck nitro-cli mode")
+
+
 def find_nitro_cli() -> str:
-    """The nitro-cli program to run, or a clear error saying how to get one."""
+    """The real nitro-cli's absolute path, or a clear error saying how to get one.
+
+    `$NITRODECK_NITRO_CLI`, else the first `nitro-cli` on PATH that is not nitrodeck itself: a
+    link to nitrodeck (resolved and compared) or a copy of its launcher is passed over, so
+    nitrodeck's own `nitro-cli` (see `nitrodeck shellenv`) never answers for the real one.
+    """
     chosen = os.environ.get("NITRODECK_NITRO_CLI")
     if chosen:
         if not os.access(chosen, os.X_OK):
@@ -39,11 +51,41 @@ def find_nitro_cli() -> str:
                 where=chosen,
                 fix="point it at nitro-cli, or unset it to use nitro-cli from PATH",
             )
-        return chosen
-    found = shutil.which("nitro-cli")
-    if found is None:
-        raise NitrodeckError("nitro-cli is not on PATH", fix=INSTALL_FIX)
-    return found
+        return os.path.abspath(chosen)
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        candidate = os.path.abspath(os.path.join(directory or ".", "nitro-cli"))
+        usable = os.path.isfile(candidate) and os.access(candidate, os.X_OK)
+        if usable and not is_nitrodeck(candidate):
+            return candidate
+    raise NitrodeckError("nitro-cli is not on PATH", fix=INSTALL_FIX)
+
+
+def is_nitrodeck(path: str) -> bool:
+    """Whether the program at `path` is nitrodeck (its launcher, a link to it, or a copy)."""
+    real = os.path.realpath(path)
+    if sys.argv and sys.argv[0] and real == os.path.realpath(sys.argv[0]):
+        return True
+    try:
+        with open(real, "rb") as program:
+            head = program.read(4096)
+    except OSError:
+        return False
+    return head.startswith(b"#!") and any(marker in head for marker in _MARKERS)
+
+
+def exec_real_nitro_cli(args: Sequence[str]) -> int:
+    """Replace this process with the real nitro-cli running `args` (a real parent's nitro-cli
+    mode): its output and exit status are then exactly nitro-cli's."""
+    if os.environ.get(GUARD):
+        raise NitrodeckError(
+            "the nitro-cli nitrodeck found is nitrodeck itself",
+            where=os.environ[GUARD],
+            fix="install the real nitro-cli, or set NITRODECK_NITRO_CLI to its absolute path",
+        )
+    program = find_nitro_cli()
+    os.environ[GUARD] = program
+    os.execv(program, [program, *args])
+    return 0  # not reached: execv replaced the process
 
 
 def failure(status: int, stderr: str) -> NitroCliError:

@@ -47,7 +47,8 @@ def boot_timeout(eif_size: int, memory_mib: int) -> float:
 
 
 def reserve(instance: SimInstance, request: RunRequest, facts: ImageFacts) -> EnclaveRow:
-    """Check the request against the pool and record the enclave (state STARTING)."""
+    """Check the request against the pool (`plan_run`: run-enclave's rules in nitro-cli's
+    order) and record the enclave (state STARTING)."""
     state = instance.state
     with state.transaction():
         instance._reap_locked()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from nitro_fixtures import write_program
 
-from core.nitro_errors import NitroCliError
+from core.nitro_errors import EnclaveProcessError, NitroCliError
 from core.platform.base import RunRequest
 from core.platform.nitro.nitro_cli import NitroCli, find_nitro_cli
 from core.platform.nitro.platform import NitroPlatform
@@ -49,16 +49,18 @@ def test_run_describe_console_terminate(nitro: NitroPlatform, eifs: dict[str, Pa
 def test_errors_keep_nitro_clis_code_and_text_with_the_err_logs_evidence(
     nitro: NitroPlatform, eifs: dict[str, Path]
 ) -> None:
-    with pytest.raises(NitroCliError) as caught:
+    # The stand-in relays the enclave process's E22 and fails with E39, as nitro-cli does;
+    # nitrodeck keeps the chain and exits with the root cause's code.
+    with pytest.raises(EnclaveProcessError) as caught:
         nitro.run_enclave(RunRequest(eifs["printer"], memory_mib=64, cpu_count=3))
     error = caught.value
-    assert error.code == "E22" and error.exit_code == 22
-    assert error.what.startswith("[ E22 ] Insufficient CPUs available in the pool.")
-    assert "User provided `cpu-count` is 3" in error.what
-    logs = list(nitro.sysroot.path("var/log/nitro_enclaves").glob("err*.log"))
-    log = logs[0].read_text()
-    assert len(logs) == 1 and "Action: Run Enclave" in log and "the pool holds 2 CPUs (1, 5)" in log
-    assert "editing the `cpu_count` value" in (error.detail or "")  # the message's own hint
+    assert error.code == "E39" and error.root.code == "E22" and error.root.exit_code == 22
+    assert error.root.what.startswith("[ E22 ] Insufficient CPUs available in the pool.")
+    assert "User provided `cpu-count` is 3" in error.root.what
+    logs = [p.read_text() for p in nitro.sysroot.path("var/log/nitro_enclaves").glob("err*.log")]
+    assert len(logs) == 2 and all("Action: Run Enclave" in log for log in logs)
+    assert any("the pool holds 2 CPUs (1, 5)" in log for log in logs)
+    assert "editing the `cpu_count` value" in (error.root.detail or "")  # the message's own hint
 
 
 def test_console_of_a_production_enclave_is_e44(
