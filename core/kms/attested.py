@@ -13,6 +13,7 @@ instead of an ES384 verification, and a document is never accepted past its chai
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -67,6 +68,12 @@ def verify_with(
     return _verify_until(verifier, document, max_age)[0]
 
 
+@functools.lru_cache(maxsize=64)
+def _not_after(der: bytes) -> datetime:
+    """A certificate's expiry; one enclave's chain repeats in every document it sends."""
+    return x509.load_der_x509_certificate(der).not_valid_after_utc
+
+
 def _verify_until(
     verifier: Verifier, document: bytes, max_age: timedelta | None
 ) -> tuple[VerifiedRecipient, datetime]:
@@ -101,10 +108,7 @@ def _verify_until(
             where=WHERE,
             fix="request the document with the enclave's RSA-2048 SPKI as public_key",
         )
-    until = min(
-        x509.load_der_x509_certificate(der).not_valid_after_utc
-        for der in (doc.certificate, *doc.cabundle)
-    )
+    until = min(_not_after(der) for der in (doc.certificate, *doc.cabundle))
     if max_age is not None:
         until = min(until, datetime.fromtimestamp(doc.timestamp_ms / 1000, UTC) + max_age)
     return VerifiedRecipient(pcrs=dict(doc.pcrs), public_key=bytes(doc.public_key)), until
@@ -122,7 +126,8 @@ class AttestationRecipientVerifier:
         self._max_age = max_age
         self._lock = threading.Lock()
         self._verifier = Verifier(default_anchors(self._home, self._extra))
-        self._has_sim = sim_root_path(self._home).exists()
+        self._sim_root = sim_root_path(self._home)
+        self._has_sim = self._sim_root.exists()
         self._verified: OrderedDict[bytes, tuple[VerifiedRecipient, datetime]] = OrderedDict()
 
     def __call__(self, document: bytes) -> VerifiedRecipient:
@@ -132,7 +137,7 @@ class AttestationRecipientVerifier:
             if known is not None and now < known[1]:
                 self._verified.move_to_end(document)
                 return known[0]
-            if not self._has_sim and sim_root_path(self._home).exists():
+            if not self._has_sim and self._sim_root.exists():  # the path is resolved once
                 self._verifier = Verifier(default_anchors(self._home, self._extra))
                 self._has_sim = True
             verifier = self._verifier

@@ -174,13 +174,26 @@ def recipient_decrypt(
         "(CMS for the enclave's key; KMS returned no plaintext)",
     )
     try:
-        decrypted = agent.recipient_decrypt(key.handle, bytes(blob), proof_key=proof_key)
+        decrypted = agent.recipient_decrypt(
+            key.handle, bytes(blob), proof_key=proof_key, sealed_to=_document_key(key.document)
+        )
     except AgentError as error:
         flow.step("enclave decrypt", FAILED, str(error))
         return flow.result
     flow.result.decrypted = decrypted
     flow.step("enclave decrypt", OK, f"decrypted inside the enclave: {describe_proof(decrypted)}")
     return flow.result
+
+
+def _document_key(document: bytes) -> bytes | None:
+    """The recipient key inside the document KMS accepted (None: it does not parse)."""
+    from core.attestation import parse_document
+    from core.attestation.errors import AttestationError
+
+    try:
+        return parse_document(document).public_key
+    except AttestationError:
+        return None
 
 
 def _key_named(message: str) -> str | None:

@@ -30,6 +30,7 @@ from core.platform.base import (
 from core.platform.trust import SIM_REMOTE, TrustChoiceError, choose_anchor
 from core.remote import images
 from core.remote.connection import RemoteConnection
+from core.remote.untrusted import CleanConsole
 
 if TYPE_CHECKING:
     from core.attestation.trust import TrustAnchor
@@ -205,9 +206,10 @@ class RemotePlatform:
     def console(
         self, enclave_id: str, *, follow: bool = True, history: bool = False
     ) -> ConsoleStream:
-        return self.connection.open_stream(
+        stream = self.connection.open_stream(
             "platform.console", enclave_id, follow=follow, history=history
         )
+        return CleanConsole(stream)
 
     def connect_vsock(self, cid: int, port: int, timeout: float | None = None) -> socket.socket:
         stream = self.connection.open_stream("platform.connect_vsock", cid, port, timeout)

@@ -136,7 +136,7 @@ def test_key_past_its_deletion_date_is_gone(local_kms: KmsUnderTest) -> None:
         code, _ = _error(lambda: again.describe_key(KeyId=key))
         assert code == "NotFoundException"
         assert again.list_keys()["Keys"] == []
-        assert again.list_aliases()["Aliases"] == []
+        assert [a for a in again.list_aliases()["Aliases"] if "TargetKeyId" in a] == []
 
 
 def test_states_survive_a_restart(local_kms: KmsUnderTest) -> None:

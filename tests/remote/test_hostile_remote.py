@@ -118,6 +118,28 @@ def test_stream_bytes_that_are_not_bytes_end_the_stream(hostile: Callable[[str],
         platform.close()
 
 
+def test_escapes_in_enclave_names_reach_no_terminal(
+    hostile: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    hostile("escapes")
+    assert main(["--host", EVIL, "describe-enclaves"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\\\x1b]0;pwned" in out  # shown, escaped (JSON doubles the backslash)
+
+
+def test_a_remote_console_reaches_the_terminal_without_control_sequences(
+    hostile: Callable[[str], Path], capfdbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    """A remote console's bytes are text the remote host chose: shown, escaped, line by line,
+    even when a sequence is split across chunks or sent as a UTF-8 C1 control (CSI)."""
+    hostile("escapes")
+    assert main(["--host", EVIL, "console", "--enclave-id", "i-evil-enc1"]) == 0
+    out = capfdbinary.readouterr().out
+    assert b"\x1b" not in out and b"\x07" not in out and "\x9b".encode() not in out
+    assert b"hello \\x1b]0;pwned\\x07 \\x9b2J world\n" in out
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("extra", "says"),

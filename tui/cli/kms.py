@@ -108,6 +108,7 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         write_private_file(endpoint_file(cli_home(args)), (kms.endpoint + "\n").encode())
         print(f"nitrodeck local KMS listening on {kms.endpoint}")
+        print(f"export AWS_ENDPOINT_URL_KMS={kms.endpoint}")
         print(f"export AWS_SHARED_CREDENTIALS_FILE={kms.credentials_path}")
         print(f"export AWS_PROFILE={PROFILE}")
         print(f"export AWS_DEFAULT_REGION={REGION}")

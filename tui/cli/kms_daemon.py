@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+from core.errors import NitrodeckError
 from core.home import Home
 from core.kms.local.credentials import (
     ADMIN_PRINCIPAL_ARN,
@@ -22,6 +23,11 @@ from tui.cli.output import cli_home, print_json
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     start = commands.add_parser("start", help="start the local KMS in the background")
+    start.add_argument(
+        "--port",
+        type=int,
+        help="listen on this port from now on (kept in the home; 0 picks a free one)",
+    )
     start.add_argument("--json", action="store_true", help="print the result as JSON")
     start.set_defaults(handler=run_start)
     status = commands.add_parser("status", help="is the background local KMS running, and where")
@@ -34,6 +40,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _print_endpoint(endpoint: str, home: Home) -> None:
     print(f"local KMS at {endpoint}")
+    print(f"export AWS_ENDPOINT_URL_KMS={endpoint}")
     print(f"export AWS_SHARED_CREDENTIALS_FILE={credentials_path(home)}")
     print(f"export AWS_PROFILE={PROFILE}")
     print(f"export AWS_DEFAULT_REGION={REGION}")
@@ -42,7 +49,11 @@ def _print_endpoint(endpoint: str, home: Home) -> None:
 
 
 def run_start(args: argparse.Namespace) -> int:
-    endpoint = ensure_local_kms(cli_home(args))
+    if args.port is not None and not 0 <= args.port <= 65535:
+        raise NitrodeckError(
+            f"port {args.port} is out of range", where="--port", fix="give 1-65535, or 0 for any"
+        )
+    endpoint = ensure_local_kms(cli_home(args), port=args.port)
     if args.json:
         print_json({"Running": True, "Endpoint": endpoint})
         return 0

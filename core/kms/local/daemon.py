@@ -1,10 +1,11 @@
 """The local KMS as a background daemon, so the command line and the app share one instance.
 
 `ensure_local_kms(home)` returns the endpoint of a running `nitrodeck kms serve` for that home,
-starting one (loopback, a free port, its own session so it outlives the command) when none
-answers. The endpoint and pid go to `home/kms/daemon.json`, its start-up output (or why it did
-not start) to `home/kms/server.out`, and its request log to `home/kms/server.log`, which the
-server writes itself and rotates by size.
+starting one (loopback, its own session so it outlives the command) when none answers. Its port
+is chosen once and kept in `home/kms/port`, so a restarted daemon has the same endpoint. The
+endpoint and pid go to `home/kms/daemon.json`, its start-up output (or why it did not start) to
+`home/kms/server.out`, and its request log to `home/kms/server.log`, which the server writes
+itself and rotates by size.
 A lock file serialises concurrent starters, so two commands never start two servers.
 """
 
@@ -92,11 +93,49 @@ def running_local_kms(home: Home) -> DaemonInfo | None:
     return DaemonInfo(endpoint, 0) if endpoint and _answers(endpoint) else None
 
 
-def _free_port() -> int:
+def port_path(home: Home) -> Path:
+    """The port this home's local KMS listens on: chosen once, kept across restarts, so an
+    exported AWS_ENDPOINT_URL_KMS or --endpoint-url stays good."""
+    return _kms_dir(home) / "port"
+
+
+def _bindable(port: int) -> int | None:
+    """`port` (0: any free one) if it can be bound on loopback now, else None."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+        # as the server binds: a just-stopped daemon's TIME_WAIT sockets do not hold the port
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return None
+        chosen: int = probe.getsockname()[1]
+        return chosen
+
+
+def _kept_port(home: Home) -> int | None:
+    try:
+        port = int(port_path(home).read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return port if 1 <= port <= 65535 else None
+
+
+def choose_port(home: Home, requested: int | None = None) -> int:
+    """The port to start on: `requested` (0: a free one), else the kept one, else a free one;
+    the choice is kept in the home. A kept port another program holds is an error naming it."""
+    port = requested if requested is not None else _kept_port(home)
+    chosen = _bindable(port or 0)
+    if chosen is None:
+        kept = "" if requested is not None else f" (kept in {port_path(home)})"
+        raise NitrodeckError(
+            f"port {port}{kept} is in use by another program",
+            where="--port",
+            fix="stop that program, or `nitrodeck kms start --port N` to move the local KMS "
+            "(then export the new AWS_ENDPOINT_URL_KMS it prints); --port 0 picks a free port",
+        )
+    if chosen != _kept_port(home):
+        write_private_file(port_path(home), f"{chosen}\n".encode())
+    return chosen
 
 
 def _spawn(home: Home, port: int) -> subprocess.Popen[bytes]:
@@ -115,13 +154,21 @@ def _spawn(home: Home, port: int) -> subprocess.Popen[bytes]:
         )
 
 
-def ensure_local_kms(home: Home) -> str:
-    """The endpoint of this home's local KMS, starting the daemon first if none is running."""
+def ensure_local_kms(home: Home, port: int | None = None) -> str:
+    """The endpoint of this home's local KMS, starting the daemon first if none is running
+    (on `port`, else on the port the home keeps)."""
     with _locked(home):
         running = running_local_kms(home)
         if running is not None:
+            at = urlsplit(running.endpoint).port
+            if port and port != at:
+                raise NitrodeckError(
+                    f"the local KMS already runs on port {at}",
+                    where="--port",
+                    fix="`nitrodeck kms stop` first, then start it on the new port",
+                )
             return running.endpoint
-        port = _free_port()
+        port = choose_port(home, port)
         process = _spawn(home, port)
         endpoint = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + START_TIMEOUT
