@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.errors import NitrodeckError
 from enclave_agent import protocol
+from enclave_agent.closing import Closing
 
 if TYPE_CHECKING:
     from core.platform.base import EnclaveInfo, Platform
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 DEFAULT_PORT = 5005
+AGENT_WAIT = 10.0
+"""Seconds to wait for a just-started enclave's agent to answer (commands and views)."""
 DEFAULT_TIMEOUT = 30.0
 LAUNCH_GRACE = 2.0  # seconds a just-launched enclave may take to be listed
 NO_PUBLIC_KEY_NOTE = (
@@ -110,7 +113,7 @@ def _bytes(result: dict[str, Any], name: str) -> bytes:
     return value
 
 
-class AgentClient:
+class AgentClient(Closing):
     """One connection to the agent; thread-safe (calls are serialised)."""
 
     def __init__(
@@ -121,12 +124,6 @@ class AgentClient:
         self.where = where
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-
-    def __enter__(self) -> AgentClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def close(self) -> None:
         with contextlib.suppress(OSError):

@@ -32,6 +32,7 @@ from core.attestation import (
 )
 from core.attestation.trust import sim_root_path
 from core.errors import NitrodeckError
+from core.home import Home
 
 WHERE = "Recipient.AttestationDocument"
 CACHE_ENTRIES = 128
@@ -51,11 +52,11 @@ class VerifiedRecipient:
 RecipientVerifier = Callable[[bytes], VerifiedRecipient]
 
 
-def default_anchors(extra_pems: Sequence[Path] = ()) -> list[TrustAnchor]:
-    """AWS root, the simulator root when the simulator has made one, and any extra PEM roots."""
+def default_anchors(home: Home, extra_pems: Sequence[Path] = ()) -> list[TrustAnchor]:
+    """AWS root, the root of `home`'s simulator when it has made one, and any extra PEM roots."""
     anchors = [aws_root_anchor()]
-    if sim_root_path().exists():
-        anchors.append(sim_root_anchor())
+    if sim_root_path(home).exists():
+        anchors.append(sim_root_anchor(home))
     anchors.extend(anchor_from_pem(pem) for pem in extra_pems)
     return anchors
 
@@ -117,12 +118,15 @@ class AttestationRecipientVerifier:
     """The default verifier. It picks up the simulator root once the simulator creates it,
     so a local KMS started before the simulator still trusts simulated enclaves."""
 
-    def __init__(self, extra_pems: Sequence[Path] = (), max_age: timedelta | None = None) -> None:
+    def __init__(
+        self, home: Home, extra_pems: Sequence[Path] = (), max_age: timedelta | None = None
+    ) -> None:
+        self._home = home
         self._extra = list(extra_pems)
         self._max_age = max_age
         self._lock = threading.Lock()
-        self._verifier = Verifier(default_anchors(self._extra))
-        self._sim_root = sim_root_path()
+        self._verifier = Verifier(default_anchors(self._home, self._extra))
+        self._sim_root = sim_root_path(self._home)
         self._has_sim = self._sim_root.exists()
         self._verified: OrderedDict[bytes, tuple[VerifiedRecipient, datetime]] = OrderedDict()
 
@@ -134,7 +138,7 @@ class AttestationRecipientVerifier:
                 self._verified.move_to_end(document)
                 return known[0]
             if not self._has_sim and self._sim_root.exists():  # the path is resolved once
-                self._verifier = Verifier(default_anchors(self._extra))
+                self._verifier = Verifier(default_anchors(self._home, self._extra))
                 self._has_sim = True
             verifier = self._verifier
         recipient, until = _verify_until(verifier, document, self._max_age)

@@ -18,6 +18,7 @@ import pytest
 from test_e2e_recipient import SECRET, cli, key_policy, run
 
 from core.agent.demo import build_demo_image
+from core.home import Home
 from core.kms.local.server import LocalKms
 from core.kms.target import KmsTarget, boto3_client
 from core.platform.sim.platform import SimPlatform
@@ -65,7 +66,7 @@ def test_the_parent_relaying_the_agent_never_sees_the_proof_key(
 ) -> None:
     eif = tmp_path / "demo.eif"
     measurements = build_demo_image(eif)
-    with LocalKms() as server:
+    with LocalKms(home=Home.resolve()) as server:
         client = boto3_client(KmsTarget(server.endpoint, "us-east-1", server.credentials_path))
         key_id = client.create_key(Policy=key_policy(measurements.pcr0))["KeyMetadata"]["KeyId"]
         ciphertext = tmp_path / "secret.enc"

@@ -18,6 +18,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
 
+from core.home import Home
 from core.kms.attested import RecipientDocumentError, VerifiedRecipient
 from core.kms.local.server import LocalKms
 from enclave_agent.recipient import EphemeralRecipient
@@ -98,7 +99,7 @@ def call(kms: KmsUnderTest, operation: str, **body: Any) -> tuple[int, dict[str,
 @pytest.fixture
 def local_kms(tmp_path: Path) -> Iterator[KmsUnderTest]:
     verifier = FakeVerifier()
-    server = LocalKms(directory=tmp_path / "kms", verifier=verifier).start()
+    server = LocalKms(home=Home.resolve(), directory=tmp_path / "kms", verifier=verifier).start()
     try:
         yield KmsUnderTest(server, verifier, tmp_path / "kms")
     finally:
@@ -119,7 +120,9 @@ def recipient_for(
 def restarted(local_kms: KmsUnderTest) -> KmsUnderTest:
     """Close the server and open a new one on the same directory (the caller closes it)."""
     local_kms.server.close()
-    server = LocalKms(directory=local_kms.directory, verifier=local_kms.verifier).start()
+    server = LocalKms(
+        home=Home.resolve(), directory=local_kms.directory, verifier=local_kms.verifier
+    ).start()
     return KmsUnderTest(server, local_kms.verifier, local_kms.directory)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from kms_fixtures import PROD_PCR0, KmsUnderTest
 
+from core.home import Home
 from core.kms.audit import KeyAudit, audit_key
 from core.kms.context import IMAGE_SHA384
 from core.kms.demo import READ_SID, demo_key_policy
@@ -168,9 +169,9 @@ def test_the_doctor_names_a_grant_that_opens_a_pinned_key(
 
     monkeypatch.setenv("NITRODECK_HOME", str(local_kms.directory.parent))
     build(local_kms, demo_policy())
-    assert check_local_key_policies().ok
+    assert check_local_key_policies(Home.resolve()).ok
     build(local_kms, demo_policy(), {"GranteePrincipal": PRINCIPAL_ARN, "Operations": ["Decrypt"]})
-    check = check_local_key_policies()
+    check = check_local_key_policies(Home.resolve())
     assert not check.ok and "revoke-grant" in check.hint
     assert f"{PRINCIPAL_ARN} via grant" in check.evidence and "1 open path" in check.evidence
 
@@ -234,7 +235,7 @@ def test_attestation_that_pins_no_image_is_not_a_pin(
         PRINCIPAL_ARN,
     )
     assert "name no image" in path.detail and IMAGE_SHA384 in str(path.fix)
-    check = check_local_key_policies()
+    check = check_local_key_policies(Home.resolve())
     assert not check.ok and "decrypt-only-in-enclave" in check.evidence
 
 

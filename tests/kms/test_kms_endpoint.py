@@ -9,6 +9,7 @@ from pathlib import Path
 import boto3
 import pytest
 
+from core.home import Home
 from core.kms.local.credentials import PROFILE
 from core.kms.local.daemon import port_path, stop_local_kms
 from tui.cli.main import main
@@ -31,7 +32,7 @@ def test_restart_keeps_the_endpoint_an_sdk_reads(
         assert main(["kms", "start"]) == 0
         first = _exports(capsys)
         endpoint = first["AWS_ENDPOINT_URL_KMS"]
-        assert port_path(nitrodeck_home).read_text().strip() == endpoint.rsplit(":", 1)[1]
+        assert port_path(Home(nitrodeck_home)).read_text().strip() == endpoint.rsplit(":", 1)[1]
         assert main(["kms", "stop"]) == 0
         assert main(["kms", "start"]) == 0
         assert _exports(capsys)["AWS_ENDPOINT_URL_KMS"] == endpoint
@@ -43,7 +44,7 @@ def test_restart_keeps_the_endpoint_an_sdk_reads(
         assert kms.meta.endpoint_url == endpoint
         assert kms.list_keys()["Keys"] == []
     finally:
-        stop_local_kms(nitrodeck_home)
+        stop_local_kms(Home(nitrodeck_home))
 
 
 def _free_port() -> int:
@@ -70,4 +71,4 @@ def test_port_is_chosen_with_flag_and_a_taken_port_is_named(
             err = capsys.readouterr().err
             assert f"port {port}" in err and "--port" in err and "Traceback" not in err
     finally:
-        stop_local_kms(nitrodeck_home)
+        stop_local_kms(Home(nitrodeck_home))

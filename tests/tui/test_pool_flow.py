@@ -10,6 +10,7 @@ import pytest
 from textual.widgets import Input
 
 from core.agent.demo import build_demo_image
+from core.home import Home
 from core.platform.sim.platform import SimPlatform
 from tui.engine.access import PlatformHolder
 from tui.screens.confirm import ConfirmScreen
@@ -18,7 +19,7 @@ from tui.screens.pool import PoolScreen
 
 @pytest.fixture
 def sim() -> Iterator[SimPlatform]:
-    platform = SimPlatform("m5.2xlarge")
+    platform = SimPlatform("m5.2xlarge", home=Home.resolve())
     yield platform
     platform.terminate_enclave(all_enclaves=True)
     platform.close()

@@ -232,6 +232,9 @@ def _run(words: list[str]) -> int:
     else:
         args = known
         args.command = None
+    from core.home import Home
+
+    args.home = Home.resolve()  # the edge: everything below is handed this home
     try:
         if not getattr(args, "local_only", False):
             choose_target(args)

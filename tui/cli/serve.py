@@ -48,8 +48,12 @@ def serve_stdio() -> int:
     os.dup2(2, 1)
     framing.write_frame(writer, protocol.hello_payload())
 
-    from core.platform.select import open_local_platform
+    from functools import partial
+
+    from core.home import Home
+    from core.platform.local import open_local_platform
     from core.remote.calls import SERVER_CALLS
     from core.remote.server import Server
 
-    return Server(reader, writer, open_local_platform, SERVER_CALLS).serve()
+    opener = partial(open_local_platform, home=Home.resolve())
+    return Server(reader, writer, opener, SERVER_CALLS).serve()

@@ -24,13 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from core.errors import NitrodeckError
-from core.home import (
-    ensure_private_dir,
-    file_lock,
-    nitrodeck_home,
-    private_open,
-    write_private_file,
-)
+from core.home import Home, ensure_private_dir, file_lock, private_open, write_private_file
 from core.processes import process_alive, process_ctime
 
 START_TIMEOUT = 20.0
@@ -43,25 +37,25 @@ class DaemonInfo:
     ctime: float = 0.0
 
 
-def _kms_dir(home: Path | None) -> Path:
-    return ensure_private_dir((home or nitrodeck_home()) / "kms")
+def _kms_dir(home: Home) -> Path:
+    return ensure_private_dir(home.kms_dir)
 
 
-def state_path(home: Path | None = None) -> Path:
+def state_path(home: Home) -> Path:
     return _kms_dir(home) / "daemon.json"
 
 
-def log_path(home: Path | None = None) -> Path:
+def log_path(home: Home) -> Path:
     """The request log `kms serve --log-file` writes and rotates (one writer: the server)."""
     return _kms_dir(home) / "server.log"
 
 
-def output_path(home: Path | None = None) -> Path:
+def output_path(home: Home) -> Path:
     """The daemon's own stdout and stderr: its start-up lines, or why it could not start."""
     return _kms_dir(home) / "server.out"
 
 
-def _startup_failure(home: Path) -> str:
+def _startup_failure(home: Home) -> str:
     try:
         lines = output_path(home).read_text(errors="replace").splitlines()
     except OSError:
@@ -69,7 +63,7 @@ def _startup_failure(home: Path) -> str:
     return " ".join(line.strip() for line in lines[-3:] if line.strip())[-600:]
 
 
-def _locked(home: Path | None) -> contextlib.AbstractContextManager[None]:
+def _locked(home: Home) -> contextlib.AbstractContextManager[None]:
     return file_lock(_kms_dir(home) / "daemon.lock")
 
 
@@ -82,7 +76,7 @@ def _answers(endpoint: str, timeout: float = 1.0) -> bool:
         return False
 
 
-def running_local_kms(home: Path | None = None) -> DaemonInfo | None:
+def running_local_kms(home: Home) -> DaemonInfo | None:
     """The recorded daemon when its process lives and its port answers; else a foreground
     `nitrodeck kms serve` of this home (pid 0: not ours to stop) when its endpoint answers."""
     try:
@@ -99,7 +93,7 @@ def running_local_kms(home: Path | None = None) -> DaemonInfo | None:
     return DaemonInfo(endpoint, 0) if endpoint and _answers(endpoint) else None
 
 
-def port_path(home: Path | None = None) -> Path:
+def port_path(home: Home) -> Path:
     """The port this home's local KMS listens on: chosen once, kept across restarts, so an
     exported AWS_ENDPOINT_URL_KMS or --endpoint-url stays good."""
     return _kms_dir(home) / "port"
@@ -118,7 +112,7 @@ def _bindable(port: int) -> int | None:
         return chosen
 
 
-def _kept_port(home: Path) -> int | None:
+def _kept_port(home: Home) -> int | None:
     try:
         port = int(port_path(home).read_text().strip())
     except (OSError, ValueError):
@@ -126,7 +120,7 @@ def _kept_port(home: Path) -> int | None:
     return port if 1 <= port <= 65535 else None
 
 
-def choose_port(home: Path, requested: int | None = None) -> int:
+def choose_port(home: Home, requested: int | None = None) -> int:
     """The port to start on: `requested` (0: a free one), else the kept one, else a free one;
     the choice is kept in the home. A kept port another program holds is an error naming it."""
     port = requested if requested is not None else _kept_port(home)
@@ -144,8 +138,8 @@ def choose_port(home: Path, requested: int | None = None) -> int:
     return chosen
 
 
-def _spawn(home: Path, port: int) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, NITRODECK_HOME=str(home), PYTHONUNBUFFERED="1")
+def _spawn(home: Home, port: int) -> subprocess.Popen[bytes]:
+    env = home.child_env() | {"PYTHONUNBUFFERED": "1"}
     argv = ["kms", "serve", "--port", str(port), "--log-file", str(log_path(home))]
     with os.fdopen(private_open(output_path(home), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)) as out:
         return subprocess.Popen(
@@ -155,15 +149,14 @@ def _spawn(home: Path, port: int) -> subprocess.Popen[bytes]:
             stderr=subprocess.STDOUT,
             env=env,
             start_new_session=True,
-            cwd=home,
+            cwd=home.path,
             umask=0o077,
         )
 
 
-def ensure_local_kms(home: Path | None = None, port: int | None = None) -> str:
+def ensure_local_kms(home: Home, port: int | None = None) -> str:
     """The endpoint of this home's local KMS, starting the daemon first if none is running
     (on `port`, else on the port the home keeps)."""
-    home = home or nitrodeck_home()
     with _locked(home):
         running = running_local_kms(home)
         if running is not None:
@@ -195,9 +188,8 @@ def ensure_local_kms(home: Path | None = None, port: int | None = None) -> str:
         return endpoint
 
 
-def stop_local_kms(home: Path | None = None, timeout: float = 10.0) -> bool:
+def stop_local_kms(home: Home, timeout: float = 10.0) -> bool:
     """Stop this home's daemon (SIGINT, then SIGKILL); True when one was running."""
-    home = home or nitrodeck_home()
     with _locked(home):
         try:
             data = json.loads(state_path(home).read_text())

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import NitrodeckError
+from core.home import Home
 from core.kms.attested import AttestationRecipientVerifier, RecipientVerifier
 from core.kms.local import model, ops_create, ops_crypto, ops_keys, sigv4
 from core.kms.local.credentials import (
@@ -26,7 +27,6 @@ from core.kms.local.credentials import (
     PROFILE,
     REGION,
     Credentials,
-    kms_dir,
     load_keyring,
 )
 from core.kms.local.errors import KmsError
@@ -158,13 +158,15 @@ class Dispatcher:
 
 
 class LocalKms:
-    """The local KMS: a store under `directory` and an HTTP server on loopback."""
+    """The local KMS of `home`: a store under `directory` (default: the home's `kms/`) and an
+    HTTP server on loopback; it trusts the AWS root and the root of `home`'s simulator."""
 
     def __init__(
         self,
         *,
         host: str = "127.0.0.1",
         port: int = 0,
+        home: Home,
         directory: Path | None = None,
         verifier: RecipientVerifier | None = None,
         anchors: list[Path] | None = None,
@@ -174,7 +176,7 @@ class LocalKms:
         limits: HttpLimits | None = None,
     ) -> None:
         require_loopback(host)
-        directory = directory or kms_dir()
+        directory = directory or home.kms_dir
         self.credentials_path = directory / "credentials"
         keyring = load_keyring(self.credentials_path)
         self.credentials = keyring[PROFILE]
@@ -184,7 +186,7 @@ class LocalKms:
         self._last_usage = LastUsage(self._store)
         service = Service(
             self._store,
-            verifier or AttestationRecipientVerifier(anchors or [], max_document_age),
+            verifier or AttestationRecipientVerifier(home, anchors or [], max_document_age),
             region,
             self._last_usage,
         )
