@@ -62,11 +62,17 @@ def adopt(
 
 
 def discard() -> None:
-    """Kill the early sessions nobody adopted (the command failed or needed none)."""
+    """End the early sessions nobody adopted (the command failed or needed none): SIGTERM
+    first, so an ssh asking for a password on the terminal gives it back with echo on."""
     for process in _started.values():
-        with contextlib.suppress(OSError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            with contextlib.suppress(OSError):
+                os.killpg(process.pid, sig)
+            try:
+                process.wait(timeout=1.0)
+                break
+            except subprocess.TimeoutExpired:
+                continue
         for pipe in (process.stdin, process.stdout, process.stderr):
             if pipe is not None:
                 pipe.close()
