@@ -10,6 +10,19 @@ figures are medians of wall time and of CPU (user + system, from the child's rus
   target: ≤ 1.3×. On a busy machine wall time mostly measures the queue for a CPU, so the CPU
   both ends spent (this side's children, and the sshd's reaped children: the session and the
   remote nitrodeck) is compared too. Skipped, saying why, where sshd is not installed.
+
+What a remote command does to start fast: ssh is spawned before the command's modules load
+(`core.remote.early`), with the client's hello written at once; `serve --stdio` says hello
+before loading argparse, the codec or the platform. What remains is two interpreters importing
+in series with the SSH session: the far one's imports (~50 ms of CPU: dataclasses, the platform
+types, the simulator) happen after sshd has started it and nothing can overlap them.
+
+Measured 6 Dec 2026 on the shared 2-core machine (load average 2.8–4.5), three runs of 15
+rounds after merging main: describe-enclaves 74–81 ms of CPU; serve --stdio to hello 22–30 ms
+wall; ssh true 351–362 ms wall / 195–203 ms CPU; remote describe 1.45×/1.49×/1.53× wall
+(median 1.49×) and 1.77×/1.80×/1.86× CPU. Before these changes, same machine: 1.93× wall,
+1.81× CPU (load 3.5). The 1.3× target is still missed: the ssh session here runs root's
+`.bashrc` (pyenv init), which both sides pay, and the far interpreter's imports are serial.
 """
 
 from __future__ import annotations

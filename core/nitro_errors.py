@@ -12,8 +12,8 @@ upstream tag and commit; see docs/nitro-cli.md); `{}` placeholders take the same
 from __future__ import annotations
 
 import json
+import pkgutil
 from enum import IntEnum
-from importlib import resources
 from typing import Any
 
 from core.errors import NitrodeckError
@@ -88,9 +88,12 @@ class NitroCliCode(IntEnum):
 
 
 def _load_table() -> dict[str, Any]:
-    """`nitro_cli_errors.json`: nitro-cli 1.5's table as data, one source for code and tests."""
-    text = resources.files("core").joinpath(TABLE_RESOURCE).read_text(encoding="utf-8")
-    loaded: dict[str, Any] = json.loads(text)
+    """`nitro_cli_errors.json`: nitro-cli 1.5's table as data, one source for code and tests.
+    (Read with `pkgutil`: `importlib.resources` would cost every command its zipfile and
+    tempfile imports.)"""
+    data = pkgutil.get_data("core", TABLE_RESOURCE)
+    assert data is not None  # a file package's loader always reads files
+    loaded: dict[str, Any] = json.loads(data)
     return loaded
 
 

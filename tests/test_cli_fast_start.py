@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from core.remote import codec, framing, protocol
 from tui.cli.main import COMMANDS, GROUPS, build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,6 +67,51 @@ def test_serve_imports_the_remote_server_and_no_platform_until_asked(tmp_path: P
     assert heavy(modules) == []
     assert not {"core.platform.sim.platform", "core.platform.nitro.platform"} & modules
     assert not {f"tui.cli.{group}" for group in GROUPS if group != "serve"} & modules
+
+
+# Loaded by the server only after its hello: the argument parser, the platform, the codec's
+# dataclass machinery, a thread pool.
+NOT_BEFORE_HELLO = (
+    "argparse",
+    "dataclasses",
+    "core.platform.base",
+    "core.platform.sim.platform",
+    "core.remote.codec",
+    "core.remote.server",
+    "concurrent.futures",
+)
+SPY = """
+import json, sys
+from core.remote import framing
+real = framing.write_frame
+def spy(stream, payload):
+    sys.stderr.write("MODULES " + json.dumps(sorted(sys.modules)) + "\\n")
+    framing.write_frame = real
+    real(stream, payload)
+framing.write_frame = spy
+from tui.cli.main import main
+sys.exit(main(["serve", "--stdio"]))
+"""
+
+
+def test_serve_says_hello_before_loading_the_server(tmp_path: Path) -> None:
+    env = {**os.environ, "NITRODECK_HOME": str(tmp_path / "home")}
+    child = subprocess.Popen(
+        [sys.executable, "-c", SPY],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    hello = codec.loads(framing.read_frame(child.stdout) or b"")  # type: ignore[arg-type]
+    protocol.check_hello(hello, where="test")
+    stderr = child.communicate(b"", timeout=60)[1].decode()
+    assert child.returncode == 0, stderr
+    line = next(x for x in stderr.splitlines() if x.startswith("MODULES "))
+    loaded = set(json.loads(line.removeprefix("MODULES ")))
+    assert "cbor2" in loaded  # the hello was encoded, with nothing else needed
+    assert not loaded & set(NOT_BEFORE_HELLO)
 
 
 def _registered(group: str) -> dict[str, str | None]:

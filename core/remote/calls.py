@@ -6,10 +6,10 @@ Each entry makes the callable for one session's platform; the server looks them 
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 from core.platform.base import ConsoleHistory, Platform
-from core.remote import images
 
 
 def _facts(platform: Platform) -> Callable[[], dict[str, Any]]:
@@ -55,11 +55,18 @@ def _kms_credentials(platform: Platform) -> Callable[[], bytes]:
     return credentials
 
 
+def _images() -> ModuleType:
+    """`core.remote.images`, loaded by the first copy (a session that copies none skips it)."""
+    from core.remote import images
+
+    return images
+
+
 SERVER_CALLS: dict[str, Callable[[Platform], Callable[..., Any]]] = {
-    "image.has": lambda _platform: images.has_image,
-    "image.begin": lambda _platform: images.begin,
-    "image.put": lambda _platform: images.put_chunk,
-    "image.finish": lambda _platform: images.finish,
+    "image.has": lambda _platform: _images().has_image,
+    "image.begin": lambda _platform: _images().begin,
+    "image.put": lambda _platform: _images().put_chunk,
+    "image.finish": lambda _platform: _images().finish,
     "session.facts": _facts,
     "trust.sim_root": _sim_root,
     "kms.credentials": _kms_credentials,

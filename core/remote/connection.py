@@ -13,13 +13,12 @@ import os
 import queue
 import signal
 import socket
-import subprocess
 import threading
 import weakref
 from collections.abc import Iterator
 from typing import Any
 
-from core.remote import codec, framing, protocol
+from core.remote import codec, early, framing, protocol
 from core.remote.protocol import RemoteError
 from core.remote.untrusted import clean_text
 
@@ -56,15 +55,9 @@ class RemoteConnection:
         self._streams: dict[int, StreamBox] = {}
         self._closed: str | None = None
         self._stderr = bytearray()
+        options = options or {}
         try:
-            self.process = subprocess.Popen(
-                argv,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=env,
-                start_new_session=True,
-            )
+            self.process = early.adopt(argv, env, options) or early.spawn(argv, env, options)
         except OSError as error:
             raise RemoteError(
                 f"cannot start {argv[0]!r}: {error.strerror}",
@@ -80,10 +73,11 @@ class RemoteConnection:
         self._hello = hello_box
         self._reader = threading.Thread(target=self._read_loop, daemon=True)
         self._reader.start()
-        self._handshake(options or {}, timeout)
+        self._handshake(timeout)
 
     # set-up -----------------------------------------------------------------------------
-    def _handshake(self, options: dict[str, Any], timeout: float) -> None:
+    def _handshake(self, timeout: float) -> None:
+        """Check the server's hello (ours went out with the process, `early.spawn`)."""
         try:
             first = self._hello.get(timeout=timeout)
         except queue.Empty:
@@ -101,7 +95,6 @@ class RemoteConnection:
         except RemoteError:
             self.close()
             raise
-        self._send({**protocol.hello(), "options": options})
 
     def _drain_stderr(self) -> None:
         """Keep the last `STDERR_KEEP` bytes; read in chunks, as a line may never end."""

@@ -28,7 +28,6 @@ from core.platform.base import (
     SavedConsole,
 )
 from core.platform.trust import SIM_REMOTE, TrustChoiceError, choose_anchor
-from core.remote import images
 from core.remote.connection import RemoteConnection
 from core.remote.untrusted import CleanConsole
 
@@ -168,6 +167,8 @@ class RemotePlatform:
 
     def stage_image(self, path: Path) -> Path:
         """The remote's copy of the operator's image (copied now unless it is there)."""
+        from core.remote import images  # tempfile and hashing: only commands that copy one
+
         return Path(images.stage(self.call, path))
 
     def run_enclave(self, request: RunRequest) -> EnclaveInfo:

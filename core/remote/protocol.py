@@ -35,6 +35,16 @@ def hello() -> dict[str, Any]:
     return {"t": "hello", "protocol": PROTOCOL_VERSION, "version": nitrodeck_version()}
 
 
+def hello_payload(options: dict[str, Any] | None = None) -> bytes:
+    """A hello, encoded (the client's carries its `options`). It holds plain values only, so
+    plain CBOR encodes it: sending one needs neither `codec` nor anything it imports, which lets
+    both ends send theirs before loading the rest (see `core.remote.early`)."""
+    import cbor2
+
+    message = hello() if options is None else {**hello(), "options": options}
+    return cbor2.dumps(message)
+
+
 def check_hello(message: object, *, where: str) -> dict[str, Any]:
     """The peer's hello, or a `VersionMismatchError` naming both ends' versions."""
     if not isinstance(message, dict) or message.get("t") != "hello":

@@ -11,7 +11,6 @@ import contextlib
 import socket
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any
 
 from core.errors import NitrodeckError
@@ -19,6 +18,7 @@ from core.platform.base import ConsoleStream, Platform
 from core.remote import codec, framing, protocol
 from core.remote.methods import platform_methods
 from core.remote.served import served_home
+from core.remote.workers import Workers
 
 WHERE = "nitrodeck serve"
 CHUNK = 64 << 10
@@ -46,7 +46,7 @@ class Server:
         self._options: dict[str, Any] = {}
         self._streams: dict[int, Callable[[], None]] = {}
         self._sockets: dict[int, socket.socket] = {}
-        self._pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="serve")
+        self._pool = Workers(32, "serve")
 
     def send(self, message: dict[str, Any]) -> None:
         payload = codec.dumps(message)
@@ -63,6 +63,10 @@ class Server:
 
     def run(self) -> int:
         self.send(protocol.hello())
+        return self.serve()
+
+    def serve(self) -> int:
+        """The session after this end's hello went out: the client's hello, then its calls."""
         first = framing.read_frame(self.reader, where=WHERE)
         if first is None:
             return 0
@@ -78,7 +82,7 @@ class Server:
         finally:
             for close in list(self._streams.values()):
                 close()
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.shutdown()
             if self._platform is not None:
                 self._platform.close()
         return 0

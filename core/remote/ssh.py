@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from core.errors import UsageError
@@ -19,8 +19,10 @@ DEFAULT_REMOTE_COMMAND = "nitrodeck"
 _HOST = re.compile(r"^[A-Za-z0-9_.:\[\]%-]+$")
 
 
-@dataclass(frozen=True)
-class SshUrl:
+class SshUrl(NamedTuple):
+    """A parsed ssh:// URL (a named tuple, not a dataclass: `nitrodeck --host` parses one before
+    loading anything else, see `core.remote.early`)."""
+
     host: str
     user: str | None = None
     port: int | None = None

@@ -10,14 +10,15 @@ nitro-cli 1.5 instead (`tui.cli.nitro_cli`), exit codes included.
 
 from __future__ import annotations
 
-import argparse
-import importlib
+import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.errors import NitrodeckError, UsageError
-from core.home import Home
+
+if TYPE_CHECKING:  # imported where used: `serve --stdio` says hello before loading argparse
+    import argparse
 
 # Every top-level command: the `tui.cli` module that registers it, and its line in `--help`, in
 # the order `--help` lists them. `--help` is drawn from this table alone and a command imports
@@ -55,6 +56,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
 # The command-group modules, each once, in `--help` order.
 GROUPS = tuple(dict.fromkeys(module for module, _ in COMMANDS.values()))
 
+# Commands that open the target's platform first: with an ssh:// target (--host or
+# $NITRODECK_HOST) their ssh session starts before their modules load (`core.remote.early`).
+OPENS_PLATFORM = frozenset({"describe-enclaves", "run-enclave", "terminate-enclave", "console"})
+
 # Commands that change enclaves, the pool, images in place, PCRs or keys: `--read-only` refuses
 # them, as the app hides their actions.
 STATE_CHANGING = frozenset(
@@ -90,6 +95,8 @@ def command_path(args: argparse.Namespace) -> tuple[str, ...]:
 
 
 def _add_global_options(parser: argparse.ArgumentParser) -> None:
+    from pathlib import Path
+
     parser.add_argument(
         "--platform",
         choices=("sim", "nitro"),
@@ -130,6 +137,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser for `command` when it is one of `COMMANDS`: only its module registers (the
     parser that runs it). For another word (`--help`, a typo) an outline of every command drawn
     from `COMMANDS`, importing nothing; for None every module registers (the whole tree)."""
+    import argparse
+    import importlib
+
     parser = argparse.ArgumentParser(
         prog="nitrodeck",
         description="A terminal console for AWS Nitro Enclaves. With no command, opens the app.",
@@ -176,8 +186,6 @@ def choose_target(args: argparse.Namespace) -> None:
 
 def _may_have_target() -> bool:
     """Whether the environment or the settings file could name a target (cheap check first)."""
-    import os
-
     if os.environ.get("NITRODECK_HOST") or os.environ.get("NITRODECK_CONTEXT"):
         return True
     from tui.config import config_path
@@ -190,6 +198,8 @@ def _may_have_target() -> bool:
 
 def _quick_parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     """The global options, and the words after them (the command first, if any)."""
+    import argparse
+
     quick = argparse.ArgumentParser(prog="nitrodeck", add_help=False)
     _add_global_options(quick)
     return quick.parse_known_args(argv)
@@ -197,19 +207,33 @@ def _quick_parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
-    named = argv is None and Path(sys.argv[0]).name == "nitro-cli"
+    if words == ["serve", "--stdio"]:  # ssh runs this for every remote command: hello first
+        from tui.cli.serve import serve_stdio
+
+        return serve_stdio()
+    named = argv is None and os.path.basename(sys.argv[0]) == "nitro-cli"
     if named or words[:1] == ["nitro-cli"]:
         from tui.cli.nitro_cli import main as nitro_cli_main  # nitro-cli 1.5's own interface
 
         return nitro_cli_main(words if named else words[1:])
-    app_args = app_arguments(words)
+    try:
+        return _run(words)
+    finally:
+        _end_remote_sessions()
+
+
+def _run(words: list[str]) -> int:
+    known, rest = _quick_parse(words)
+    _start_remote_early(known, rest)
     parser: argparse.ArgumentParser | None = None
-    if app_args is None:
-        rest = _quick_parse(words)[1]
-        parser = build_parser(rest[0] if rest else None)
+    if rest:
+        parser = build_parser(rest[0])
         args = parser.parse_args(words)
     else:
-        args = app_args
+        args = known
+        args.command = None
+    from core.home import Home
+
     args.home = Home.resolve()  # the edge: everything below is handed this home
     try:
         if not getattr(args, "local_only", False):
@@ -242,13 +266,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader went away (e.g. `| head`); nothing left to say.
         return 0
-    finally:
-        _end_remote_sessions()
+
+
+def _start_remote_early(known: argparse.Namespace, rest: list[str]) -> None:
+    """Start the ssh session of a command that will open an ssh:// target's platform, so its
+    handshake runs while this process loads the command (the target as `resolve_target`
+    picks it: --host, else $NITRODECK_HOST unless --context names one)."""
+    if not rest or rest[0] not in OPENS_PLATFORM or {"-h", "--help"} & set(rest):
+        return
+    host = known.remote_host or (None if known.target_context else os.environ.get("NITRODECK_HOST"))
+    if not host:
+        return
+    from core.remote.ssh import parse_ssh_url, ssh_argv
+
+    try:
+        url = parse_ssh_url(host)
+    except UsageError:
+        return  # the command itself reports it
+    from core.remote import early
+
+    early.prestart(ssh_argv(url), {"platform": known.platform, "profile": known.profile})
 
 
 def _end_remote_sessions() -> None:
     """Close what a command left open on remote engines and forget its target (a caller that
     runs several commands in one process, like the tests, starts each from this machine)."""
+    started = sys.modules.get("core.remote.early")
+    if started is not None:
+        started.discard()
     connection = sys.modules.get("core.remote.connection")
     if connection is not None:
         connection.close_open_connections()

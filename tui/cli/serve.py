@@ -6,12 +6,14 @@ stderr: nothing else this process or its children print can corrupt a frame.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import UsageError
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def register(subparsers: Any) -> None:
@@ -29,12 +31,13 @@ def run_serve(args: argparse.Namespace) -> int:
         raise UsageError(
             "serve only speaks on stdin/stdout", where="serve", fix="run `nitrodeck serve --stdio`"
         )
-    from functools import partial
+    return serve_stdio()
 
-    from core.home import Home
-    from core.platform.local import open_local_platform
-    from core.remote.calls import SERVER_CALLS
-    from core.remote.server import Server
+
+def serve_stdio() -> int:
+    """Say hello first, then load the server and the platform while the client's hello (and
+    its first calls) travel: `nitrodeck serve --stdio` comes here before parsing arguments."""
+    from core.remote import framing, protocol
 
     sys.stdout.flush()
     reader = os.fdopen(os.dup(0), "rb", buffering=0)
@@ -43,5 +46,14 @@ def run_serve(args: argparse.Namespace) -> int:
     os.dup2(null, 0)
     os.close(null)
     os.dup2(2, 1)
-    server = Server(reader, writer, partial(open_local_platform, home=Home.resolve()), SERVER_CALLS)
-    return server.run()
+    framing.write_frame(writer, protocol.hello_payload())
+
+    from functools import partial
+
+    from core.home import Home
+    from core.platform.local import open_local_platform
+    from core.remote.calls import SERVER_CALLS
+    from core.remote.server import Server
+
+    opener = partial(open_local_platform, home=Home.resolve())
+    return Server(reader, writer, opener, SERVER_CALLS).serve()

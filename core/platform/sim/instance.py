@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import signal
 from dataclasses import asdict
 
@@ -26,7 +25,6 @@ from core.platform.base import (
     PoolState,
 )
 from core.platform.sim.console import mark_ended
-from core.platform.sim.enclave_process import release_files
 from core.platform.sim.layout import Layout
 from core.platform.sim.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from core.platform.sim.state import EnclaveRow, SimState
@@ -60,7 +58,7 @@ class SimInstance:
                 self._initialise()
 
     def _initialise(self) -> None:
-        self.state.set_meta("instance_id", "i-0" + secrets.token_hex(8))
+        self.state.set_meta("instance_id", "i-0" + os.urandom(8).hex())
         self.state.set_meta("region", os.environ.get("NITRODECK_SIM_REGION", DEFAULT_REGION))
         self.state.set_meta("role_arn", os.environ.get("NITRODECK_SIM_ROLE_ARN", DEFAULT_ROLE_ARN))
         self.state.set_meta("next_cid", "16")
@@ -186,6 +184,8 @@ class SimInstance:
         if row.payload_pid:
             with contextlib.suppress(OSError):
                 os.killpg(row.payload_pid, signal.SIGKILL)
+        from core.platform.sim.enclave_process import release_files  # the supervisor's module
+
         release_files(self.layout, row)
         self.state.delete_enclave(row.slot_uid)
         mark_ended(self.layout.enclave_dir(row.slot_hex))

@@ -24,7 +24,7 @@ from core.platform.base import (
     RunRequest,
     SavedConsole,
 )
-from core.platform.sim import history, launcher, vsock
+from core.platform.sim import history, vsock
 from core.platform.sim.console import FileConsoleStream
 from core.platform.sim.instance import SimInstance, get_profile, row_info
 from core.platform.sim.layout import Layout
@@ -97,6 +97,8 @@ class SimPlatform(rules.FindsEnclaves):
 
     # enclaves ---------------------------------------------------------------------
     def run_enclave(self, request: RunRequest) -> EnclaveInfo:
+        from core.platform.sim import launcher  # EIF checks and the supervisor: only to run one
+
         return launcher.run_enclave(self.instance, request, self.boot_timeout)
 
     def describe_enclaves(self) -> list[EnclaveInfo]:
