@@ -31,7 +31,6 @@ _KEY_ARN = re.compile(r"(arn:aws[\w-]*:kms:[^\s]+:key/[0-9a-f-]+)")
 STATE_ERRORS = ("DisabledException", "KMSInvalidStateException")
 
 
-
 @dataclass
 class FlowResult:
     steps: list[Step] = field(default_factory=list)

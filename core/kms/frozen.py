@@ -27,9 +27,7 @@ KEYS = {
     "7d2e4f80-13ab-4c5d-9e6f-0a1b2c3d4e5f": ("alias/legacy", "no attestation", False),
 }
 PAYMENTS_ARN = ARN_PREFIX + next(iter(KEYS))
-KEY_STEP = Step(
-    "enclave key", "ok", "RSA-2048 key made inside the enclave; document 5211 bytes"
-)
+KEY_STEP = Step("enclave key", "ok", "RSA-2048 key made inside the enclave; document 5211 bytes")
 
 
 def fixed_enclaves() -> list[EnclaveInfo]:

@@ -35,9 +35,7 @@ from tui.cli.main import main
 
 RECORDED = Path(__file__).parent / "recorded"
 SYSROOT = RECORDED / "sysroot"
-NITRO_CLI = json.loads(
-    resources.files("core").joinpath(TABLE_RESOURCE).read_text(encoding="utf-8")
-)
+NITRO_CLI = json.loads(resources.files("core").joinpath(TABLE_RESOURCE).read_text(encoding="utf-8"))
 
 
 def nitro_cli_codes() -> dict[str, str]:
