@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pytest
+from textual.widgets import Input, RichLog
+from tui_fakes import shown
+
+from core.errors import NitrodeckError
+from tui.screens.image_build import BuildScreen
+
 SMALL = (80, 24)
+STAND_INS = "No nitro-cli blobs found: using nitrodeck's simulator stand-ins (simulator only)."
 
 
 def bottom_line(app: Any) -> str:
@@ -23,3 +32,33 @@ async def test_palette_key_owns_the_footers_last_column(make_app: Any, wait: Any
         line = bottom_line(app)
         assert len(line) == 80
         assert line.endswith("▏^p palette"), repr(line[-14:])
+
+
+async def test_build_progress_lines_wrap_inside_the_dialog(
+    make_app: Any, wait: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build log cut its lines at the dialog's edge: at 80 columns the stand-in blobs'
+    warning lost its end, `(simulator only).`, the part that matters."""
+    import tui.screens.image_build as image_build
+
+    def build_eif(**options: Any) -> None:
+        options["progress"](STAND_INS)
+        raise NitrodeckError("stopped here", fix="nothing")
+
+    monkeypatch.setattr(image_build, "build_eif", build_eif)
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await wait(pilot)
+        screen = BuildScreen(tmp_path / "out")
+        await app.push_screen(screen)
+        await wait(pilot)
+        screen.query_one("#build-source", Input).value = str(tmp_path)
+        screen.action_build()
+        await wait(pilot)
+        log = screen.query_one("#build-log", RichLog)
+        assert shown(log)
+        rows = [strip.text.rstrip() for strip in log.lines]
+        assert " ".join(" ".join(rows).split()) == STAND_INS
+        width = log.scrollable_content_region.width
+        assert len(rows) > 1 and all(len(row) <= width for row in rows), (width, rows)
+        assert not log.show_horizontal_scrollbar  # no bar eating a row of the four

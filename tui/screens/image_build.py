@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Log, ProgressBar, Static
+from textual.widgets import Button, Input, Label, ProgressBar, RichLog, Static
 
 from core.eif import Measurements, build_eif
 from core.errors import NitrodeckError
@@ -37,8 +37,9 @@ class BuildScreen(KeepsEdits, ModalScreen[Path | None]):
     BuildScreen #build-fields { grid-size: 2; grid-columns: 12 1fr; grid-rows: auto;
         height: auto; margin-top: 1; }
     BuildScreen #build-fields Label { color: $text-muted; }
-    BuildScreen Log { height: 4; margin-top: 1; background: $panel; display: none; }
-    BuildScreen Log.-active { display: block; }
+    BuildScreen RichLog { height: 4; margin-top: 1; background: $panel; display: none;
+        overflow-x: hidden; }
+    BuildScreen RichLog.-active { display: block; }
     BuildScreen ProgressBar { margin-top: 1; }
     BuildScreen #build-result { margin-top: 1; height: auto; }
     BuildScreen #build-buttons { dock: bottom; height: auto; align-horizontal: right; }
@@ -83,7 +84,8 @@ class BuildScreen(KeepsEdits, ModalScreen[Path | None]):
                         id="build-cmd",
                     )
                 yield ProgressBar(total=None, show_eta=False, id="build-progress")
-                yield Log(id="build-log")
+                # Wrapped: a progress line wider than the dialog (80 columns) is read whole.
+                yield RichLog(wrap=True, markup=False, highlight=False, id="build-log")
                 yield Static(f"writes to {escape(str(self.output_dir))}/", id="build-result")
             with Horizontal(id="build-buttons"):
                 yield Button("Close", compact=True, id="build-close")
@@ -124,16 +126,16 @@ class BuildScreen(KeepsEdits, ModalScreen[Path | None]):
             return
         self.query_one("#build-go", Button).disabled = True
         self.query_one(ProgressBar).display = True
-        self.query_one(Log).add_class("-active")
+        self.query_one(RichLog).add_class("-active")
         self._result("building…")
         self.remember_form()
         self._build(Path(source).expanduser(), self._value("name"), self._value("version"), cmd)
 
     def _build(self, source: Path, name: str, version: str, cmd: list[str] | None) -> None:
-        log = self.query_one(Log)
+        log = self.query_one(RichLog)
 
         def progress(message: str) -> None:
-            self.app.call_from_thread(log.write_line, message)
+            self.app.call_from_thread(log.write, message)
 
         stem = re.sub(r"[^A-Za-z0-9._-]+", "_", name or source.stem) or "image"
         output = self.output_dir / f"{stem}{'-' + version if version else ''}.eif"
