@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Input, RichLog
+from textual.widgets import Button, Input, RichLog
 from tui_fakes import shown
 
 from core.errors import NitrodeckError
+from tui.screens.confirm import ConfirmScreen
 from tui.screens.image_build import BuildScreen
 
 SMALL = (80, 24)
@@ -62,3 +63,24 @@ async def test_build_progress_lines_wrap_inside_the_dialog(
         width = log.scrollable_content_region.width
         assert len(rows) > 1 and all(len(row) <= width for row in rows), (width, rows)
         assert not log.show_horizontal_scrollbar  # no bar eating a row of the four
+
+
+async def test_a_toast_never_covers_the_confirmation_buttons(make_app: Any, wait: Any) -> None:
+    """`l` on an enclave without debug mode leaves E44 as a lasting toast; `ctrl+d` then asked
+    to terminate with its Yes/No buttons under that toast for 15 s."""
+    app = make_app()
+    async with app.run_test(size=SMALL, notifications=True) as pilot:
+        await wait(pilot)
+        app.notify("E44 the console is not available\n" * 8, severity="error", timeout=15)
+        await wait(pilot)
+        app.push_screen(ConfirmScreen("Terminate this enclave?", "demo (i-0123)"))
+        await wait(pilot)
+        for button in app.screen.query(Button):
+            region = button.region
+            for x in range(region.x, region.right):
+                for y in range(region.y, region.bottom):
+                    widget, _ = app.screen.get_widget_at(x, y)
+                    assert widget is button, (button.label, x, y, widget)
+        await pilot.press("n")
+        await wait(pilot)
+        assert app.screen.query("Toast")  # the error is still there once answered
