@@ -6,12 +6,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from screens2_fakes import FixedKms, FixedPlatform
 from textual.widgets import Button, Input, RichLog
 from tui_fakes import shown
 
 from core.errors import NitrodeckError
+from tui.engine.kms_access import KmsAccess
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.image_build import BuildScreen
+from tui.screens.kms import KmsScreen
+from tui.widgets.prompt_bar import PromptQuestion
 
 SMALL = (80, 24)
 STAND_INS = "No nitro-cli blobs found: using nitrodeck's simulator stand-ins (simulator only)."
@@ -84,3 +88,26 @@ async def test_a_toast_never_covers_the_confirmation_buttons(make_app: Any, wait
         await pilot.press("n")
         await wait(pilot)
         assert app.screen.query("Toast")  # the error is still there once answered
+
+
+async def test_a_prompt_with_a_suggested_answer_still_shows_its_question(
+    make_app: Any, wait: Any
+) -> None:
+    """`c` in :kms prefilled the running enclave's name, which hid the placeholder, the only
+    place the question was: a bare ` demo` line under the table, asking nothing."""
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await wait(pilot)
+        screen = KmsScreen(kms=KmsAccess(client=FixedKms()), platform=FixedPlatform())  # type: ignore[arg-type]
+        await app.push_screen(screen)
+        await wait(pilot)
+        await pilot.press("c")
+        await wait(pilot)
+        prompt = screen.query_one("#kms-prompt", Input)
+        assert prompt.value  # the suggestion, a running enclave of the fixed platform
+        question = screen.query_one(PromptQuestion)
+        assert shown(question) and shown(prompt)
+        assert "demo key for which running enclave" in str(question.render())
+        await pilot.press("escape")
+        await wait(pilot)
+        assert not question.display and not prompt.display
