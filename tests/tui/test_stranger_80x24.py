@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from screens2_fakes import FixedKms, FixedPlatform
-from textual.widgets import Button, Input, RichLog
+from textual.widgets import Button, Input, RichLog, Static
 from tui_fakes import shown
 
 from core.errors import NitrodeckError
@@ -15,6 +15,7 @@ from tui.engine.kms_access import KmsAccess
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.image_build import BuildScreen
 from tui.screens.kms import KmsScreen
+from tui.screens.labs import LabsScreen
 from tui.widgets.prompt_bar import PromptQuestion
 
 SMALL = (80, 24)
@@ -111,3 +112,21 @@ async def test_a_prompt_with_a_suggested_answer_still_shows_its_question(
         await pilot.press("escape")
         await wait(pilot)
         assert not question.display and not prompt.display
+
+
+async def test_filtering_to_one_lab_shows_that_lab(make_app: Any, wait: Any) -> None:
+    """`/grant` left grant-bypass the only row under the cursor, but the panel still described
+    happy-path (the row the cursor was on), and `s` then asked to start grant-bypass."""
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await wait(pilot)
+        app.run_command("labs")
+        await wait(pilot)
+        screen = app.screen
+        assert isinstance(screen, LabsScreen)
+        assert screen.table.cursor_key == "happy-path"
+        await pilot.press("slash", *"grant", "enter")
+        await wait(pilot)
+        assert screen.table.shown_keys == ["grant-bypass"]
+        text = str(screen.query_one("#lab-text", Static).render())
+        assert text.startswith("lab grant-bypass:"), text[:60]
