@@ -130,3 +130,22 @@ async def test_filtering_to_one_lab_shows_that_lab(make_app: Any, wait: Any) -> 
         assert screen.table.shown_keys == ["grant-bypass"]
         text = str(screen.query_one("#lab-text", Static).render())
         assert text.startswith("lab grant-bypass:"), text[:60]
+
+
+async def test_a_started_lab_points_at_its_symptom_where_it_is(
+    make_app: Any, wait: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The note after `s` said "the symptom is above" while the panel shows the note first."""
+    import tui.screens.labs as labs
+
+    monkeypatch.setattr(labs, "run_lab", lambda *args: {})
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await wait(pilot)
+        app.run_command("labs")
+        await wait(pilot)
+        await pilot.press("s", "y")
+        await wait(pilot)
+        text = str(app.screen.query_one("#lab-text", Static).render())
+        where = "below" if text.index("started:") < text.index("symptom:") else "above"
+        assert f"the symptom is {where}" in text, text[:200]
