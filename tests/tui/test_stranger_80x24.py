@@ -16,6 +16,7 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.image_build import BuildScreen
 from tui.screens.kms import KmsScreen
 from tui.screens.labs import LabsScreen
+from tui.screens.tour import NarrationScreen
 from tui.widgets.prompt_bar import PromptQuestion
 
 SMALL = (80, 24)
@@ -149,3 +150,17 @@ async def test_a_started_lab_points_at_its_symptom_where_it_is(
         text = str(app.screen.query_one("#lab-text", Static).render())
         where = "below" if text.index("started:") < text.index("symptom:") else "above"
         assert f"the symptom is {where}" in text, text[:200]
+
+
+async def test_the_tours_caption_is_never_under_a_toast(make_app: Any, wait: Any) -> None:
+    """`:tour` toasts "preparing the story…" at the bottom right, where the first caption and
+    its `space: next · esc: end` were hidden for the toast's five seconds."""
+    app = make_app()
+    async with app.run_test(size=SMALL, notifications=True) as pilot:
+        await wait(pilot)
+        app.notify("preparing the story: demo image, an enclave, a key", title="tour")
+        await app.push_screen(NarrationScreen("nitrodeck is a terminal console. " * 5, 1, 9, 0))
+        await wait(pilot)
+        caption = app.screen.query_one("#narration").region
+        toasts = [toast.region for toast in app.screen.query("Toast")]
+        assert toasts and not any(caption.overlaps(toast) for toast in toasts), (caption, toasts)
