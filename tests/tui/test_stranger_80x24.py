@@ -164,3 +164,16 @@ async def test_the_tours_caption_is_never_under_a_toast(make_app: Any, wait: Any
         caption = app.screen.query_one("#narration").region
         toasts = [toast.region for toast in app.screen.query("Toast")]
         assert toasts and not any(caption.overlaps(toast) for toast in toasts), (caption, toasts)
+
+
+async def test_the_cpu_pool_example_fits_its_field(make_app: Any, wait: Any) -> None:
+    """The allocator editor's row was 83 columns wide: the screen's edge cut the cpu_pool field
+    to 9 columns and its example to `e.g. 1-3,`."""
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await wait(pilot)
+        app.run_command("pool")
+        await wait(pilot)
+        field = app.screen.query_one("#pool-cpu-pool", Input)
+        assert shown(field)
+        assert len(field.placeholder) <= field.content_region.width, field.content_region

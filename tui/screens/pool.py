@@ -59,7 +59,7 @@ class PoolScreen(KeepsEdits, NitrodeckScreen):
     }
     PoolScreen .pool-row { height: auto; padding: 0 1; }
     PoolScreen .pool-row Label { width: auto; padding: 0 1 0 2; color: $text-muted; }
-    PoolScreen .pool-row Input { width: 14; }
+    PoolScreen .pool-row Input { width: 1fr; max-width: 14; }  /* all three inside 80 columns */
     PoolScreen .pool-row Select { width: 40; }
     PoolScreen #pool-plan, PoolScreen #pool-fit { height: auto; padding: 0 1 1 1; }
     PoolScreen .pool-title { padding: 0 1; color: $accent; text-style: bold; }
