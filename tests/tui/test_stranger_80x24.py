@@ -13,6 +13,7 @@ from tui_fakes import shown
 from core.errors import NitrodeckError
 from tui.engine.kms_access import KmsAccess
 from tui.screens.confirm import ConfirmScreen
+from tui.screens.fields_form import FieldsForm
 from tui.screens.image_build import BuildScreen
 from tui.screens.kms import KmsScreen
 from tui.screens.labs import LabsScreen
@@ -177,3 +178,28 @@ async def test_the_cpu_pool_example_fits_its_field(make_app: Any, wait: Any) -> 
         field = app.screen.query_one("#pool-cpu-pool", Input)
         assert shown(field)
         assert len(field.placeholder) <= field.content_region.width, field.content_region
+
+
+async def test_a_refused_context_keeps_the_form_and_says_which_field(
+    make_app: Any, wait: Any
+) -> None:
+    """`a` in :ctx with `ssh://` closed the form at ctrl+s, then a toast said `at --host` (a
+    flag the form does not have): what was typed was gone."""
+    from tui.contexts import load_contexts
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await wait(pilot)
+        app.run_command("ctx")
+        await wait(pilot)
+        await pilot.press("a", *"p1", "tab", *"ssh://", "ctrl+s")
+        await wait(pilot)
+        form = app.screen
+        assert isinstance(form, FieldsForm)
+        assert form.values() == {"name": "p1", "where": "ssh://"}
+        note = form.query_one("#fields-note", Static)
+        text = str(note.render())
+        assert "names no valid host" in text and "where" in text and "--host" not in text
+        assert "fix: write it as ssh://" in " ".join(text.split())
+        assert shown(note)
+        assert "p1" not in load_contexts()
