@@ -203,3 +203,20 @@ async def test_a_refused_context_keeps_the_form_and_says_which_field(
         assert "fix: write it as ssh://" in " ".join(text.split())
         assert shown(note)
         assert "p1" not in load_contexts()
+
+
+async def test_an_empty_prompt_asks_once(make_app: Any, wait: Any) -> None:
+    """With nothing suggested the placeholder is the question: no second copy above it."""
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await wait(pilot)
+        screen = KmsScreen(kms=KmsAccess(client=FixedKms()), platform=FixedPlatform())  # type: ignore[arg-type]
+        await app.push_screen(screen)
+        await wait(pilot)
+        await pilot.press("t")  # the target question: nothing suggested
+        await wait(pilot)
+        question = screen.query_one(PromptQuestion)
+        assert not question.display
+        await pilot.press(*"aws")
+        await wait(pilot)
+        assert question.display and "KMS target" in str(question.render())

@@ -51,8 +51,8 @@ class ReturningPrompt(PromptBar):
     """A prompt that esc cancels and that, once closed, gives the focus to `return_to`
     (a selector): the view's table, so its keys (`:`, `e`, …) reach the screen again.
 
-    Its placeholder is its question, also shown above it: a prompt opened with a suggested
-    answer (an enclave's name, a file name) would otherwise hide what it asks.
+    Its placeholder is its question, shown above it too while the prompt holds text: a prompt
+    opened with a suggested answer (an enclave's name, a file name) would otherwise hide it.
     """
 
     BINDINGS = [Binding("escape", "close", "Cancel", id="prompt.cancel")]
@@ -71,9 +71,17 @@ class ReturningPrompt(PromptBar):
         return parent
 
     def open(self, value: str | None = None) -> None:
-        self.question.update(f"{escape(self.placeholder)} · enter: ok · esc: cancel")
-        self.question.display = True
+        self.question.update(f"{escape(self.placeholder)} · esc: cancel")
         super().open(value)
+        self._show_question()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Bubbles on to the screen; only the question's line is decided here."""
+        self._show_question()
+
+    def _show_question(self) -> None:
+        """Above the prompt only while the placeholder cannot say it (a value hides it)."""
+        self.question.display = self.is_open and bool(self.value)
 
     def action_close(self) -> None:
         self.close()
