@@ -220,3 +220,18 @@ async def test_an_empty_prompt_asks_once(make_app: Any, wait: Any) -> None:
         await pilot.press(*"aws")
         await wait(pilot)
         assert question.display and "KMS target" in str(question.render())
+
+
+async def test_the_build_dialog_shows_paths_under_home_as_tilde(
+    make_app: Any, wait: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`writes to /home/me/.local/state/nitrodeck/images/` took a whole 80-column line; the
+    rest of the app says `~/…` for the same place."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await wait(pilot)
+        await app.push_screen(BuildScreen(tmp_path / ".local" / "state" / "nitrodeck" / "images"))
+        await wait(pilot)
+        text = str(app.screen.query_one("#build-result", Static).render())
+        assert text == "writes to ~/.local/state/nitrodeck/images/"

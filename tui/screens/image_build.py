@@ -21,6 +21,7 @@ from textual.widgets import Button, Input, Label, ProgressBar, RichLog, Static
 
 from core.eif import Measurements, build_eif
 from core.errors import NitrodeckError
+from core.home import display_path
 from tui.engine.errors import error_markup, run_job
 from tui.presenters.long_values import folded
 from tui.widgets.form_keys import KeepsEdits
@@ -86,7 +87,9 @@ class BuildScreen(KeepsEdits, ModalScreen[Path | None]):
                 yield ProgressBar(total=None, show_eta=False, id="build-progress")
                 # Wrapped: a progress line wider than the dialog (80 columns) is read whole.
                 yield RichLog(wrap=True, markup=False, highlight=False, id="build-log")
-                yield Static(f"writes to {escape(str(self.output_dir))}/", id="build-result")
+                yield Static(
+                    f"writes to {escape(display_path(self.output_dir))}/", id="build-result"
+                )
             with Horizontal(id="build-buttons"):
                 yield Button("Close", compact=True, id="build-close")
                 yield Button("Build", compact=True, id="build-go", variant="primary")
@@ -162,7 +165,7 @@ class BuildScreen(KeepsEdits, ModalScreen[Path | None]):
             for k, v in measurements.to_json().items()
             if k != "HashAlgorithm"
         )
-        self._result(f"[b green]✓ built {escape(str(path))}[/]\n{escape(pcrs)}")
+        self._result(f"[b green]✓ built {escape(display_path(path))}[/]\n{escape(pcrs)}")
 
     def _failed(self, markup: str) -> None:
         self._finished()
