@@ -35,6 +35,11 @@ class PoolSnapshot:
     enclaves: Sequence[EnclaveInfo]
 
 
+def plan_inputs(snapshot: PoolSnapshot) -> tuple[object, ...]:
+    """What a plan's verdict depends on besides the settings: the pool and who runs in it."""
+    return (snapshot.pool, sorted(enclave.enclave_id for enclave in snapshot.enclaves))
+
+
 class PoolScreen(KeepsEdits, NitrodeckScreen):
     crumb = "pool"
     ABOUT = (
@@ -109,7 +114,7 @@ class PoolScreen(KeepsEdits, NitrodeckScreen):
         )
 
     def _show(self, snapshot: PoolSnapshot) -> None:
-        self.snapshot = snapshot
+        previous, self.snapshot = self.snapshot, snapshot
         self.query_one("#pool-topology-table", Static).update(
             topology_table(snapshot.host, snapshot.pool, snapshot.enclaves)
         )
@@ -123,6 +128,8 @@ class PoolScreen(KeepsEdits, NitrodeckScreen):
             self._set("pool-cpu-count", config.cpu_count)
             self._set("pool-cpu-pool", config.cpu_pool)
             self.remember_form()
+        elif previous is not None and plan_inputs(previous) != plan_inputs(snapshot):
+            self._edited()  # the plan judged the pool and enclaves as they were: judge again
         self.action_fit()
 
     def _set(self, widget_id: str, value: object) -> None:
