@@ -22,6 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from core.home import Home  # noqa: E402
+
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
@@ -53,7 +55,7 @@ def main() -> int:
     from core.platform.sim.platform import SimPlatform
 
     build_demo_image(home / "demo.eif")
-    platform = SimPlatform()
+    platform = SimPlatform(home=Home.resolve())
     try:
         platform.run_enclave(
             RunRequest(eif_path=home / "demo.eif", memory_mib=512, cpu_count=2, enclave_name="b")

@@ -23,6 +23,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from agent_attest import percentiles, timed  # noqa: E402
 
+from core.home import Home  # noqa: E402
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
@@ -38,8 +40,8 @@ def main() -> int:
     from core.remote.target import Target, open_target
 
     build_demo_image(scratch / "demo.eif")
-    local = SimPlatform()
-    remote = open_target(Target(name="h0", home=str(scratch / "h0")))
+    local = SimPlatform(home=Home.resolve())
+    remote = open_target(Target(name="h0", home=str(scratch / "h0")), home=Home.resolve())
     try:
         local.run_enclave(RunRequest(scratch / "demo.eif", 256, cpu_count=2, enclave_name="b"))
         rows = []
@@ -62,10 +64,10 @@ def main() -> int:
             )
         members = [Target(name=f"h{n}", home=str(scratch / f"h{n}")) for n in range(3)]
         start = time.perf_counter()
-        fleet_status(members[:1])
+        fleet_status(members[:1], Home.resolve())
         one = time.perf_counter() - start
         start = time.perf_counter()
-        fleet_status(members)
+        fleet_status(members, Home.resolve())
         three = time.perf_counter() - start
         print(
             f"fleet status: 1 member {one:.2f} s, 3 members {three:.2f} s (ratio {three / one:.2f})"

@@ -19,6 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from core.home import Home  # noqa: E402
+
 
 def make_lines(path: Path, count: int) -> None:
     with path.open("w") as f:
@@ -114,7 +116,7 @@ def main() -> int:
         lines = work / "lines.txt"
         make_lines(lines, args.lines)
         idle_eif, cat_eif = build(work, lines)
-        sim = SimPlatform("m5.2xlarge")
+        sim = SimPlatform("m5.2xlarge", home=Home.resolve())
         size_mib = cat_eif.stat().st_size // (1 << 20) + 1
         memory = max(256, 4 * size_mib)
         sim.apply_pool(PoolConfig(memory_mib=memory + 256, cpu_count=2))

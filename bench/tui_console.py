@@ -30,6 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from core.home import Home  # noqa: E402
 from core.linesplit import LineSplitter  # noqa: E402
 
 PRODUCER = r"""
@@ -80,7 +81,7 @@ def sim_console(count: int) -> Iterator[tuple[Callable[[], Iterator[bytes]], Any
             cmd=["python3", "/app/flood.py", str(count)],
             env=[],
         )
-        platform = SimPlatform("m5.2xlarge")
+        platform = SimPlatform("m5.2xlarge", home=Home.resolve())
         try:
             yield lambda: platform_console(platform, eif), platform
         finally:

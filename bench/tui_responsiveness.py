@@ -41,16 +41,18 @@ async def until(pilot: Any, done: Any, limit: float = 30.0) -> float:
 
 async def attest_and_header(eif: Path) -> tuple[float, float, float, float, float]:
     """(attest screen s, CLI-path s, header after run s, after terminate s, header_info s)."""
+    from core.flows.attest import fetch_document, verify_request
+    from core.home import Home
     from core.platform.base import RunRequest
     from core.platform.sim.platform import SimPlatform
     from tui.app import NitrodeckApp
     from tui.engine.access import PlatformHeaderProvider, PlatformHolder
-    from tui.presenters.attest_request import fetch_document, parse_request, verify_request
+    from tui.presenters.attest_request import parse_request
     from tui.screens.attest import AttestScreen
     from tui.screens.enclaves import EnclavesScreen
     from tui.widgets.header_bar import HeaderBar
 
-    sim = SimPlatform("m5.2xlarge")
+    sim = SimPlatform("m5.2xlarge", home=Home.resolve())
     holder = PlatformHolder.of(sim)
     provider = PlatformHeaderProvider(holder)
     app = NitrodeckApp(header_provider=provider, platform=holder, start_view="home")
@@ -59,7 +61,7 @@ async def attest_and_header(eif: Path) -> tuple[float, float, float, float, floa
         request = parse_request("b", "c0ffee", "", trust="sim")
         started = time.perf_counter()
         document = fetch_document(sim, request)
-        verify_request(document, request, __import__("datetime").datetime.now())
+        verify_request(document, request, __import__("datetime").datetime.now(), sim, sim.home)
         cli = time.perf_counter() - started
         async with app.run_test(size=(120, 36)) as pilot:
             await pilot.pause(0.3)
@@ -160,9 +162,10 @@ def main() -> int:
             keys = min(quit_seconds(app, home, b":q\r") for _ in range(3))
             direct = min(quit_seconds(["-c", BARE], home, b"q") for _ in range(3))
         finally:  # the app's first run started this home's local KMS: leave nothing behind
+            from core.home import Home
             from core.kms.local.daemon import stop_local_kms
 
-            stop_local_kms(Path(home))
+            stop_local_kms(Home(Path(home)))
     print(
         f"attest screen, running enclave: {attest:.2f} s to every check and the verdict "
         f"(CLI path attest + verify {cli:.2f} s; ratio {attest / cli:.2f}; target < 1 s)"

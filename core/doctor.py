@@ -12,10 +12,9 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 
 from core.checks import Check
-from core.home import display_path, ensure_private_dir, nitrodeck_home
+from core.home import Home, display_path, ensure_private_dir
 
 MIN_PYTHON = (3, 11)
 MIN_TERMINAL = (80, 24)
@@ -54,8 +53,8 @@ def check_packages(names: Sequence[str] = REQUIRED_PACKAGES) -> Check:
     return Check.verdict("required packages", True, "all importable: " + ", ".join(names))
 
 
-def check_home_writable(home: Path | None = None) -> Check:
-    where = home if home is not None else nitrodeck_home()
+def check_home_writable(home: Home) -> Check:
+    where = home.path
     try:
         ensure_private_dir(where)
         with tempfile.NamedTemporaryFile(dir=where, prefix=".doctor-"):
@@ -101,16 +100,16 @@ def current_terminal_size() -> tuple[int, int] | None:
     return size.columns, size.lines
 
 
-def basic_checks(terminal: tuple[int, int] | None = None) -> list[Check]:
-    """The checks that need nothing but this machine."""
+def basic_checks(home: Home, terminal: tuple[int, int] | None = None) -> list[Check]:
+    """The checks that need nothing but this machine and the home in use."""
     from core.kms.policy_audit import check_local_key_policies
 
     return [
         check_python(),
         check_packages(),
-        check_home_writable(),
+        check_home_writable(home),
         check_terminal_size(terminal),
-        check_local_key_policies(),
+        check_local_key_policies(home),
     ]
 
 

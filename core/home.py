@@ -1,5 +1,10 @@
 """Where nitrodeck keeps its state: one home directory, so independent simulators can coexist.
 
+A `Home` is that directory as a value. It is resolved once at an edge (`Home.resolve()`: the
+command line's entry, the app's start; a lab's or the tour's home when the app switches into
+it) and handed down to the simulator, the KMS daemon and the builders, so one process can work
+in several homes; `nitrodeck_home()` is only that edge's reading of the environment.
+
 Everything under the home is private to its owner whatever the umask: directories 0700, files
 0600 (`ensure_private_dir`, `write_private_file`, `private_open`). User data is written atomically
 (a temporary file of a unique name, fsync, rename, fsync of the directory), so a crash leaves the
@@ -14,7 +19,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 PRIVATE_DIR = 0o700
@@ -28,6 +34,50 @@ def nitrodeck_home() -> Path:
         return Path(explicit).expanduser()
     state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(state) / "nitrodeck"
+
+
+@dataclass(frozen=True)
+class Home:
+    """One nitrodeck home; `label` names it where the app shows it ("" for the user's own,
+    `lab debug-mode`, `tour`)."""
+
+    path: Path
+    label: str = ""
+
+    @classmethod
+    def resolve(cls) -> Home:
+        """The home this process was started with (`nitrodeck_home()`): call it at an edge only."""
+        return cls(nitrodeck_home())
+
+    def __truediv__(self, relative: str | Path) -> Path:
+        return self.path / relative
+
+    @property
+    def kms_dir(self) -> Path:
+        """The local KMS: its daemon's files, credentials, key store and endpoint."""
+        return self.path / "kms"
+
+    @property
+    def images_dir(self) -> Path:
+        return self.path / "images"
+
+    @property
+    def consoles_dir(self) -> Path:
+        """Where the app saves consoles it was asked to keep."""
+        return self.path / "consoles"
+
+    def sim_dir(self, profile: str) -> Path:
+        """One simulated instance's state (`sim/<profile>`)."""
+        return self.path / "sim" / profile
+
+    def child_env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The environment for a child process that must work in this home (a KMS daemon, an
+        enclave supervisor): `base` (default: this process's) with `$NITRODECK_HOME` set."""
+        return dict(os.environ if base is None else base, NITRODECK_HOME=str(self.path))
+
+    def shown(self) -> str:
+        """How the app names it: the label, else the path as a person reads it."""
+        return self.label or display_path(self.path)
 
 
 def display_path(path: Path) -> str:
@@ -187,21 +237,3 @@ def fsync_dir(directory: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-@contextlib.contextmanager
-def using_home(home: Path) -> Iterator[Path]:
-    """Make `home` the nitrodeck home for the duration (process-wide: `$NITRODECK_HOME`), so
-    the simulator, the KMS daemon and the builders work in it unchanged (labs, the tour).
-
-    Only for a process that does nothing else meanwhile (a `nitrodeck lab` command): the app
-    runs lab actions in a child process, where other views and pollers cannot see the switch."""
-    previous = os.environ.get("NITRODECK_HOME")
-    os.environ["NITRODECK_HOME"] = str(home)
-    try:
-        yield home
-    finally:
-        if previous is None:
-            os.environ.pop("NITRODECK_HOME", None)
-        else:
-            os.environ["NITRODECK_HOME"] = previous

@@ -6,23 +6,20 @@ running on a shared machine.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from core.home import using_home
+from core.home import Home
 
 
-def stop_home(home: Path) -> None:
+def stop_home(home: Home) -> None:
     """Terminate the simulator's enclaves under `home` and stop its KMS (files stay)."""
     from core.kms.local.daemon import stop_local_kms
     from core.platform.sim.platform import SimPlatform
 
-    if not home.is_dir():
+    if not home.path.is_dir():
         return
     if (home / "sim").is_dir():
-        with using_home(home):
-            platform = SimPlatform()
-            try:
-                platform.terminate_enclave(all_enclaves=True)
-            finally:
-                platform.close()
+        platform = SimPlatform(home=home)
+        try:
+            platform.terminate_enclave(all_enclaves=True)
+        finally:
+            platform.close()
     stop_local_kms(home)

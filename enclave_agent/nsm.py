@@ -17,9 +17,9 @@ import struct
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import Protocol
 
+from enclave_agent.closing import Closing
 from enclave_agent.nsm_messages import (
     ATTESTATION_FIELD_MAX,
     ERROR_CODES,
@@ -224,7 +224,7 @@ def _recv_exact(sock: socket.socket, count: int) -> bytes:
     return bytes(chunks)
 
 
-class NsmClient:
+class NsmClient(Closing):
     """Typed NSM operations; raises `NsmError(code)` whenever the NSM answers with an Error."""
 
     def __init__(self, device: NsmDevice) -> None:
@@ -247,17 +247,6 @@ class NsmClient:
             f"${NSM_SOCKET_ENV} is not set (not under the nitrodeck simulator); run this inside "
             "an enclave, or launch it with `nitrodeck run-enclave` on the simulator"
         )
-
-    def __enter__(self) -> NsmClient:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         self.device.close()

@@ -52,6 +52,7 @@ class Recipient(Protocol):
 
     def public_key_der(self) -> bytes: ...
     def decrypt(self, ciphertext_for_recipient: bytes) -> bytes: ...
+    def unseal(self, sealed: bytes) -> bytes: ...
 
 
 def default_recipient() -> Recipient:
@@ -248,15 +249,21 @@ class AgentOps:
     def recipient_decrypt(self, args: Mapping[str, Any]) -> dict[str, Any]:
         """Decrypt here; only the length (and, on request, a keyed proof) goes out.
 
-        The proof key is checked before the single-use key is taken, so a bad one costs nothing.
+        The proof key arrives sealed to the handle's key; a proof key in the clear is refused,
+        since the parent that relayed it could then check guesses against the proof.
         """
+        if "proof_key" in args:
+            raise OpError(
+                protocol.BAD_ARGS,
+                "a proof key in the clear crosses the parent, which could then check guesses "
+                "against the proof: send it as sealed_proof_key, sealed to the recipient key",
+            )
         extra = sorted(str(name) for name in args if name not in protocol.DECRYPT_FIELDS)
         if extra:
             raise OpError(protocol.BAD_ARGS, f"recipient_decrypt does not take {extra}")
-        proof_key = args.get("proof_key")
-        problem = None if proof_key is None else protocol.proof_key_problem(proof_key)
-        if problem is not None:
-            raise OpError(protocol.BAD_ARGS, problem)
+        sealed = args.get("sealed_proof_key")
+        if sealed is not None:
+            sealed = _required_bytes(args, "sealed_proof_key", protocol.SEALED_MAX)
         handle = args.get("handle")
         if not isinstance(handle, str) or not handle:
             raise OpError(protocol.BAD_ARGS, "'handle' must be the string from recipient_key")
@@ -268,6 +275,7 @@ class AgentOps:
                 "no recipient key under that handle: keys are single-use and expire after "
                 f"{self.keys.ttl:g} s; ask for a new one with recipient_key",
             )
+        proof_key = None if sealed is None else self._proof_key(recipient, sealed)
         try:
             plaintext = recipient.decrypt(ciphertext)
         except Exception as error:  # RecipientError, or a primitive's ValueError
@@ -280,3 +288,14 @@ class AgentOps:
             result["proof_alg"] = protocol.PROOF_ALG
         del plaintext
         return result
+
+    @staticmethod
+    def _proof_key(recipient: Recipient, sealed: bytes) -> bytes:
+        try:
+            proof_key = recipient.unseal(sealed)
+        except Exception as error:  # RecipientError, or a primitive's ValueError
+            raise OpError(protocol.BAD_ARGS, f"sealed_proof_key: {error}") from None
+        problem = protocol.proof_key_problem(proof_key)
+        if problem is not None:
+            raise OpError(protocol.BAD_ARGS, problem)
+        return proof_key

@@ -54,11 +54,14 @@ PUBLIC_KEY_REFUSED = (
 
 # `recipient_decrypt` never sends out a bare digest of the plaintext: a short secret (a PIN, a
 # password) would be brute-forced from it by whoever reads the reply. It returns the length and,
-# only when the caller passes `proof_key` (16..64 bytes the operator holds), HMAC-SHA256 of the
-# plaintext under that key: proof that the right secret arrived, useless without the key.
+# only when the caller passes a proof key (16..64 bytes the operator holds), HMAC-SHA256 of the
+# plaintext under that key: proof that the right secret arrived, useless without the key. The key
+# comes as `sealed_proof_key`, sealed to the handle's recipient key (`recipient.seal_to`): the
+# parent relays these bytes, and with the key in the clear it could check guesses as before.
 PROOF_ALG = "HMAC-SHA256"
 PROOF_KEY_MIN, PROOF_KEY_MAX = 16, 64
-DECRYPT_FIELDS = ("handle", "ciphertext", "proof_key")
+SEALED_MAX = 512  # an RSA-2048 OAEP block is 256 bytes
+DECRYPT_FIELDS = ("handle", "ciphertext", "sealed_proof_key")
 
 
 def proof_key_problem(value: object) -> str | None:

@@ -28,6 +28,19 @@ class RecipientError(ValueError):
     """`CiphertextForRecipient` is not the CMS structure KMS sends, or does not decrypt."""
 
 
+def _oaep() -> OAEP:
+    return OAEP(mgf=MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
+
+
+def seal_to(public_key_der: bytes, data: bytes) -> bytes:
+    """`data` RSAES-OAEP(SHA-256) encrypted to an attested recipient key (its SPKI DER), so
+    that only the enclave holding the key reads it, not the parent relaying it."""
+    key = serialization.load_der_public_key(public_key_der)
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise RecipientError("the recipient key is not an RSA public key")
+    return key.encrypt(data, _oaep())
+
+
 @dataclass(frozen=True)
 class EnvelopedFields:
     """The parts of a KMS EnvelopedData that decryption needs, as found in the blob."""
@@ -134,15 +147,21 @@ class EphemeralRecipient:
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
 
+    def unseal(self, sealed: bytes) -> bytes:
+        """What `seal_to` sealed to this key (raises `RecipientError`)."""
+        try:
+            return self._key.decrypt(sealed, _oaep())
+        except ValueError:
+            raise RecipientError("the sealed value does not decrypt with this key") from None
+
     def decrypt(self, ciphertext_for_recipient: bytes) -> bytes:
         """The plaintext inside KMS's `CiphertextForRecipient` (raises `RecipientError`)."""
         fields = parse_enveloped(ciphertext_for_recipient)
         size = self._key.key_size // 8
         found = len(fields.encrypted_key)
         _require(found == size, f"encrypted key must be {size} bytes, found {found}")
-        oaep = OAEP(mgf=MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
         try:
-            content_key = self._key.decrypt(fields.encrypted_key, oaep)
+            content_key = self._key.decrypt(fields.encrypted_key, _oaep())
         except ValueError:
             raise RecipientError(
                 "the encrypted key does not decrypt with this recipient's key"

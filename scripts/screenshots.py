@@ -143,13 +143,14 @@ SHOTS: dict[str, list[Step]] = {
 def make_app() -> Any:
     from textual.widgets import Input
 
+    from core.home import Home
     from core.platform.demo import DemoPlatform
     from tui.app import NitrodeckApp
     from tui.engine.access import PlatformHeaderProvider, PlatformHolder
 
     Input.cursor_blink = False  # type: ignore[assignment]
     # The frozen demo platform: the real simulator's ids, CIDs and uptimes change every run.
-    holder = PlatformHolder.of(DemoPlatform(CLOCK))
+    holder = PlatformHolder.of(DemoPlatform(CLOCK, home=Home.resolve()))  # the scratch home
     return NitrodeckApp(
         header_provider=PlatformHeaderProvider(holder),
         clock=lambda: CLOCK,

@@ -11,8 +11,6 @@ import pytest
 from hypothesis import HealthCheck, settings
 from vendored import VECTORS, VectorMismatch, check_vectors
 
-from core.home import using_home
-
 settings.register_profile(
     "nitrodeck",
     deadline=None,
@@ -41,10 +39,14 @@ os.environ.pop("NITRODECK_NITRO_CLI", None)
 
 
 @pytest.fixture(autouse=True)
-def nitrodeck_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A fresh `$NITRODECK_HOME` per test (state, simulator, local KMS all live below it)."""
-    with using_home(tmp_path_factory.mktemp("home")) as home:
-        yield home
+def nitrodeck_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """A fresh `$NITRODECK_HOME` per test (state, simulator, local KMS all live below it): what
+    every edge (`Home.resolve()`: the command line, the app, a test) resolves."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("NITRODECK_HOME", str(home))
+    yield home
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from core.doctor import (
     check_terminal_size,
     run_checks,
 )
+from core.home import Home
 from tui.cli.main import main
 
 
@@ -35,9 +36,9 @@ def test_missing_package_is_named_with_the_pip_fix() -> None:
 def test_home_not_writable_says_where(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    result = check_home_writable(blocker / "home")
+    result = check_home_writable(Home(blocker / "home"))
     assert not result.ok and str(blocker) in result.evidence and "NITRODECK_HOME" in result.hint
-    assert check_home_writable(tmp_path / "ok").ok
+    assert check_home_writable(Home(tmp_path / "ok")).ok
 
 
 def test_terminal_size() -> None:
@@ -58,7 +59,7 @@ def test_a_crashing_provider_becomes_a_failed_check() -> None:
 
 
 def test_basic_checks_pass_here() -> None:
-    assert all(check.ok for check in basic_checks((120, 36)))
+    assert all(check.ok for check in basic_checks(Home.resolve(), (120, 36)))
 
 
 def test_cli_doctor_json(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from core.home import create_private_file, ensure_private_dir, write_private_file
+from core.home import Home, create_private_file, ensure_private_dir, write_private_file
 
 # Meant for other users: signed images (shared like any build output) and the simulator's
 # root certificate (a trust anchor, public by nature). Both sit inside 0700 directories.
@@ -83,16 +83,17 @@ def test_a_whole_session_leaves_a_private_home(
 
     eif = tmp_path / "demo.eif"
     build_demo_image(eif)
-    sim = SimPlatform()
+    sim = SimPlatform(home=Home.resolve())
     try:
         sim.run_enclave(RunRequest(eif_path=eif, memory_mib=512, cpu_count=2, enclave_name="d"))
-        with LocalKms() as kms:
+        with LocalKms(home=Home.resolve()) as kms:
             roles = demo_roles(KmsTarget(kms.endpoint, "us-east-1", kms.credentials_path))
             create_demo_key(
                 roles.client,
                 sim.find_enclave(enclave_name="d"),
                 admin=roles.admin,
                 decryptor=roles.decryptor,
+                home=Home.resolve(),
             )
         wide = []
         for path in [nitrodeck_home, *nitrodeck_home.rglob("*")]:

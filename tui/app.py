@@ -15,6 +15,7 @@ from textual.worker import Worker, WorkerState
 from core.checks import Check
 from core.doctor import NO_TERMINAL_FIX, CheckProvider, basic_checks, current_terminal_size
 from core.errors import NitrodeckError, UsageError
+from core.home import Home
 from tui.commands import NitrodeckCommands
 from tui.config import AppConfig, load_config, save_config, with_theme
 from tui.engine import registry
@@ -57,7 +58,11 @@ class NitrodeckApp(App[None]):
         self.tour_in_place = tour_in_place
         """The app already runs in the tour's own home (`nitrodeck tour`): no home of its own."""
         self.tour: Tour | None = None
-        self.platforms = platform if platform is not None else PlatformHolder.for_args(None, None)
+        self.platforms = (
+            platform
+            if platform is not None
+            else PlatformHolder.for_args(None, None, Home.resolve())  # the app's start: an edge
+        )
         self.startup_tasks = list(startup_tasks)
         self.header_provider = header_provider
         self.read_only = read_only
@@ -76,7 +81,7 @@ class NitrodeckApp(App[None]):
             self.set_keymap(self.config.keymap)
 
     def _basic_checks(self) -> list[Check]:
-        return basic_checks((self.size.width, self.size.height))
+        return basic_checks(self.platforms.home, (self.size.width, self.size.height))
 
     def on_unmount(self) -> None:
         self.platforms.close()
@@ -90,7 +95,11 @@ class NitrodeckApp(App[None]):
     def start_tour(self) -> None:
         """Run the tour (`:tour`, `nitrodeck tour`) from its first step."""
         self.tour = Tour(
-            self, delay=self.tour_delay, exit_at_end=self.tour_exit, own_home=not self.tour_in_place
+            self,
+            self,
+            delay=self.tour_delay,
+            exit_at_end=self.tour_exit,
+            own_home=not self.tour_in_place,
         )
         self.run_worker(self.tour.run(), exclusive=True, group="tour", exit_on_error=False)
 
@@ -161,7 +170,8 @@ def make_app(
 ) -> NitrodeckApp:
     """The app for the command line's global options; an unknown --theme is a user error."""
     config = load_config()
-    holder = PlatformHolder.for_args(args.platform, args.profile)
+    home = args.home if isinstance(getattr(args, "home", None), Home) else Home.resolve()
+    holder = PlatformHolder.for_args(args.platform, args.profile, home)
     app = NitrodeckApp(
         header_provider=PlatformHeaderProvider(holder),
         read_only=bool(args.read_only),

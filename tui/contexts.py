@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import NitrodeckError, UsageError
+from core.home import Home
 from core.remote.ssh import parse_ssh_url
 from core.remote.target import Target
 from tui.config import config_path, read_settings, update_config_file
@@ -77,6 +78,25 @@ def resolve_target(host: str | None, context: str | None) -> Target | None:
         parse_ssh_url(env_host)
         return Target(name=env_host, host=env_host)
     return get_context(current_context_name())
+
+
+def home_contexts(own_home: Home) -> dict[str, Target]:
+    """The homes the app can switch into besides the saved contexts: every started lab's
+    (`lab:NAME`) and the tour's (`tour`), all under `own_home`; never saved in the settings."""
+    from core.labs.runner import LabRunner
+    from core.tour import tour_home
+
+    found = {
+        f"lab:{status.lab.name}": Target(
+            name=f"lab:{status.lab.name}", home=str(status.env.home), platform="sim"
+        )
+        for status in LabRunner(own_home).overview()
+        if status.prepared
+    }
+    tour = tour_home(own_home)
+    if tour.path.is_dir():
+        found[tour.label] = Target(name=tour.label, home=str(tour.path), platform="sim")
+    return found
 
 
 def save_context(target: Target, path: Path | None = None) -> None:

@@ -10,16 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from core.home import ensure_private_dir, nitrodeck_home
+from core.home import ensure_private_dir
 from tui.engine.access import PlatformHolder
 
 StartupTask = Callable[[], "str | None"]
 DEMO_IMAGE = "demo.eif"
-
-
-def images_dir() -> Path:
-    """Where the app looks for EIFs to run (the run form's image picker)."""
-    return nitrodeck_home() / "images"
 
 
 def open_platform_task(holder: PlatformHolder) -> StartupTask:
@@ -38,7 +33,7 @@ def local_kms_task(holder: PlatformHolder) -> StartupTask:
 
         if holder.get().default_kms != "local":
             return None
-        home = nitrodeck_home()
+        home = holder.home
         if running_local_kms(home) is not None:
             return None
         return f"local KMS started at {ensure_local_kms(home)}"
@@ -46,9 +41,9 @@ def local_kms_task(holder: PlatformHolder) -> StartupTask:
     return task
 
 
-def demo_image_task(where: Path | None = None) -> StartupTask:
+def demo_image_task(where: Path) -> StartupTask:
     def task() -> str | None:
-        target = ensure_private_dir(where or images_dir()) / DEMO_IMAGE
+        target = ensure_private_dir(where) / DEMO_IMAGE
         if target.exists():
             return None
         from core.agent.demo import build_demo_image
@@ -61,4 +56,8 @@ def demo_image_task(where: Path | None = None) -> StartupTask:
 
 def first_run_tasks(holder: PlatformHolder) -> list[StartupTask]:
     """Everything the app warms up in the background when started from the command line."""
-    return [open_platform_task(holder), local_kms_task(holder), demo_image_task()]
+    return [
+        open_platform_task(holder),
+        local_kms_task(holder),
+        demo_image_task(holder.home.images_dir),
+    ]

@@ -4,21 +4,24 @@
 (`core.tour.prepare_story`: demo image, an enclave running it, a key pinned to it), then for each
 step opens the step's view with the `:` command, runs the step's actions on that screen, and
 shows the narration over it until a key is pressed or the timer fires. Started from the app
-(`:tour`) it runs in a home of its own (`tui.tour_home`) and, however it ends, stops what it
-started and returns to the view it was started from.
+(`:tour`) it runs in a home of its own (`tui.tour_home`: a `Home` handed to the simulator and the
+KMS, in this process) and, however it ends, stops what it started and returns to the view it was
+started from.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core.errors import NitrodeckError
 
 if TYPE_CHECKING:
-    from tui.app import NitrodeckApp
+    from textual.app import App
+
+    from core.home import Home
+    from tui.engine.host import ScreenHost
 
 SETTLE = 0.6
 """Seconds a view gets to load its rows before the step's actions run."""
@@ -82,23 +85,26 @@ STEPS = (
 
 
 class Tour:
-    """One run of the tour over `app`; `delay` 0 waits for a key at every step."""
+    """One run of the tour over `app` (seen as a Textual app and as its screens' `host`, so this
+    module never imports `tui.app`); `delay` 0 waits for a key at every step."""
 
     def __init__(
         self,
-        app: NitrodeckApp,
+        app: App[Any],
+        host: ScreenHost,
         *,
         delay: float = 0.0,
         exit_at_end: bool = False,
         own_home: bool = True,
     ) -> None:
         self.app = app
+        self.host = host
         self.delay = delay
         self.exit_at_end = exit_at_end
-        self.own_home = own_home and not app.read_only
+        self.own_home = own_home and not host.read_only
         self.shown: list[str] = []
         """The views the tour opened, in order (what a test checks)."""
-        self.home: Path | None = None
+        self.home: Home | None = None
         """The tour's own home while it runs (None: it runs where the app does)."""
 
     async def run(self) -> None:
@@ -109,7 +115,7 @@ class Tour:
             await self._run()
             return
         stack = list(app.screen_stack)
-        place = TourHome(app)
+        place = TourHome(self.host)
         self.home = place.home
         place.enter()
         try:
@@ -125,17 +131,18 @@ class Tour:
     async def _run(self) -> None:
         from core.tour import prepare_story
 
-        app = self.app
-        if app.read_only:
+        app, host = self.app, self.host
+        if host.read_only:
             app.notify("read-only: the tour shows what is there and starts nothing", title="tour")
         else:
             app.notify("preparing the story: demo image, an enclave, a key", title="tour")
             try:
-                await asyncio.to_thread(lambda: prepare_story(app.platform))
+                platforms = host.platforms
+                await asyncio.to_thread(lambda: prepare_story(platforms.get(), platforms.home))
             except NitrodeckError as error:
                 app.notify(f"{error}", title="tour: the views stay empty", severity="warning")
         for number, step in enumerate(STEPS, 1):
-            if step.view is not None and app.run_command(step.view):
+            if step.view is not None and host.run_command(step.view):
                 self.shown.append(step.view)
             await asyncio.sleep(SETTLE)
             for action in step.actions:

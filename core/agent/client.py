@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.errors import NitrodeckError
 from enclave_agent import protocol
+from enclave_agent.closing import Closing
 
 if TYPE_CHECKING:
     from core.platform.base import EnclaveInfo, Platform
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 DEFAULT_PORT = 5005
+AGENT_WAIT = 10.0
+"""Seconds to wait for a just-started enclave's agent to answer (commands and views)."""
 DEFAULT_TIMEOUT = 30.0
 LAUNCH_GRACE = 2.0  # seconds a just-launched enclave may take to be listed
 NO_PUBLIC_KEY_NOTE = (
@@ -110,7 +113,7 @@ def _bytes(result: dict[str, Any], name: str) -> bytes:
     return value
 
 
-class AgentClient:
+class AgentClient(Closing):
     """One connection to the agent; thread-safe (calls are serialised)."""
 
     def __init__(
@@ -121,12 +124,6 @@ class AgentClient:
         self.where = where
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-
-    def __enter__(self) -> AgentClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -226,15 +223,36 @@ class AgentClient:
         return self._typed("recipient_key", {"nonce": nonce}, _recipient_key)
 
     def recipient_decrypt(
-        self, handle: str, ciphertext_for_recipient: bytes, *, proof_key: bytes | None = None
+        self,
+        handle: str,
+        ciphertext_for_recipient: bytes,
+        *,
+        proof_key: bytes | None = None,
+        sealed_to: bytes | None = None,
     ) -> DecryptProof:
-        """Decrypt inside the enclave; only the length and the keyed proof come back."""
+        """Decrypt inside the enclave; only the length and the keyed proof come back.
+
+        `proof_key` travels sealed to `sealed_to`, the recipient key's SPKI from the attestation
+        document KMS accepted (not the reply's copy, which the parent relaying it could swap)."""
         args: dict[str, Any] = {"handle": handle, "ciphertext": ciphertext_for_recipient}
         if proof_key is not None:
             problem = protocol.proof_key_problem(proof_key)
             if problem is not None:
                 raise AgentError(problem, agent_code=protocol.BAD_ARGS, where="--proof-key")
-            args["proof_key"] = proof_key
+            if sealed_to is None:
+                raise AgentError(
+                    "a proof key must be sealed to the enclave's attested recipient key",
+                    agent_code=protocol.BAD_ARGS,
+                    where="--proof-key",
+                )
+            from enclave_agent.recipient import seal_to
+
+            try:
+                args["sealed_proof_key"] = seal_to(sealed_to, proof_key)
+            except ValueError as error:  # RecipientError, or a key that does not load
+                raise AgentError(
+                    f"cannot seal the proof key: {error}", agent_code=protocol.BAD_ARGS
+                ) from None
         proof = self._typed("recipient_decrypt", args, _decrypt_proof)
         if proof_key is not None and proof.hmac_sha256 is None:
             raise AgentError(

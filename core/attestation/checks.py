@@ -6,6 +6,7 @@ differs and the likely cause, so an operator knows what to do without reading th
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
@@ -218,7 +219,18 @@ def check_anchor(ctx: Context) -> Check:
 def check_leaf_usage(ctx: Context) -> Check:
     if isinstance(ctx.leaf, str):
         return Check("leaf_usage", FAIL, f"the leaf certificate is {ctx.leaf}", HINT_FRESH)
-    cert = ctx.leaf.certificate
+    problems = _leaf_problems(ctx.leaf.certificate)
+    if problems:
+        return Check("leaf_usage", FAIL, "\n".join(problems), "the leaf cannot sign documents")
+    return Check(
+        "leaf_usage", PASS, "end-entity certificate with digitalSignature, ecdsa-with-SHA384"
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _leaf_problems(cert: x509.Certificate) -> tuple[str, ...]:
+    """What keeps a leaf from signing documents: a property of the certificate alone, so an
+    enclave's documents (one leaf for hours) work it out once."""
     problems: list[str] = []
     try:
         usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
@@ -235,11 +247,7 @@ def check_leaf_usage(ctx: Context) -> Check:
         problems.append(
             f"signed with {cert.signature_algorithm_oid.dotted_string}, not ecdsa-with-SHA384"
         )
-    if problems:
-        return Check("leaf_usage", FAIL, "\n".join(problems), "the leaf cannot sign documents")
-    return Check(
-        "leaf_usage", PASS, "end-entity certificate with digitalSignature, ecdsa-with-SHA384"
-    )
+    return tuple(problems)
 
 
 def check_debug_mode(ctx: Context) -> Check:

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from core.attestation.certs import CertInfo, cert_info
 from core.attestation.errors import AttestationError
-from core.home import nitrodeck_home
+from core.home import Home
 
 AWS_ROOT_RESOURCE = "aws-nitro-enclaves-root-g1.pem"
 AWS_ROOT_SHA256 = "641a0321a3e244efe456463195d606317ed7cdcc3c1756e09893f3c68f79bb5b"
@@ -100,18 +100,17 @@ def aws_root_anchor() -> TrustAnchor:
     return anchor
 
 
-def sim_root_path(home: Path | None = None) -> Path:
+def sim_root_path(home: Home) -> Path:
     """Where the simulator keeps the root certificate of its simulated Nitro PKI."""
-    return (home or nitrodeck_home()) / SIM_ROOT_RELATIVE
+    return home / SIM_ROOT_RELATIVE
 
 
-def sim_root_anchor(home: Path | None = None) -> TrustAnchor:
+def sim_root_anchor(home: Home) -> TrustAnchor:
     """The simulator's root from `<home>/sim/pki/root.pem`.
 
     An existing root is only read. A missing one is created by the simulated NSM's PKI
     (`core.nsm.pki.SimPki.load_or_create`) when that is installed, else it is a clear error.
     """
-    home = home or nitrodeck_home()
     path = sim_root_path(home)
     if not path.exists():
         try:
@@ -119,7 +118,7 @@ def sim_root_anchor(home: Path | None = None) -> TrustAnchor:
         except ImportError:
             pki = None
         if pki is not None:
-            pki.SimPki.load_or_create(home)
+            pki.SimPki.load_or_create(home.path)
     try:
         text = path.read_bytes()
     except FileNotFoundError:
@@ -148,15 +147,17 @@ def anchor_from_pem(path: Path | str) -> TrustAnchor:
     return _anchor_from_bytes(text, path.name, str(path))
 
 
-def trust_anchors(names: Sequence[str], *, default: Sequence[str] = ("aws",)) -> list[TrustAnchor]:
-    """The anchors `names` name: `aws` (the pinned AWS root), `sim` (the simulator's root) or
-    a PEM file path each; `default` when `names` is empty."""
+def trust_anchors(
+    names: Sequence[str], *, home: Home, default: Sequence[str] = ("aws",)
+) -> list[TrustAnchor]:
+    """The anchors `names` name: `aws` (the pinned AWS root), `sim` (the root of the simulator
+    in `home`) or a PEM file path each; `default` when `names` is empty."""
     anchors: list[TrustAnchor] = []
     for name in names or default:
         if name == "aws":
             anchors.append(aws_root_anchor())
         elif name == "sim":
-            anchors.append(sim_root_anchor())
+            anchors.append(sim_root_anchor(home))
         else:
             anchors.append(anchor_from_pem(name))
     return anchors

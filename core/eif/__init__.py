@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from core.eif.build import build_eif
     from core.eif.describe import describe_json, describe_text
-    from core.eif.diff import EifDiff, diff_eifs
+    from core.eif.diff import diff_eifs
+    from core.eif.diff_report import EifDiff
     from core.eif.errors import EifBuildError, EifError, EifSigningError, SignatureCheckError
     from core.eif.extract import extract_ramdisks, read_cmd_env
     from core.eif.measure import Measurements, pcr8_of_certificate, pcr_of_bytes, pcr_of_file
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 # signer's and differ's imports before it starts hashing a gigabyte.
 _LAZY = {
     "EifBuildError": "core.eif.errors",
-    "EifDiff": "core.eif.diff",
+    "EifDiff": "core.eif.diff_report",
     "EifError": "core.eif.errors",
     "EifInfo": "core.eif.reader",
     "EifSigningError": "core.eif.errors",

@@ -11,77 +11,19 @@ reported apart, since it is the classic non-reproducible-build cause.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.eif.diff_report import EifDiff, EntryChange, RamdiskDiff, SectionDiff
 from core.eif.errors import EifError
-from core.eif.explain import diff_json, explain
 from core.eif.extract import section_range
 from core.eif.format import SectionType
-from core.eif.measure import Measurements
 from core.eif.ramdisk import read_ramdisk
 from core.eif.reader import EifInfo, SectionInfo, read_eif
 from core.eif.writer import iter_range
 
 _MEASURED = {SectionType.KERNEL, SectionType.CMDLINE, SectionType.RAMDISK}
 _FIELDS = ("mode", "uid", "gid", "size", "mtime", "sha256")
-
-
-@dataclass(frozen=True)
-class EntryChange:
-    path: str
-    fields: dict[str, tuple[Any, Any]]
-
-    @property
-    def timestamp_only(self) -> bool:
-        return set(self.fields) == {"mtime"}
-
-
-@dataclass
-class RamdiskDiff:
-    name: str
-    added: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    changed: list[EntryChange] = field(default_factory=list)
-    unreadable: str | None = None  # why the members could not be compared (not a cpio, …)
-
-    def content_changes(self) -> list[EntryChange]:
-        return [change for change in self.changed if not change.timestamp_only]
-
-    def timestamp_changes(self) -> list[EntryChange]:
-        return [change for change in self.changed if change.timestamp_only]
-
-
-@dataclass(frozen=True)
-class SectionDiff:
-    name: str
-    status: str  # "same", "changed", "added", "removed"
-    measured: bool
-    size_a: int | None
-    size_b: int | None
-
-
-@dataclass
-class EifDiff:
-    a: Path
-    b: Path
-    measurements_a: Measurements
-    measurements_b: Measurements
-    sections: list[SectionDiff]
-    ramdisks: list[RamdiskDiff]
-    metadata: list[tuple[str, Any, Any]]
-
-    @property
-    def moved(self) -> list[str]:
-        return self.measurements_a.moved(self.measurements_b)
-
-    def explanation(self) -> str:
-        """One or two sentences on why the PCRs moved (or why they did not)."""
-        return explain(self)
-
-    def to_json(self) -> dict[str, Any]:
-        return diff_json(self)
 
 
 def _section_key(section: SectionInfo) -> str:

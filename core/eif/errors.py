@@ -8,7 +8,7 @@ check), E60 (signing).
 from __future__ import annotations
 
 from core.errors import NitrodeckError
-from core.platform.errors import NitroCliCode, code_name
+from core.nitro_errors import NitroCliCode, code_name
 
 
 class EifError(NitrodeckError):

@@ -14,6 +14,7 @@ from pathlib import Path
 from core.eif.cpio import CpioEntry, CpioReader, write_archive
 from core.eif.errors import EifError
 from core.eif.writer import FileRange
+from enclave_agent.closing import Closing
 
 _CHUNK = 1 << 20
 GZIP_MAGIC = b"\x1f\x8b"
@@ -29,7 +30,7 @@ def write_ramdisk(path: Path, entries: Iterable[CpioEntry]) -> int:
         return raw.tell()
 
 
-class RamdiskStream:
+class RamdiskStream(Closing):
     """A readable view of one ramdisk section's uncompressed bytes."""
 
     def __init__(self, source: FileRange, where: str) -> None:
@@ -41,12 +42,6 @@ class RamdiskStream:
         self._inflater: zlib._Decompress | None = None
         self._plain: bool | None = None
         self._pending = b""
-
-    def __enter__(self) -> RamdiskStream:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
 
     def close(self) -> None:
         self._file.close()

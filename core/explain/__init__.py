@@ -18,7 +18,8 @@ from core.explain.chain import (
     parse_err_log,
     parse_output,
 )
-from core.explain.table import Entry, lookup, table
+from core.explain.entry import Entry
+from core.explain.table import lookup, table
 
 __all__ = [
     "CliFailure",

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import NitrodeckError
-from core.explain.table import Entry, lookup
-from core.platform.errors import EnclaveProcessError, NitroCliCode, NitroCliError
+from core.explain.entry import Entry
+from core.explain.table import lookup
+from core.nitro_errors import EnclaveProcessError, NitroCliCode, NitroCliError
 
 WRAPPERS = frozenset({"E38", "E39"})
 """Codes that only report that another (printed) error happened inside an enclave process."""

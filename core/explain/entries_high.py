@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.explain.table import Entry, entry
+from core.explain.entry import Entry, entry
 
 _SEE_E29 = (
     "Defined by nitro-cli but not raised by 1.5: every failing driver call reports E29 instead."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.explain.table import Entry, entry
+from core.explain.entry import Entry, entry
 
 _POOL_FIX = (
     "edit /etc/nitro_enclaves/allocator.yaml, then "

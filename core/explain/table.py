@@ -9,59 +9,18 @@ enum names are nitro-cli's, so a code can be looked up by either. `lookup` accep
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from core.errors import UsageError
-from core.platform.errors import DOCS_LINK, NitroCliCode, code_name
+from core.explain.entries_high import HIGH
+from core.explain.entries_low import LOW
+from core.explain.entry import Entry
+from core.nitro_errors import code_name
 
 _CODE = re.compile(r"[Ee]?(\d{1,2})")
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One error code explained: cause, the usual real-world trigger, and the fix."""
-
-    code: str
-    title: str
-    cause: str
-    trigger: str
-    fix: str
-
-    @property
-    def number(self) -> int:
-        return int(self.code[1:])
-
-    @property
-    def name(self) -> str:
-        """nitro-cli's enum name (`InsufficientMemoryRequested`)."""
-        return NitroCliCode(self.number).name
-
-    @property
-    def docs(self) -> str:
-        return DOCS_LINK.format(code=self.code)
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "code": self.code,
-            "name": self.name,
-            "exit_status": self.number,
-            "title": self.title,
-            "cause": self.cause,
-            "trigger": self.trigger,
-            "fix": self.fix,
-            "docs": self.docs,
-        }
-
-
-def entry(number: int, title: str, cause: str, trigger: str, fix: str) -> Entry:
-    return Entry(code_name(number), title, cause, trigger, fix)
-
-
 def table() -> dict[str, Entry]:
     """Every entry by code (`E00`…`E60`), in order."""
-    from core.explain.entries_high import HIGH
-    from core.explain.entries_low import LOW
-
     return {e.code: e for e in (*LOW, *HIGH)}
 
 

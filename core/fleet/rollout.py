@@ -14,12 +14,14 @@ import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from core.attestation import TrustAnchor
 from core.errors import NitrodeckError, UsageError
 from core.fleet.attest import attest_enclave
 from core.fleet.keys import KeyPin
+from core.home import Home
 from core.platform.base import EnclaveInfo, Platform, RunRequest
 from core.remote.target import Target, open_target
 
@@ -192,17 +194,20 @@ def rollout(
     plan: RolloutPlan,
     members: Sequence[Target],
     *,
-    opener: Opener = open_target,
+    home: Home,
+    opener: Opener | None = None,
     progress: Progress | None = None,
     key: KeyPin | None = None,
 ) -> RolloutReport:
-    """Replace the enclave on every member in waves; stop at the first failing wave.
+    """Replace the enclave on every member in waves; stop at the first failing wave. Members
+    are opened with `open_target` (`home`: this machine's) unless `opener` says otherwise.
 
     With `key`, the key is pinned to the new image first and unpinned from the old one only
     after the last wave verified.
     """
     from core.attestation import eif_expectations
 
+    opener = opener or partial(open_target, home=home)
     pcrs = eif_expectations(plan.eif_path)
     groups = waves(members, plan.wave_size)
     outcomes = [

@@ -18,16 +18,13 @@ from typing import Any
 
 from core.checks import Check
 from core.errors import NitrodeckError
+from core.home import Home
 from core.platform.base import EnclaveInfo, Platform, PoolState
 from core.remote.target import Target, open_target
 
 DEFAULT_TIMEOUT = 10.0
 
 Opener = Callable[[Target, float], Platform]
-
-
-def _open(target: Target, timeout: float) -> Platform:
-    return open_target(target, timeout=timeout)
 
 
 @dataclass(frozen=True)
@@ -134,8 +131,11 @@ class FleetMonitor:
     """Open members, kept between refreshes; `refresh()` answers for all of them at once."""
 
     targets: Sequence[Target]
+    home: Home
+    """This machine's home (the operator's), handed to every member opened."""
     timeout: float = DEFAULT_TIMEOUT
-    opener: Opener = _open
+    opener: Opener | None = None
+    """How a member is opened (tests); default `open_target`."""
     _open: dict[str, Platform] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -145,7 +145,11 @@ class FleetMonitor:
             platform = self._open.get(target.name)
         try:
             if platform is None:
-                platform = self.opener(target, self.timeout)
+                platform = (
+                    self.opener(target, self.timeout)
+                    if self.opener is not None
+                    else open_target(target, home=self.home, timeout=self.timeout)
+                )
                 with self._lock:
                     self._open[target.name] = platform
             return member_status(target, platform, started)
@@ -191,9 +195,11 @@ class FleetMonitor:
             self._drop(name)
 
 
-def fleet_status(targets: Sequence[Target], timeout: float = DEFAULT_TIMEOUT) -> list[MemberStatus]:
+def fleet_status(
+    targets: Sequence[Target], home: Home, timeout: float = DEFAULT_TIMEOUT
+) -> list[MemberStatus]:
     """One look at every member (connections closed afterwards)."""
-    monitor = FleetMonitor(targets, timeout)
+    monitor = FleetMonitor(targets, home, timeout)
     try:
         return monitor.refresh()
     finally:

@@ -13,6 +13,7 @@ instead of an ES384 verification, and a document is never accepted past its chai
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -31,6 +32,7 @@ from core.attestation import (
 )
 from core.attestation.trust import sim_root_path
 from core.errors import NitrodeckError
+from core.home import Home
 
 WHERE = "Recipient.AttestationDocument"
 CACHE_ENTRIES = 128
@@ -50,11 +52,11 @@ class VerifiedRecipient:
 RecipientVerifier = Callable[[bytes], VerifiedRecipient]
 
 
-def default_anchors(extra_pems: Sequence[Path] = ()) -> list[TrustAnchor]:
-    """AWS root, the simulator root when the simulator has made one, and any extra PEM roots."""
+def default_anchors(home: Home, extra_pems: Sequence[Path] = ()) -> list[TrustAnchor]:
+    """AWS root, the root of `home`'s simulator when it has made one, and any extra PEM roots."""
     anchors = [aws_root_anchor()]
-    if sim_root_path().exists():
-        anchors.append(sim_root_anchor())
+    if sim_root_path(home).exists():
+        anchors.append(sim_root_anchor(home))
     anchors.extend(anchor_from_pem(pem) for pem in extra_pems)
     return anchors
 
@@ -64,6 +66,12 @@ def verify_with(
 ) -> VerifiedRecipient:
     """Verify `document` now with `verifier`; RecipientDocumentError says why it is refused."""
     return _verify_until(verifier, document, max_age)[0]
+
+
+@functools.lru_cache(maxsize=64)
+def _not_after(der: bytes) -> datetime:
+    """A certificate's expiry; one enclave's chain repeats in every document it sends."""
+    return x509.load_der_x509_certificate(der).not_valid_after_utc
 
 
 def _verify_until(
@@ -100,10 +108,7 @@ def _verify_until(
             where=WHERE,
             fix="request the document with the enclave's RSA-2048 SPKI as public_key",
         )
-    until = min(
-        x509.load_der_x509_certificate(der).not_valid_after_utc
-        for der in (doc.certificate, *doc.cabundle)
-    )
+    until = min(_not_after(der) for der in (doc.certificate, *doc.cabundle))
     if max_age is not None:
         until = min(until, datetime.fromtimestamp(doc.timestamp_ms / 1000, UTC) + max_age)
     return VerifiedRecipient(pcrs=dict(doc.pcrs), public_key=bytes(doc.public_key)), until
@@ -113,12 +118,16 @@ class AttestationRecipientVerifier:
     """The default verifier. It picks up the simulator root once the simulator creates it,
     so a local KMS started before the simulator still trusts simulated enclaves."""
 
-    def __init__(self, extra_pems: Sequence[Path] = (), max_age: timedelta | None = None) -> None:
+    def __init__(
+        self, home: Home, extra_pems: Sequence[Path] = (), max_age: timedelta | None = None
+    ) -> None:
+        self._home = home
         self._extra = list(extra_pems)
         self._max_age = max_age
         self._lock = threading.Lock()
-        self._verifier = Verifier(default_anchors(self._extra))
-        self._has_sim = sim_root_path().exists()
+        self._verifier = Verifier(default_anchors(self._home, self._extra))
+        self._sim_root = sim_root_path(self._home)
+        self._has_sim = self._sim_root.exists()
         self._verified: OrderedDict[bytes, tuple[VerifiedRecipient, datetime]] = OrderedDict()
 
     def __call__(self, document: bytes) -> VerifiedRecipient:
@@ -128,8 +137,8 @@ class AttestationRecipientVerifier:
             if known is not None and now < known[1]:
                 self._verified.move_to_end(document)
                 return known[0]
-            if not self._has_sim and sim_root_path().exists():
-                self._verifier = Verifier(default_anchors(self._extra))
+            if not self._has_sim and self._sim_root.exists():  # the path is resolved once
+                self._verifier = Verifier(default_anchors(self._home, self._extra))
                 self._has_sim = True
             verifier = self._verifier
         recipient, until = _verify_until(verifier, document, self._max_age)

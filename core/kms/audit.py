@@ -4,7 +4,10 @@ A key is pinned to an image only if every way to its plaintext passes an attesta
 `audit_key(policy, grants)` lists the ways (`AccessPath`), for `nitrodeck kms keys`, the KMS
 view, `nitrodeck kms explain` and the doctor alike:
 - a key-policy Allow of a plaintext operation: attested when one of its
-  `kms:RecipientAttestation:*` conditions cannot hold without an attestation document, else open;
+  `kms:RecipientAttestation:*` conditions cannot hold without an attestation document and names
+  an image (`pins_image`), else open: a condition that any document meets (`Null` false, a
+  wildcard, the all-zero PCRs of every debug-mode enclave, or only PCR3/PCR4, the parent's own
+  role and instance) is met by an enclave the parent builds and starts itself;
 - a grant of a plaintext operation: always open, since a grant cannot carry an attestation
   condition (its encryption-context constraints only narrow which ciphertexts);
 - a grant chain: a grant with CreateGrant lets its grantee pass the grant's operations to any
@@ -25,8 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import PolicyError
-from core.kms.context import IMAGE_SHA384, account_of, request_context
-from core.kms.policy import Policy, evaluate, parse_policy
+from core.kms.context import IMAGE_SHA384, RECIPIENT_PREFIX, account_of, request_context
+from core.kms.policy import Policy, Statement, evaluate, parse_policy
 from core.kms.separation import (
     POLICY_CHANGING_ACTIONS,
     admin_overlaps,
@@ -47,6 +50,10 @@ PLAINTEXT_OPERATIONS = (
     "Decapsulate",
 )
 ANYONE = "arn:aws:iam::000000000000:user/any-principal"  # stands for "*" when asking the engine
+# Measurements that name an image or its signer; PCR1 (kernel) is shared by every image built
+# with the same tools, PCR3/PCR4 (role, instance) by every enclave of the parent.
+IMAGE_KEYS = ("imagesha384", "pcr0", "pcr2", "pcr8")
+PINNING_OPERATORS = ("StringEquals", "StringEqualsIgnoreCase", "StringLike")
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,7 @@ class AccessPath:
     open: bool  # reaches plaintext without attestation: the pin does not hold
     detail: str
     key: str = "KEY"  # the key's ARN where known (a grant names it), for the fix
+    needs_document: bool = False  # open, though only with a document: it names no image
 
     @property
     def line(self) -> str:
@@ -122,7 +130,8 @@ class KeyAudit:
 
     @property
     def attested(self) -> bool:
-        return any(p.attested for p in self.paths)
+        """The policy means to pin (a path needs attestation), whether or not it names an image."""
+        return any(p.attested or p.needs_document for p in self.paths)
 
     @property
     def verdict(self) -> str:
@@ -213,13 +222,20 @@ def _statement_paths(policy: Policy, key_arn: str) -> list[AccessPath]:
         if statement.effect != "Allow":
             continue
         ops = tuple(op for op in PLAINTEXT_OPERATIONS if allows_action(statement, f"kms:{op}"))
-        attested = requires_attestation(statement)
+        needs_document = requires_attestation(statement)
+        attested = needs_document and pins_image(statement)
         for principal in statement_principals(statement) if ops else ():
-            reach = ops if attested else _not_denied(policy, principal, ops, key_arn)
+            reach = ops if needs_document else _not_denied(policy, principal, ops, key_arn)
             if not reach:
                 continue
             if attested:
                 detail = "only with an attestation document that meets the statement's conditions"
+            elif needs_document:
+                detail = (
+                    "needs an attestation document, but its conditions name no image (a "
+                    "non-zero ImageSha384, PCR0, PCR2 or PCR8 without wildcards): an enclave the "
+                    "parent starts itself, in debug mode too, meets them"
+                )
             else:
                 detail = (
                     "an Allow without an attestation condition: it lets the parent decrypt "
@@ -227,9 +243,35 @@ def _statement_paths(policy: Policy, key_arn: str) -> list[AccessPath]:
                 )
             label = statement_label(statement, index)
             paths.append(
-                AccessPath(principal, "statement", label, reach, attested, not attested, detail)
+                AccessPath(
+                    principal,
+                    "statement",
+                    label,
+                    reach,
+                    attested,
+                    not attested,
+                    detail,
+                    needs_document=needs_document and not attested,
+                )
             )
     return paths
+
+
+def pins_image(statement: Statement) -> bool:
+    """Some condition admits only documents of named images: an (in)equality on an image
+    measurement (`IMAGE_KEYS`) whose every value is specific (no wildcard, not all zeros)."""
+    for operator, entries in statement.conditions:
+        if operator.base not in PINNING_OPERATORS or operator.if_exists:
+            continue
+        if operator.set_prefix == "ForAllValues:":
+            continue
+        for key, expected in entries:
+            name = key.lower().removeprefix(RECIPIENT_PREFIX.lower())
+            if name == key.lower() or name not in IMAGE_KEYS:
+                continue
+            if all(v.strip("0") and not any(c in v for c in "*?") for v in expected):
+                return True
+    return False
 
 
 def _admin_paths(policy: Policy, key_arn: str) -> list[AccessPath]:

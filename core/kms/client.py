@@ -6,8 +6,9 @@
    operator's proof key, HMAC-SHA256(proof key, plaintext): never a bare digest a guess could
    be checked against.
 On AccessDeniedException the flow fetches the key policy (GetKeyPolicy, which may itself be
-denied) and runs the policy explainer on the document and the caller's principal. Each step is a
-`FlowStep` the command line prints and the app steps through. The plaintext never reaches here.
+denied) and runs the policy explainer on the document and the caller's principal. Each step is
+a `core.steps.Step` the command line prints and the app steps through. The plaintext never
+reaches here.
 """
 
 from __future__ import annotations
@@ -22,28 +23,18 @@ from core.errors import NitrodeckError
 from core.kms.denial import DenialExplanation, explain_denial
 from core.kms.errors import kms_error
 from core.kms.explain_key import facts_from, state_cause
+from core.steps import DENIED, FAILED, OK, SKIPPED, Step
 
 KEY_ENCRYPTION_ALGORITHM = "RSAES_OAEP_SHA_256"
 _RESOURCE = re.compile(r"on resource: (arn:aws[\w-]*:kms:[^\s]+)")
 _KEY_ARN = re.compile(r"(arn:aws[\w-]*:kms:[^\s]+:key/[0-9a-f-]+)")
 STATE_ERRORS = ("DisabledException", "KMSInvalidStateException")
 
-OK, FAILED, DENIED, SKIPPED = "ok", "failed", "denied", "skipped"
-
-
-@dataclass(frozen=True)
-class FlowStep:
-    name: str
-    status: str
-    detail: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"name": self.name, "status": self.status, "detail": self.detail}
 
 
 @dataclass
 class FlowResult:
-    steps: list[FlowStep] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
     decrypted: DecryptProof | None = None
     key_id: str | None = None
     document: bytes | None = None
@@ -101,12 +92,12 @@ def _endpoint(kms: Any) -> str:
 
 
 class _Flow:
-    def __init__(self, on_step: Callable[[FlowStep], None] | None) -> None:
+    def __init__(self, on_step: Callable[[Step], None] | None) -> None:
         self.result = FlowResult()
         self.on_step = on_step
 
     def step(self, name: str, status: str, detail: str) -> None:
-        step = FlowStep(name, status, detail)
+        step = Step(name, status, detail)
         self.result.steps.append(step)
         if self.on_step is not None:
             self.on_step(step)
@@ -120,7 +111,7 @@ def recipient_decrypt(
     principal: Callable[[], str],
     key_id: str | None = None,
     encryption_context: Mapping[str, str] | None = None,
-    on_step: Callable[[FlowStep], None] | None = None,
+    on_step: Callable[[Step], None] | None = None,
     proof_key: bytes | None = None,
 ) -> FlowResult:
     """Run the whole flow with a boto3 KMS client `kms`; never raises for a KMS denial.
@@ -183,13 +174,26 @@ def recipient_decrypt(
         "(CMS for the enclave's key; KMS returned no plaintext)",
     )
     try:
-        decrypted = agent.recipient_decrypt(key.handle, bytes(blob), proof_key=proof_key)
+        decrypted = agent.recipient_decrypt(
+            key.handle, bytes(blob), proof_key=proof_key, sealed_to=_document_key(key.document)
+        )
     except AgentError as error:
         flow.step("enclave decrypt", FAILED, str(error))
         return flow.result
     flow.result.decrypted = decrypted
     flow.step("enclave decrypt", OK, f"decrypted inside the enclave: {describe_proof(decrypted)}")
     return flow.result
+
+
+def _document_key(document: bytes) -> bytes | None:
+    """The recipient key inside the document KMS accepted (None: it does not parse)."""
+    from core.attestation import parse_document
+    from core.attestation.errors import AttestationError
+
+    try:
+        return parse_document(document).public_key
+    except AttestationError:
+        return None
 
 
 def _key_named(message: str) -> str | None:

@@ -36,6 +36,14 @@ def _bool_match(expected: str, actual: str) -> bool:
     return expected.lower() == actual.lower()
 
 
+def _numbers(expected: str, actual: str, compare: Callable[[float, float], bool]) -> bool:
+    """Compare as numbers (kms:RotationPeriodInDays); a value that is not one never matches."""
+    try:
+        return compare(float(expected), float(actual))
+    except ValueError:
+        return False
+
+
 # Base operator name -> (matcher(expected, actual), negated)
 BASE_OPERATORS: dict[str, tuple[Matcher, bool]] = {
     "StringEquals": (lambda e, a: e == a, False),
@@ -45,6 +53,12 @@ BASE_OPERATORS: dict[str, tuple[Matcher, bool]] = {
     "StringLike": (lambda e, a: wildcard_match(e, a), False),
     "StringNotLike": (lambda e, a: wildcard_match(e, a), True),
     "Bool": (_bool_match, False),
+    "NumericEquals": (lambda e, a: _numbers(e, a, lambda x, y: y == x), False),
+    "NumericNotEquals": (lambda e, a: _numbers(e, a, lambda x, y: y == x), True),
+    "NumericLessThan": (lambda e, a: _numbers(e, a, lambda x, y: y < x), False),
+    "NumericLessThanEquals": (lambda e, a: _numbers(e, a, lambda x, y: y <= x), False),
+    "NumericGreaterThan": (lambda e, a: _numbers(e, a, lambda x, y: y > x), False),
+    "NumericGreaterThanEquals": (lambda e, a: _numbers(e, a, lambda x, y: y >= x), False),
 }
 SET_PREFIXES = ("ForAnyValue:", "ForAllValues:")
 IF_EXISTS = "IfExists"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from core.errors import NitrodeckError
 
@@ -49,9 +50,12 @@ def request_context(
     pcrs: Mapping[int, bytes] | None = None,
     encryption_context: Mapping[str, str] | None = None,
     via_service: str | None = None,
+    extra: Mapping[str, str] | None = None,
+    grant: Mapping[str, Any] | None = None,
 ) -> RequestContext:
-    """Build the context KMS would: caller keys, encryption context and, for a `Recipient`
-    request with a verified document, `kms:RecipientAttestation:ImageSha384` and `PCR<n>`."""
+    """Build the context KMS would: caller keys, encryption context, for a `Recipient`
+    request with a verified document `kms:RecipientAttestation:ImageSha384` and `PCR<n>`, and
+    for a CreateGrant the grant it asks for (`grant_keys`)."""
     keys: dict[str, tuple[str, ...]] = {"aws:PrincipalArn": (principal,)}
     account = account_of(principal)
     if account is None:
@@ -68,9 +72,32 @@ def request_context(
         for name, value in encryption_context.items():
             keys[f"kms:EncryptionContext:{name}"] = (value,)
         keys["kms:EncryptionContextKeys"] = tuple(encryption_context)
+    for name, value in (extra or {}).items():  # an operation's own keys: kms:SigningAlgorithm…
+        keys[name] = (value,)
     if pcrs is not None:
         for index, digest in sorted(pcrs.items()):
             keys[f"{RECIPIENT_PREFIX}PCR{index}"] = (digest.hex(),)
         if 0 in pcrs:
             keys[IMAGE_SHA384] = (pcrs[0].hex(),)
+    if grant is not None:
+        keys.update(grant_keys(grant))
     return RequestContext(principal=principal, action=action, resource=resource, keys=keys)
+
+
+def grant_keys(grant: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """CreateGrant's condition keys for the grant asked for (CreateGrant's request fields).
+
+    Without them a policy that limits CreateGrant with `ForAllValues:StringEquals` on
+    `kms:GrantOperations` would hold for every grant, Decrypt included.
+    """
+    keys = {"kms:GrantOperations": tuple(grant.get("Operations") or ())}
+    for field_name, key in (
+        ("GranteePrincipal", "kms:GranteePrincipal"),
+        ("RetiringPrincipal", "kms:RetiringPrincipal"),
+    ):
+        if grant.get(field_name):
+            keys[key] = (str(grant[field_name]),)
+    constraint_types = tuple(grant.get("Constraints") or ())
+    if constraint_types:
+        keys["kms:GrantConstraintType"] = constraint_types
+    return keys

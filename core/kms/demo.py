@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import NitrodeckError
-from core.home import nitrodeck_home, write_private_file
+from core.home import Home, write_private_file
 from core.kms.context import IMAGE_SHA384
 from core.kms.errors import kms_error
 from core.kms.separation import admin_overlaps
@@ -101,15 +101,6 @@ READ_SID = "enclave-parent-read-and-encrypt"
 DECRYPT_SID = "decrypt-only-in-enclave"
 
 
-def session_role(arn: str) -> str:
-    """An assumed-role session ARN (what STS reports) as its role ARN, which policies name."""
-    parts = arn.split(":", 5)
-    if len(parts) == 6 and parts[2] == "sts" and parts[5].startswith("assumed-role/"):
-        role = parts[5].split("/")[1]
-        return f"arn:aws:iam::{parts[4]}:role/{role}"
-    return arn
-
-
 def demo_key_policy(pcr0: str, *, admin: str, decryptor: str) -> str:
     """Administration for `admin`; for `decryptor` Encrypt, read access and Decrypt only with
     an attested PCR0 equal to `pcr0`.
@@ -156,8 +147,8 @@ def demo_key_policy(pcr0: str, *, admin: str, decryptor: str) -> str:
     return policy
 
 
-def demo_dir() -> Path:
-    return nitrodeck_home() / "kms" / "demo"
+def demo_dir(home: Home) -> Path:
+    return home.kms_dir / "demo"
 
 
 def create_demo_key(
@@ -167,6 +158,7 @@ def create_demo_key(
     admin: str,
     decryptor: str,
     alias: str | None = None,
+    home: Home,
     output: Path | None = None,
 ) -> DemoKey:
     """Create the key (and `alias`), encrypt a fresh random secret under it, save the ciphertext.
@@ -191,7 +183,7 @@ def create_demo_key(
     except (ClientError, BotoCoreError) as error:
         where = str(getattr(kms.meta, "endpoint_url", "KMS"))
         raise kms_error(error, action="CreateKey/Encrypt (the demo key)", where=where) from None
-    path = output or demo_dir() / f"{key_id}.enc"
+    path = output or demo_dir(home) / f"{key_id}.enc"
     proof_path = path.with_name(path.name + PROOF_KEY_SUFFIX)
     proof_key = os.urandom(32)
     try:

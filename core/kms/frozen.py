@@ -11,13 +11,14 @@ import json
 from typing import Any
 
 from core.agent.client import DecryptProof
-from core.kms.client import FlowResult, FlowStep, describe_proof
+from core.kms.client import FlowResult, describe_proof
 from core.kms.demo import demo_key_policy
 from core.kms.denial import DenialExplanation
 from core.kms.explain import explain
 from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, PRINCIPAL_ARN
 from core.platform.base import EnclaveInfo
 from core.platform.demo import DemoPlatform
+from core.steps import Step
 
 PCR0 = "15c3a6" + "7e" * 45
 ARN_PREFIX = "arn:aws:kms:us-east-1:111122223333:key/"
@@ -26,7 +27,7 @@ KEYS = {
     "7d2e4f80-13ab-4c5d-9e6f-0a1b2c3d4e5f": ("alias/legacy", "no attestation", False),
 }
 PAYMENTS_ARN = ARN_PREFIX + next(iter(KEYS))
-KEY_STEP = FlowStep(
+KEY_STEP = Step(
     "enclave key", "ok", "RSA-2048 key made inside the enclave; document 5211 bytes"
 )
 
@@ -105,8 +106,8 @@ def decrypted() -> FlowResult:
     decrypted = DecryptProof(32, bytes(range(32)))
     steps = [
         KEY_STEP,
-        FlowStep("kms decrypt", "ok", f"key {PAYMENTS_ARN}: CiphertextForRecipient 2218 bytes"),
-        FlowStep("enclave decrypt", "ok", f"decrypted: {describe_proof(decrypted)}"),
+        Step("kms decrypt", "ok", f"key {PAYMENTS_ARN}: CiphertextForRecipient 2218 bytes"),
+        Step("enclave decrypt", "ok", f"decrypted: {describe_proof(decrypted)}"),
     ]
     return FlowResult(steps=steps, decrypted=decrypted, key_id=PAYMENTS_ARN)
 
@@ -122,9 +123,9 @@ def denied(pcrs: dict[int, bytes]) -> FlowResult:
     causes = [f for f in explanation.findings if f.kind == "cause"]
     steps = [
         KEY_STEP,
-        FlowStep("kms decrypt", "denied", "AccessDeniedException: not authorized"),
-        FlowStep("key policy", "ok", f"fetched the key policy of {PAYMENTS_ARN}"),
-        FlowStep("explain", "denied", causes[0].message),
+        Step("kms decrypt", "denied", "AccessDeniedException: not authorized"),
+        Step("key policy", "ok", f"fetched the key policy of {PAYMENTS_ARN}"),
+        Step("explain", "denied", causes[0].message),
     ]
     summary = DenialExplanation(explanation, f"denied: {causes[0].message}")
     return FlowResult(steps=steps, key_id=PAYMENTS_ARN, explanation=summary)

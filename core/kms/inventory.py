@@ -19,7 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from core.errors import NitrodeckError, PolicyError
-from core.home import nitrodeck_home
+from core.home import Home
 from core.kms.audit import KeyAudit, audit_key
 from core.kms.context import RECIPIENT_PREFIX
 from core.kms.errors import kms_error
@@ -52,8 +52,8 @@ class KeySummary:
         }
 
 
-def endpoint_file() -> Path:
-    return nitrodeck_home() / "kms" / "endpoint"
+def endpoint_file(home: Home) -> Path:
+    return home.kms_dir / "endpoint"
 
 
 def _is_loopback(endpoint: str) -> bool:
@@ -64,10 +64,10 @@ def _is_loopback(endpoint: str) -> bool:
         return False
 
 
-def endpoint_or_running(endpoint_url: str | None) -> str:
-    """`endpoint_url`, else the endpoint the running local KMS recorded."""
-    if endpoint_url is None and endpoint_file().exists():
-        endpoint_url = endpoint_file().read_text().strip()
+def endpoint_or_running(endpoint_url: str | None, home: Home) -> str:
+    """`endpoint_url`, else the endpoint the running local KMS of `home` recorded."""
+    if endpoint_url is None and endpoint_file(home).exists():
+        endpoint_url = endpoint_file(home).read_text().strip()
     if endpoint_url is None:
         raise NitrodeckError(
             "no KMS endpoint: the local KMS is not running and none was given",
@@ -77,24 +77,24 @@ def endpoint_or_running(endpoint_url: str | None) -> str:
     return endpoint_url
 
 
-def client(endpoint_url: str | None) -> Any:
+def client(endpoint_url: str | None, home: Home) -> Any:
     """A boto3 KMS client: the local KMS (its own credentials) when the endpoint is loopback or
     omitted (the endpoint `kms serve` recorded), else AWS through boto3's usual chain; key
     administration signs as the administrator instead (`core.kms.manage.admin_for`)."""
-    endpoint_url = endpoint_or_running(endpoint_url)
+    endpoint_url = endpoint_or_running(endpoint_url, home)
     if _is_loopback(endpoint_url):
-        return local_client(endpoint_url)
+        return local_client(endpoint_url, credentials_path(home))
     return boto3.client("kms", endpoint_url=endpoint_url)
 
 
 def local_client(
     endpoint_url: str,
-    credentials_file: Path | None = None,
+    credentials_file: Path,
     config: Config | None = None,
     profile: str = PROFILE,
 ) -> Any:
-    """A boto3 KMS client signed with the local KMS's credentials (default: this home's)."""
-    creds = load_credentials(credentials_file or credentials_path(), profile)
+    """A boto3 KMS client signed with the local KMS's credentials (`credentials_path(home)`)."""
+    creds = load_credentials(credentials_file, profile)
     return boto3.client(
         "kms",
         endpoint_url=endpoint_url,

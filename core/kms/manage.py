@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from core.errors import UsageError
+from core.home import Home
 from core.kms.inventory import endpoint_or_running, kms_errors
 from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, ADMIN_PROFILE
 from core.kms.target import KmsTarget, boto3_client, caller_principal, resolve_target
@@ -32,9 +33,11 @@ def admin_access(target: KmsTarget) -> tuple[Any, Callable[[], str]]:
     return boto3_client(target), lambda: caller_principal(target)
 
 
-def admin_for(endpoint_url: str | None) -> tuple[Any, Callable[[], str]]:
-    """`admin_access` for `--endpoint-url` (default: the running local KMS)."""
-    return admin_access(resolve_target(endpoint_or_running(endpoint_url), local=False))
+def admin_for(endpoint_url: str | None, home: Home) -> tuple[Any, Callable[[], str]]:
+    """`admin_access` for `--endpoint-url` (default: the running local KMS of `home`)."""
+    return admin_access(
+        resolve_target(endpoint_or_running(endpoint_url, home), local=False, home=home)
+    )
 
 
 @dataclass(frozen=True)

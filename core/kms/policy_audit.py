@@ -12,19 +12,18 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from pathlib import Path
 from typing import Any
 
 from core.checks import Check
-from core.home import nitrodeck_home
+from core.home import Home
 from core.kms.audit import audit_key
 
 NAME = "attestation pins cannot be bypassed"
 
 
-def local_keys(home: Path | None = None) -> list[tuple[str, str, list[dict[str, Any]]]]:
+def local_keys(home: Home) -> list[tuple[str, str, list[dict[str, Any]]]]:
     """(key id, policy text, grants) of every key in this home's local KMS; empty when none."""
-    path = (home or nitrodeck_home()) / "kms" / "kms.sqlite3"
+    path = home.kms_dir / "kms.sqlite3"
     if not path.exists():
         return []
     with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as db:
@@ -35,7 +34,7 @@ def local_keys(home: Path | None = None) -> list[tuple[str, str, list[dict[str, 
     return [(str(k), str(p), grants.get(str(k), [])) for k, p in keys]
 
 
-def check_local_key_policies(home: Path | None = None) -> Check:
+def check_local_key_policies(home: Home) -> Check:
     try:
         keys = local_keys(home)
     except (sqlite3.Error, ValueError) as error:

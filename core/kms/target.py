@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import NitrodeckError
-from core.home import nitrodeck_home
+from core.home import Home
 from core.kms.local.credentials import (
     ADMIN_PRINCIPAL_ARN,
     ADMIN_PROFILE,
     PRINCIPAL_ARN,
     PROFILE,
     REGION,
+    credentials_path,
 )
 from core.kms.local.credentials import load_or_create as load_credentials
 from core.kms.local.daemon import ensure_local_kms
@@ -44,21 +45,19 @@ class KmsTarget:
         return str(where)
 
 
-def local_target(home: Path | None = None, endpoint_url: str | None = None) -> KmsTarget:
+def local_target(home: Home, endpoint_url: str | None = None) -> KmsTarget:
     """The home's local KMS, started as a daemon when `endpoint_url` is not given."""
-    home = home or nitrodeck_home()
     endpoint = endpoint_url or ensure_local_kms(home)
-    return KmsTarget(endpoint, LOCAL_REGION, home / "kms" / "credentials")
+    return KmsTarget(endpoint, LOCAL_REGION, credentials_path(home))
 
 
-def resolve_target(endpoint_url: str | None, *, local: bool, home: Path | None = None) -> KmsTarget:
+def resolve_target(endpoint_url: str | None, *, local: bool, home: Home) -> KmsTarget:
     """`--endpoint-url` wins; else the local KMS when `local`, else AWS through boto3's chain.
 
     An explicit endpoint is treated as the local KMS when this home's credentials file exists
     and the URL is loopback, because only the local KMS accepts those credentials.
     """
-    home = home or nitrodeck_home()
-    credentials = home / "kms" / "credentials"
+    credentials = credentials_path(home)
     if endpoint_url is not None:
         loopback = any(h in endpoint_url for h in ("://127.0.0.1", "://localhost", "://[::1]"))
         if loopback and credentials.exists():
@@ -128,14 +127,21 @@ class DemoRoles:
     decryptor: str
 
 
+def session_role(arn: str) -> str:
+    """An assumed-role session ARN (what STS reports) as its role ARN, which policies name."""
+    parts = arn.split(":", 5)
+    if len(parts) == 6 and parts[2] == "sts" and parts[5].startswith("assumed-role/"):
+        role = parts[5].split("/")[1]
+        return f"arn:aws:iam::{parts[4]}:role/{role}"
+    return arn
+
+
 def demo_roles(target: KmsTarget, decrypt_principal: str | None = None) -> DemoRoles:
     """The local KMS's two principals, or on AWS: you administer, `decrypt_principal` decrypts.
 
     On AWS the caller is usually the parent instance itself; a key it administers and decrypts
     with pins nothing, so the decrypting principal must be named and must be someone else.
     """
-    from core.kms.demo import session_role
-
     if target.local:
         return DemoRoles(
             boto3_client(target, profile=ADMIN_PROFILE),

@@ -1,9 +1,10 @@
 """A lab's home and the real mechanisms a lab drives inside it.
 
 Every lab lives in `<labs root>/<name>/`, a complete nitrodeck home of its own: its simulator
-state, its local KMS daemon and keys, its images and files. While a lab's setup or check runs, that
-home is `$NITRODECK_HOME`, so the simulator, the KMS daemon and the EIF builder run unchanged; the
-learner points their shell (or the app) at the same home with `export NITRODECK_HOME=…`.
+state, its local KMS daemon and keys, its images and files. A lab's setup and check hand that
+`Home` to the simulator and the KMS they drive (the process's environment never changes, so the
+app runs them in-process); the learner points their shell at the same home with
+`export NITRODECK_HOME=…`, or switches the app into it with `:ctx`.
 """
 
 from __future__ import annotations
@@ -19,12 +20,7 @@ from typing import Any
 from core.agent.demo import build_demo_image
 from core.eif.measure import Measurements
 from core.errors import NitrodeckError
-from core.home import (
-    nitrodeck_home,
-    update_file,
-    using_home,
-    write_private_file,
-)
+from core.home import Home, update_file, write_private_file
 from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, ADMIN_PROFILE, PRINCIPAL_ARN, PROFILE
 from core.platform.base import EnclaveInfo, RunRequest
 from core.platform.sim.platform import SimPlatform
@@ -39,17 +35,16 @@ ADMIN = ADMIN_PRINCIPAL_ARN
 """The key administrator: creates keys, changes their policies and states."""
 
 
-def labs_root(home: Path | None = None) -> Path:
-    """Where labs live: `<home>/labs`, or the parent of the lab home the shell already uses."""
-    home = home or nitrodeck_home()
+def labs_root(home: Home) -> Path:
+    """Where labs live: `<home>/labs`, or the parent of `home` when it is a lab's own."""
     if (home / MARKER).is_file():
-        return home.parent
+        return home.path.parent
     return home / "labs"
 
 
-def current_lab_name(home: Path | None = None) -> str | None:
-    """The lab whose home `$NITRODECK_HOME` is, if any."""
-    marker = (home or nitrodeck_home()) / MARKER
+def current_lab_name(home: Home) -> str | None:
+    """The lab whose home `home` is, if any."""
+    marker = home / MARKER
     try:
         name = json.loads(marker.read_text()).get("name")
     except (OSError, ValueError, AttributeError):
@@ -67,11 +62,10 @@ class LabEnv:
     def path(self, relative: str) -> Path:
         return self.home / relative
 
-    @contextlib.contextmanager
-    def active(self) -> Iterator[LabEnv]:
-        """Make this home `$NITRODECK_HOME` for the duration (process-wide: one lab at a time)."""
-        with using_home(self.home):
-            yield self
+    @property
+    def as_home(self) -> Home:
+        """The lab's home as the value the simulator and the KMS are handed."""
+        return Home(self.home, label=f"lab {self.name}")
 
     # facts the setup records (ids of what it created; never the learner's answers) ----------
     def facts(self) -> dict[str, Any]:
@@ -103,19 +97,17 @@ class LabEnv:
     # the simulator ---------------------------------------------------------------------
     @contextlib.contextmanager
     def platform(self) -> Iterator[SimPlatform]:
-        with self.active():
-            platform = SimPlatform()
-            try:
-                yield platform
-            finally:
-                platform.close()
+        platform = SimPlatform(home=self.as_home)
+        try:
+            yield platform
+        finally:
+            platform.close()
 
     def build_image(
         self, filename: str, extra_files: Mapping[str, bytes] | None = None
     ) -> Measurements:
         """The agent demo image with `extra_files` (the learner's "application")."""
-        with self.active():
-            return build_demo_image(self.path(filename), extra_files=extra_files)
+        return build_demo_image(self.path(filename), extra_files=extra_files)
 
     def run(
         self,
@@ -149,10 +141,7 @@ class LabEnv:
         or, with `admin`, as the key administrator."""
         from core.kms.target import boto3_client, local_target
 
-        with self.active():
-            return boto3_client(
-                local_target(self.home), profile=ADMIN_PROFILE if admin else PROFILE
-            )
+        return boto3_client(local_target(self.as_home), profile=ADMIN_PROFILE if admin else PROFILE)
 
     def create_key(self, policy: str, description: str, alias: str = "alias/lab") -> str:
         kms = self.kms(admin=True)
@@ -173,4 +162,4 @@ class LabEnv:
         """End the lab's enclaves and its KMS daemon (its files stay)."""
         from core.sandbox import stop_home
 
-        stop_home(self.home)
+        stop_home(self.as_home)

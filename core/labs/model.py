@@ -43,7 +43,7 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class Lab:
-    """A lab as data. `setup` and `check` run with the lab's home as `$NITRODECK_HOME`."""
+    """A lab as data. `setup` and `check` get the lab's `LabEnv`, whose home they work in."""
 
     name: str
     title: str

@@ -14,8 +14,6 @@ from core.labs.env import ENCLAVE, PRINCIPAL, LabEnv
 from core.labs.model import Probe
 from core.platform.base import EnclaveInfo
 
-AGENT_WAIT = 10.0
-
 
 def enclave_running(env: LabEnv, *, name: str = ENCLAVE) -> tuple[Probe, EnclaveInfo | None]:
     """The lab's enclave is running (and whether in debug mode)."""
@@ -41,7 +39,7 @@ def not_debug(info: EnclaveInfo) -> Probe:
 
 def enclave_decrypts(env: LabEnv, *, name: str = ENCLAVE) -> Probe:
     """KMS Decrypt with `Recipient` from inside the enclave, on the lab's ciphertext."""
-    from core.agent.client import connect_agent
+    from core.agent.client import AGENT_WAIT, connect_agent
     from core.kms.client import recipient_decrypt
 
     label = "the enclave decrypts the secret through KMS"
@@ -143,7 +141,7 @@ def document_verifies(env: LabEnv, document: str, eif: str) -> Probe:
     try:
         report = verify(
             path.read_bytes(),
-            anchors=[sim_root_anchor(env.home)],
+            anchors=[sim_root_anchor(env.as_home)],
             at=datetime.now(UTC),
             expect=Expectations(pcrs=pcrs),
         )

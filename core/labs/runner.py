@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from core.errors import NitrodeckError, UsageError
+from core.home import Home
 from core.labs.catalog import LABS, get_lab
 from core.labs.env import LabEnv, current_lab_name, labs_root
 from core.labs.model import CheckResult, Lab
@@ -40,8 +40,9 @@ class LabStatus:
 class LabRunner:
     """Labs under one root (default: `<home>/labs`, or the root of the lab home in use)."""
 
-    def __init__(self, root: Path | None = None) -> None:
-        self.root = root or labs_root()
+    def __init__(self, home: Home) -> None:
+        self.home = home
+        self.root = labs_root(home)
         self.store = ProgressStore(self.root)
 
     def env(self, lab: Lab) -> LabEnv:
@@ -49,7 +50,7 @@ class LabRunner:
 
     def resolve(self, name: str | None) -> Lab:
         """`name`, else the lab whose home is in use, else the last one started."""
-        chosen = name or current_lab_name() or self.store.current()
+        chosen = name or current_lab_name(self.home) or self.store.current()
         if chosen is None:
             raise UsageError(
                 "no lab is in progress",
@@ -72,8 +73,7 @@ class LabRunner:
         self._wipe(env)
         env.record(title=lab.title)
         try:
-            with env.active():
-                lab.setup(env)
+            lab.setup(env)
         except NitrodeckError as error:
             raise NitrodeckError(
                 f"preparing the lab failed: {error.what}",
@@ -94,8 +94,7 @@ class LabRunner:
 
     def check(self, name: str | None = None) -> CheckResult:
         status = self._started(name)
-        with status.env.active():
-            result = CheckResult(status.lab.name, tuple(status.lab.check(status.env)))
+        result = CheckResult(status.lab.name, tuple(status.lab.check(status.env)))
         self.store.checked(status.lab.name, result.solved)
         return result
 

@@ -15,10 +15,10 @@ import socketserver
 import struct
 import threading
 from pathlib import Path
-from types import TracebackType
 from typing import Protocol
 
 from core.errors import NitrodeckError
+from enclave_agent.closing import Closing
 from enclave_agent.nsm_messages import NSM_REQUEST_MAX, NSM_RESPONSE_MAX, ErrorResponse
 
 _FRAME = struct.Struct(">I")
@@ -99,7 +99,7 @@ class _Connection(socketserver.BaseRequestHandler):
                 self.server.connections.discard(self.request)
 
 
-class NsmServer:
+class NsmServer(Closing):
     """A running server; `close()` stops it, drops connections and removes the socket file."""
 
     def __init__(self, device: NsmHandler, socket_path: Path) -> None:
@@ -138,17 +138,6 @@ class NsmServer:
                 with contextlib.suppress(OSError):
                     connection.shutdown(socket.SHUT_RDWR)
         self.socket_path.unlink(missing_ok=True)
-
-    def __enter__(self) -> NsmServer:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def start_nsm_server(device: NsmHandler, socket_path: Path) -> NsmServer:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from core.nitro_errors import NitroCliError
 from core.platform.base import KIB, CpuInfo, HostInfo, HugepageCount, PoolConfig, PoolPlan
 from core.platform.cpulist import format_cpulist, parse_cpulist
-from core.platform.errors import NitroCliError
 from core.platform.rules import DRIVER_MIN_MEMORY_MIB
 
 SHIPPED_DEFAULTS = PoolConfig(memory_mib=512, cpu_count=2)

@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.nitro_errors import NitroCliError
 from core.platform import rules
 from core.platform.base import CpuInfo, EnclaveInfo, Platform, PoolPlan, PoolState
-from core.platform.errors import NitroCliError
 
 # A loop guard, far above any pool's CPU count (every enclave needs at least one CPU).
 MAX_FIT = 4096

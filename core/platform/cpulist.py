@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from core.platform.errors import NitroCliCode, NitroCliError
+from core.nitro_errors import NitroCliCode, NitroCliError
 
 
 def parse_cpulist(text: str) -> tuple[int, ...]:

@@ -15,6 +15,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from core.checks import Check
+from core.home import Home
+from core.nitro_errors import NitroCliCode, NitroCliError
 from core.platform import rules
 from core.platform.allocator import plan_allocation
 from core.platform.base import (
@@ -29,7 +31,6 @@ from core.platform.base import (
     RunRequest,
     SavedConsole,
 )
-from core.platform.errors import NitroCliCode, NitroCliError
 from core.platform.sim.profiles import PROFILES
 
 if TYPE_CHECKING:
@@ -94,13 +95,25 @@ class DemoPlatform:
         from core.attestation.trust import sim_root_anchor
         from core.platform.trust import choose_anchor
 
-        return choose_anchor(choice, own=sim_root_anchor)
+        return choose_anchor(choice, own=lambda: sim_root_anchor(self._home()), home=self.home)
+
+    def _home(self) -> Home:
+        from core.platform.trust import TrustChoiceError
+
+        if self.home is None:
+            raise TrustChoiceError(
+                "this still scene has no simulator home to take a root from",
+                fix="give the demo platform the home to pose in: DemoPlatform(home=…)",
+            )
+        return self.home
 
     def kms_target(self) -> KmsTarget | None:
         """None: its default KMS is reachable from this machine as it is."""
         return None
 
-    def __init__(self, now: datetime = DEMO_CLOCK) -> None:
+    def __init__(self, now: datetime = DEMO_CLOCK, *, home: Home | None = None) -> None:
+        self.home = home
+        """The home whose simulator root it poses with (None: it names no root)."""
         start = now.timestamp()
         self.enclaves = [
             _enclave("web-api", 1, 16, (1, 5), 1024, start),

@@ -12,8 +12,8 @@ import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 
+from core.nitro_errors import NitroCliCode, NitroCliError
 from core.platform.base import MIB, CpuInfo, EnclaveInfo
-from core.platform.errors import NitroCliCode, NitroCliError
 
 U32_MAX = 0xFFFF_FFFF
 MIN_CID_AUTO = 16
@@ -313,6 +313,21 @@ def find_enclave(
         detail=f"No running enclave has the ID {enclave_id!r}",
         fix="list the running enclaves and their IDs with describe-enclaves",
     )
+
+
+class FindsEnclaves:
+    """`find_enclave` for a platform that lists its own enclaves (the simulator, real Nitro):
+    the same E40/E58 answers on both, from one lookup."""
+
+    def describe_enclaves(self) -> list[EnclaveInfo]:
+        raise NotImplementedError
+
+    def find_enclave(
+        self, *, enclave_id: str | None = None, enclave_name: str | None = None
+    ) -> EnclaveInfo:
+        return find_enclave(
+            self.describe_enclaves(), enclave_id=enclave_id, enclave_name=enclave_name
+        )
 
 
 def check_console_allowed(enclave: EnclaveInfo) -> None:

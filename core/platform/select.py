@@ -2,30 +2,23 @@
 the simulator.
 
 `--host`/`--context` (or `$NITRODECK_HOST`) choose a target once per process with
-`set_target`; every command then opens it through `open_platform` without knowing.
+`set_target`; every command then opens it through `open_platform` without knowing. The
+platforms of this machine are `core.platform.local`'s.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.errors import NitrodeckError
+from core.home import Home
 from core.platform.base import Platform
+from core.platform.local import open_local_platform
 
 if TYPE_CHECKING:
     from core.remote.target import Target
 
-NITRO_DEVICE = "dev/nitro_enclaves"
-
 _target: Target | None = None
-
-
-def default_platform_name() -> str:
-    """`nitro` where the driver's device exists (under `$NITRODECK_SYSROOT`), else `sim`."""
-    root = Path(os.environ.get("NITRODECK_SYSROOT") or "/")
-    return "nitro" if (root / NITRO_DEVICE).exists() else "sim"
 
 
 def set_target(target: Target | None) -> None:
@@ -46,8 +39,8 @@ def current_target() -> Target | None:
     return None
 
 
-def open_platform(name: str | None = None, profile: str | None = None) -> Platform:
-    """The current target's platform, else the named local one (`sim` or `nitro`)."""
+def open_platform(name: str | None = None, profile: str | None = None, *, home: Home) -> Platform:
+    """The current target's platform, else the named local one (`sim` or `nitro`) in `home`."""
     target = current_target()
     if target is not None and (target.host or target.home):
         from dataclasses import replace
@@ -55,20 +48,7 @@ def open_platform(name: str | None = None, profile: str | None = None) -> Platfo
         from core.remote.target import open_target
 
         return open_target(
-            replace(target, platform=name or target.platform, profile=profile or target.profile)
+            replace(target, platform=name or target.platform, profile=profile or target.profile),
+            home=home,
         )
-    return open_local_platform(name, profile)
-
-
-def open_local_platform(name: str | None = None, profile: str | None = None) -> Platform:
-    """The named platform on this machine, or the default for this machine."""
-    chosen = name or os.environ.get("NITRODECK_PLATFORM") or default_platform_name()
-    if chosen == "sim":
-        from core.platform.sim.platform import SimPlatform
-
-        return SimPlatform(profile)
-    if chosen == "nitro":
-        from core.platform.nitro.platform import NitroPlatform
-
-        return NitroPlatform()
-    raise NitrodeckError(f"unknown platform {chosen!r}", fix="use --platform sim or nitro")
+    return open_local_platform(name, profile, home=home)

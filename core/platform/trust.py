@@ -10,7 +10,7 @@ The rule (the README's "Trust" section says the same):
   when its DER SHA-256 is FP), or its PEM copied to this machine (`--trust FILE`).
 
 Choices: `aws` (the pinned AWS Nitro Enclaves root), `sim` (the simulator root on this machine:
-a `home:` member's own, else `$NITRODECK_HOME`'s), `sim-remote`, `sha256:<64 hex digits>`, or
+a `home:` member's own, else the operator's home's), `sim-remote`, `sha256:<64 hex digits>`, or
 the path of a PEM file on this machine.
 """
 
@@ -25,6 +25,7 @@ from core.errors import UsageError
 
 if TYPE_CHECKING:
     from core.attestation.trust import TrustAnchor
+    from core.home import Home
 
 SIM_REMOTE = "sim-remote"
 NAMED = ("aws", "sim", SIM_REMOTE)
@@ -62,11 +63,14 @@ def choose_anchor(
     choice: str | None,
     own: Callable[[], TrustAnchor],
     reported: Callable[[], TrustAnchor] | None = None,
+    *,
+    home: Home | None,
 ) -> TrustAnchor:
     """The anchor `choice` names; None means the platform's `own` (a root on this machine).
 
     `reported` is what a remote host says its root is: used only for `sim-remote` and a
     `sha256:` pin. Platforms on this machine have none: their own root is what they report.
+    `home` is the simulator home `sim` names (the platform's own, else the operator's).
     """
     from core.attestation.trust import anchor_from_pem, aws_root_anchor, sim_root_anchor
 
@@ -75,7 +79,13 @@ def choose_anchor(
     if choice == "aws":
         return aws_root_anchor()
     if choice == "sim":
-        return sim_root_anchor()
+        if home is None:
+            raise TrustChoiceError(
+                "`sim` names the simulator root of a home on this machine, and there is none here",
+                where="--trust",
+                fix=f"use one of: {CHOICES_HELP}",
+            )
+        return sim_root_anchor(home)
     if choice == SIM_REMOTE:
         return (reported or own)()
     pin = _PIN.match(choice)

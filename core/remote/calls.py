@@ -30,9 +30,11 @@ def _facts(platform: Platform) -> Callable[[], dict[str, Any]]:
 def _sim_root(platform: Platform) -> Callable[[], bytes]:
     def root() -> bytes:
         from core.attestation.trust import sim_root_anchor, sim_root_path
+        from core.remote.served import served_home
 
-        sim_root_anchor()  # the same checks (and creation) as a local `--trust sim`
-        return sim_root_path().read_bytes()
+        home = served_home()
+        sim_root_anchor(home)  # the same checks (and creation) as a local `--trust sim`
+        return sim_root_path(home).read_bytes()
 
     return root
 
@@ -43,10 +45,12 @@ def _kms_credentials(platform: Platform) -> Callable[[], bytes]:
     def credentials() -> bytes:
         from core.kms.local.credentials import credentials_path, load_or_create
         from core.kms.local.daemon import ensure_local_kms
+        from core.remote.served import served_home
 
-        ensure_local_kms()
-        load_or_create()
-        return credentials_path().read_bytes()
+        home = served_home()
+        ensure_local_kms(home)
+        load_or_create(credentials_path(home))
+        return credentials_path(home).read_bytes()
 
     return credentials
 

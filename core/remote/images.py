@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import NitrodeckError
-from core.home import ensure_private_dir, nitrodeck_home
+from core.home import ensure_private_dir
+from core.remote.served import served_home
 
 CHUNK = 1 << 20
 STALE_PART = 24 * 3600  # seconds without a write after which a part file is abandoned
@@ -38,7 +39,7 @@ def file_sha256(path: Path) -> str:
 
 # remote side ----------------------------------------------------------------------------
 def staged_dir() -> Path:
-    return nitrodeck_home() / "images" / "staged"
+    return served_home().images_dir / "staged"
 
 
 def _checked(sha256: str) -> str:

@@ -12,15 +12,10 @@ import contextlib
 import hashlib
 import socket
 import threading
-from typing import TYPE_CHECKING
 
-from core.home import nitrodeck_home, write_private_file
-from core.kms.target import LOCAL_REGION, KmsTarget, resolve_target
-from core.platform.base import Platform
+from core.home import Home, write_private_file
+from core.kms.target import LOCAL_REGION, KmsTarget
 from core.remote.connection import RemoteConnection
-
-if TYPE_CHECKING:
-    from core.remote.platform import RemotePlatform
 
 
 class KmsForwarder:
@@ -48,21 +43,14 @@ class KmsForwarder:
             self.listener.close()
 
 
-def remote_kms_target(platform: RemotePlatform) -> KmsTarget:
-    """A `KmsTarget` for the remote's local KMS, forwarded over the platform's connection."""
-    forwarder = KmsForwarder(platform.connection)
-    platform.on_close(forwarder.close)
-    credentials = platform.call("kms.credentials")
-    name = hashlib.sha256(platform.label.encode()).hexdigest()[:16]
-    path = nitrodeck_home() / "remote-kms" / name / "credentials"
+def forwarded_kms_target(
+    connection: RemoteConnection, label: str, credentials: bytes, home: Home
+) -> tuple[KmsTarget, KmsForwarder]:
+    """A `KmsTarget` for the remote's local KMS, forwarded over `connection`, signed with the
+    remote KMS's `credentials` (kept 0600 under `home`, this machine's); close the forwarder
+    with the connection."""
+    forwarder = KmsForwarder(connection)
+    name = hashlib.sha256(label.encode()).hexdigest()[:16]
+    path = home / "remote-kms" / name / "credentials"
     write_private_file(path, credentials)
-    return KmsTarget(f"http://127.0.0.1:{forwarder.port}", LOCAL_REGION, path)
-
-
-def kms_target_for(platform: Platform, endpoint_url: str | None) -> KmsTarget:
-    """`--endpoint-url`, else the platform's default KMS (the remote's own local KMS for a
-    remote simulator)."""
-    forwarded = platform.kms_target() if endpoint_url is None else None
-    if forwarded is not None:
-        return forwarded
-    return resolve_target(endpoint_url, local=platform.default_kms == "local")
+    return KmsTarget(f"http://127.0.0.1:{forwarder.port}", LOCAL_REGION, path), forwarder

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.checks import Check
+from core.home import Home
+from core.nitro_errors import NitroCliCode, NitroCliError
 from core.platform.base import (
     ConsoleStream,
     EnclaveInfo,
@@ -25,10 +27,10 @@ from core.platform.base import (
     RunRequest,
     SavedConsole,
 )
-from core.platform.errors import NitroCliCode, NitroCliError
 from core.platform.trust import SIM_REMOTE, TrustChoiceError, choose_anchor
 from core.remote import images
 from core.remote.connection import RemoteConnection
+from core.remote.untrusted import CleanConsole
 
 if TYPE_CHECKING:
     from core.attestation.trust import TrustAnchor
@@ -49,10 +51,14 @@ class RemotePlatform:
         connection: RemoteConnection,
         *,
         label: str,
+        operator_home: Home,
         home: Path | None = None,
         trust: str | None = None,
     ) -> None:
         self.connection = connection
+        self.operator_home = operator_home
+        """This machine's home (the operator's): where the remote's KMS credentials are kept and
+        which simulator root `--trust sim` names when the member is not a home here."""
         self.label = label
         self.home = home
         self.trust = trust
@@ -84,11 +90,10 @@ class RemotePlatform:
         pinned AWS root for a real parent, the home's root for a simulator home here, else a
         `TrustChoiceError` (a remote simulator's root would come from the host being verified)."""
         choice = choice or self.trust
-        if choice == "sim" and self.home is not None:  # the simulator root here: this home's
-            from core.attestation.trust import sim_root_anchor
-
-            return sim_root_anchor(self.home)
-        return choose_anchor(choice, own=self._own_anchor, reported=self._reported_anchor)
+        here = Home(self.home) if self.home is not None else self.operator_home
+        return choose_anchor(
+            choice, own=self._own_anchor, reported=self._reported_anchor, home=here
+        )
 
     def _own_anchor(self) -> TrustAnchor:
         from core.attestation.trust import aws_root_anchor, sim_root_anchor
@@ -96,7 +101,7 @@ class RemotePlatform:
         if self.default_trust == "aws":  # the pinned root: naming it cannot weaken a check
             return aws_root_anchor()
         if self.home is not None:
-            return sim_root_anchor(self.home)
+            return sim_root_anchor(Home(self.home))
         raise TrustChoiceError(
             f"{self.label} runs a simulator, whose root only that host can supply: nitrodeck "
             "does not let the host being verified choose the root that verifies it",
@@ -121,9 +126,14 @@ class RemotePlatform:
         attest under a root only that KMS trusts); None for a parent that uses AWS KMS."""
         if self.default_kms != "local":
             return None
-        from core.remote.kms import remote_kms_target
+        from core.remote.kms import forwarded_kms_target
 
-        return remote_kms_target(self)
+        credentials = self.call("kms.credentials")
+        target, forwarder = forwarded_kms_target(
+            self.connection, self.label, credentials, self.operator_home
+        )
+        self.on_close(forwarder.close)
+        return target
 
     def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         return self.connection.call(method, *args, **kwargs)
@@ -196,9 +206,10 @@ class RemotePlatform:
     def console(
         self, enclave_id: str, *, follow: bool = True, history: bool = False
     ) -> ConsoleStream:
-        return self.connection.open_stream(
+        stream = self.connection.open_stream(
             "platform.console", enclave_id, follow=follow, history=history
         )
+        return CleanConsole(stream)
 
     def connect_vsock(self, cid: int, port: int, timeout: float | None = None) -> socket.socket:
         stream = self.connection.open_stream("platform.connect_vsock", cid, port, timeout)

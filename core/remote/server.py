@@ -18,6 +18,7 @@ from core.errors import NitrodeckError
 from core.platform.base import ConsoleStream, Platform
 from core.remote import codec, framing, protocol
 from core.remote.methods import platform_methods
+from core.remote.served import served_home
 
 WHERE = "nitrodeck serve"
 CHUNK = 64 << 10
@@ -180,7 +181,7 @@ def connect_local_kms() -> socket.socket:
 
     from core.kms.local.daemon import ensure_local_kms
 
-    port = urlsplit(ensure_local_kms()).port
+    port = urlsplit(ensure_local_kms(served_home())).port
     return socket.create_connection(("127.0.0.1", port or 0), timeout=10)
 
 

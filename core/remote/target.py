@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.home import Home
 from core.platform.base import Platform
 from core.remote.connection import RemoteConnection
 from core.remote.platform import RemotePlatform
@@ -67,13 +68,17 @@ def connect(target: Target, *, timeout: float = 30.0) -> RemoteConnection:
     )
 
 
-def open_target(target: Target, *, timeout: float = 30.0) -> Platform:
-    """The target's platform: remote or served for hosts and homes, in-process otherwise."""
-    if target.host or target.home:
-        home = Path(target.home).expanduser() if target.home and not target.host else None
-        return RemotePlatform(
-            connect(target, timeout=timeout), label=target.location, home=home, trust=target.trust
-        )
-    from core.platform.select import open_local_platform
-
-    return open_local_platform(target.platform, target.profile)
+def open_target(target: Target, *, home: Home, timeout: float = 30.0) -> Platform:
+    """The platform of a host or home target, over the protocol (this machine's own platforms
+    are `core.platform.local`'s, opened in-process by `core.platform.select`). `home` is this
+    machine's (the operator's): see `RemotePlatform.operator_home`."""
+    if not (target.host or target.home):
+        raise ValueError("a local target is opened by core.platform.select, not served")
+    member = Path(target.home).expanduser() if target.home and not target.host else None
+    return RemotePlatform(
+        connect(target, timeout=timeout),
+        label=target.location,
+        operator_home=home,
+        home=member,
+        trust=target.trust,
+    )

@@ -43,8 +43,8 @@ KINDS: dict[str, Kind] = {
         Kind("core.errors", "UsageError"),
         Kind("core.errors", "PolicyError"),
         Kind("core.platform.base", "AllocatorError"),
-        Kind("core.platform.errors", "NitroCliError", {"cli_code": int}),
-        Kind("core.platform.errors", "EnclaveProcessError", {"cli_code": int, "root_code": int}),
+        Kind("core.nitro_errors", "NitroCliError", {"cli_code": int}),
+        Kind("core.nitro_errors", "EnclaveProcessError", {"cli_code": int, "root_code": int}),
         Kind("core.platform.nitro.vsock", "VsockUnavailable"),
         Kind("core.attestation.errors", "AttestationError"),
         Kind("core.agent.client", "AgentError", {"agent_code": str}),
@@ -121,7 +121,7 @@ def rebuild_error(kind_name: object, what: object, fields: object) -> NitrodeckE
 def _relink(error: NitrodeckError) -> None:
     """An E39 that carried the enclave process's error gets that error back (its code; its text
     is in the detail), so the root cause and its exit status are the same here as there."""
-    from core.platform.errors import EnclaveProcessError, NitroCliCode, NitroCliError
+    from core.nitro_errors import EnclaveProcessError, NitroCliCode, NitroCliError
 
     code = getattr(error, "root_code", None)
     if isinstance(error, EnclaveProcessError) and code in set(NitroCliCode):
@@ -133,7 +133,7 @@ def _attributes(kind: Kind, typed: dict[str, Any]) -> dict[str, Any] | None:
     attributes = {name: typed[name] for name in kind.fields}
     if "cli_code" not in kind.fields:
         return attributes
-    from core.platform.errors import NitroCliCode, code_name
+    from core.nitro_errors import NitroCliCode, code_name
 
     try:
         code = NitroCliCode(typed["cli_code"])

@@ -17,6 +17,7 @@ from typing import Any
 import cbor2
 import pytest
 
+from core.home import Home
 from enclave_agent.ops import AgentOps
 from enclave_agent.server import AgentServer, Limits
 
@@ -161,7 +162,7 @@ def local_kms(nitrodeck_home: Path) -> Iterator[tuple[Any, list[str]]]:
     from core.kms.target import KmsTarget, boto3_client
 
     log: list[str] = []
-    with LocalKms(directory=nitrodeck_home / "kms", log=log.append) as kms:
+    with LocalKms(home=Home.resolve(), directory=nitrodeck_home / "kms", log=log.append) as kms:
         target = KmsTarget(kms.endpoint, "us-east-1", kms.credentials_path)
         yield boto3_client(target), log
 

@@ -60,7 +60,9 @@ def test_openssl_cms_decrypts_in_the_agent(agent: Running, tmp_path: Path) -> No
             check=True, capture_output=True,
         )  # fmt: skip
         blob = (tmp_path / "cms.der").read_bytes()
-        decrypted = client.recipient_decrypt(key.handle, blob, proof_key=PROOF_KEY)
+        decrypted = client.recipient_decrypt(
+            key.handle, blob, proof_key=PROOF_KEY, sealed_to=key.public_key
+        )
     assert decrypted.length == len(plaintext)
     # the operator's own check of the proof, with openssl (a real HMAC, not our code's opinion)
     mac = subprocess.run(

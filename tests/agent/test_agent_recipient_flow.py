@@ -16,6 +16,7 @@ import pytest
 
 from core.agent.client import AgentClient, AgentError
 from core.attestation import Verifier, parse_document, sim_root_anchor
+from core.home import Home
 from core.kms.client import recipient_decrypt
 from core.kms.local.credentials import PRINCIPAL_ARN
 from enclave_agent import protocol
@@ -83,7 +84,7 @@ def test_every_op_on_the_simulated_nsm(start_sim_agent: Callable[..., Running]) 
         assert caught.value.agent_code == protocol.NSM_ERROR
         assert len(c.random(300)) == 300
         document = c.attest(nonce=b"nonce-1", user_data=b"hello")
-    report = Verifier([sim_root_anchor()]).verify(document, at=datetime.now(UTC))
+    report = Verifier([sim_root_anchor(Home.resolve())]).verify(document, at=datetime.now(UTC))
     assert report.ok, report
     doc = parse_document(document)
     assert (doc.nonce, doc.user_data, doc.public_key) == (b"nonce-1", b"hello", None)

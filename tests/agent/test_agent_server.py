@@ -97,7 +97,9 @@ def test_recipient_flow_returns_only_length_and_proof(agent: Running) -> None:
         key = c.recipient_key(nonce=b"fresh")
         assert cbor2.loads(key.document)["public_key"] == key.public_key
         blob = build_ciphertext_for_recipient(key.public_key, secret)
-        decrypted = c.recipient_decrypt(key.handle, blob, proof_key=b"k" * 32)
+        decrypted = c.recipient_decrypt(
+            key.handle, blob, proof_key=b"k" * 32, sealed_to=key.public_key
+        )
         assert decrypted.length == len(secret)
         assert decrypted.hmac_sha256 == hmac.new(b"k" * 32, secret, "sha256").digest()
         with pytest.raises(AgentError) as caught:  # single use

@@ -16,6 +16,7 @@ from core.attestation import (
     sim_root_anchor,
 )
 from core.attestation import trust as trust_module
+from core.home import Home
 
 
 def test_bundled_aws_root_is_the_published_one(vectors: Path) -> None:
@@ -39,7 +40,7 @@ def test_missing_sim_root_says_how_to_create_it(
     with pytest.raises(
         AttestationError, match="simulator's root certificate does not exist"
     ) as caught:
-        sim_root_anchor()
+        sim_root_anchor(Home.resolve())
     assert caught.value.where == str(nitrodeck_home / "sim" / "pki" / "root.pem")
     assert "start the simulator" in (caught.value.fix or "")
 
@@ -51,7 +52,7 @@ def test_sim_root_is_read_from_the_home(
     path = nitrodeck_home / "sim" / "pki" / "root.pem"
     path.parent.mkdir(parents=True)
     path.write_bytes((vectors / "aws-nitro-enclaves-root-g1.pem").read_bytes())
-    anchor = sim_root_anchor()
+    anchor = sim_root_anchor(Home.resolve())
     assert anchor.name == "nitrodeck simulator root"
     assert anchor.fingerprint == AWS_ROOT_SHA256
 
@@ -59,9 +60,9 @@ def test_sim_root_is_read_from_the_home(
 def test_sim_root_comes_from_the_simulated_pki(nitrodeck_home: Path) -> None:
     from core.nsm.pki import SimPki
 
-    anchor = sim_root_anchor()  # creates the PKI of this home the first time
+    anchor = sim_root_anchor(Home.resolve())  # creates the PKI of this home the first time
     assert anchor.der == SimPki.load_or_create(nitrodeck_home).root_der
-    assert sim_root_anchor().der == anchor.der  # and keeps it
+    assert sim_root_anchor(Home.resolve()).der == anchor.der  # and keeps it
     assert anchor.fingerprint != AWS_ROOT_SHA256
 
 

@@ -6,12 +6,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from core.home import Home
 from core.platform.sim.platform import SimPlatform
 
 
 @pytest.fixture
 def platform() -> Iterator[SimPlatform]:
-    sim = SimPlatform()
+    sim = SimPlatform(home=Home.resolve())
     try:
         yield sim
     finally:

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from core.agent.client import AgentClient, AgentError, connect_agent
 from core.agent.demo import build_demo_image
+from core.home import Home
 from core.kms.local.server import LocalKms
 from core.kms.target import KmsTarget, boto3_client
 from core.platform.base import RunRequest
@@ -67,7 +68,7 @@ def test_parent_key_never_becomes_the_kms_recipient(
     )
     parent = EphemeralRecipient(parent_key)
 
-    with LocalKms(log=lambda line: None) as server:
+    with LocalKms(home=Home.resolve(), log=lambda line: None) as server:
         secret = tmp_path / "secret.enc"
         code, out = cli(
             capsys, "kms", "create-demo-key", "--enclave-name", "demo", "--output", str(secret),

@@ -19,6 +19,7 @@ import pytest
 
 from core.agent.demo import build_demo_image
 from core.attestation import parse_document
+from core.home import Home
 from core.kms.local.credentials import PRINCIPAL_ARN
 from core.kms.local.server import LocalKms
 from core.kms.target import KmsTarget, boto3_client
@@ -55,7 +56,7 @@ def key_policy(pcr0: str) -> str:
 @pytest.fixture
 def kms() -> Iterator[tuple[LocalKms, list[str]]]:
     log: list[str] = []
-    with LocalKms(log=log.append) as server:
+    with LocalKms(home=Home.resolve(), log=log.append) as server:
         yield server, log
 
 

@@ -23,7 +23,7 @@ from core.explain import (
     parse_output,
     table,
 )
-from core.platform.errors import (
+from core.nitro_errors import (
     MESSAGES,
     TABLE_RESOURCE,
     EnclaveProcessError,
@@ -36,7 +36,7 @@ from tui.cli.main import main
 RECORDED = Path(__file__).parent / "recorded"
 SYSROOT = RECORDED / "sysroot"
 NITRO_CLI = json.loads(
-    resources.files("core.platform").joinpath(TABLE_RESOURCE).read_text(encoding="utf-8")
+    resources.files("core").joinpath(TABLE_RESOURCE).read_text(encoding="utf-8")
 )
 
 

@@ -7,7 +7,7 @@ import pytest
 from rich.text import Text
 
 from core.errors import NitrodeckError
-from core.platform.errors import EnclaveProcessError, NitroCliCode, NitroCliError
+from core.nitro_errors import EnclaveProcessError, NitroCliCode, NitroCliError
 from tui.cli.main import print_root_cause
 from tui.engine.errors import error_markup
 

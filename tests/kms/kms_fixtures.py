@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import boto3
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials as BotoCredentials
 
+from core.home import Home
 from core.kms.attested import RecipientDocumentError, VerifiedRecipient
 from core.kms.local.server import LocalKms
 from enclave_agent.recipient import EphemeralRecipient
@@ -43,12 +50,14 @@ class KmsUnderTest:
     verifier: FakeVerifier
     directory: Path
 
-    def client(self, secret: str | None = None, access_key: str | None = None) -> Any:
+    def client(
+        self, secret: str | None = None, access_key: str | None = None, region: str = "us-east-1"
+    ) -> Any:
         creds = self.server.credentials
         return boto3.client(
             "kms",
             endpoint_url=self.server.endpoint,
-            region_name="us-east-1",
+            region_name=region,
             aws_access_key_id=access_key or creds.access_key_id,
             aws_secret_access_key=secret or creds.secret_access_key,
         )
@@ -59,10 +68,38 @@ class KmsUnderTest:
         return self.client(creds.secret_access_key, creds.access_key_id)
 
 
+def send(endpoint: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
+    parsed = urlparse(endpoint)
+    connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=10)
+    try:
+        connection.request("POST", "/", body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+def post(
+    kms: KmsUnderTest, target: str, body: bytes, region: str = "us-east-1"
+) -> tuple[int, dict[str, Any]]:
+    """A request signed by botocore's own signer, sent with http.client (no client checks)."""
+    creds = kms.server.credentials
+    headers = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target}
+    request = AWSRequest("POST", kms.server.endpoint + "/", data=body, headers=headers)
+    boto_creds = BotoCredentials(creds.access_key_id, creds.secret_access_key)
+    SigV4Auth(boto_creds, "kms", region).add_auth(request)
+    return send(kms.server.endpoint, dict(request.headers.items()), body)
+
+
+def call(kms: KmsUnderTest, operation: str, **body: Any) -> tuple[int, dict[str, Any]]:
+    """`operation` with a JSON body as given, bypassing boto3's own parameter checks."""
+    return post(kms, f"TrentService.{operation}", json.dumps(body).encode())
+
+
 @pytest.fixture
 def local_kms(tmp_path: Path) -> Iterator[KmsUnderTest]:
     verifier = FakeVerifier()
-    server = LocalKms(directory=tmp_path / "kms", verifier=verifier).start()
+    server = LocalKms(home=Home.resolve(), directory=tmp_path / "kms", verifier=verifier).start()
     try:
         yield KmsUnderTest(server, verifier, tmp_path / "kms")
     finally:
@@ -83,7 +120,9 @@ def recipient_for(
 def restarted(local_kms: KmsUnderTest) -> KmsUnderTest:
     """Close the server and open a new one on the same directory (the caller closes it)."""
     local_kms.server.close()
-    server = LocalKms(directory=local_kms.directory, verifier=local_kms.verifier).start()
+    server = LocalKms(
+        home=Home.resolve(), directory=local_kms.directory, verifier=local_kms.verifier
+    ).start()
     return KmsUnderTest(server, local_kms.verifier, local_kms.directory)
 
 

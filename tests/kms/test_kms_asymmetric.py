@@ -42,7 +42,7 @@ def test_public_key_ciphertext_made_locally_decrypts(
 
 def test_rsa_key_errors(local_kms: KmsUnderTest) -> None:
     kms = local_kms.client()
-    key = kms.create_key(KeySpec="RSA_2048")["KeyMetadata"]["KeyId"]
+    key = kms.create_key(KeySpec="RSA_2048", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["KeyId"]
     symmetric = kms.create_key()["KeyMetadata"]["KeyId"]
     blob = kms.encrypt(KeyId=key, Plaintext=b"x", EncryptionAlgorithm="RSAES_OAEP_SHA_256")[
         "CiphertextBlob"
@@ -73,7 +73,7 @@ def test_rsa_key_errors(local_kms: KmsUnderTest) -> None:
 
 def test_rsa_decrypt_with_recipient(local_kms: KmsUnderTest) -> None:
     kms = local_kms.client()
-    key = kms.create_key(KeySpec="RSA_4096")["KeyMetadata"]["KeyId"]
+    key = kms.create_key(KeySpec="RSA_4096", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["KeyId"]
     blob = kms.encrypt(
         KeyId=key, Plaintext=b"to the enclave", EncryptionAlgorithm="RSAES_OAEP_SHA_1"
     )
@@ -128,7 +128,7 @@ def test_data_key_pair_with_recipient_keeps_the_private_key_for_the_enclave(
 def test_data_key_pair_spec_errors(local_kms: KmsUnderTest) -> None:
     kms = local_kms.client()
     key = kms.create_key()["KeyMetadata"]["KeyId"]
-    rsa_key = kms.create_key(KeySpec="RSA_2048")["KeyMetadata"]["KeyId"]
+    rsa_key = kms.create_key(KeySpec="RSA_2048", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["KeyId"]
     for kwargs, code in [
         ({"KeyId": key, "KeyPairSpec": "SM2"}, "UnsupportedOperationException"),
         ({"KeyId": rsa_key, "KeyPairSpec": "RSA_2048"}, "InvalidKeyUsageException"),

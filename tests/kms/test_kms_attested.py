@@ -14,6 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 from kms_fixtures import PROD_PCR0, simulated_document
 
+from core.home import Home
 from core.kms import attested
 from core.kms.inventory import local_client
 from core.kms.local.server import LocalKms
@@ -26,7 +27,7 @@ def _client(server: LocalKms) -> Any:
 
 @pytest.fixture
 def server(nitrodeck_home: Path) -> Iterator[LocalKms]:
-    with LocalKms() as kms:
+    with LocalKms(home=Home.resolve()) as kms:
         yield kms
 
 
@@ -85,13 +86,13 @@ def test_untrusted_root_is_refused_then_trusted_through_a_pem_anchor(tmp_path: P
     other_pki = tmp_path / "elsewhere"
     enclave = EphemeralRecipient.generate()
     document = simulated_document(other_pki, enclave.public_key_der(), pcr0=PROD_PCR0)
-    with LocalKms(directory=tmp_path / "kms1") as untrusting:
+    with LocalKms(home=Home.resolve(), directory=tmp_path / "kms1") as untrusting:
         kms = _client(untrusting)
         with pytest.raises(ClientError) as refused:
             kms.generate_random(NumberOfBytes=16, Recipient=_recipient(document))
         assert refused.value.response["Error"]["Code"] == "ValidationException"
     anchor = other_pki / "sim" / "pki" / "root.pem"
-    with LocalKms(directory=tmp_path / "kms2", anchors=[anchor]) as trusting:
+    with LocalKms(home=Home.resolve(), directory=tmp_path / "kms2", anchors=[anchor]) as trusting:
         out = _client(trusting).generate_random(NumberOfBytes=16, Recipient=_recipient(document))
         assert len(enclave.decrypt(out["CiphertextForRecipient"])) == 16
 
@@ -110,7 +111,9 @@ def test_optional_max_document_age(tmp_path: Path, nitrodeck_home: Path) -> None
     enclave = EphemeralRecipient.generate()
     old = simulated_document(nitrodeck_home, enclave.public_key_der(), pcr0=PROD_PCR0, age_s=600)
     fresh = simulated_document(nitrodeck_home, enclave.public_key_der(), pcr0=PROD_PCR0)
-    with LocalKms(directory=tmp_path / "kms", max_document_age=timedelta(seconds=120)) as server:
+    with LocalKms(
+        home=Home.resolve(), directory=tmp_path / "kms", max_document_age=timedelta(seconds=120)
+    ) as server:
         kms = _client(server)
         with pytest.raises(ClientError) as stale:
             kms.generate_random(NumberOfBytes=8, Recipient=_recipient(old))
@@ -124,7 +127,7 @@ def test_verified_documents_are_remembered_only_until_the_chain_expires(
 ) -> None:
     enclave = EphemeralRecipient.generate()
     document = simulated_document(nitrodeck_home, enclave.public_key_der(), pcr0=PROD_PCR0)
-    verifier = attested.AttestationRecipientVerifier()
+    verifier = attested.AttestationRecipientVerifier(Home.resolve())
     first = verifier(document)
     calls: list[bytes] = []
     real = attested._verify_until

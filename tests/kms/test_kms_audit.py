@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from kms_fixtures import PROD_PCR0, KmsUnderTest
 
+from core.home import Home
 from core.kms.audit import KeyAudit, audit_key
 from core.kms.context import IMAGE_SHA384
 from core.kms.demo import READ_SID, demo_key_policy
@@ -168,9 +169,9 @@ def test_the_doctor_names_a_grant_that_opens_a_pinned_key(
 
     monkeypatch.setenv("NITRODECK_HOME", str(local_kms.directory.parent))
     build(local_kms, demo_policy())
-    assert check_local_key_policies().ok
+    assert check_local_key_policies(Home.resolve()).ok
     build(local_kms, demo_policy(), {"GranteePrincipal": PRINCIPAL_ARN, "Operations": ["Decrypt"]})
-    check = check_local_key_policies()
+    check = check_local_key_policies(Home.resolve())
     assert not check.ok and "revoke-grant" in check.hint
     assert f"{PRINCIPAL_ARN} via grant" in check.evidence and "1 open path" in check.evidence
 
@@ -200,3 +201,59 @@ def test_explain_lists_the_paths_and_revoke_grant_closes_one(
     assert main(["kms", "explain", *endpoint, "--json"]) == 1  # denied without attestation
     result = json.loads(capsys.readouterr().out)
     assert result["audit"]["Verdict"] == "pinned" and not result["allowed_by_kms"]
+
+
+ZEROS = "0" * 96
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"Null": {IMAGE_SHA384: "false"}},  # any document: any image the parent builds
+        {"StringLike": {IMAGE_SHA384: "*"}},
+        {"StringEqualsIgnoreCase": {IMAGE_SHA384: ZEROS}},  # every debug-mode enclave
+        {"StringEqualsIgnoreCase": {IMAGE_SHA384: [PROD_PCR0.hex(), ZEROS]}},
+        # the parent's own instance and role: every enclave it starts has them
+        {"StringEqualsIgnoreCase": {"kms:RecipientAttestation:PCR4": "ab" * 48}},
+        {"StringEqualsIgnoreCase": {"kms:RecipientAttestation:PCR3": "ab" * 48}},
+    ],
+)
+def test_attestation_that_pins_no_image_is_not_a_pin(
+    local_kms: KmsUnderTest, monkeypatch: pytest.MonkeyPatch, condition: dict[str, Any]
+) -> None:
+    """The attack: the condition needs a document, but the parent can start an enclave of its
+    own (a debug one prints what it decrypts) whose document meets it."""
+    from core.kms.policy_audit import check_local_key_policies
+
+    monkeypatch.setenv("NITRODECK_HOME", str(local_kms.directory.parent))
+    audit = build(local_kms, demo_policy(decrypt_only_in_enclave={"Condition": condition}))
+    assert audit.verdict == "OPEN", audit.summary
+    (path,) = audit.open_paths
+    assert (path.via, path.source, path.principal) == (
+        "statement",
+        "decrypt-only-in-enclave",
+        PRINCIPAL_ARN,
+    )
+    assert "name no image" in path.detail and IMAGE_SHA384 in str(path.fix)
+    check = check_local_key_policies(Home.resolve())
+    assert not check.ok and "decrypt-only-in-enclave" in check.evidence
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringEquals": {"kms:RecipientAttestation:PCR0": PROD_PCR0.hex()}},
+        {"StringEqualsIgnoreCase": {"kms:RecipientAttestation:PCR8": "ab" * 48}},
+        {  # a specific image, plus the parent's instance: still that image
+            "StringEqualsIgnoreCase": {
+                "kms:RecipientAttestation:PCR2": "cd" * 48,
+                "kms:RecipientAttestation:PCR4": "ab" * 48,
+            }
+        },
+    ],
+)
+def test_attestation_naming_an_image_or_signer_pins(
+    local_kms: KmsUnderTest, condition: dict[str, Any]
+) -> None:
+    audit = build(local_kms, demo_policy(decrypt_only_in_enclave={"Condition": condition}))
+    assert audit.verdict == "pinned", audit.summary

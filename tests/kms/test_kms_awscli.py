@@ -41,7 +41,17 @@ def _ok(result: subprocess.CompletedProcess[str]) -> Any:
 
 
 def test_aws_cli_states_and_public_key(local_kms: KmsUnderTest, tmp_path: Path) -> None:
-    key = _ok(_aws(local_kms, tmp_path, "create-key", "--key-spec", "RSA_2048"))["KeyMetadata"]
+    key = _ok(
+        _aws(
+            local_kms,
+            tmp_path,
+            "create-key",
+            "--key-spec",
+            "RSA_2048",
+            "--key-usage",
+            "ENCRYPT_DECRYPT",
+        )
+    )["KeyMetadata"]
     _ok(_aws(local_kms, tmp_path, "disable-key", "--key-id", key["KeyId"]))
     described = _ok(_aws(local_kms, tmp_path, "describe-key", "--key-id", key["Arn"]))
     assert described["KeyMetadata"]["KeyState"] == "Disabled"
@@ -67,3 +77,96 @@ def test_aws_cli_states_and_public_key(local_kms: KmsUnderTest, tmp_path: Path) 
     assert scheduled["KeyState"] == "PendingDeletion"
     aliased = _aws(local_kms, tmp_path, "get-key-policy", "--key-id", "alias/none")
     assert aliased.returncode != 0 and "NotFoundException" in aliased.stderr
+
+
+def _blob_file(tmp_path: Path, name: str, printed: str) -> str:
+    """A blob the CLI printed (base64), as a `fileb://` argument (CLI v1 takes blobs raw)."""
+    path = tmp_path / name
+    path.write_bytes(base64.b64decode(printed))
+    return f"fileb://{path}"
+
+
+def test_aws_cli_new_operations_and_aws_answers(local_kms: KmsUnderTest, tmp_path: Path) -> None:
+    """Sign/Verify, MACs, rotation, DryRun, Limit and tags as the AWS CLI sees them."""
+    signer = _ok(
+        _aws(
+            local_kms,
+            tmp_path,
+            "create-key",
+            "--key-spec",
+            "ECC_NIST_P256",
+            "--key-usage",
+            "SIGN_VERIFY",
+            "--tags",
+            "TagKey=team,TagValue=enclaves",
+        )
+    )["KeyMetadata"]["KeyId"]
+    tags = _ok(_aws(local_kms, tmp_path, "list-resource-tags", "--key-id", signer))["Tags"]
+    assert tags == [{"TagKey": "team", "TagValue": "enclaves"}]
+    message = base64.b64encode(b"manifest").decode()
+    common = ["--key-id", signer, "--message", message, "--signing-algorithm", "ECDSA_SHA_256"]
+    signature = _blob_file(
+        tmp_path, "sig", _ok(_aws(local_kms, tmp_path, "sign", *common))["Signature"]
+    )
+    verified = _ok(_aws(local_kms, tmp_path, "verify", *common, "--signature", signature))
+    assert verified["SignatureValid"] is True
+    bad = _aws(
+        local_kms,
+        tmp_path,
+        "verify",
+        "--key-id",
+        signer,
+        "--message",
+        base64.b64encode(b"other").decode(),
+        "--signing-algorithm",
+        "ECDSA_SHA_256",
+        "--signature",
+        signature,
+    )
+    assert bad.returncode != 0 and "KMSInvalidSignatureException" in bad.stderr
+    mac_key = _ok(
+        _aws(
+            local_kms,
+            tmp_path,
+            "create-key",
+            "--key-spec",
+            "HMAC_256",
+            "--key-usage",
+            "GENERATE_VERIFY_MAC",
+        )
+    )["KeyMetadata"]["KeyId"]
+    mac_args = ["--key-id", mac_key, "--message", message, "--mac-algorithm", "HMAC_SHA_256"]
+    mac = _blob_file(
+        tmp_path, "mac", _ok(_aws(local_kms, tmp_path, "generate-mac", *mac_args))["Mac"]
+    )
+    assert _ok(_aws(local_kms, tmp_path, "verify-mac", *mac_args, "--mac", mac))["MacValid"]
+    key = _ok(_aws(local_kms, tmp_path, "create-key"))["KeyMetadata"]["KeyId"]
+    _ok(
+        _aws(
+            local_kms,
+            tmp_path,
+            "enable-key-rotation",
+            "--key-id",
+            key,
+            "--rotation-period-in-days",
+            "180",
+        )
+    )
+    status = _ok(_aws(local_kms, tmp_path, "get-key-rotation-status", "--key-id", key))
+    assert status["KeyRotationEnabled"] and status["RotationPeriodInDays"] == 180
+    _ok(_aws(local_kms, tmp_path, "rotate-key-on-demand", "--key-id", key))
+    rotations = _ok(_aws(local_kms, tmp_path, "list-key-rotations", "--key-id", key))
+    assert [r["RotationType"] for r in rotations["Rotations"]] == ["ON_DEMAND"]
+    asymmetric = _aws(local_kms, tmp_path, "enable-key-rotation", "--key-id", signer)
+    assert "UnsupportedOperationException" in asymmetric.stderr
+    dry = _aws(local_kms, tmp_path, "encrypt", "--key-id", key, "--plaintext", message, "--dry-run")
+    assert dry.returncode != 0 and "DryRunOperationException" in dry.stderr
+    too_many = _aws(local_kms, tmp_path, "list-aliases", "--limit", "101")
+    assert too_many.returncode != 0 and (
+        "Value '101' at 'limit' failed to satisfy constraint: Member must have value less than "
+        "or equal to 100" in too_many.stderr
+    )
+    usage = _aws(local_kms, tmp_path, "create-key", "--key-spec", "RSA_2048")
+    assert usage.returncode != 0 and "ValidationException" in usage.stderr
+    multi = _aws(local_kms, tmp_path, "create-key", "--multi-region")
+    assert multi.returncode != 0 and "UnsupportedOperationException" in multi.stderr

@@ -11,6 +11,7 @@ import pytest
 from core.agent.client import connect_agent
 from core.agent.demo import build_demo_image
 from core.errors import NitrodeckError
+from core.home import Home
 from core.kms.client import recipient_decrypt
 from core.kms.demo import create_demo_key, demo_key_policy, enclave_pcr0
 from core.kms.explain import explain
@@ -52,7 +53,7 @@ def test_enclave_without_pcr0_is_a_clear_error() -> None:
 
 @pytest.fixture
 def kms() -> Iterator[LocalKms]:
-    with LocalKms() as server:
+    with LocalKms(home=Home.resolve()) as server:
         yield server
 
 
@@ -65,6 +66,7 @@ def test_create_demo_key_with_a_fake_enclave(kms: LocalKms, tmp_path: Path) -> N
         admin=ADMIN_PRINCIPAL_ARN,
         decryptor=PRINCIPAL_ARN,
         alias="alias/demo",
+        home=Home.resolve(),
     )
     assert demo.pcr0 == PCR0 and demo.debug_enclave and demo.plaintext_length == 32
     assert demo.ciphertext_path.stat().st_mode & 0o777 == 0o600
@@ -83,7 +85,7 @@ def test_demo_key_decrypts_in_the_running_enclave(
 ) -> None:
     eif = tmp_path / "demo.eif"
     build_demo_image(eif)
-    platform = SimPlatform()
+    platform = SimPlatform(home=Home.resolve())
     try:
         platform.run_enclave(
             RunRequest(eif_path=eif, memory_mib=512, cpu_count=2, enclave_name="d")

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from core.home import Home
 from core.kms.local.http import HttpLimits
 from core.kms.local.log import RotatingLog, clean_line
 from core.kms.local.server import LocalKms
@@ -30,7 +31,7 @@ HEAD = (
 def hostile(tmp_path: Path) -> Iterator[tuple[LocalKms, RotatingLog, Any]]:
     log = RotatingLog(tmp_path / "server.log", max_bytes=4 << 20)
     limits = HttpLimits(request_timeout=1.0, idle_timeout=5.0, max_connections=512)
-    with LocalKms(directory=tmp_path / "kms", log=log, limits=limits) as kms:
+    with LocalKms(home=Home.resolve(), directory=tmp_path / "kms", log=log, limits=limits) as kms:
         client = boto3_client(KmsTarget(kms.endpoint, "us-east-1", kms.credentials_path))
         yield kms, log, client
     log.close()
@@ -94,7 +95,9 @@ def test_400_slow_clients_hold_no_threads_and_do_not_block_a_signed_request(
 def test_connection_bound_evicts_the_longest_waiting(tmp_path: Path) -> None:
     limits = HttpLimits(max_connections=8, idle_timeout=30.0)
     lines: list[str] = []
-    with LocalKms(directory=tmp_path / "kms", log=lines.append, limits=limits) as kms:
+    with LocalKms(
+        home=Home.resolve(), directory=tmp_path / "kms", log=lines.append, limits=limits
+    ) as kms:
         client = boto3_client(KmsTarget(kms.endpoint, "us-east-1", kms.credentials_path))
         idle = [socket.create_connection(address(kms)) for _ in range(20)]
         try:

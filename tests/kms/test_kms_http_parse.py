@@ -9,6 +9,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.home import Home
 from core.kms.local.http import BadRequest, HttpLimits, _parse_head
 from core.kms.local.server import LocalKms
 from core.kms.target import KmsTarget, boto3_client
@@ -51,7 +52,9 @@ def test_well_formed_heads_round_trip(method: str, headers: dict[str, str]) -> N
 def test_garbage_on_the_wire_never_stops_the_server(tmp_path: Path) -> None:
     lines: list[str] = []
     limits = HttpLimits(request_timeout=0.5, idle_timeout=0.5)
-    with LocalKms(directory=tmp_path / "kms", log=lines.append, limits=limits) as kms:
+    with LocalKms(
+        home=Home.resolve(), directory=tmp_path / "kms", log=lines.append, limits=limits
+    ) as kms:
         host, port = kms.endpoint.removeprefix("http://").rsplit(":", 1)
 
         @settings(max_examples=60, deadline=None)

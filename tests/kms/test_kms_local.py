@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 from kms_fixtures import PROD_PCR0, KmsUnderTest, recipient_for
 
 from core.errors import NitrodeckError
+from core.home import Home
 from core.kms.local.server import LocalKms
 from core.kms.local.store import KmsStore
 
@@ -303,7 +304,7 @@ def test_state_persists_and_files_are_private(local_kms: KmsUnderTest) -> None:
     store.close()
     assert len(material) == 32
     assert material not in (local_kms.directory / "kms.sqlite3").read_bytes()
-    with LocalKms(directory=local_kms.directory) as again:
+    with LocalKms(home=Home.resolve(), directory=local_kms.directory) as again:
         creds = again.credentials
         client = boto3.client(
             "kms",
@@ -329,7 +330,7 @@ def test_credentials_file_works_as_a_shared_profile(
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com"])
 def test_refuses_non_loopback(tmp_path: Any, host: str) -> None:
     with pytest.raises(NitrodeckError, match="loopback only"):
-        LocalKms(host=host, directory=tmp_path)
+        LocalKms(home=Home.resolve(), host=host, directory=tmp_path)
 
 
 def test_blob_fields_are_base64_on_the_wire(local_kms: KmsUnderTest) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import NitrodeckError
+from core.home import Home
 from core.kms.local.daemon import ensure_local_kms
 from core.kms.local.server import LocalKms
 from core.kms.local.store import KmsStore
@@ -23,7 +24,7 @@ def with_a_key(directory: Path) -> None:
 
 def start_error(directory: Path) -> NitrodeckError:
     with pytest.raises(NitrodeckError) as caught:
-        LocalKms(directory=directory)
+        LocalKms(home=Home.resolve(), directory=directory)
     return caught.value
 
 
@@ -87,6 +88,6 @@ def test_the_daemon_reports_why_it_did_not_start(tmp_path: Path) -> None:
     with_a_key(home / "kms")
     (home / "kms" / "master.key").unlink()
     with pytest.raises(NitrodeckError) as caught:
-        ensure_local_kms(home)
+        ensure_local_kms(Home(home))
     assert "did not start" in caught.value.what and "master.key" in caught.value.what
     assert "Traceback" not in caught.value.what

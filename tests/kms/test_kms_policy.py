@@ -68,6 +68,15 @@ ABSENT = None
         ("ForAnyValue:StringNotEquals", ["a"], ["a", "b"], True),
         ("ForAllValues:StringNotEquals", ["a"], ["a", "b"], False),
         ("ForAnyValue:StringLikeIfExists", ["a*"], ABSENT, True),
+        ("NumericLessThanEquals", ["180"], ["180"], True),
+        ("NumericLessThanEquals", ["180"], ["365"], False),
+        ("NumericLessThan", ["180"], ["180"], False),
+        ("NumericGreaterThan", ["90"], ["91"], True),
+        ("NumericGreaterThanEquals", ["90"], ["89"], False),
+        ("NumericEquals", ["90"], ["90.0"], True),
+        ("NumericNotEquals", ["90"], ["90"], False),
+        ("NumericEquals", ["90"], ["ninety"], False),
+        ("NumericLessThan", ["90"], ABSENT, False),
     ],
 )
 def test_operator_table(
@@ -78,7 +87,7 @@ def test_operator_table(
 
 
 @pytest.mark.parametrize(
-    "name", ["StringEqual", "NumericEquals", "ForSomeValues:StringEquals", "IfExists"]
+    "name", ["StringEqual", "DateGreaterThan", "ForSomeValues:StringEquals", "IfExists"]
 )
 def test_unknown_operators_are_rejected_at_parse(name: str) -> None:
     policy = _policy(

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
+from core.home import Home
 from core.kms.demo import demo_key_policy
 from core.kms.local.credentials import (
     ADMIN_PRINCIPAL_ARN,
@@ -46,7 +47,7 @@ def test_concurrent_first_starts_agree(tmp_path: Path) -> None:
 
 
 def test_requests_are_authorised_as_their_signer(tmp_path: Path) -> None:
-    with LocalKms(directory=tmp_path / "kms") as kms:
+    with LocalKms(home=Home.resolve(), directory=tmp_path / "kms") as kms:
         target = KmsTarget(kms.endpoint, "us-east-1", kms.credentials_path)
         admin, parent = boto3_client(target, profile=ADMIN_PROFILE), boto3_client(target)
         policy = demo_key_policy(PCR0, admin=ADMIN_PRINCIPAL_ARN, decryptor=PRINCIPAL_ARN)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from core.errors import NitrodeckError
+from core.home import Home
 from core.kms.audit import audit_key
 from core.kms.demo import demo_key_policy
 from core.kms.explain import explain
@@ -146,14 +147,14 @@ def test_explain_warns_naming_the_statement(
 
 
 def test_doctor_flags_a_local_key_and_passes_the_demo(nitrodeck_home: Path) -> None:
-    assert check_local_key_policies().ok  # no local KMS yet
+    assert check_local_key_policies(Home.resolve()).ok  # no local KMS yet
     store = KmsStore(nitrodeck_home / "kms")
     good = demo_key_policy(PCR0, admin=ADMIN_PRINCIPAL_ARN, decryptor=PRINCIPAL_ARN)
     store.create_key("11111111-1111-1111-1111-111111111111", "", good, bytes(32))
-    assert check_local_key_policies().ok
+    assert check_local_key_policies(Home.resolve()).ok
     store.create_key("22222222-2222-2222-2222-222222222222", "", ISSUE_14, bytes(32))
     store.close()
-    check = check_local_key_policies()
+    check = check_local_key_policies(Home.resolve())
     assert not check.ok and check.hint
     evidence = check.evidence
     assert "key 22222222-2222-2222-2222-222222222222" in evidence and "admin" in evidence

@@ -11,6 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 from kms_fixtures import KmsUnderTest
 
+from core.home import Home
 from core.kms.local.server import LocalKms
 from core.kms.local.store import KmsStore
 
@@ -128,12 +129,14 @@ def test_key_past_its_deletion_date_is_gone(local_kms: KmsUnderTest) -> None:
     finally:
         store.close()
     local_kms.server.close()
-    with LocalKms(directory=local_kms.directory, verifier=local_kms.verifier) as server:
+    with LocalKms(
+        home=Home.resolve(), directory=local_kms.directory, verifier=local_kms.verifier
+    ) as server:
         again = KmsUnderTest(server, local_kms.verifier, local_kms.directory).client()
         code, _ = _error(lambda: again.describe_key(KeyId=key))
         assert code == "NotFoundException"
         assert again.list_keys()["Keys"] == []
-        assert again.list_aliases()["Aliases"] == []
+        assert [a for a in again.list_aliases()["Aliases"] if "TargetKeyId" in a] == []
 
 
 def test_states_survive_a_restart(local_kms: KmsUnderTest) -> None:
@@ -143,7 +146,9 @@ def test_states_survive_a_restart(local_kms: KmsUnderTest) -> None:
     kms.disable_key(KeyId=disabled)
     date = kms.schedule_key_deletion(KeyId=pending)["DeletionDate"]
     local_kms.server.close()
-    with LocalKms(directory=local_kms.directory, verifier=local_kms.verifier) as server:
+    with LocalKms(
+        home=Home.resolve(), directory=local_kms.directory, verifier=local_kms.verifier
+    ) as server:
         again = KmsUnderTest(server, local_kms.verifier, local_kms.directory).client()
         assert again.describe_key(KeyId=disabled)["KeyMetadata"]["KeyState"] == "Disabled"
         meta = again.describe_key(KeyId=pending)["KeyMetadata"]

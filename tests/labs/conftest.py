@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from lab_support import LabSession
 
+from core.home import Home
 from core.labs.runner import LabRunner
 
 
@@ -14,7 +15,7 @@ from core.labs.runner import LabRunner
 def start_lab(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Iterator[object]:
-    runner = LabRunner()
+    runner = LabRunner(Home.resolve())
     started: list[str] = []
 
     def start(name: str) -> LabSession:

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from core.home import Home
 from core.labs.catalog import LABS
 from core.labs.progress import ProgressStore
 from core.labs.runner import LabRunner
@@ -41,7 +42,7 @@ def test_read_only_refuses_start_and_reset(capsys: pytest.CaptureFixture[str]) -
 
 
 def test_hints_are_graded_and_remembered(capsys: pytest.CaptureFixture[str]) -> None:
-    runner = LabRunner()
+    runner = LabRunner(Home.resolve())
     runner.start("happy-path")  # sets nothing running: the learner builds everything
     try:
         assert main(["lab", "hint", "--json"]) == 0
@@ -63,11 +64,11 @@ def test_hints_are_graded_and_remembered(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_a_shell_inside_a_lab_home_finds_the_lab(monkeypatch: pytest.MonkeyPatch) -> None:
-    runner = LabRunner()
+    runner = LabRunner(Home.resolve())
     status = runner.start("happy-path")
     try:
         monkeypatch.setenv("NITRODECK_HOME", str(status.env.home))
-        inside = LabRunner()
+        inside = LabRunner(Home.resolve())
         assert inside.root == runner.root
         assert inside.status().lab.name == "happy-path"
     finally:

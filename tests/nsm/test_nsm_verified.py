@@ -15,6 +15,7 @@ from core.attestation import (
     sim_root_anchor,
     verify,
 )
+from core.home import Home
 from core.nsm.device import SimulatedNsm
 from enclave_agent.nsm_messages import Attestation
 from tests.nsm.conftest import MEASUREMENTS, MakeDevice
@@ -30,7 +31,7 @@ def test_simulated_document_passes_the_verifier(device: SimulatedNsm, nitrodeck_
     expect = Expectations(pcrs={i: MEASUREMENTS[i] for i in (0, 1, 2, 8)}, nonce=b"nonce-123")
     report = verify(
         document,
-        anchors=[sim_root_anchor(nitrodeck_home)],
+        anchors=[sim_root_anchor(Home(nitrodeck_home))],
         at=dt.datetime.now(dt.UTC),
         expect=expect,
     )
@@ -48,6 +49,8 @@ def test_debug_document_verifies_with_a_debug_warning(
     make_device: MakeDevice, nitrodeck_home: Path
 ) -> None:
     document = attest(make_device(debug=True), b"n")
-    report = verify(document, anchors=[sim_root_anchor(nitrodeck_home)], at=dt.datetime.now(dt.UTC))
+    report = verify(
+        document, anchors=[sim_root_anchor(Home(nitrodeck_home))], at=dt.datetime.now(dt.UTC)
+    )
     assert report.ok
     assert [check.name for check in report.warnings] == ["debug_mode"]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from core.eif import build_eif
+from core.home import Home
 from core.platform.sim.platform import SimPlatform
 
 PRINTER = """#!/bin/sh
@@ -76,7 +77,7 @@ def make_sim() -> Iterator[Callable[[str], SimPlatform]]:
     made: list[SimPlatform] = []
 
     def make(profile: str = "m5.2xlarge") -> SimPlatform:
-        platform = SimPlatform(profile, boot_timeout=30)
+        platform = SimPlatform(profile, boot_timeout=30, home=Home.resolve())
         made.append(platform)
         return platform
 

@@ -10,10 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.errors import NitrodeckError
+from core.home import Home
+from core.nitro_errors import NitroCliCode, NitroCliError
 from core.platform import rules
 from core.platform.base import MIB, EnclaveInfo, HugepageCount, PoolState
 from core.platform.capacity import fit, fit_json, fit_on, free_pages, regions_label
-from core.platform.errors import NitroCliCode, NitroCliError
 from core.platform.sim.platform import SimPlatform
 from core.platform.sim.profiles import PROFILES
 from tui.cli.main import main
@@ -144,7 +145,7 @@ def test_fit_on_the_simulator_and_the_cli(
 
     eif = tmp_path / "x.eif"
     build_demo_image(eif)
-    platform = SimPlatform("m5.2xlarge")
+    platform = SimPlatform("m5.2xlarge", home=Home.resolve())
     try:
         result = fit_on(platform, eif)  # shipped defaults: 512 MiB and CPUs 1,5
         assert result.count == 1 and result.placements[0].cpus == (1, 5)
@@ -163,7 +164,7 @@ def test_fit_on_the_simulator_and_the_cli(
     assert main(run) == 35
     assert capsys.readouterr().err.count("fix:") == 1  # one fix line, the inner error's
     with pytest.raises(NitrodeckError, match="cannot open the image") as missing:
-        fit_on(SimPlatform("m5.2xlarge"), tmp_path / "missing.eif")
+        fit_on(SimPlatform("m5.2xlarge", home=Home.resolve()), tmp_path / "missing.eif")
     assert missing.value.code == "E19" and missing.value.exit_code == 19
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from core.errors import NitrodeckError
-from core.platform import select
+from core.home import Home
+from core.platform import local, select
 from core.platform.sim.launcher import boot_timeout
 from core.platform.sim.platform import SimPlatform
 from tui.cli.main import main
@@ -122,11 +123,11 @@ def test_pool_show_plan_apply(capsys: pytest.CaptureFixture[str], tmp_path: Path
 
 def test_unknown_profile_and_platform_selection(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(NitrodeckError, match="unknown simulated instance profile"):
-        SimPlatform("m5.huge")
-    assert isinstance(select.open_platform("sim", "c6g.4xlarge"), SimPlatform)
-    assert select.open_platform("nitro", None).name == "nitro"
+        SimPlatform("m5.huge", home=Home.resolve())
+    assert isinstance(select.open_platform("sim", "c6g.4xlarge", home=Home.resolve()), SimPlatform)
+    assert select.open_platform("nitro", None, home=Home.resolve()).name == "nitro"
     monkeypatch.setenv("NITRODECK_SYSROOT", "/nonexistent")
-    assert select.default_platform_name() == "sim"
+    assert local.default_platform_name() == "sim"
 
 
 @pytest.mark.parametrize(
@@ -138,12 +139,12 @@ def test_boot_timeout_formula(eif: int, mib: int, seconds: float) -> None:
 
 
 def test_identity_is_configurable_and_kept() -> None:
-    sim = SimPlatform("m5.xlarge")
+    sim = SimPlatform("m5.xlarge", home=Home.resolve())
     first = sim.host_info()
     assert first.instance_id.startswith("i-0") and len(first.instance_id) == 19
     sim.set_identity(role_arn="arn:aws:iam::111122223333:role/parent", region="eu-west-1")
     sim.close()
-    again = SimPlatform("m5.xlarge").host_info()
+    again = SimPlatform("m5.xlarge", home=Home.resolve()).host_info()
     assert again.instance_id == first.instance_id
     assert (again.role_arn, again.region) == ("arn:aws:iam::111122223333:role/parent", "eu-west-1")
 
@@ -151,7 +152,7 @@ def test_identity_is_configurable_and_kept() -> None:
 def test_no_heartbeat_in_time_is_e36(tmp_path: Path) -> None:
     import os
 
-    from core.platform.errors import NitroCliError
+    from core.nitro_errors import NitroCliError
     from core.platform.sim import launcher, vsock
 
     server = vsock.listen(tmp_path / "cid_16.sock_9000")

@@ -27,6 +27,8 @@ from nitro_fixtures import SHAPES, HostState, build_sysroot, install_nitro_cli
 
 from core.attestation.trust import AWS_ROOT_SHA256, anchor_from_pem
 from core.checks import Check, CheckStatus
+from core.home import Home
+from core.nitro_errors import NitroCliError
 from core.platform.base import (
     ConsoleHistory,
     EnclaveInfo,
@@ -36,7 +38,6 @@ from core.platform.base import (
     RunRequest,
 )
 from core.platform.demo import DemoPlatform
-from core.platform.errors import NitroCliError
 from core.platform.nitro.platform import NitroPlatform
 from core.platform.nitro.sysfs import SysRoot
 from core.platform.sim.platform import SimPlatform
@@ -56,7 +57,7 @@ class Scene:
 
 
 def sim_scene(scene: Scene) -> Platform:
-    sim = SimPlatform("m5.2xlarge", boot_timeout=30)
+    sim = SimPlatform("m5.2xlarge", boot_timeout=30, home=Home.resolve())
     scene.cleanups += [lambda: sim.terminate_enclave(all_enclaves=True), sim.close]
     sim.apply_pool(PoolConfig(memory_mib=512, cpu_count=4))
     eif = scene.eifs["printer"]
@@ -67,7 +68,7 @@ def sim_scene(scene: Scene) -> Platform:
 
 def nitro_scene(scene: Scene) -> Platform:
     """A fixture m5.2xlarge parent whose nitro-cli is the stand-in over the simulator."""
-    sim = SimPlatform("m5.2xlarge")
+    sim = SimPlatform("m5.2xlarge", home=Home.resolve())
     pool = sim.apply_pool(PoolConfig(memory_mib=512, cpu_count=4))
     sim.close()
     pages = {(h.node, h.size_kib): h.count for h in pool.hugepages}
@@ -99,14 +100,14 @@ def remote_scene(scene: Scene) -> Platform:
     home = Path(tempfile.mkdtemp(prefix="nd-remote-"))  # short: vsock socket paths live below
     scene.cleanups.append(lambda: shutil.rmtree(home, ignore_errors=True))
     target = Target(name="remote", home=str(home), profile="m5.2xlarge")
-    remote = open_target(target)
+    remote = open_target(target, home=Home.resolve())
 
     def terminate_all() -> None:  # over a new connection: a test may have closed this one
-        again = open_target(target)
+        again = open_target(target, home=Home.resolve())
         again.terminate_enclave(all_enclaves=True)
         again.close()
 
-    scene.cleanups += [terminate_all, remote.close, lambda: stop_local_kms(home)]
+    scene.cleanups += [terminate_all, remote.close, lambda: stop_local_kms(Home(home))]
     remote.apply_pool(PoolConfig(memory_mib=512, cpu_count=4))
     eif = scene.eifs["printer"]
     remote.run_enclave(RunRequest(eif, 128, cpu_count=2, debug_mode=True, enclave_name="dbg"))
@@ -115,7 +116,7 @@ def remote_scene(scene: Scene) -> Platform:
 
 
 def demo_scene(scene: Scene) -> Platform:
-    return DemoPlatform()
+    return DemoPlatform(home=Home.resolve())
 
 
 SCENES: dict[str, Callable[[Scene], Platform]] = {

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from core.eif import read_eif
+from core.nitro_errors import EnclaveProcessError, NitroCliError
 from core.platform.base import AllocatorError, PoolConfig, RunRequest
-from core.platform.errors import EnclaveProcessError, NitroCliError
 from core.platform.sim import vsock
 from core.platform.sim.payload import host_cpus_for
 from core.platform.sim.platform import SimPlatform

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.nitro_errors import MESSAGES, NitroCliCode, NitroCliError, detailed_info
 from core.platform import rules
 from core.platform.base import EnclaveInfo
 from core.platform.cpulist import format_cpulist, parse_cpulist
-from core.platform.errors import MESSAGES, NitroCliCode, NitroCliError, detailed_info
 from core.platform.sim.profiles import PROFILES
 
 MIB = 1 << 20

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from core.home import Home
 from core.platform.sim import doctor
 from core.platform.sim.platform import SimPlatform
 from core.platform.sim.state import EnclaveRow
@@ -15,7 +16,7 @@ from core.platform.sim.state import EnclaveRow
 
 @pytest.fixture
 def sim() -> Iterator[SimPlatform]:
-    platform = SimPlatform("m5.xlarge")
+    platform = SimPlatform("m5.xlarge", home=Home.resolve())
     yield platform
     platform.close()
 

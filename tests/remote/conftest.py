@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from sshd_harness import Sshd, find_sshd, remote_command, start_sshd
 
+from core.home import Home
+
 
 @pytest.fixture(scope="session")
 def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
@@ -67,13 +69,11 @@ def remote_homes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     from core.platform.sim.platform import SimPlatform
 
     for home in homes.values():
-        stop_local_kms(home)
+        stop_local_kms(Home(home))
         if (home / "sim").exists():
-            with pytest.MonkeyPatch.context() as patch:
-                patch.setenv("NITRODECK_HOME", str(home))
-                platform = SimPlatform()
-                platform.terminate_enclave(all_enclaves=True)
-                platform.close()
+            platform = SimPlatform(home=Home(home))
+            platform.terminate_enclave(all_enclaves=True)
+            platform.close()
 
 
 @pytest.fixture

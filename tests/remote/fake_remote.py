@@ -10,6 +10,8 @@ It answers `session.facts` like a simulator, records every call's method in $FAK
                  stream bytes (bytes(10**10) would allocate 10 GB)
   forged-root    a simulator offering its own root (`trust.sim_root`) for anything to chain to
   stderr-flood   2 x FLOOD_MIB MiB on stderr (which ssh passes on) in one line without an end
+  escapes        an enclave whose name and image name carry escape sequences, and whose
+                 console sends them (split across chunks, and as UTF-8 C1 controls)
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import cbor2
 
-from core.remote import framing
+from core.remote import codec, framing
 from core.remote.codec import TAG_ERROR, TAG_PATH
 from core.remote.protocol import PROTOCOL_VERSION
 
 FLOOD_MIB = 24
+FIND = "platform.find_enclave"
 ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x1b[31mboom\x1b[0m"
 FACTS = {
     "name": "sim",
@@ -36,6 +39,22 @@ FACTS = {
     "default_kms": "local",
     "console_history": False,
 }
+
+
+def evil_enclave() -> Any:
+    from core.platform.base import EnclaveInfo
+
+    return EnclaveInfo(
+        name="web" + ESCAPES,
+        enclave_id="i-evil-enc1",
+        process_id=1,
+        cid=16,
+        cpu_ids=(1,),
+        memory_mib=256,
+        state="RUNNING",
+        debug=True,
+        image_name="app\x1b]52;c;cHduZWQ=\x07",
+    )
 
 
 def send(message: dict[str, Any]) -> None:
@@ -66,6 +85,15 @@ def answer(scenario: str, call: dict[str, Any]) -> None:
         send({"t": "ok", "id": call_id, "v": Path(os.environ["FAKE_REMOTE_ROOT"]).read_bytes()})
     elif scenario == "forged-root" and method == "platform.describe_enclaves":
         send({"t": "ok", "id": call_id, "v": []})
+    elif scenario == "escapes" and method in ("platform.describe_enclaves", FIND):
+        found = evil_enclave()
+        value = [found] if method.endswith("describe_enclaves") else found
+        framing.write_frame(sys.stdout.buffer, codec.dumps({"t": "ok", "id": call_id, "v": value}))
+    elif scenario == "escapes" and method == "platform.console":
+        send({"t": "ok", "id": call_id, "v": {"stream": call_id}})
+        for chunk in (b"hello \x1b", b"]0;pwned\x07 \xc2", b"\x9b2J world\n"):
+            send({"t": "data", "s": call_id, "b": chunk})
+        send({"t": "end", "s": call_id, "e": None})
     elif method == "image.has":
         send({"t": "ok", "id": call_id, "v": cbor2.CBORTag(TAG_PATH, "/staged/app.eif")})
     else:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from core.home import nitrodeck_home
+from core.home import Home
 from core.platform.base import EnclaveInfo, PoolConfig, RunRequest
 from core.remote.target import Target, open_target
 
@@ -20,7 +20,7 @@ def start_old(
     target: Target, image: Path, *, debug: bool = False, pool: PoolConfig = ROOMY
 ) -> EnclaveInfo:
     """The enclave `web` (256 MiB, 2 CPUs) on a member whose pool is set to `pool` first."""
-    platform = open_target(target)
+    platform = open_target(target, home=Home.resolve())
     try:
         platform.apply_pool(pool)
         request = RunRequest(image, 256, cpu_count=2, debug_mode=debug, enclave_name="web")
@@ -30,7 +30,7 @@ def start_old(
 
 
 def running(target: Target) -> list[EnclaveInfo]:
-    platform = open_target(target)
+    platform = open_target(target, home=Home.resolve())
     try:
         return [e for e in platform.describe_enclaves() if (e.name or "").startswith("web")]
     finally:
@@ -53,13 +53,20 @@ def local_key(pcr0: str) -> Iterator[tuple[Any, str]]:
     """This home's local KMS with a key whose Decrypt is pinned to `pcr0`; stopped after."""
     from core.kms.demo import demo_key_policy
     from core.kms.inventory import local_client
-    from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, ADMIN_PROFILE, PRINCIPAL_ARN
+    from core.kms.local.credentials import (
+        ADMIN_PRINCIPAL_ARN,
+        ADMIN_PROFILE,
+        PRINCIPAL_ARN,
+        credentials_path,
+    )
     from core.kms.local.daemon import ensure_local_kms, stop_local_kms
 
-    kms = local_client(ensure_local_kms(), profile=ADMIN_PROFILE)  # the key's administrator
+    home = Home.resolve()
+    # the key's administrator
+    kms = local_client(ensure_local_kms(home), credentials_path(home), profile=ADMIN_PROFILE)
     policy = demo_key_policy(pcr0, admin=ADMIN_PRINCIPAL_ARN, decryptor=PRINCIPAL_ARN)
     try:
         key_id = kms.create_key(Policy=policy)["KeyMetadata"]["KeyId"]
         yield kms, key_id
     finally:
-        stop_local_kms(nitrodeck_home())
+        stop_local_kms(home)

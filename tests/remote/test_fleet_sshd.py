@@ -10,6 +10,7 @@ import pytest
 from sshd_harness import free_port, remote_command
 
 from core.fleet.status import FleetMonitor
+from core.home import Home
 from core.platform.base import RunRequest
 from core.remote.platform import RemotePlatform
 from core.remote.target import Target
@@ -25,7 +26,7 @@ def test_a_member_lost_mid_run_shows_unreachable_and_the_rest_stay_live(
         Target(name=n, host=f"ssh://host-{n}", remote_command=remote_command(home))
         for n, home in remote_homes.items()
     ]
-    monitor = FleetMonitor(targets, timeout=5.0)
+    monitor = FleetMonitor(targets, Home.resolve(), timeout=5.0)
     try:
         first = monitor.refresh()
         assert [s.name for s in first] == ["a", "b", "c"]

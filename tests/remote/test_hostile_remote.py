@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from core.home import Home
 from core.platform import select
 from core.remote.connection import STREAM_BUFFER
 from core.remote.errors import RemoteError
@@ -68,7 +69,7 @@ def test_an_error_cannot_set_attributes_of_a_known_kind(
 
 def test_a_stream_flood_is_cut_at_the_buffer_bound(hostile: Callable[[str], Path]) -> None:
     hostile("flood")
-    platform = open_target(Target(name="evil", host=EVIL))
+    platform = open_target(Target(name="evil", host=EVIL), home=Home.resolve())
     try:
         stream = platform.console("i-evil-enc1")
         time.sleep(1.0)  # the remote sends everything before anything is read
@@ -91,7 +92,7 @@ def test_a_stderr_flood_is_kept_to_its_tail(hostile: Callable[[str], Path]) -> N
     log = hostile("stderr-flood")
     tracemalloc.start()
     try:
-        platform = open_target(Target(name="evil", host=EVIL))
+        platform = open_target(Target(name="evil", host=EVIL), home=Home.resolve())
         try:
             deadline = time.monotonic() + 20
             while "stderr-flood-done" not in calls(log):  # every byte is written (or piped)
@@ -109,12 +110,34 @@ def test_a_stderr_flood_is_kept_to_its_tail(hostile: Callable[[str], Path]) -> N
 
 def test_stream_bytes_that_are_not_bytes_end_the_stream(hostile: Callable[[str], Path]) -> None:
     hostile("int-data")
-    platform = open_target(Target(name="evil", host=EVIL))
+    platform = open_target(Target(name="evil", host=EVIL), home=Home.resolve())
     try:
         with pytest.raises(RemoteError, match="not bytes"):
             list(platform.console("i-evil-enc1"))
     finally:
         platform.close()
+
+
+def test_escapes_in_enclave_names_reach_no_terminal(
+    hostile: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    hostile("escapes")
+    assert main(["--host", EVIL, "describe-enclaves"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\\\x1b]0;pwned" in out  # shown, escaped (JSON doubles the backslash)
+
+
+def test_a_remote_console_reaches_the_terminal_without_control_sequences(
+    hostile: Callable[[str], Path], capfdbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    """A remote console's bytes are text the remote host chose: shown, escaped, line by line,
+    even when a sequence is split across chunks or sent as a UTF-8 C1 control (CSI)."""
+    hostile("escapes")
+    assert main(["--host", EVIL, "console", "--enclave-id", "i-evil-enc1"]) == 0
+    out = capfdbinary.readouterr().out
+    assert b"\x1b" not in out and b"\x07" not in out and "\x9b".encode() not in out
+    assert b"hello \\x1b]0;pwned\\x07 \\x9b2J world\n" in out
 
 
 @pytest.mark.slow
@@ -179,18 +202,19 @@ def test_the_attest_view_asks_the_operator_for_a_remote_simulators_root(
     hostile: Callable[[str], Path], forged_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from core.attestation.trust import anchor_from_pem
+    from core.flows.attest import request_anchors
     from core.platform.trust import TrustChoiceError
-    from tui.presenters.attest_request import request_anchors
 
     hostile("forged-root")
     monkeypatch.setenv("FAKE_REMOTE_ROOT", str(forged_root))
-    platform = open_target(Target(name="evil", host=EVIL))
+    home = Home.resolve()
+    platform = open_target(Target(name="evil", host=EVIL), home=home)
     try:
         with pytest.raises(TrustChoiceError, match="simulator, whose root only that host"):
-            request_anchors(platform, ())  # the empty Trust field: nothing from the host
-        (aws,) = request_anchors(platform, ("aws",))
+            request_anchors(platform, (), home)  # the empty Trust field: nothing from the host
+        (aws,) = request_anchors(platform, ("aws",), home)
         assert aws.name == "AWS Nitro Enclaves Root-G1"
-        (offered,) = request_anchors(platform, ("sim-remote",))  # the operator's explicit word
+        (offered,) = request_anchors(platform, ("sim-remote",), home)  # the operator's word
         assert offered.fingerprint == anchor_from_pem(forged_root).fingerprint
     finally:
         platform.close()

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from core.checks import Check, CheckStatus
 from core.errors import UsageError
+from core.nitro_errors import NitroCliCode, NitroCliError
 from core.platform.base import EnclaveInfo, RunRequest
-from core.platform.errors import NitroCliCode, NitroCliError
 from core.remote import codec, framing
 from core.remote.errors import FrameError, RemoteError
 from core.remote.untrusted import MAX_TEXT
@@ -95,7 +95,7 @@ def test_errors_keep_their_class_and_typed_fields() -> None:
     eif = codec.loads(codec.dumps(EifFileError("gone", offset=12)))
     assert isinstance(eif, EifFileError) and eif.offset == 12 and eif.where == "byte 12 (0xc)"
     # E39 relaying the enclave process's E26 keeps its root cause (nitrodeck's exit status)
-    from core.platform.errors import EnclaveProcessError
+    from core.nitro_errors import EnclaveProcessError
 
     relayed = EnclaveProcessError(NitroCliError(NitroCliCode.InsufficientMemoryRequested, "memory"))
     back = codec.loads(codec.dumps(relayed))
@@ -123,7 +123,7 @@ def test_anything_else_is_one_generic_remote_error(kind: object, fields: object)
     error = rebuild_error(kind, "\x1b[2Jit failed", fields)
     assert type(error) is RemoteError and error.exit_code == RemoteError.exit_code
     assert error.what == "\\x1b[2Jit failed" and "kind" in (error.detail or "")
-    assert set(sys.modules) - before <= {"core.platform.errors"}
+    assert set(sys.modules) - before <= {"core.nitro_errors"}
 
 
 def test_an_error_frame_cannot_set_other_attributes() -> None:

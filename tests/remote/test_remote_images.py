@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from core.home import Home
 from core.remote.images import CHUNK, file_sha256
 from core.remote.target import Target, open_target
 
@@ -20,7 +21,7 @@ def test_parallel_copies_of_one_image_do_not_collide(tmp_path: Path) -> None:
     image = tmp_path / "app.eif"
     image.write_bytes(os.urandom(8 * CHUNK + 123))
     target = Target(name="remote", home=str(tmp_path / "home"))
-    platforms = [open_target(target) for _ in range(3)]
+    platforms = [open_target(target, home=Home.resolve()) for _ in range(3)]
     try:
         with ThreadPoolExecutor(max_workers=3) as pool:
             staged = list(pool.map(lambda p: p.stage_image(image), platforms))

@@ -12,9 +12,9 @@ import pytest
 from sshd_harness import remote_command
 
 from core.agent.client import connect_agent
-from core.home import nitrodeck_home
+from core.home import Home, nitrodeck_home
+from core.nitro_errors import NitroCliError
 from core.platform.base import RunRequest
-from core.platform.errors import NitroCliError
 from core.remote.protocol import PROTOCOL_VERSION, RemoteError, VersionMismatchError
 from core.remote.target import Target, open_target
 from tui.cli.main import main
@@ -62,7 +62,7 @@ def test_console_streams_and_agent_calls_cross_the_connection(
     ssh_env: Path, remote_homes: dict[str, Path], agent_images: tuple[Path, Path]
 ) -> None:
     target = Target(name="a", host="ssh://host-a", remote_command=remote_command(remote_homes["a"]))
-    platform = open_target(target)
+    platform = open_target(target, home=Home.resolve())
     try:
         request = RunRequest(agent_images[0], 256, cpu_count=2, debug_mode=True, enclave_name="d")
         info = platform.run_enclave(request)
@@ -85,10 +85,13 @@ def test_console_streams_and_agent_calls_cross_the_connection(
 
 def test_unreachable_and_hanging_hosts_are_clear_errors(ssh_env: Path) -> None:
     with pytest.raises(RemoteError) as hang:
-        open_target(Target(name="h", host="ssh://host-hang"), timeout=1.5)
+        open_target(Target(name="h", host="ssh://host-hang"), timeout=1.5, home=Home.resolve())
     assert "no answer within 1.5 s" in str(hang.value)
     with pytest.raises(RemoteError) as missing:
-        open_target(Target(name="x", host="ssh://host-a", remote_command="/nonexistent/nitrodeck"))
+        open_target(
+            Target(name="x", host="ssh://host-a", remote_command="/nonexistent/nitrodeck"),
+            home=Home.resolve(),
+        )
     assert "not found" in str(missing.value) or "No such file" in str(missing.value)
 
 
@@ -102,7 +105,9 @@ def test_a_version_mismatch_names_both_versions(ssh_env: Path, tmp_path: Path) -
     )
     command = shlex.join([sys.executable, str(fake)])
     with pytest.raises(VersionMismatchError) as caught:
-        open_target(Target(name="old", host="ssh://host-a", remote_command=command))
+        open_target(
+            Target(name="old", host="ssh://host-a", remote_command=command), home=Home.resolve()
+        )
     message = str(caught.value)
     ours = f"protocol {PROTOCOL_VERSION}"
     assert "9.9.9" in message and "protocol 99" in message and ours in message
@@ -110,7 +115,10 @@ def test_a_version_mismatch_names_both_versions(ssh_env: Path, tmp_path: Path) -
 
 def test_a_chatty_login_shell_is_named_not_misread(ssh_env: Path) -> None:
     with pytest.raises(RemoteError) as caught:
-        open_target(Target(name="c", host="ssh://host-a", remote_command="echo Welcome to"))
+        open_target(
+            Target(name="c", host="ssh://host-a", remote_command="echo Welcome to"),
+            home=Home.resolve(),
+        )
     assert "Welcome" in str(caught.value) and "fix:" in str(caught.value)
 
 

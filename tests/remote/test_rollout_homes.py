@@ -11,6 +11,7 @@ from core.eif import measure_eif
 from core.errors import UsageError
 from core.fleet.keys import KeyPin
 from core.fleet.rollout import FAILED, REPLACED, RolloutPlan, rollout, waves
+from core.home import Home
 from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN
 from core.remote.target import Target
 
@@ -31,13 +32,17 @@ def test_a_full_pool_needs_allow_downtime(
     target = Target(name="tight", home=str(remote_homes["a"]))
     old = start_old(target, v1, pool=TIGHT)
 
-    refused = rollout(RolloutPlan(eif_path=v2, enclave_name="web"), [target])
+    refused = rollout(RolloutPlan(eif_path=v2, enclave_name="web"), [target], home=Home.resolve())
     outcome = refused.outcomes[0]
     assert outcome.state == FAILED and refused.stopped_at_wave == 1
     assert "cannot hold the new enclave beside the old one" in (outcome.error or "")
     assert [e.enclave_id for e in running(target)] == [old.enclave_id]
 
-    allowed = rollout(RolloutPlan(eif_path=v2, enclave_name="web", allow_downtime=True), [target])
+    allowed = rollout(
+        RolloutPlan(eif_path=v2, enclave_name="web", allow_downtime=True),
+        [target],
+        home=Home.resolve(),
+    )
     outcome = allowed.outcomes[0]
     assert allowed.ok and outcome.state == REPLACED
     assert any("first (--allow-downtime)" in step for step in outcome.steps)
@@ -58,7 +63,11 @@ def test_waves_of_two_replace_every_member(
         plan = RolloutPlan(eif_path=v2, enclave_name="web", wave_size=2)
         seen = []
         report = rollout(
-            plan, targets, key=key, progress=lambda o, s: seen.append(pinned_pcr0s(kms, key_id))
+            plan,
+            targets,
+            home=Home.resolve(),
+            key=key,
+            progress=lambda o, s: seen.append(pinned_pcr0s(kms, key_id)),
         )
         assert all(pins == {old_pcr0, new_pcr0} for pins in seen)  # both while waves run
         assert pinned_pcr0s(kms, key_id) == {new_pcr0}  # the old one only after the last

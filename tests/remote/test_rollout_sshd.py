@@ -11,6 +11,7 @@ from sshd_harness import remote_command
 
 from core.attestation.trust import sim_root_anchor
 from core.eif import measure_eif
+from core.home import Home
 from core.remote.target import Target
 from tui.cli.main import main
 
@@ -32,7 +33,7 @@ def test_rollout_stops_at_wave_two_and_describes_every_member(
     # its attestation cannot match the image.
     old = {n: start_old(t, v1, debug=(n == "b")) for n, t in targets.items()}
     for name, target in targets.items():  # each simulator's root, copied here by the operator
-        root = sim_root_anchor(remote_homes[name]).source
+        root = sim_root_anchor(Home(remote_homes[name])).source
         add = ["ctx", "add", name, "--host", str(target.host), "--trust", root]
         assert main([*add, "--remote-command", str(target.remote_command)]) == 0
     capsys.readouterr()
@@ -85,7 +86,7 @@ def test_a_remote_simulator_cannot_vouch_for_itself(
     assert member["state"] == "kept-old" and "trusted" in member["error"]
     assert [e.enclave_id for e in running(target)] == [old.enclave_id]
 
-    root = sim_root_anchor(remote_homes["a"])
+    root = sim_root_anchor(Home(remote_homes["a"]))
     assert main([*rollout, "--trust", f"sha256:{root.fingerprint}", "--json"]) == 0
     (member,) = json.loads(capsys.readouterr().out)["members"]
     assert member["state"] == "replaced"

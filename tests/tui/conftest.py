@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from core.checks import Check
+from core.home import Home
 from tui.app import NitrodeckApp
 from tui.header import DEMO_SIMULATOR, StaticHeaderProvider
 from tui.pilot import settle
@@ -46,7 +47,7 @@ def no_leftover_local_kms(nitrodeck_home: Path) -> Iterator[None]:
     yield
     from core.kms.local.daemon import stop_local_kms
 
-    stop_local_kms(nitrodeck_home)
+    stop_local_kms(Home(nitrodeck_home))
 
 
 @pytest.fixture

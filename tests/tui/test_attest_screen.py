@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from core.agent.demo import build_demo_image
 from core.attestation import CheckStatus, parse_document
 from core.errors import UsageError
+from core.home import Home
 from core.platform.base import RunRequest
 from core.platform.sim.platform import SimPlatform
 from tui.presenters.attest_request import parse_hex, parse_request
@@ -51,7 +52,7 @@ async def finish(pilot: Any, wait: Any, screen: AttestScreen) -> None:
 def demo_enclave(tmp_path: Path) -> Iterator[tuple[SimPlatform, Path]]:
     eif = tmp_path / "demo.eif"
     build_demo_image(eif)
-    sim = SimPlatform()
+    sim = SimPlatform(home=Home.resolve())
     try:
         sim.run_enclave(RunRequest(eif_path=eif, memory_mib=512, cpu_count=2, enclave_name="demo"))
         yield sim, eif

@@ -12,6 +12,7 @@ from textual.widgets import Checkbox, Input
 
 from core.agent.demo import build_demo_image
 from core.eif import build_eif
+from core.home import Home
 from core.platform.base import RunRequest
 from core.platform.sim.platform import SimPlatform
 from tui.engine.access import PlatformHolder
@@ -25,7 +26,7 @@ from tui.widgets.console_log import ConsoleLog
 
 @pytest.fixture
 def sim(tmp_path: Path) -> Iterator[SimPlatform]:
-    platform = SimPlatform("m5.xlarge")
+    platform = SimPlatform("m5.xlarge", home=Home.resolve())
     yield platform
     platform.terminate_enclave(all_enclaves=True)
     platform.close()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from core.home import Home
 from core.platform.demo import DemoPlatform
 from core.remote.target import Target
 from tui.contexts import save_context
@@ -68,7 +69,7 @@ async def test_ctx_switches_the_app_and_the_header_names_it(
     make_app, wait, homes: list[Path], isolated_config: Path
 ) -> None:
     save_context(Target(name="lab", home=str(homes[0])))
-    holder = PlatformHolder(DemoPlatform)
+    holder = PlatformHolder(DemoPlatform, Home.resolve())
     app = make_app(platform=holder, header_provider=PlatformHeaderProvider(holder))
     try:
         async with app.run_test(size=(140, 36)) as pilot:
@@ -101,7 +102,7 @@ async def test_the_kms_view_of_a_remote_simulator_uses_its_own_local_kms(
     from core.kms.local.daemon import stop_local_kms
     from core.remote.target import open_target
 
-    remote = open_target(Target(name="lab", home=str(homes[0])))
+    remote = open_target(Target(name="lab", home=str(homes[0])), home=Home.resolve())
     app = make_app(platform=PlatformHolder.of(remote))
     try:
         async with app.run_test(size=(140, 36)) as pilot:
@@ -115,4 +116,4 @@ async def test_the_kms_view_of_a_remote_simulator_uses_its_own_local_kms(
             assert not (nitrodeck_home / "kms").exists()
     finally:
         remote.close()
-        stop_local_kms(homes[0])
+        stop_local_kms(Home(homes[0]))

@@ -14,6 +14,7 @@ from screens2_fakes import FixedPlatform
 from core.eif.format import SectionType
 from core.eif.reader import measure_eif
 from core.eif.writer import Section, write_eif
+from core.home import Home
 from core.kms.demo import DECRYPT_SID, demo_key_policy
 from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, ADMIN_PROFILE, PRINCIPAL_ARN
 from core.kms.local.server import LocalKms
@@ -27,7 +28,7 @@ OLD = "ab" * 48
 
 @pytest.fixture
 def server() -> Iterator[LocalKms]:
-    with LocalKms() as kms:
+    with LocalKms(home=Home.resolve()) as kms:
         yield kms
 
 

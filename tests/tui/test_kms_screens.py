@@ -12,6 +12,7 @@ from screens2_fakes import PCR0, FixedKms, FixedPlatform
 
 from core.agent.demo import build_demo_image
 from core.errors import UsageError
+from core.home import Home
 from core.kms.demo import create_demo_key, demo_key_policy
 from core.kms.local.credentials import ADMIN_PRINCIPAL_ARN, PRINCIPAL_ARN
 from core.kms.local.server import LocalKms
@@ -124,20 +125,22 @@ async def test_bad_target_is_explained_inline(make_app: Any, wait: Any) -> None:
 
 
 def test_target_choices() -> None:
-    assert parse_choice("local") is None and parse_choice("") is None
-    assert parse_choice("aws") == KmsTarget()
-    assert parse_choice("https://kms.eu-west-1.amazonaws.com").endpoint_url.startswith("https")  # type: ignore[union-attr]
+    home = Home.resolve()
+    assert parse_choice("local", home) is None and parse_choice("", home) is None
+    assert parse_choice("aws", home) == KmsTarget()
+    aws_url = "https://kms.eu-west-1.amazonaws.com"
+    assert parse_choice(aws_url, home).endpoint_url.startswith("https")  # type: ignore[union-attr]
     with pytest.raises(UsageError):
-        parse_choice("ftp://x")
+        parse_choice("ftp://x", home)
 
 
 @pytest.fixture
 def sim_kms(tmp_path: Path) -> Iterator[tuple[SimPlatform, LocalKms, Path]]:
     eif = tmp_path / "demo.eif"
     build_demo_image(eif)
-    sim = SimPlatform()
+    sim = SimPlatform(home=Home.resolve())
     try:
-        with LocalKms() as server:
+        with LocalKms(home=Home.resolve()) as server:
             yield sim, server, eif
     finally:
         sim.terminate_enclave(all_enclaves=True)
@@ -208,7 +211,9 @@ async def test_denials_explained_other_pcr0_and_debug_mode(
     blob = tmp_path / "other.enc"
     blob.write_bytes(client.encrypt(KeyId=other["KeyId"], Plaintext=SECRET)["CiphertextBlob"])
     prod = sim.find_enclave(enclave_name="prod")
-    pinned = create_demo_key(client, prod, admin=roles.admin, decryptor=roles.decryptor)
+    pinned = create_demo_key(
+        client, prod, admin=roles.admin, decryptor=roles.decryptor, home=Home.resolve()
+    )
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await wait(pilot)

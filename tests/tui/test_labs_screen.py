@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from textual.widgets import Static
 
+from core.home import Home
 from core.labs.catalog import LABS
 from core.sandbox import stop_home
 from tui.screens.confirm import ConfirmScreen
@@ -88,7 +89,7 @@ async def test_start_check_hint_and_reset_from_the_view(make_app, wait, nitrodec
             assert screen.table.all_rows["pool-busy"][2] == "not started"
             assert not (nitrodeck_home / "labs" / "pool-busy").exists()
     finally:
-        stop_home(nitrodeck_home / "labs" / "pool-busy")
+        stop_home(Home(nitrodeck_home / "labs" / "pool-busy"))
 
 
 class EnvWatch:
@@ -141,4 +142,4 @@ async def test_lab_actions_leave_the_apps_home_and_platform_alone(
             assert (lab_home / "sim").is_dir()
             assert await asyncio.to_thread(lambda: app.platform.describe_enclaves()) == []
     finally:
-        stop_home(lab_home)
+        stop_home(Home(lab_home))

@@ -10,6 +10,7 @@ import pytest
 from textual.widgets import Input
 
 from core.agent.demo import build_demo_image
+from core.home import Home
 from core.platform.base import RunRequest
 from core.platform.sim.platform import SimPlatform
 from tui.engine.access import PlatformHolder
@@ -20,7 +21,7 @@ from tui.widgets.poller import Poller
 
 @pytest.fixture
 def sim() -> Iterator[SimPlatform]:
-    platform = SimPlatform("m5.2xlarge")
+    platform = SimPlatform("m5.2xlarge", home=Home.resolve())
     yield platform
     platform.terminate_enclave(all_enclaves=True)
     platform.close()

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from core.asciicast import CastWriter, read_cast
+from core.home import Home
 from core.sandbox import stop_home
 
 REPO = Path(__file__).resolve().parents[2]
@@ -93,7 +94,7 @@ def test_tour_recorded_through_a_terminal_is_a_cast(tmp_path: Path) -> None:
         _drain(master, process, 120)
     finally:
         os.close(master)
-        stop_home(home / "tour")
+        stop_home(Home(home / "tour"))
     assert process.returncode == 0
     header, events = read_cast(cast)
     assert (header["width"], header["height"]) == (100, 30)

@@ -138,9 +138,9 @@ async def test_a_started_lab_points_at_its_symptom_where_it_is(
     make_app: Any, wait: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The note after `s` said "the symptom is above" while the panel shows the note first."""
-    import tui.screens.labs as labs
+    from core.labs.runner import LabRunner
 
-    monkeypatch.setattr(labs, "run_lab", lambda *args: {})
+    monkeypatch.setattr(LabRunner, "start", lambda *args: None)  # no lab home built: the text
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:
         await wait(pilot)

@@ -8,25 +8,28 @@ from pathlib import Path
 import pytest
 
 import tui.tour
+from core.home import Home
 from core.sandbox import stop_home
+from core.tour import tour_home as core_tour_home
 from tui.app import NitrodeckApp
 from tui.engine.access import PlatformHolder
 from tui.screens.tour import NarrationScreen
 from tui.tour import STEPS
-from tui.tour_home import tour_home
 
 
-def running(home: Path) -> list[str]:
+def running(home: Home) -> list[str]:
     """The enclaves running on the simulator in `home`."""
-    from core.home import using_home
     from core.platform.sim.platform import SimPlatform
 
-    with using_home(home):
-        platform = SimPlatform()
-        try:
-            return [e.name for e in platform.describe_enclaves()]
-        finally:
-            platform.close()
+    platform = SimPlatform(home=home)
+    try:
+        return [e.name for e in platform.describe_enclaves()]
+    finally:
+        platform.close()
+
+
+def tour_home(home: Path) -> Home:
+    return core_tour_home(Home(home))
 
 
 pytestmark = pytest.mark.slow
@@ -36,7 +39,7 @@ pytestmark = pytest.mark.slow
 def quick_settle(monkeypatch: pytest.MonkeyPatch, nitrodeck_home: Path) -> Iterator[None]:
     monkeypatch.setattr(tui.tour, "SETTLE", 0.15)
     yield
-    stop_home(nitrodeck_home)
+    stop_home(Home(nitrodeck_home))
     stop_home(tour_home(nitrodeck_home))
 
 
@@ -53,7 +56,7 @@ async def test_tour_runs_to_its_end_on_a_timer(
 ) -> None:
     """As `nitrodeck tour` runs it: in place (its home is the app's), on a timer, then quits."""
     app = make_app(
-        platform=PlatformHolder.for_args("sim", None),
+        platform=PlatformHolder.for_args("sim", None, Home.resolve()),
         start_view="tour",
         tour_delay=0.05,
         tour_exit=True,
@@ -64,7 +67,7 @@ async def test_tour_runs_to_its_end_on_a_timer(
     assert app.tour is not None
     assert app.tour.shown == [step.view for step in STEPS]
     # the story is real: the tour's enclave ran on the simulator
-    assert "tour" in running(nitrodeck_home)
+    assert "tour" in running(Home(nitrodeck_home))
 
 
 async def test_in_app_tour_runs_in_its_own_home_and_leaves_nothing_running(
@@ -72,7 +75,9 @@ async def test_in_app_tour_runs_in_its_own_home_and_leaves_nothing_running(
 ) -> None:
     """`:tour` then esc at 80x24: the story ran in <home>/tour, not in the operator's home, and
     its enclave is gone once the tour ends; the operator is back where they were."""
-    app = make_app(platform=PlatformHolder.for_args("sim", None), start_view="enclaves")
+    app = make_app(
+        platform=PlatformHolder.for_args("sim", None, Home.resolve()), start_view="enclaves"
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         own = app.platforms
@@ -81,17 +86,17 @@ async def test_in_app_tour_runs_in_its_own_home_and_leaves_nothing_running(
         await _until(app, pilot, lambda: isinstance(app.screen, NarrationScreen))
         assert app.tour is not None and app.tour.home == tour_home(nitrodeck_home)
         assert "tour" in running(tour_home(nitrodeck_home))
-        assert "tour" not in running(nitrodeck_home)
+        assert "tour" not in running(Home(nitrodeck_home))
         await pilot.press("escape")
         await _until(app, pilot, lambda: app.platforms is own)
         await pilot.pause(0.2)
         assert running(tour_home(nitrodeck_home)) == []
-        assert "tour" not in running(nitrodeck_home)
+        assert "tour" not in running(Home(nitrodeck_home))
         assert app.screen.crumb in ("enclaves", "tour")  # type: ignore[attr-defined]
 
 
 async def test_tour_waits_for_a_key_and_esc_ends_it(make_app: Callable[..., NitrodeckApp]) -> None:
-    app = make_app(platform=PlatformHolder.for_args("sim", None), start_view="tour")
+    app = make_app(platform=PlatformHolder.for_args("sim", None, Home.resolve()), start_view="tour")
     async with app.run_test(size=(120, 36)) as pilot:
         await _until(app, pilot, lambda: isinstance(app.screen, NarrationScreen))
         assert app.tour is not None and app.tour.shown == ["home"]

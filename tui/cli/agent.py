@@ -14,14 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from core.agent.client import DEFAULT_PORT, AgentClient, connect_agent
+from core.agent.client import AGENT_WAIT, DEFAULT_PORT, AgentClient, connect_agent
 from core.attestation import is_debug_mode, parse_document
 from core.attestation.inputs import parse_hex
 from core.errors import NitrodeckError, UsageError
 from core.platform.select import open_platform
-from tui.cli.output import print_json, progress
-
-AGENT_WAIT = 10.0  # seconds to wait for an agent that is still starting
+from tui.cli.output import cli_home, print_json, progress
 
 
 def add_enclave_args(parser: argparse.ArgumentParser) -> None:
@@ -36,7 +34,7 @@ def add_enclave_args(parser: argparse.ArgumentParser) -> None:
 @contextlib.contextmanager
 def open_agent(args: argparse.Namespace) -> Iterator[AgentClient]:
     """The agent of `--enclave-name` on the platform chosen by the global options."""
-    platform = open_platform(args.platform, args.profile)
+    platform = open_platform(args.platform, args.profile, home=cli_home(args))
     try:
         with connect_agent(platform, args.enclave_name, args.agent_port, wait=AGENT_WAIT) as agent:
             yield agent

@@ -14,7 +14,6 @@ from typing import Any
 
 from core.attestation import (
     Expectations,
-    Verifier,
     eif_expectations,
     parse_document,
     policy_expectations,
@@ -22,10 +21,10 @@ from core.attestation import (
 from core.attestation.describe import describe_document
 from core.attestation.expectations import load_policy_file, merge_pcrs, parse_expected_pcr
 from core.attestation.inputs import parse_hex, parse_time, read_document
-from core.attestation.trust import trust_anchors
 from core.errors import UsageError
+from core.flows.attest import request_anchors, verify_document
 from tui.cli.attestation_text import render_document, render_report
-from tui.cli.output import print_json, progress
+from tui.cli.output import cli_home, print_json, progress
 
 
 def build_expectations(args: argparse.Namespace) -> Expectations:
@@ -55,7 +54,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     data = read_document(args.document)
     expect = build_expectations(args)
     at = parse_time(args.at) if args.at else datetime.now(UTC)
-    report = Verifier(trust_anchors(args.trust or ())).verify(data, at=at, expect=expect)
+    anchors = request_anchors(None, args.trust or (), cli_home(args))
+    report = verify_document(data, expect, anchors=anchors, at=at)
     if args.json:
         print_json(report.to_json())
     else:

@@ -7,7 +7,7 @@ from typing import Any
 
 from core.checks import Check
 from core.doctor import basic_checks, current_terminal_size, run_checks
-from tui.cli.output import print_json
+from tui.cli.output import cli_home, print_json
 
 
 def register(subparsers: Any) -> None:
@@ -18,7 +18,10 @@ def register(subparsers: Any) -> None:
 
 def run_doctor(args: argparse.Namespace) -> int:
     checks = run_checks(
-        [lambda: basic_checks(current_terminal_size()), lambda: _platform_checks(args)]
+        [
+            lambda: basic_checks(cli_home(args), current_terminal_size()),
+            lambda: _platform_checks(args),
+        ]
     )
     if args.json:
         print_json([check.to_json() for check in checks])
@@ -32,7 +35,7 @@ def _platform_checks(args: argparse.Namespace) -> list[Check]:
     """The current platform's own preflight checks."""
     from core.platform.select import open_platform
 
-    platform = open_platform(args.platform, args.profile)
+    platform = open_platform(args.platform, args.profile, home=cli_home(args))
     try:
         return platform.preflight()
     finally:

@@ -13,12 +13,13 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from core.flows.run import run_enclave
+from core.nitro_errors import NitroCliCode, NitroCliError
 from core.platform import rules
 from core.platform.base import ConsoleHistory, ConsoleStream, Platform, RunRequest
-from core.platform.errors import NitroCliCode, NitroCliError
 from core.platform.select import open_platform
 from core.platform.shapes import describe_json, run_json, terminate_json
-from tui.cli.output import print_json, progress
+from tui.cli.output import cli_home, print_json, progress
 
 CONFIG_KEYS = (
     "eif_path",
@@ -33,7 +34,9 @@ CONFIG_KEYS = (
 
 
 def platform_of(args: argparse.Namespace) -> Platform:
-    return open_platform(getattr(args, "platform", None), getattr(args, "profile", None))
+    return open_platform(
+        getattr(args, "platform", None), getattr(args, "profile", None), home=cli_home(args)
+    )
 
 
 def register(subparsers: Any) -> None:
@@ -133,17 +136,7 @@ def build_request(args: argparse.Namespace) -> tuple[RunRequest, bool]:
 def cmd_run(args: argparse.Namespace) -> int:
     request, attach = build_request(args)
     platform = platform_of(args)
-    info = platform.run_enclave(request)
-    progress("Start allocating memory...")  # after the checks that come first in nitro-cli too
-    progress(
-        f"Started enclave with enclave-cid: {info.cid}, memory: {info.memory_mib} MiB, "
-        f"cpu-ids: [{', '.join(str(c) for c in info.cpu_ids)}]"
-    )
-    if info.memory_mib > request.memory_mib:
-        progress(
-            f"Memory is given in whole hugepages of the pool: you asked {request.memory_mib} MiB, "
-            f"the enclave got {info.memory_mib} MiB (nitrodeck pool show lists the page sizes)"
-        )
+    info = run_enclave(platform, request, lambda step: progress(step.detail)).info
     print_json(run_json(info))
     if attach:
         return stream_console(platform.console(info.enclave_id), info.cid, None)

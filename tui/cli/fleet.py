@@ -7,7 +7,7 @@ from typing import Any
 
 from core.fleet.status import DEFAULT_TIMEOUT, MemberStatus
 from tui.cli.members import add_member_args, members_from_args
-from tui.cli.output import print_json
+from tui.cli.output import cli_home, print_json
 
 DEMO_COUNT = 3
 
@@ -35,7 +35,7 @@ def register(subparsers: Any) -> None:
 def run_status(args: argparse.Namespace) -> int:
     from core.fleet.status import fleet_status
 
-    statuses = fleet_status(members_from_args(args), timeout=args.timeout)
+    statuses = fleet_status(members_from_args(args), cli_home(args), timeout=args.timeout)
     if args.json:
         print_json([s.to_json() for s in statuses])
     else:
@@ -61,7 +61,7 @@ def format_table(statuses: list[MemberStatus]) -> str:
 
 def run_demo(args: argparse.Namespace) -> int:
     from core.errors import UsageError
-    from core.home import ensure_private_dir, nitrodeck_home
+    from core.home import ensure_private_dir
     from core.remote.target import Target
     from tui.contexts import save_context
 
@@ -69,7 +69,7 @@ def run_demo(args: argparse.Namespace) -> int:
         raise UsageError("--count must be 1 to 16", where="--count")
     made = []
     for number in range(1, args.count + 1):
-        home = ensure_private_dir(nitrodeck_home() / "fleet" / f"sim-{number}")
+        home = ensure_private_dir(cli_home(args) / "fleet" / f"sim-{number}")
         save_context(Target(name=f"sim-{number}", home=str(home)))
         made.append({"name": f"sim-{number}", "home": str(home)})
     if args.json:

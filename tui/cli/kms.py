@@ -26,7 +26,7 @@ from core.kms.local.log import RotatingLog
 from core.kms.local.server import LocalKms, stderr_log
 from core.kms.manage import admin_for
 from tui.cli import kms_daemon, kms_demo, kms_manage, kms_recipient
-from tui.cli.output import print_json
+from tui.cli.output import cli_home, print_json
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -98,6 +98,7 @@ def run_serve(args: argparse.Namespace) -> int:
     elif not args.quiet:
         log = stderr_log
     kms = LocalKms(
+        home=cli_home(args),
         host=args.host,
         port=args.port,
         anchors=args.anchor,
@@ -105,8 +106,9 @@ def run_serve(args: argparse.Namespace) -> int:
         log=log,
     )
     try:
-        write_private_file(endpoint_file(), (kms.endpoint + "\n").encode())
+        write_private_file(endpoint_file(cli_home(args)), (kms.endpoint + "\n").encode())
         print(f"nitrodeck local KMS listening on {kms.endpoint}")
+        print(f"export AWS_ENDPOINT_URL_KMS={kms.endpoint}")
         print(f"export AWS_SHARED_CREDENTIALS_FILE={kms.credentials_path}")
         print(f"export AWS_PROFILE={PROFILE}")
         print(f"export AWS_DEFAULT_REGION={REGION}")
@@ -121,7 +123,7 @@ def run_serve(args: argparse.Namespace) -> int:
         if isinstance(log, RotatingLog):
             log.close()
         with contextlib.suppress(FileNotFoundError):
-            endpoint_file().unlink()
+            endpoint_file(cli_home(args)).unlink()
     return 0
 
 
@@ -162,9 +164,9 @@ def _explain_pcrs(args: argparse.Namespace) -> dict[int, bytes] | None:
 def _explain_policy(args: argparse.Namespace) -> tuple[str, str, KeyFacts | None]:
     """The policy text, the key ARN to evaluate it for, and (for a key) its state and grants."""
     if args.key_id is not None:
-        kms = client(args.endpoint_url)
+        kms = client(args.endpoint_url, cli_home(args))
         text, arn = key_policy(kms, args.key_id)
-        return text, arn, facts_from(kms, arn, admin_for(args.endpoint_url)[0])
+        return text, arn, facts_from(kms, arn, admin_for(args.endpoint_url, cli_home(args))[0])
     return read_input_text(args.policy, "--policy"), "*", None
 
 
@@ -226,7 +228,9 @@ def render_explanation(result: Explanation) -> str:
 
 
 def run_keys(args: argparse.Namespace) -> int:
-    summaries = list_keys(client(args.endpoint_url), admin_for(args.endpoint_url)[0])
+    summaries = list_keys(
+        client(args.endpoint_url, cli_home(args)), admin_for(args.endpoint_url, cli_home(args))[0]
+    )
     if args.json:
         print_json([s.to_json() for s in summaries])
         return 0

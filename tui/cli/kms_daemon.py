@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+from core.errors import NitrodeckError
+from core.home import Home
 from core.kms.local.credentials import (
     ADMIN_PRINCIPAL_ARN,
     ADMIN_PROFILE,
@@ -16,11 +18,16 @@ from core.kms.local.credentials import (
     credentials_path,
 )
 from core.kms.local.daemon import ensure_local_kms, log_path, running_local_kms, stop_local_kms
-from tui.cli.output import print_json
+from tui.cli.output import cli_home, print_json
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     start = commands.add_parser("start", help="start the local KMS in the background")
+    start.add_argument(
+        "--port",
+        type=int,
+        help="listen on this port from now on (kept in the home; 0 picks a free one)",
+    )
     start.add_argument("--json", action="store_true", help="print the result as JSON")
     start.set_defaults(handler=run_start)
     status = commands.add_parser("status", help="is the background local KMS running, and where")
@@ -31,26 +38,31 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     stop.set_defaults(handler=run_stop)
 
 
-def _print_endpoint(endpoint: str) -> None:
+def _print_endpoint(endpoint: str, home: Home) -> None:
     print(f"local KMS at {endpoint}")
-    print(f"export AWS_SHARED_CREDENTIALS_FILE={credentials_path()}")
+    print(f"export AWS_ENDPOINT_URL_KMS={endpoint}")
+    print(f"export AWS_SHARED_CREDENTIALS_FILE={credentials_path(home)}")
     print(f"export AWS_PROFILE={PROFILE}")
     print(f"export AWS_DEFAULT_REGION={REGION}")
     print(f"# administer keys as AWS_PROFILE={ADMIN_PROFILE} ({ADMIN_PRINCIPAL_ARN})")
-    print(f"# log: {log_path()}")
+    print(f"# log: {log_path(home)}")
 
 
 def run_start(args: argparse.Namespace) -> int:
-    endpoint = ensure_local_kms()
+    if args.port is not None and not 0 <= args.port <= 65535:
+        raise NitrodeckError(
+            f"port {args.port} is out of range", where="--port", fix="give 1-65535, or 0 for any"
+        )
+    endpoint = ensure_local_kms(cli_home(args), port=args.port)
     if args.json:
         print_json({"Running": True, "Endpoint": endpoint})
         return 0
-    _print_endpoint(endpoint)
+    _print_endpoint(endpoint, cli_home(args))
     return 0
 
 
 def run_status(args: argparse.Namespace) -> int:
-    info = running_local_kms()
+    info = running_local_kms(cli_home(args))
     if args.json:
         print_json(
             {"Running": info is not None}
@@ -62,12 +74,12 @@ def run_status(args: argparse.Namespace) -> int:
         return 1
     owner = f"pid {info.pid}" if info.pid else "a foreground `nitrodeck kms serve`"
     print(f"running ({owner})")
-    _print_endpoint(info.endpoint)
+    _print_endpoint(info.endpoint, cli_home(args))
     return 0
 
 
 def run_stop(args: argparse.Namespace) -> int:
-    stopped = stop_local_kms()
+    stopped = stop_local_kms(cli_home(args))
     if args.json:
         print_json({"Stopped": stopped})
         return 0 if stopped else 1

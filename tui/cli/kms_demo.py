@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from core.agent.client import find_agent_enclave
-from core.kms.demo import create_demo_key
-from core.kms.target import demo_roles
+from core.flows.demo_key import make_demo_key
+from core.flows.kms import kms_target_for
+from core.kms.target import KmsTarget
 from core.platform.select import open_platform
-from tui.cli.output import print_json, progress
+from tui.cli.output import cli_home, print_json, progress
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,25 +42,28 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run_create_demo_key(args: argparse.Namespace) -> int:
-    from core.remote.kms import kms_target_for
+    home = cli_home(args)
+    platform = open_platform(args.platform, args.profile, home=home)
 
-    platform = open_platform(args.platform, args.profile)
-    try:  # open while the key is made: a remote's KMS is reached through its connection
-        enclave = find_agent_enclave(platform, args.enclave_name)
-        target = kms_target_for(platform, args.endpoint_url)
+    def target() -> KmsTarget:
+        chosen = kms_target_for(platform, args.endpoint_url, home)
         if not args.json:
-            progress(f"KMS: {target.describe()}")
-        roles = demo_roles(target, args.decrypt_principal)
-        demo = create_demo_key(
-            roles.client,
-            enclave,
-            admin=roles.admin,
-            decryptor=roles.decryptor,
+            progress(f"KMS: {chosen.describe()}")
+        return chosen
+
+    try:  # open while the key is made: a remote's KMS is reached through its connection
+        made = make_demo_key(
+            platform,
+            args.enclave_name,
+            target,
+            home,
+            decrypt_principal=args.decrypt_principal,
             alias=args.alias,
             output=args.output,
         )
     finally:
         platform.close()
+    demo, roles = made.demo, made.roles
     if args.json:
         print_json(demo.to_json())
         return 0

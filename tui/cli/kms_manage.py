@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from core.errors import UsageError
+from core.flows.pin import Pinning, pinned_summary
 from core.input_files import read_input_text
 from core.kms.manage import (
     admin_for,
@@ -23,8 +24,8 @@ from core.kms.manage import (
     put_policy,
     revoke_grant,
 )
-from core.kms.pin import parse_pcrs, pin_key, plan_pin
-from tui.cli.output import print_json
+from core.kms.pin import parse_pcrs
+from tui.cli.output import cli_home, print_json
 
 STATE_COMMANDS = {
     "enable-key": ("enable", "EnableKey: the key may be used again", False),
@@ -108,7 +109,7 @@ def confirm(question: str, yes: bool) -> None:
 
 def run_state(args: argparse.Namespace) -> int:
     change, summary, destructive = STATE_COMMANDS[args.kms_command]
-    kms, _ = admin_for(args.endpoint_url)
+    kms, _ = admin_for(args.endpoint_url, cli_home(args))
     if destructive:
         confirm(f"{summary}. {args.kms_command} {args.key_id}?", args.yes)
     state = change_state(
@@ -123,7 +124,7 @@ def run_state(args: argparse.Namespace) -> int:
 
 
 def run_get_policy(args: argparse.Namespace) -> int:
-    text, arn = get_policy(admin_for(args.endpoint_url)[0], args.key_id)
+    text, arn = get_policy(admin_for(args.endpoint_url, cli_home(args))[0], args.key_id)
     if args.json:
         print_json({"KeyArn": arn, "PolicyName": "default", "Policy": text})
     else:
@@ -133,7 +134,7 @@ def run_get_policy(args: argparse.Namespace) -> int:
 
 def run_put_policy(args: argparse.Namespace) -> int:
     text = read_input_text(args.policy, "--policy")
-    kms, _ = admin_for(args.endpoint_url)
+    kms, _ = admin_for(args.endpoint_url, cli_home(args))
     old, _ = get_policy(kms, args.key_id)
     diff = policy_diff(old, text)
     if not diff:
@@ -155,28 +156,22 @@ def run_put_policy(args: argparse.Namespace) -> int:
 
 def run_pin(args: argparse.Namespace) -> int:
     """Show the diff, ask, PutKeyPolicy: how a key moves to a rebuilt image without an outage."""
-    kms, principal = admin_for(args.endpoint_url)
-    plan = plan_pin(
-        kms,
-        args.key_id,
+    pinning = Pinning.as_admin(admin_for(args.endpoint_url, cli_home(args)), args.key_id)
+    plan = pinning.plan(
         args.eif_path,
-        principal=principal(),
         pcrs=parse_pcrs(args.pcrs) if args.pcrs else None,
         replace=args.replace,
         for_principal=args.principal,
         sids=args.sid,
     )
     if not args.json:
-        pinned = ", ".join(f"PCR{n}={v[:16]}…" for n, v in sorted(plan.pcrs.items()))
         verb = "replace with" if args.replace else "add"
-        print(f"{plan.key_arn}: {verb} {pinned} in statement(s) {', '.join(plan.statements)}")
+        statements = ", ".join(plan.statements)
+        print(f"{plan.key_arn}: {verb} {pinned_summary(plan)} in statement(s) {statements}")
         print(plan.diff or "the policy already pins these values: nothing to do")
-
-    def ask(_: object) -> bool:
+    if plan.changed:
         confirm(f"PutKeyPolicy on {plan.key_arn}?", args.yes)
-        return True
-
-    done = pin_key(kms, plan, ask)
+    done = pinning.apply(plan)
     if args.json:
         print_json({**plan.to_json(), "Applied": done})
     elif done:
@@ -185,7 +180,7 @@ def run_pin(args: argparse.Namespace) -> int:
 
 
 def run_revoke_grant(args: argparse.Namespace) -> int:
-    arn = revoke_grant(admin_for(args.endpoint_url)[0], args.key_id, args.grant_id)
+    arn = revoke_grant(admin_for(args.endpoint_url, cli_home(args))[0], args.key_id, args.grant_id)
     if args.json:
         print_json({"KeyArn": arn, "RevokedGrantId": args.grant_id})
     else:

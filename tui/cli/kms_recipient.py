@@ -15,17 +15,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from core.agent.client import connect_agent
 from core.errors import NitrodeckError
+from core.flows.decrypt import DecryptRequest, decrypt_in_enclave
 from core.input_files import read_input
-from core.kms.client import FlowResult, FlowStep, describe_proof, recipient_decrypt
+from core.kms.client import FlowResult, describe_proof
 from core.kms.errors import kms_error
 from core.kms.inputs import encryption_context, proof_key, read_blob
 from core.kms.target import KmsTarget, boto3_client, caller_principal
 from core.platform.base import Platform
 from core.platform.select import open_platform
-from tui.cli.agent import AGENT_WAIT, add_enclave_args
-from tui.cli.output import print_json, progress
+from core.steps import Step
+from tui.cli.agent import add_enclave_args
+from tui.cli.output import cli_home, print_json, progress
 
 MARKS = {"ok": "✓", "denied": "✗", "failed": "✗", "skipped": "-"}
 
@@ -73,12 +74,12 @@ def add_kms_args(parser: argparse.ArgumentParser) -> None:
 
 def _target(args: argparse.Namespace, platform: Platform) -> KmsTarget:
     """`--endpoint-url`, else the KMS the platform uses by default (local or AWS)."""
-    from core.remote.kms import kms_target_for
+    from core.flows.kms import kms_target_for
 
-    return kms_target_for(platform, args.endpoint_url)
+    return kms_target_for(platform, args.endpoint_url, cli_home(args))
 
 
-def print_step(step: FlowStep) -> None:
+def print_step(step: Step) -> None:
     print(f"{MARKS.get(step.status, '?')} {step.name}: {step.detail}", flush=True)
 
 
@@ -98,23 +99,21 @@ def run_decrypt(args: argparse.Namespace) -> int:
     ciphertext = read_blob(args.ciphertext_file)
     context = encryption_context(args.encryption_context)
     proof = None if args.proof_key is None else proof_key(args.proof_key)
-    platform = open_platform(args.platform, args.profile)
+    platform = open_platform(args.platform, args.profile, home=cli_home(args))
     try:
         target = _target(args, platform)
         if not args.json:
             progress(f"KMS: {target.describe()}")
-        kms = boto3_client(target)
-        with connect_agent(platform, args.enclave_name, args.agent_port, wait=AGENT_WAIT) as agent:
-            result = recipient_decrypt(
-                agent,
-                kms,
-                ciphertext,
-                principal=lambda: caller_principal(target),
-                key_id=args.key_id,
-                encryption_context=context,
-                on_step=None if args.json else print_step,
-                proof_key=proof,
-            )
+        request = DecryptRequest(
+            args.enclave_name, ciphertext, args.key_id, context, proof, args.agent_port
+        )
+        result = decrypt_in_enclave(
+            platform,
+            boto3_client(target),
+            lambda: caller_principal(target),
+            request,
+            None if args.json else print_step,
+        )
     finally:
         platform.close()
     if args.json:
@@ -132,7 +131,7 @@ def run_encrypt(args: argparse.Namespace) -> int:
     context = encryption_context(args.encryption_context)
     if context:
         request["EncryptionContext"] = context
-    platform = open_platform(args.platform, args.profile)
+    platform = open_platform(args.platform, args.profile, home=cli_home(args))
     try:  # open until Encrypt returns: a remote's KMS is reached through its connection
         target = _target(args, platform)
         try:

@@ -12,7 +12,7 @@ import argparse
 from core.labs.catalog import get_lab
 from core.labs.runner import LabRunner, LabStatus
 from core.labs.text import describe, verdict
-from tui.cli.output import print_json, progress
+from tui.cli.output import cli_home, print_json, progress
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_list(args: argparse.Namespace) -> int:
-    labs = LabRunner().overview()
+    labs = LabRunner(cli_home(args)).overview()
     if args.json:
         print_json([s.to_json() for s in labs])
         return 0
@@ -62,7 +62,7 @@ def run_start(args: argparse.Namespace) -> int:
     get_lab(args.name)  # an unknown name fails before the "preparing" line
     if not args.json:
         progress(f"preparing lab {args.name} (images, enclaves, keys: a few seconds)…")
-    status = LabRunner().start(args.name)
+    status = LabRunner(cli_home(args)).start(args.name)
     if args.json:
         print_json(status.to_json())
     else:
@@ -71,7 +71,7 @@ def run_start(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    status = LabRunner().status(args.name)
+    status = LabRunner(cli_home(args)).status(args.name)
     if args.json:
         print_json(status.to_json())
     else:
@@ -82,7 +82,7 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_hint(args: argparse.Namespace) -> int:
-    runner = LabRunner()
+    runner = LabRunner(cli_home(args))
     lab = runner.resolve(args.name)
     hints = runner.hint(lab.name, every=args.all)
     if args.json:
@@ -96,7 +96,7 @@ def run_hint(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    result = LabRunner().check(args.name)
+    result = LabRunner(cli_home(args)).check(args.name)
     if args.json:
         print_json(result.to_json())
     else:
@@ -105,7 +105,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_reset(args: argparse.Namespace) -> int:
-    lab = LabRunner().reset(args.name)
+    lab = LabRunner(cli_home(args)).reset(args.name)
     if args.json:
         print_json({"lab": lab.name, "reset": True})
     else:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core.errors import NitrodeckError, UsageError
+from core.home import Home
 
 # Every top-level command: the `tui.cli` module that registers it, and its line in `--help`, in
 # the order `--help` lists them. `--help` is drawn from this table alone and a command imports
@@ -209,6 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(words)
     else:
         args = app_args
+    args.home = Home.resolve()  # the edge: everything below is handed this home
     try:
         if not getattr(args, "local_only", False):
             choose_target(args)

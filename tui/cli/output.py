@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from typing import Any
 
 from core.errors import NitrodeckError
+from core.home import Home
 
 
 def json_text(value: Any) -> str:
@@ -24,6 +26,12 @@ def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def cli_home(args: argparse.Namespace) -> Home:
+    """The home `main` resolved for this command (`args.home`), the one every part of it uses."""
+    home = getattr(args, "home", None)
+    return home if isinstance(home, Home) else Home.resolve()
+
+
 def error_text(error: NitrodeckError) -> str:
     """How every command shows a failure on stderr. One with a nitro-cli code is the block
     run-enclave prints: `[ Exx ] <nitro-cli's message>`, the specific cause, the docs link and a
@@ -31,7 +39,7 @@ def error_text(error: NitrodeckError) -> str:
     if error.code is None:
         return f"{error.label}{error}"
     from core.explain import lookup
-    from core.platform.errors import DOCS_LINK, NitroCliError, detailed_info
+    from core.nitro_errors import DOCS_LINK, NitroCliError, detailed_info
 
     fix = error.fix or lookup(error.code).fix
     if isinstance(error, NitroCliError):

@@ -10,7 +10,7 @@ from typing import Any
 from core.fleet.keys import KeyPin
 from core.fleet.rollout import MemberOutcome, RolloutReport
 from tui.cli.members import add_member_args, members_from_args
-from tui.cli.output import print_json
+from tui.cli.output import cli_home, print_json
 
 
 def register(subparsers: Any) -> None:
@@ -71,7 +71,7 @@ def run_rollout(args: argparse.Namespace) -> int:
         trust=parse_trust_choice(args.trust) if args.trust else None,
     )
     members = members_from_args(args)
-    report = rollout(plan, members, progress=_progress, key=_key(args))
+    report = rollout(plan, members, home=cli_home(args), progress=_progress, key=_key(args))
     if args.json:
         print_json(
             {
@@ -91,7 +91,8 @@ def _key(args: argparse.Namespace) -> KeyPin | None:
         return None
     from core.kms.manage import admin_for
 
-    kms, principal = admin_for(args.kms_endpoint_url)  # pinning changes the policy: the admin's
+    # pinning changes the policy: the admin's
+    kms, principal = admin_for(args.kms_endpoint_url, cli_home(args))
     return KeyPin(kms, args.key_id, principal(), args.key_principal)
 
 

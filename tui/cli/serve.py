@@ -29,7 +29,10 @@ def run_serve(args: argparse.Namespace) -> int:
         raise UsageError(
             "serve only speaks on stdin/stdout", where="serve", fix="run `nitrodeck serve --stdio`"
         )
-    from core.platform.select import open_local_platform
+    from functools import partial
+
+    from core.home import Home
+    from core.platform.local import open_local_platform
     from core.remote.calls import SERVER_CALLS
     from core.remote.server import Server
 
@@ -40,5 +43,5 @@ def run_serve(args: argparse.Namespace) -> int:
     os.dup2(null, 0)
     os.close(null)
     os.dup2(2, 1)
-    server = Server(reader, writer, open_local_platform, SERVER_CALLS)
+    server = Server(reader, writer, partial(open_local_platform, home=Home.resolve()), SERVER_CALLS)
     return server.run()

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import NitrodeckError
-from core.home import ensure_private_dir, nitrodeck_home
+from core.home import ensure_private_dir
+from tui.cli.output import cli_home
 
 LAUNCHER = (
     '#!/bin/sh\n# nitrodeck nitro-cli mode\nPYTHONPATH={path} exec {python} -m tui nitro-cli "$@"\n'
@@ -39,7 +40,7 @@ def register(subparsers: Any) -> None:
 
 
 def run_shellenv(args: argparse.Namespace) -> int:
-    link = install_link(nitrodeck_home() / "bin")
+    link = install_link(cli_home(args) / "bin")
     print(f'export PATH={shlex.quote(str(link.parent))}:"$PATH"')
     print(f"{link} runs nitrodeck as nitro-cli", file=sys.stderr)
     return 0

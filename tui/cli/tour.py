@@ -7,8 +7,9 @@ touches the user's enclaves or keys, and stops its enclave and KMS when it ends 
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
+
+from tui.cli.output import cli_home
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,11 +38,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run_tour(args: argparse.Namespace) -> int:
     from core.sandbox import stop_home
+    from core.tour import tour_home
     from tui.app import run_app
-    from tui.tour_home import tour_home
 
-    home = tour_home()
-    os.environ["NITRODECK_HOME"] = str(home)
+    home = tour_home(cli_home(args))
+    args.home = home  # the app starts in the tour's home; this process's environment stays
     args.platform = "sim"
     args.record = args.tour_record or args.record
     try:

@@ -12,9 +12,12 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
+from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.checks import Check
+from core.home import Home
 from tui.header import HeaderInfo
 
 if TYPE_CHECKING:
@@ -25,49 +28,75 @@ Opener = Callable[[], "Platform"]
 
 
 class PlatformHolder:
-    """One platform, opened on first `get()` (which may raise `NitrodeckError`)."""
+    """Where the app works: a home and its platform, opened on first `get()` (which may raise
+    `NitrodeckError`). Switching context changes both, in this process."""
 
-    def __init__(self, opener: Opener, *, owned: bool = True, context: str = "") -> None:
+    def __init__(
+        self, opener: Opener, home: Home, *, owned: bool = True, context: str = ""
+    ) -> None:
         self._opener = opener
         self._owned = owned
         self._platform: Platform | None = None
         self._lock = threading.Lock()
+        self.home = home
+        """The home the app works in: its simulator, its local KMS, its images and consoles."""
+        self.own_home = home
+        """The home the app started in: the one context `local` means."""
+        self._own_opener = opener
         self.context = context
         """The context's name the header shows ("" when none was chosen: this machine)."""
 
     @classmethod
-    def for_args(cls, name: str | None, profile: str | None) -> PlatformHolder:
+    def for_args(cls, name: str | None, profile: str | None, home: Home) -> PlatformHolder:
         """The platform `--platform`/`--profile` name (or this machine's default), owned."""
 
         def opener() -> Platform:
             from core.platform.select import open_platform
 
-            return open_platform(name, profile)
+            return open_platform(name, profile, home=home)
 
         from core.platform.select import current_target
 
         target = current_target()
-        return cls(opener, context=target.name if target is not None else "")
+        return cls(opener, home, context=target.name if target is not None else "")
 
     def switch(self, target: Target) -> None:
         """Point at another context: later `get()`s open it; the old platform is closed.
 
-        Runs in a worker (closing a remote waits for its session to end).
+        A host is reached over the protocol; a home (a saved context's, a lab's, the tour's)
+        and this machine open in-process, with `Home` handed down (`local` is the app's own
+        home). Runs in a worker (closing a remote waits for its session to end).
         """
+        from core.platform.local import open_local_platform
         from core.platform.select import open_platform, set_target
 
-        set_target(target)
+        home = self.own_home
+        if target.host:
+            set_target(target)
+        else:
+            set_target(None)
+            if target.home:
+                home = Home(Path(target.home).expanduser(), label=target.name)
+        opener: Opener
+        if target.host:
+            opener = partial(open_platform, home=home)
+        elif target.home:
+            opener = partial(open_local_platform, target.platform, target.profile, home=home)
+        else:
+            opener = self._own_opener  # back to what the app started with (--platform, …)
         with self._lock:
             old, self._platform = self._platform, None
-            self._opener = open_platform
-            self.context = target.name
+            self._opener = opener
+            self.home = home
+            self.context = "" if target.name == "local" else target.name
         if old is not None:
             old.close()
 
     @classmethod
-    def of(cls, platform: Platform) -> PlatformHolder:
-        """A holder around a platform already open (tests, screenshots); its owner closes it."""
-        holder = cls(lambda: platform, owned=False)
+    def of(cls, platform: Platform, home: Home | None = None) -> PlatformHolder:
+        """A holder around a platform already open (tests, screenshots); its owner closes it.
+        Without `home`, the process's own (these callers are edges)."""
+        holder = cls(lambda: platform, home or Home.resolve(), owned=False)
         holder._platform = platform
         return holder
 

@@ -8,13 +8,15 @@ with this home's local credentials is the local KMS).
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
-from core.errors import UsageError
+from core.errors import NitrodeckError, UsageError
+from core.home import Home
 from core.kms.target import KmsTarget, boto3_client, caller_principal, local_target, resolve_target
 
 
-def parse_choice(text: str) -> KmsTarget | None:
+def parse_choice(text: str, home: Home) -> KmsTarget | None:
     """`local` → None (resolved lazily), `aws` → AWS, `http(s)://…` → that endpoint."""
     word = text.strip()
     if word.lower() in ("", "local"):
@@ -22,7 +24,7 @@ def parse_choice(text: str) -> KmsTarget | None:
     if word.lower() == "aws":
         return KmsTarget()
     if word.startswith(("http://", "https://")):
-        return resolve_target(word, local=False)
+        return resolve_target(word, local=False, home=home)
     raise UsageError(
         f"{word!r} is not a KMS target",
         where="KMS target",
@@ -33,10 +35,18 @@ def parse_choice(text: str) -> KmsTarget | None:
 class KmsAccess:
     """A target and one boto3 client for it; `client`/`principal` may block (use threads)."""
 
-    def __init__(self, target: KmsTarget | None = None, *, client: Any = None) -> None:
-        """`client` (a boto3 KMS client or a stand-in) is used as given: tests and demos."""
+    def __init__(
+        self,
+        target: KmsTarget | None = None,
+        *,
+        client: Any = None,
+        home: Callable[[], Home] | None = None,
+    ) -> None:
+        """`client` (a boto3 KMS client or a stand-in) is used as given: tests and demos.
+        `home` says where the local KMS lives when none was chosen (the app's current home)."""
         self._target = target
         self._client: Any = client
+        self._home = home
         self._admin: Any = None
         self._lock = threading.Lock()
 
@@ -68,7 +78,9 @@ class KmsAccess:
     def target(self) -> KmsTarget:
         with self._lock:
             if self._target is None:
-                self._target = local_target()
+                if self._home is None:
+                    raise NitrodeckError("no KMS chosen", fix="choose one with t (KMS target)")
+                self._target = local_target(self._home())
             return self._target
 
     def client(self) -> Any:

@@ -1,46 +1,20 @@
 """What the attestation form asks for, checked and turned into core calls (no widgets here).
 
-The form's text fields become an `AttestRequest`; `fetch_document` gets the document (from the
-enclave's agent, or a file) and `verify_request` runs `core.attestation`'s checks on it. Every
-bad field is a `UsageError` naming the field and how to fix it, shown in the form.
+The form's text fields become a `core.flows.attest.AttestRequest`, which that flow fetches and
+verifies. Every bad field is a `UsageError` naming the field and how to fix it, shown in the
+form.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
-from core.agent.client import connect_agent
-from core.attestation import Expectations, TrustAnchor, VerificationReport, Verifier
 from core.attestation.expectations import file_expectations
-from core.attestation.inputs import parse_hex, parse_time, read_document
-from core.attestation.trust import aws_root_anchor, trust_anchors
+from core.attestation.inputs import parse_hex, parse_time
 from core.errors import UsageError
-from core.platform.base import Platform
+from core.flows.attest import AttestRequest
 
-AGENT_WAIT = 10.0
 DOCUMENT_SUFFIXES = (".cose", ".cbor", ".bin", ".b64", ".hex", ".txt", ".doc")
-
-
-@dataclass(frozen=True)
-class AttestRequest:
-    """A checked form: where the document comes from and what it must carry."""
-
-    source: str
-    from_file: bool
-    nonce: bytes | None = None
-    user_data: bytes | None = None
-    expected_pcrs: dict[int, bytes] = field(default_factory=dict)
-    expect_source: str = ""
-    trust: tuple[str, ...] = ()
-    """The operator's roots (`core.platform.trust`'s choices); empty means the platform's own
-    root (when this machine holds it), then AWS's."""
-    at: datetime | None = None
-
-    def expectations(self) -> Expectations:
-        return Expectations(pcrs=self.expected_pcrs, nonce=self.nonce, user_data=self.user_data)
 
 
 def user_data_bytes(text: str) -> bytes | None:
@@ -96,34 +70,3 @@ def looks_like_path(source: str) -> bool:
 
 def _expected(path_text: str) -> dict[int, bytes]:
     return file_expectations(Path(path_text).expanduser()) if path_text else {}
-
-
-def fetch_document(platform: Platform | None, request: AttestRequest) -> bytes:
-    """The raw document: read from the file, or asked of the enclave's agent (blocking)."""
-    if request.from_file:
-        return read_document(request.source)
-    if platform is None:
-        raise UsageError("no platform to ask for the enclave", where=request.source)
-    with connect_agent(platform, request.source, wait=AGENT_WAIT) as agent:
-        return agent.attest(nonce=request.nonce, user_data=request.user_data)
-
-
-def request_anchors(platform: Platform | None, names: Sequence[str]) -> list[TrustAnchor]:
-    """The roots the form names, each asked of the platform (which refuses to take a remote
-    host's root on its word); an empty field means its own root, then AWS's."""
-    if platform is None:
-        return trust_anchors(names)
-    if names:
-        return [platform.trust_anchor(name) for name in names]
-    own, aws = platform.trust_anchor(), aws_root_anchor()
-    return [own] if own.fingerprint == aws.fingerprint else [own, aws]
-
-
-def verify_request(
-    document: bytes, request: AttestRequest, now: datetime, platform: Platform | None = None
-) -> VerificationReport:
-    """Every check of `core.attestation` on `document`, at the request's time or `now` (UTC),
-    under the roots `request_anchors` gives."""
-    at = request.at or (now if now.tzinfo else now.replace(tzinfo=UTC))
-    verifier = Verifier(request_anchors(platform, request.trust))
-    return verifier.verify(document, at=at, expect=request.expectations())

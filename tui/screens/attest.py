@@ -25,6 +25,7 @@ from textual.widgets import Button, DataTable, Input, Static, TabbedContent, Tab
 from core.agent.client import NO_PUBLIC_KEY_NOTE
 from core.attestation import VerificationReport, describe_document, parse_document
 from core.errors import NitrodeckError
+from core.flows.attest import AttestRequest, attest_and_verify
 from core.platform.base import Platform
 from tui.engine.access import PlatformHolder, running_enclaves
 from tui.engine.errors import ShowsWorkerErrors, error_markup, escape
@@ -35,12 +36,7 @@ from tui.presenters.attest_detail import (
     field_rows,
     pcr_rows,
 )
-from tui.presenters.attest_request import (
-    AttestRequest,
-    fetch_document,
-    parse_request,
-    verify_request,
-)
+from tui.presenters.attest_request import parse_request
 from tui.screens.base import NitrodeckScreen
 from tui.widgets.form_grid import FormGrid
 from tui.widgets.form_keys import KeepsEdits
@@ -216,8 +212,8 @@ class AttestScreen(KeepsEdits, ShowsWorkerErrors, NitrodeckScreen):
     def _run(self, request: AttestRequest) -> None:
         def attest() -> tuple[bytes, VerificationReport]:
             platform = self._platform(request)
-            document = fetch_document(platform, request)
-            return document, verify_request(document, request, self.now(), platform)
+            attested = attest_and_verify(platform, request, self.now(), self.platforms.home)
+            return attested.document, attested.report
 
         self.run_job(attest, lambda got: self._show(*got), failed=self._status, group="attest")
 

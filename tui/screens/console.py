@@ -15,7 +15,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Static
 
-from core.home import nitrodeck_home
 from tui.screens.base import NitrodeckScreen
 from tui.widgets.console_log import Closable, ConsoleLog, StreamFactory
 from tui.widgets.prompt_bar import PromptBar
@@ -147,7 +146,7 @@ class ConsoleScreen(NitrodeckScreen):
     def save_path(self) -> Path:
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", self.console_title).strip("_") or "console"
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        return (self.save_dir or nitrodeck_home() / "consoles") / f"{safe}-{stamp}.log"
+        return (self.save_dir or self.platforms.home.consoles_dir) / f"{safe}-{stamp}.log"
 
     def action_save(self) -> None:
         path = self.save_path()

@@ -1,7 +1,10 @@
-"""`:ctx`: the saved contexts (k9s' context view); Enter switches the whole app to one.
+"""`:ctx`: the saved contexts (k9s' context view), every started lab's home and the tour's;
+Enter switches the whole app to one.
 
-Switching closes the current platform and opens the chosen one on next use; the header then
-names the context. The choice is saved as the current context, as `nitrodeck ctx use` does.
+Switching closes the current platform and opens the chosen one on next use, in this process for
+this machine and its homes (a `Home` handed down; nothing about the process changes); the header
+then names the context. A saved context is also saved as the current one, as `nitrodeck ctx use`
+does; a lab's or the tour's home is entered for this session only.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from tui.widgets.poller import Poller
 
 class ContextsScreen(ListScreen):
     crumb = "ctx"
-    ABOUT = "Named targets: this machine, ssh:// hosts, simulator homes. Enter switches."
+    ABOUT = "Targets: this machine, ssh:// hosts, simulator, lab and tour homes. Enter switches."
     COLUMNS = (("current", " "), ("name", "CONTEXT"), ("location", "WHERE"), ("remote", "REMOTE"))
     EMPTY = "only this machine: a adds a context (an ssh:// parent, or a simulator home)"
     REFRESH = 10.0
@@ -31,13 +34,20 @@ class ContextsScreen(ListScreen):
     def holds_nothing(self) -> bool:
         return len(self.table.all_rows) <= 1  # this machine is always there
 
-    def fetch_rows(self) -> Mapping[str, Sequence[str]]:
-        from tui.contexts import load_contexts
+    def __init__(self) -> None:
+        super().__init__()
+        self.homes: dict[str, Target] = {}
+        """The lab and tour homes the last refresh found (switched into without saving)."""
 
-        current = self.nd_app.platforms.context or "local"
+    def fetch_rows(self) -> Mapping[str, Sequence[str]]:
+        from tui.contexts import home_contexts, load_contexts
+
+        platforms = self.nd_app.platforms
+        current = platforms.context or "local"
+        self.homes = home_contexts(platforms.own_home)
         return {
             name: ("*" if name == current else "", name, t.location, t.remote_command or "")
-            for name, t in load_contexts().items()
+            for name, t in (load_contexts() | self.homes).items()
         }
 
     @on(DataTable.RowSelected)
@@ -55,7 +65,9 @@ class ContextsScreen(ListScreen):
         from tui.contexts import use_context
 
         def switch() -> Target:
-            target = use_context(name)
+            # A lab's or the tour's home is entered for this session only; a saved context
+            # also becomes the current one in the settings.
+            target = self.homes[name] if name in self.homes else use_context(name)
             self.nd_app.platforms.switch(target)
             self.nd_app.platforms.get().host_info()  # open it now: a bad context is said here
             return target

@@ -7,7 +7,6 @@ terminate asks first, naming the enclave.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,13 +21,12 @@ from core.platform import rules
 from core.platform.base import EnclaveInfo, Platform, RunRequest
 from tui.bindings import dangerous
 from tui.engine.errors import error_markup
-from tui.first_run import images_dir
 from tui.presenters.long_values import short
 from tui.screens.list_screen import ListScreen
 from tui.widgets.poller import Poller
 
 if TYPE_CHECKING:
-    from core.platform.run_check import RunContext
+    from core.flows.run import RunContext
 
 COLUMNS = (
     ("name", "NAME"),
@@ -192,21 +190,16 @@ class EnclavesScreen(ListScreen):
 
     # -- run -------------------------------------------------------------------------------------
     def run_context(self) -> RunContext:
-        from core.platform.run_check import RunContext
+        from core.flows.run import pool_now
 
-        platform = self.platform
-        return RunContext(
-            pool=platform.pool_state(),
-            topology={c.cpu: c for c in platform.host_info().cpus},
-            enclaves=platform.describe_enclaves(),
-        )
+        return pool_now(self.platform)
 
     def action_run(self) -> None:
         if self.nd_app.read_only:
             return
         from tui.screens.run_form import RunForm, find_images  # the form loads on first use
 
-        images = find_images(self.image_dir or images_dir())
+        images = find_images(self.image_dir or self.platforms.home.images_dir)
 
         def submitted(request: RunRequest | None) -> None:
             if request is not None:
@@ -216,19 +209,13 @@ class EnclavesScreen(ListScreen):
         self.app.push_screen(RunForm(images, self.run_context), submitted)
 
     def _run(self, request: RunRequest) -> None:
-        began = time.monotonic()
+        from core.flows.run import RunOutcome, run_enclave
 
-        def started(info: EnclaveInfo) -> None:
-            took = time.monotonic() - began
-            memory = f"{info.memory_mib} MiB"
-            if info.memory_mib != request.memory_mib:  # whole hugepages: say why it is more
-                memory += f" (asked {request.memory_mib} MiB; memory comes in whole hugepages)"
-            self._done(
-                f"{info.name} running: {info.enclave_id}, CID {info.cid}, {memory} ({took:.1f} s)"
-            )
+        def started(outcome: RunOutcome) -> None:
+            self._done(outcome.summary())
 
         self.run_job(
-            lambda: self.platform.run_enclave(request),
+            lambda: run_enclave(self.platform, request),
             started,
             failed=lambda markup: self._failed("run failed", markup),
             group="enclave-run",

@@ -55,7 +55,7 @@ class FleetScreen(ListScreen):
 
     def fetch_rows(self) -> Mapping[str, Sequence[str]]:
         if self._monitor is None:
-            self._monitor = FleetMonitor(self._members(), timeout=TIMEOUT)
+            self._monitor = FleetMonitor(self._members(), self.platforms.own_home, timeout=TIMEOUT)
         return {s.name: (s.name, *s.cells()) for s in self._monitor.refresh()}
 
     def show_rows(self, rows: Mapping[str, Sequence[str]]) -> None:

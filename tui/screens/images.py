@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Static
 
 from core.eif import describe_text
 from core.errors import UsageError
-from core.home import nitrodeck_home
+from core.home import Home
 from core.image_catalog import ImageCatalog, ImageEntry
 from tui.bindings import dangerous
 from tui.presenters.long_values import fold_values, short
@@ -27,8 +27,8 @@ from tui.screens.list_screen import ListScreen
 from tui.widgets.poller import Poller
 
 
-def default_dirs() -> list[Path]:
-    return [Path.cwd(), nitrodeck_home() / "images"]
+def default_dirs(home: Home) -> list[Path]:
+    return [Path.cwd(), home.images_dir]
 
 
 def file_label(path: Path) -> str:
@@ -87,10 +87,23 @@ class ImagesScreen(ListScreen):
 
     def __init__(self, dirs: list[Path] | None = None) -> None:
         super().__init__()
-        self.dirs = dirs if dirs is not None else default_dirs()
-        self.catalog = ImageCatalog(self.dirs)
+        self._dirs = dirs
+        self._catalog: ImageCatalog | None = None
         self.marks: list[Path] = []
         self._rows: Mapping[str, Sequence[str]] = {}
+
+    @property
+    def dirs(self) -> list[Path]:
+        """The directories given, else the working directory and the current home's images."""
+        return self._dirs if self._dirs is not None else default_dirs(self.platforms.home)
+
+    @property
+    def catalog(self) -> ImageCatalog:
+        """One catalog (and its cache) per set of directories: a context switch starts anew."""
+        dirs = self.dirs
+        if self._catalog is None or self._catalog.dirs != dirs:
+            self._catalog = ImageCatalog(dirs)
+        return self._catalog
 
     def cell_style(self, column: str, text: str) -> str | None:
         if column != "state":
@@ -190,7 +203,7 @@ class ImagesScreen(ListScreen):
             if path is not None:
                 self.action_rescan()
 
-        self.app.push_screen(BuildScreen(nitrodeck_home() / "images"), built)
+        self.app.push_screen(BuildScreen(self.platforms.home.images_dir), built)
 
     def perform_danger(self, target: str) -> None:
         try:

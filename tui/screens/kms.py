@@ -22,11 +22,12 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
 from core.errors import NitrodeckError
-from core.kms.demo import DemoKey, create_demo_key
+from core.flows.pin import Pinning
+from core.kms.demo import DemoKey
 from core.kms.inventory import list_keys
 from core.kms.manage import admin_access
-from core.kms.pin import PinPlan, pin_key, plan_pin
-from core.kms.target import KmsTarget, demo_roles
+from core.kms.pin import PinPlan
+from core.kms.target import KmsTarget
 from core.platform.base import Platform
 from tui.bindings import dangerous
 from tui.engine.access import PlatformHolder, running_enclaves
@@ -78,7 +79,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         kms: KmsAccess | None = None,
     ) -> None:
         super().__init__()
-        self.kms = kms or KmsAccess(target)
+        self.kms = kms or KmsAccess(target, home=lambda: self.platforms.home)
         if platform is not None:
             self.platform_override = PlatformHolder.of(platform)
         self.last_demo: DemoKey | None = None
@@ -96,13 +97,11 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         return {"pinned": "bold green", "OPEN": "bold red"}.get(text, "bold yellow")
 
     def _default_target(self, platform: Platform) -> None:
-        """As the CLI defaults: AWS KMS on a real parent, a remote simulator's own local KMS;
-        else this home's local KMS, started on first use."""
-        forwarded = platform.kms_target()
-        if forwarded is not None:
-            self.kms.choose(forwarded)
-        elif platform.default_kms == "aws":
-            self.kms.choose(KmsTarget())
+        """The CLI's default, from the same function: AWS KMS on a real parent, a remote
+        simulator's own local KMS, else the local KMS of the home in use (started now)."""
+        from core.flows.kms import kms_target_for
+
+        self.kms.choose(kms_target_for(platform, None, self.platforms.home))
 
     def fetch_rows(self) -> Mapping[str, Sequence[str]]:
         if self.kms.unresolved:
@@ -201,7 +200,7 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
         self.table.focus()
         if prompt.purpose == "target":
             try:
-                self.kms.choose(parse_choice(event.value))
+                self.kms.choose(parse_choice(event.value, self.platforms.home))
             except NitrodeckError as error:
                 self._note(error_markup(error))
                 return
@@ -212,14 +211,12 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
             self._create_demo(event.value.strip())
 
     def _create_demo(self, enclave_name: str) -> None:
-        from core.agent.client import find_agent_enclave
+        from core.flows.demo_key import make_demo_key
 
         def create() -> DemoKey:
-            enclave = find_agent_enclave(self.platforms.get(), enclave_name)
-            roles = demo_roles(self.kms.target())
-            return create_demo_key(
-                roles.client, enclave, admin=roles.admin, decryptor=roles.decryptor
-            )
+            platforms = self.platforms
+            made = make_demo_key(platforms.get(), enclave_name, self.kms.target, platforms.home)
+            return made.demo
 
         self.run_job(create, self._demo_created, failed=self._note, group="kms-demo")
 
@@ -247,7 +244,6 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
             self.notify("No key selected.", severity="warning")
             return
         key_id = self.pin_key_id
-        from tui.first_run import images_dir
         from tui.screens.fields_form import FieldsForm
         from tui.screens.run_form import find_images
 
@@ -263,18 +259,18 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
             note="The key policy's PCR conditions become this image's; the change is shown "
             "and asked for before PutKeyPolicy.",
             ok="Measure",
-            suggestions=[str(p) for p in find_images(images_dir())],
+            suggestions=[str(p) for p in find_images(self.platforms.home.images_dir)],
         )
         self.app.push_screen(form, answered)
 
     def _plan_pin(self, key_id: str, eif_path: str) -> None:
-        def plan() -> PinPlan:
-            kms, principal = admin_access(self.kms.target())  # as the key's administrator
-            return plan_pin(kms, key_id, Path(eif_path).expanduser(), principal=principal())
+        def plan() -> tuple[Pinning, PinPlan]:
+            pinning = Pinning.as_admin(admin_access(self.kms.target()), key_id)
+            return pinning, pinning.plan(Path(eif_path).expanduser())
 
-        self.run_job(plan, self._confirm_pin, failed=self._note, group="kms-pin")
+        self.run_job(plan, lambda got: self._confirm_pin(*got), failed=self._note, group="kms-pin")
 
-    def _confirm_pin(self, plan: PinPlan) -> None:
+    def _confirm_pin(self, pinning: Pinning, plan: PinPlan) -> None:
         if not plan.changed:
             self._note(f"{escape(plan.key_arn)} already pins these values: nothing to do")
             return
@@ -284,25 +280,20 @@ class KmsScreen(ShowsWorkerErrors, ListScreen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._apply_pin(plan)
+                self._apply_pin(pinning, plan)
             else:
                 self._note("pin cancelled: the key policy is unchanged")
 
         question = f"PutKeyPolicy on {plan.key_arn}?"
         self.app.push_screen(ConfirmScreen(question, "\n".join(changes)), answered)
 
-    def _apply_pin(self, plan: PinPlan) -> None:
+    def _apply_pin(self, pinning: Pinning, plan: PinPlan) -> None:
         def pinned(_: object) -> None:
             pcrs = ", ".join(f"PCR{n}" for n in sorted(plan.pcrs))
             self._note(f"pinned {pcrs} of the image into the policy")
             self.action_refresh()
 
-        self.run_job(
-            lambda: pin_key(admin_access(self.kms.target())[0], plan, lambda _: True),
-            pinned,
-            failed=self._note,
-            group="kms-pin",
-        )
+        self.run_job(lambda: pinning.apply(plan), pinned, failed=self._note, group="kms-pin")
 
 
 def make_screen() -> KmsScreen:

@@ -1,6 +1,6 @@
 """The decrypt step-through: ephemeral key → document → KMS → decrypt inside the enclave.
 
-`core.kms.client.recipient_decrypt` runs in a thread worker; each `FlowStep` it reports through
+`core.flows.decrypt.decrypt_in_enclave` runs in a thread worker; each `Step` it reports through
 `on_step` is handed to the UI thread and appears as it happens. The result is the plaintext's
 length and, with a proof key, HMAC-SHA256 of it under that key (the plaintext stays in the
 enclave, and no bare digest a guess could be checked against leaves it); on a denial, the
@@ -19,10 +19,11 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Input, Static
 
-from core.agent.client import connect_agent
 from core.errors import NitrodeckError
-from core.kms.client import FlowResult, FlowStep, describe_proof, recipient_decrypt
+from core.flows.decrypt import DecryptRequest, decrypt_in_enclave
+from core.kms.client import FlowResult, describe_proof
 from core.kms.inputs import encryption_context, proof_key, read_blob
+from core.steps import Step
 from tui.engine.access import PlatformHolder
 from tui.engine.errors import ShowsWorkerErrors, error_markup, escape
 from tui.engine.kms_access import KmsAccess
@@ -32,7 +33,6 @@ from tui.screens.base import NitrodeckScreen
 from tui.widgets.form_grid import FormGrid
 from tui.widgets.form_keys import KeepsEdits
 
-AGENT_WAIT = 10.0
 STEP_STYLE = {"ok": "bold green", "denied": "bold red", "failed": "bold red", "skipped": "dim"}
 STEP_MARK = {"ok": "✓ ok", "denied": "✗ DENIED", "failed": "✗ FAILED", "skipped": "- skipped"}
 FIELDS = (
@@ -171,26 +171,20 @@ class DecryptScreen(KeepsEdits, ShowsWorkerErrors, NitrodeckScreen):
         context: dict[str, str] | None,
         proof: bytes | None,
     ) -> None:
-        def on_step(step: FlowStep) -> None:
+        def on_step(step: Step) -> None:
             self.app.call_from_thread(self._add_step, step)
+
+        request = DecryptRequest(enclave, blob, key_id, context, proof)
 
         def decrypt() -> FlowResult:
             kms = self.kms.client()
-            with connect_agent(self.platforms.get(), enclave, wait=AGENT_WAIT) as agent:
-                return recipient_decrypt(
-                    agent,
-                    kms,
-                    blob,
-                    principal=self.kms.principal,
-                    key_id=key_id,
-                    encryption_context=context,
-                    on_step=on_step,
-                    proof_key=proof,
-                )
+            return decrypt_in_enclave(
+                self.platforms.get(), kms, self.kms.principal, request, on_step
+            )
 
         self.run_job(decrypt, self._show_result, failed=self._status, group="decrypt")
 
-    def _add_step(self, step: FlowStep) -> None:
+    def _add_step(self, step: Step) -> None:
         mark = Text(STEP_MARK.get(step.status, step.status), style=STEP_STYLE.get(step.status, ""))
         self.query_one("#decrypt-steps", DataTable).add_row(mark, step.name, step.detail)
 

@@ -1,16 +1,15 @@
 """The Labs view: the lab library with progress; start, hint, check and reset a lab.
 
-Every action runs `nitrodeck lab … --json` as a child process from a worker thread (a lab's work
-needs the lab's home as `$NITRODECK_HOME`, which must never change in the app's own process); the
-list only reads the progress files. The panel shows the highlighted lab (symptom, goal, steps,
-hints taken) and the last check's probes. The learner works in the lab's own home (the panel
-says how).
+Every action runs `core.labs.runner.LabRunner` in-process from a worker thread: a lab's work is
+handed the lab's `Home`, so the app's own home and environment never change meanwhile. The list
+only reads the progress files. The panel shows the highlighted lab (symptom, goal, steps, hints
+taken) and the last check's probes. The learner works in the lab's own home: from a shell (the
+panel says how) or from the app, switching into it with `:ctx`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 
 from rich.text import Text
 from textual import on
@@ -19,12 +18,10 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
-from core.home import nitrodeck_home
-from core.labs.env import labs_root
+from core.home import Home
 from core.labs.runner import LabRunner, LabStatus
 from core.labs.text import describe, verdict
 from tui.bindings import dangerous
-from tui.lab_process import check_result, run_lab
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.list_screen import ListScreen
 from tui.widgets.poller import Poller
@@ -51,14 +48,17 @@ class LabsScreen(ListScreen):
     LabsScreen #lab-text { padding: 0 1; }
     """
 
-    def __init__(self, home: Path | None = None) -> None:
+    def __init__(self, home: Home | None = None) -> None:
         super().__init__()
-        self.home = home or nitrodeck_home()
-        """The app's home: the children run with it, so they find the same labs root."""
-        self.runner = LabRunner(labs_root(self.home))
+        self._home = home
         self.statuses: dict[str, LabStatus] = {}
         self.notes: dict[str, str | Text] = {}
         """What the last hint or check said, per lab (shown under its description)."""
+
+    @property
+    def runner(self) -> LabRunner:
+        """Labs under the app's own home (given one: that home), wherever the app works now."""
+        return LabRunner(self._home or self.platforms.own_home)
 
     def cell_style(self, column: str, text: str) -> str | None:
         if column != "state":
@@ -113,7 +113,7 @@ class LabsScreen(ListScreen):
         self.app.push_screen(ConfirmScreen(question, name), answered)
 
     def _started(self, name: str) -> str:
-        run_lab(self.home, "start", name)
+        self.runner.start(name)
         return "started: the symptom is below; h for a hint, c to check your fix"
 
     def action_hint(self) -> None:
@@ -122,7 +122,7 @@ class LabsScreen(ListScreen):
             self._run(name, lambda: self._hinted(name))
 
     def _hinted(self, name: str) -> str:
-        hints: list[str] = run_lab(self.home, "hint", name)["hints"]
+        hints = self.runner.hint(name)
         return "\n".join(hints[-1:]) or "no hints"
 
     def action_check(self) -> None:
@@ -130,10 +130,10 @@ class LabsScreen(ListScreen):
         if name is not None:
             self.notes[name] = "checking the lab's real state…"
             self._show(name)
-            self._run(name, lambda: verdict(check_result(run_lab(self.home, "check", name))))
+            self._run(name, lambda: verdict(self.runner.check(name)))
 
     def perform_danger(self, target: str) -> None:
-        self._run(target, lambda: f"lab {run_lab(self.home, 'reset', target)['lab']} reset")
+        self._run(target, lambda: f"lab {self.runner.reset(target).name} reset")
 
     def _run(self, name: str, job: Callable[[], str]) -> None:
         self.run_job(

@@ -20,7 +20,6 @@ from core.platform.base import EnclaveInfo, HostInfo, PoolConfig, PoolPlan, Pool
 from core.platform.capacity import fit_on
 from tui.bindings import dangerous
 from tui.engine.errors import error_markup
-from tui.first_run import images_dir
 from tui.presenters.pool_view import fit_view, memory_table, plan_view, topology_table
 from tui.screens.base import NitrodeckScreen
 from tui.screens.run_form import find_images
@@ -96,7 +95,7 @@ class PoolScreen(KeepsEdits, NitrodeckScreen):
         yield Static("", id="pool-plan")
         with Horizontal(classes="pool-row"):
             yield Label("how many fit of")
-            images = find_images(self.image_dir or images_dir())
+            images = find_images(self.image_dir or self.platforms.home.images_dir)
             yield Select(
                 [(p.name, p) for p in images],
                 value=images[0] if images else Select.NULL,

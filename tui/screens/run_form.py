@@ -1,7 +1,7 @@
 """The run form: image, CPUs (count or ids), memory with the 4× hint, CID, name, debug mode.
 
 Every rule the request would break is listed live, before submitting, with nitro-cli's code
-and the fix (`core.platform.run_check`). Dismisses with the `RunRequest`, or None on cancel.
+and the fix (`core.flows.run.broken_rules`). Dismisses with the `RunRequest`, or None on cancel.
 """
 
 from __future__ import annotations
@@ -18,11 +18,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from core.errors import NitrodeckError
+from core.flows.run import RunContext, broken_rules, memory_note
 from core.platform import rules
 from core.platform.base import RunRequest
-from core.platform.capacity import free_pages, memory_sentence
 from core.platform.cpulist import parse_cpulist
-from core.platform.run_check import RunContext, request_violations
 from tui.engine.errors import error_markup, escape, run_job
 from tui.widgets.form_keys import KeepsEdits
 
@@ -193,7 +192,7 @@ class RunForm(KeepsEdits, ModalScreen[RunRequest | None]):
             return self.violations
         if self.context is None:
             return self.violations
-        broken = request_violations(request, request.eif_path.stat().st_size, self.context)
+        broken = broken_rules(request, self.context)
         self._show([error_markup(error) for error in broken])
         if not broken:
             self.request = request
@@ -228,16 +227,6 @@ class RunForm(KeepsEdits, ModalScreen[RunRequest | None]):
             self.action_submit()
         else:
             self.action_back()
-
-
-def memory_note(request: RunRequest, context: RunContext) -> str:
-    """How the memory asked for is made of the pool's whole hugepages (what the enclave gets)."""
-    free = free_pages(context.pool, context.enclaves)
-    try:
-        regions = rules.allocate_regions(request.memory_mib, free)
-    except NitrodeckError:
-        return ""
-    return memory_sentence(request.memory_mib, regions, free)
 
 
 def _required(text: str, name: str, example: str) -> str:

@@ -1,6 +1,6 @@
 """The local KMS's own credentials, and the shared-credentials file that points clients at them.
 
-Created on first start under `nitrodeck_home()/kms/credentials` (0600, written atomically) with
+Created on first start under `<home>/kms/credentials` (0600, written atomically) with
 two profiles, each its own IAM-style principal, so that key policies can keep the administrator
 apart from the principal that decrypts:
 - `nitrodeck-local` (`user/nitrodeck-local`): the parent instance's identity; `kms decrypt`,
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import NitrodeckError
-from core.home import file_lock, lock_path, nitrodeck_home, write_private_file
+from core.home import Home, file_lock, lock_path, write_private_file
 
 PROFILE = "nitrodeck-local"
 ADMIN_PROFILE = "nitrodeck-admin"
@@ -38,12 +38,8 @@ class Credentials:
     principal: str = PRINCIPAL_ARN
 
 
-def kms_dir() -> Path:
-    return nitrodeck_home() / "kms"
-
-
-def credentials_path() -> Path:
-    return kms_dir() / "credentials"
+def credentials_path(home: Home) -> Path:
+    return home.kms_dir / "credentials"
 
 
 def _new(principal: str) -> Credentials:
@@ -66,9 +62,8 @@ def _read(path: Path) -> configparser.ConfigParser:
     return parser
 
 
-def load_keyring(path: Path | None = None) -> dict[str, Credentials]:
+def load_keyring(path: Path) -> dict[str, Credentials]:
     """Every profile's credentials by profile name, creating the missing ones (atomically)."""
-    path = path or credentials_path()
     parser = _read(path)
     if any(not parser.has_section(profile) for profile in PRINCIPALS):
         with file_lock(lock_path(path)):  # two first starts must not write different secrets
@@ -111,6 +106,6 @@ def _ring(path: Path, parser: configparser.ConfigParser) -> dict[str, Credential
     return ring
 
 
-def load_or_create(path: Path | None = None, profile: str = PROFILE) -> Credentials:
-    """The credentials of `profile` in `path` (default under the home), created on first use."""
+def load_or_create(path: Path, profile: str = PROFILE) -> Credentials:
+    """The credentials of `profile` in `path` (`credentials_path(home)`), created on first use."""
     return load_keyring(path)[profile]

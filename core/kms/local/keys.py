@@ -57,19 +57,21 @@ def resolve(store: KmsStore, region: str, key_ref: Any, *, aliases: bool = True)
         parts = ref.split(":", 5)
         if len(parts) != 6 or parts[2] != "kms":
             raise not_found(f"Invalid arn {ref}")
+        if parts[3] != region:  # a key belongs to one region, as in AWS
+            raise not_found(f"Invalid arn {parts[3]}")
         ref = parts[5]
         if ref.startswith("key/"):
             ref = ref[len("key/") :]
     if ref.startswith("alias/") and not aliases:
         raise not_found(f"Invalid keyId {key_ref}")
     if ref.startswith("alias/"):
-        alias = store.alias(ref)
+        alias = store.alias(region, ref)
         if alias is None:
             raise not_found(f"Alias {alias_arn(region, ref)} is not found.")
         ref = alias.key_id
     if not KEY_ID.match(ref):
         raise not_found(f"Invalid keyId '{key_ref}'")
     record = store.key(ref)
-    if record is None:
+    if record is None or record.region != region:
         raise not_found(f"Key '{key_arn(region, ref)}' does not exist")
     return record

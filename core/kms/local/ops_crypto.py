@@ -15,11 +15,12 @@ from typing import Any
 
 from core.kms.attested import VerifiedRecipient
 from core.kms.cms import build_ciphertext_for_recipient
-from core.kms.local import blobs
+from core.kms.local import blobs, materials
 from core.kms.local.asymmetric import RSA_KEY_SPECS, rsa_algorithm, rsa_decrypt, rsa_encrypt
 from core.kms.local.errors import KmsError, invalid_ciphertext, validation
-from core.kms.local.keys import resolve
-from core.kms.local.service import Service, b64, blob, encryption_context, string
+from core.kms.local.keys import key_arn, resolve
+from core.kms.local.service import Service, b64, blob, dry_run, encryption_context, string
+from core.kms.local.specs import ENCRYPT, SYMMETRIC, wrong_usage
 from core.kms.local.states import require_usable
 from core.kms.local.store import KeyRecord
 
@@ -32,8 +33,12 @@ def is_rsa(record: KeyRecord) -> bool:
     return record.key_spec in RSA_KEY_SPECS
 
 
-def algorithm_for(record: KeyRecord, algorithm: Any) -> str:
-    """The encryption algorithm for `record`: SYMMETRIC_DEFAULT, or an OAEP one for RSA keys."""
+def algorithm_for(record: KeyRecord, algorithm: Any, region: str) -> str:
+    """The encryption algorithm for `record`: SYMMETRIC_DEFAULT, or an OAEP one for RSA keys.
+
+    A key whose usage is not ENCRYPT_DECRYPT (signing, MAC, key agreement) cannot encrypt."""
+    if record.key_usage != ENCRYPT:
+        raise wrong_usage(key_arn(region, record.key_id), record, "this operation")
     if is_rsa(record):
         return rsa_algorithm(record.key_spec, algorithm)
     if algorithm not in (None, ALGORITHM):
@@ -45,12 +50,8 @@ def algorithm_for(record: KeyRecord, algorithm: Any) -> str:
 
 
 def require_symmetric(record: KeyRecord, service: Service) -> None:
-    if is_rsa(record):
-        raise KmsError(
-            "InvalidKeyUsageException",
-            f"{service.arn(record)} key usage is ENCRYPT_DECRYPT with key spec "
-            f"{record.key_spec}, which is not valid for this operation; use a symmetric key",
-        )
+    if record.key_spec != SYMMETRIC:
+        raise wrong_usage(service.arn(record), record, "this operation; use a symmetric key")
 
 
 def secret_out(
@@ -74,14 +75,20 @@ def apply_key(
 ) -> bytes:
     """Encrypt (`seal`) or decrypt `data` with a usable key (the caller has authorized)."""
     require_usable(service.region, record)
-    material = service.store.material(record.key_id)
     if is_rsa(record):
         if seal and context:
             raise validation("EncryptionContext is supported only with symmetric KMS keys")
+        material = service.store.material(record.key_id)
         return (rsa_encrypt if seal else rsa_decrypt)(material, algorithm, data)
     if seal:
-        return blobs.seal(material, record.key_id, data, context)
-    return blobs.open_blob(material, data, context)
+        version, material = materials.current(service.store, record)
+        return blobs.seal(material, record.key_id, data, context, version)
+    old = materials.at_version(
+        service.store, record.key_id, blobs.read_header(data).material_version
+    )
+    if old is None:
+        raise invalid_ciphertext()
+    return blobs.open_blob(old, data, context)
 
 
 def symmetric_request(
@@ -101,6 +108,8 @@ def symmetric_request(
 def ciphertext_key(service: Service, ciphertext: bytes, named: str | None) -> KeyRecord:
     """The key a ciphertext is under: named (required for RSA) or read from our blob header."""
     wanted = resolve(service.store, service.region, named) if named is not None else None
+    if wanted is not None and wanted.key_usage != ENCRYPT:
+        raise wrong_usage(service.arn(wanted), wanted, "decryption")
     if wanted is not None and is_rsa(wanted):
         return wanted
     if wanted is None and not ciphertext.startswith(blobs.MAGIC):
@@ -118,8 +127,10 @@ def encrypt(service: Service, body: dict[str, Any], principal: str) -> dict[str,
     record = resolve(service.store, service.region, body.get("KeyId"))
     plaintext = blob(body, "Plaintext", required=True, limit=MAX_PLAINTEXT)
     context = encryption_context(body)
-    algorithm = algorithm_for(record, body.get("EncryptionAlgorithm"))
+    algorithm = algorithm_for(record, body.get("EncryptionAlgorithm"), service.region)
     service.authorize(record, "kms:Encrypt", principal, encryption_context=context, body=body)
+    require_usable(service.region, record)
+    dry_run(body)
     return {
         "CiphertextBlob": b64(apply_key(service, record, plaintext, context, algorithm, seal=True)),
         "KeyId": service.arn(record),
@@ -127,11 +138,26 @@ def encrypt(service: Service, body: dict[str, Any], principal: str) -> dict[str,
     }
 
 
-def decrypt(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
+def ignores_ciphertext(body: dict[str, Any]) -> bool:
+    """DryRun with DryRunModifiers IGNORE_CIPHERTEXT: check authorization only, so the key
+    comes from KeyId (SourceKeyId) and the ciphertext is not read."""
+    return body.get("DryRun") is True and "IGNORE_CIPHERTEXT" in (body.get("DryRunModifiers") or [])
+
+
+def ciphertext_and_key(
+    service: Service, body: dict[str, Any], key_field: str
+) -> tuple[bytes, KeyRecord]:
+    """The ciphertext and the key it is under (named in `key_field`, or read from the blob)."""
+    if ignores_ciphertext(body):
+        return b"", resolve(service.store, service.region, body.get(key_field))
     ciphertext = blob(body, "CiphertextBlob", required=True)
+    return ciphertext, ciphertext_key(service, ciphertext, string(body, key_field))
+
+
+def decrypt(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
     context = encryption_context(body)
-    record = ciphertext_key(service, ciphertext, string(body, "KeyId"))
-    algorithm = algorithm_for(record, body.get("EncryptionAlgorithm"))
+    ciphertext, record = ciphertext_and_key(service, body, "KeyId")
+    algorithm = algorithm_for(record, body.get("EncryptionAlgorithm"), service.region)
     recipient = service.recipient(body)
     service.authorize(
         record,
@@ -141,6 +167,8 @@ def decrypt(service: Service, body: dict[str, Any], principal: str) -> dict[str,
         encryption_context=context,
         body=body,
     )
+    require_usable(service.region, record)
+    dry_run(body)
     plaintext = apply_key(service, record, ciphertext, context, algorithm, seal=False)
     return {
         "KeyId": service.arn(record),
@@ -179,6 +207,8 @@ def _data_key(
 ) -> tuple[dict[str, Any], bytes, VerifiedRecipient | None]:
     size = _data_key_size(body)
     record, context, recipient = symmetric_request(service, body, principal, action, with_recipient)
+    require_usable(service.region, record)
+    dry_run(body)
     data_key = os.urandom(size)
     sealed = apply_key(service, record, data_key, context, ALGORITHM, seal=True)
     return {"CiphertextBlob": b64(sealed), "KeyId": service.arn(record)}, data_key, recipient
@@ -199,5 +229,11 @@ def generate_data_key_without_plaintext(
 def generate_random(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
     """Not a key operation: IAM alone governs it, so the local principal may always call it."""
     size = _count(body.get("NumberOfBytes"), "numberOfBytes")
+    if body.get("CustomKeyStoreId") is not None:
+        raise KmsError(
+            "UnsupportedOperationException",
+            "GenerateRandom CustomKeyStoreId: custom key stores are not supported by the "
+            "nitrodeck local KMS",
+        )
     recipient = service.recipient(body)
     return secret_out(os.urandom(size), recipient)

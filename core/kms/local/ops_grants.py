@@ -16,8 +16,8 @@ from core.kms.local import grant_store
 from core.kms.local.credentials import ACCOUNT_ID
 from core.kms.local.errors import KmsError, access_denied, not_found, validation
 from core.kms.local.keys import resolve
-from core.kms.local.ops_keys import page
-from core.kms.local.service import Service, encryption_context, grant_tokens, string
+from core.kms.local.paging import page
+from core.kms.local.service import Service, dry_run, encryption_context, grant_tokens, string
 from core.kms.local.states import require_usable
 
 CONSTRAINTS = ("EncryptionContextSubset", "EncryptionContextEquals")
@@ -67,6 +67,13 @@ def _constraints(body: dict[str, Any]) -> dict[str, dict[str, str]] | None:
 
 
 def create_grant(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
+    for field in ("GranteeServicePrincipal", "RetiringServicePrincipal"):
+        if body.get(field) is not None:
+            raise KmsError(
+                "UnsupportedOperationException",
+                f"CreateGrant {field}: service principals are not supported by the nitrodeck "
+                "local KMS",
+            )
     grantee = _principal(body, "GranteePrincipal", True)
     retiring = _principal(body, "RetiringPrincipal", False)
     operations = _operations(body)
@@ -75,9 +82,15 @@ def create_grant(service: Service, body: dict[str, Any], principal: str) -> dict
     if name is not None and not GRANT_NAME.match(name):
         raise validation(f"Name must match [a-zA-Z0-9:/_-]{{1,256}}: {name!r}")
     record = resolve(service.store, service.region, body.get("KeyId"), aliases=False)
-    child = {"Operations": operations, "Constraints": constraints}
+    child = {
+        "Operations": operations,
+        "Constraints": constraints,
+        "GranteePrincipal": grantee,
+        "RetiringPrincipal": retiring,
+    }
     service.authorize(record, "kms:CreateGrant", principal, body=body, child_grant=child)
     require_usable(service.region, record)
+    dry_run(body)
     grant: dict[str, Any] = {
         "KeyId": service.arn(record),
         "GranteePrincipal": grantee,
@@ -112,15 +125,25 @@ def list_grants(service: Service, body: dict[str, Any], principal: str) -> dict[
         grants = [g for g in grants if g["GrantId"] == body["GrantId"]]
     if body.get("GranteePrincipal") is not None:
         grants = [g for g in grants if g["GranteePrincipal"] == body["GranteePrincipal"]]
-    items, extra = page(body, [_public(g) for g in grants])
+    if body.get("GranteeServicePrincipal") is not None:
+        grants = []  # no grant here has a service principal
+    items, extra = page(body, [_public(g) for g in grants], "ListGrants")
     return {"Grants": items, **extra}
 
 
 def list_retirable_grants(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
     """Governed by IAM alone (no key): the local principal may list any retiring principal's."""
-    retiring = _principal(body, "RetiringPrincipal", True)
-    grants = [g for g in grant_store.every(service.store) if g.get("RetiringPrincipal") == retiring]
-    items, extra = page(body, [_public(g) for g in grants])
+    here = f"arn:aws:kms:{service.region}:"
+    if body.get("RetiringServicePrincipal") is not None:
+        grants: list[dict[str, Any]] = []  # no grant here has a service principal
+    else:
+        retiring = _principal(body, "RetiringPrincipal", True)
+        grants = [
+            g
+            for g in grant_store.every(service.store)
+            if g.get("RetiringPrincipal") == retiring and str(g["KeyId"]).startswith(here)
+        ]
+    items, extra = page(body, [_public(g) for g in grants], "ListRetirableGrants")
     return {"Grants": items, **extra}
 
 
@@ -149,6 +172,7 @@ def retire_grant(service: Service, body: dict[str, Any], principal: str) -> dict
     )
     if not may:
         raise access_denied(principal, "kms:RetireGrant", grant["KeyId"], explicit=False)
+    dry_run(body)
     grant_store.remove(service.store, grant["GrantId"], str(grant["KeyId"]).rsplit("/", 1)[-1])
     return {}
 
@@ -157,6 +181,7 @@ def revoke_grant(service: Service, body: dict[str, Any], principal: str) -> dict
     grant_id = string(body, "GrantId")
     record = resolve(service.store, service.region, body.get("KeyId"), aliases=False)
     service.authorize(record, "kms:RevokeGrant", principal)
+    dry_run(body)
     if grant_id is None or not grant_store.remove(service.store, grant_id, record.key_id):
         raise not_found(f"Grant ID {grant_id} not found")
     return {}

@@ -1,100 +1,48 @@
-"""CreateKey, DescribeKey, ListKeys, CreateAlias, ListAliases, GetKeyPolicy, PutKeyPolicy."""
+"""DescribeKey, ListKeys, CreateAlias, ListAliases, GetKeyPolicy, PutKeyPolicy."""
 
 from __future__ import annotations
 
-import os
 import re
-import uuid
 from typing import Any
 
 from core.errors import PolicyError
 from core.kms.context import request_context
-from core.kms.local.asymmetric import (
-    KEY_SPECS,
-    RSA_ALGORITHMS,
-    RSA_KEY_SPECS,
-    generate_private_key,
-)
-from core.kms.local.credentials import ACCOUNT_ID
 from core.kms.local.errors import KmsError, validation
-from core.kms.local.keys import alias_arn, default_policy, key_arn, resolve
+from core.kms.local.keys import alias_arn, resolve
+from core.kms.local.metadata import key_metadata
+from core.kms.local.paging import page
 from core.kms.local.service import Service, string
-from core.kms.local.states import ENABLED, PENDING_DELETION, require_not_pending
+from core.kms.local.states import require_not_pending
 from core.kms.local.store import KeyRecord
 from core.kms.policy import evaluate
 from core.kms.policy_model import parse_policy
 
 ALIAS_NAME = re.compile(r"^alias/[a-zA-Z0-9/_-]{1,250}$")
 MAX_POLICY = 32768
-KEY_USAGES = [
-    "SIGN_VERIFY",
-    "ENCRYPT_DECRYPT",
-    "GENERATE_VERIFY_MAC",
-    "KEY_AGREEMENT",
-    "ENCAPSULATE_DECAPSULATE",
+# AWS managed keys' aliases, which ListAliases shows in every region (without TargetKeyId until
+# the service first uses its key); the names under alias/aws/ are AWS's, never a customer's.
+PREDEFINED_ALIASES = [
+    f"alias/aws/{service}"
+    for service in (
+        "acm",
+        "dynamodb",
+        "ebs",
+        "elasticfilesystem",
+        "es",
+        "glue",
+        "kinesisvideo",
+        "lambda",
+        "rds",
+        "redshift",
+        "s3",
+        "secretsmanager",
+        "ssm",
+        "xray",
+    )
 ]
 
 
-def encryption_algorithms(record: KeyRecord) -> list[str]:
-    if record.key_spec in RSA_KEY_SPECS:
-        return list(RSA_ALGORITHMS)
-    return ["SYMMETRIC_DEFAULT"]
-
-
-def _metadata(service: Service, record: KeyRecord) -> dict[str, Any]:
-    meta: dict[str, Any] = {
-        "AWSAccountId": ACCOUNT_ID,
-        "KeyId": record.key_id,
-        "Arn": service.arn(record),
-        "CreationDate": record.created,
-        "Enabled": record.state == ENABLED,
-        "Description": record.description,
-        "KeyUsage": record.key_usage,
-        "KeyState": record.state,
-        "Origin": "AWS_KMS",
-        "KeyManager": "CUSTOMER",
-        "CustomerMasterKeySpec": record.key_spec,
-        "KeySpec": record.key_spec,
-        "EncryptionAlgorithms": encryption_algorithms(record),
-        "MultiRegion": False,
-    }
-    if record.state == PENDING_DELETION and record.deletion_date is not None:
-        meta["DeletionDate"] = record.deletion_date
-    return meta
-
-
-def _enum(value: Any, allowed: list[str], field: str) -> str:
-    if value not in allowed:
-        raise validation(
-            f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
-            f"constraint: Member must satisfy enum value set: [{', '.join(allowed)}]"
-        )
-    return str(value)
-
-
-def _key_spec(body: dict[str, Any]) -> tuple[str, str]:
-    """KeySpec and KeyUsage: unknown values are ValidationException, as AWS answers."""
-    spec = _enum(
-        body.get("KeySpec", body.get("CustomerMasterKeySpec", "SYMMETRIC_DEFAULT")),
-        KEY_SPECS,
-        "keySpec",
-    )
-    usage = _enum(body.get("KeyUsage", "ENCRYPT_DECRYPT"), KEY_USAGES, "keyUsage")
-    if spec != "SYMMETRIC_DEFAULT" and spec not in RSA_KEY_SPECS:
-        raise KmsError(
-            "UnsupportedOperationException",
-            f"the nitrodeck local KMS makes SYMMETRIC_DEFAULT and RSA_2048/3072/4096 keys, not "
-            f"{spec}",
-        )
-    if usage != "ENCRYPT_DECRYPT":
-        raise KmsError(
-            "UnsupportedOperationException",
-            f"the nitrodeck local KMS makes ENCRYPT_DECRYPT keys only, not {usage}",
-        )
-    return spec, usage
-
-
-def _checked_policy(text: Any, principal: str, bypass: Any, resource: str) -> str:
+def checked_policy(text: Any, principal: str, bypass: Any, resource: str) -> str:
     """Validate a policy and refuse one that would lock the caller out (KMS's safety check)."""
     if not isinstance(text, str) or not 1 <= len(text) <= MAX_POLICY:
         raise validation("Policy must be a string of 1 to 32768 characters")
@@ -112,47 +60,16 @@ def _checked_policy(text: Any, principal: str, bypass: Any, resource: str) -> st
     return text
 
 
-def create_key(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
-    spec, usage = _key_spec(body)
-    description = string(body, "Description", "") or ""
-    key_id = str(uuid.uuid4())
-    policy = body.get("Policy")
-    if policy is None:
-        policy = default_policy()
-    else:
-        bypass = body.get("BypassPolicyLockoutSafetyCheck")
-        policy = _checked_policy(policy, principal, bypass, key_arn(service.region, key_id))
-    material = os.urandom(32) if spec == "SYMMETRIC_DEFAULT" else generate_private_key(spec)
-    record = service.store.create_key(
-        key_id, description, policy, material, key_spec=spec, key_usage=usage
-    )
-    return {"KeyMetadata": _metadata(service, record)}
-
-
 def describe_key(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
     record = resolve(service.store, service.region, body.get("KeyId"))
     service.authorize(record, "kms:DescribeKey", principal)
-    return {"KeyMetadata": _metadata(service, record)}
-
-
-def page(body: dict[str, Any], items: list[Any]) -> tuple[list[Any], dict[str, Any]]:
-    limit = body.get("Limit", 100)
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
-        raise validation("Limit must be between 1 and 1000")
-    marker = body.get("Marker") or "0"
-    if not isinstance(marker, str) or not marker.isdigit():
-        raise validation(f"Invalid marker {marker!r}")
-    start = int(marker)
-    page = items[start : start + limit]
-    more = start + limit < len(items)
-    extra: dict[str, Any] = {"Truncated": more}
-    if more:
-        extra["NextMarker"] = str(start + limit)
-    return page, extra
+    return {"KeyMetadata": key_metadata(service, record)}
 
 
 def list_keys(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
-    items, extra = page(body, service.store.keys())
+    owners = body.get("ResourceOwners") or ["SELF"]  # nothing is shared through RAM here
+    mine = service.store.keys(service.region) if "SELF" in owners else []
+    items, extra = page(body, mine, "ListKeys")
     keys = [{"KeyId": r.key_id, "KeyArn": service.arn(r)} for r in items]
     return {"Keys": keys, **extra}
 
@@ -179,7 +96,7 @@ def alias_target(service: Service, body: dict[str, Any], principal: str, action:
 def create_alias(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
     name = alias_name(body)
     record = alias_target(service, body, principal, "kms:CreateAlias")
-    if not service.store.add_alias(name, record.key_id):
+    if not service.store.add_alias(service.region, name, record.key_id):
         raise KmsError(
             "AlreadyExistsException",
             f"An alias with the name {alias_arn(service.region, name)} already exists",
@@ -188,22 +105,30 @@ def create_alias(service: Service, body: dict[str, Any], principal: str) -> dict
 
 
 def list_aliases(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
-    aliases = service.store.aliases()
+    """The region's aliases and AWS's predefined `alias/aws/*` ones (no target until a service
+    creates its AWS managed key), by name; with KeyId, only that key's."""
+    aliases = service.store.aliases(service.region)
+    entries: list[dict[str, Any]]
     if body.get("KeyId") is not None:
         key_id = resolve(service.store, service.region, body["KeyId"], aliases=False).key_id
         aliases = [a for a in aliases if a.key_id == key_id]
-    items, extra = page(body, aliases)
-    out = [
+        entries = []
+    else:
+        entries = [{"AliasName": name} for name in PREDEFINED_ALIASES]
+    entries += [
         {
             "AliasName": a.name,
-            "AliasArn": alias_arn(service.region, a.name),
             "TargetKeyId": a.key_id,
             "CreationDate": a.created,
             "LastUpdatedDate": a.updated,
         }
-        for a in items
+        for a in aliases
     ]
-    return {"Aliases": out, **extra}
+    entries.sort(key=lambda entry: str(entry["AliasName"]))
+    for entry in entries:
+        entry["AliasArn"] = alias_arn(service.region, entry["AliasName"])
+    items, extra = page(body, entries, "ListAliases")
+    return {"Aliases": items, **extra}
 
 
 def _policy_name(body: dict[str, Any]) -> None:
@@ -226,6 +151,6 @@ def put_key_policy(service: Service, body: dict[str, Any], principal: str) -> di
     _policy_name(body)
     service.authorize(record, "kms:PutKeyPolicy", principal)
     bypass = body.get("BypassPolicyLockoutSafetyCheck")
-    text = _checked_policy(body.get("Policy"), principal, bypass, service.arn(record))
+    text = checked_policy(body.get("Policy"), principal, bypass, service.arn(record))
     service.store.set_policy(record.key_id, text)
     return {}

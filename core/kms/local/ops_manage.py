@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.kms.local.errors import KmsError, not_found, validation
+from core.kms.local.errors import not_found, validation
 from core.kms.local.keys import alias_arn, resolve
-from core.kms.local.ops_keys import alias_name, alias_target, page
+from core.kms.local.ops_keys import alias_name, alias_target
+from core.kms.local.paging import page
 from core.kms.local.service import Service, string
 from core.kms.local.states import require_not_pending
 from core.kms.local.store import KeyRecord
+from core.kms.local.tagging import parse_tags
 
 MAX_DESCRIPTION = 8192
 
@@ -23,10 +25,19 @@ def _key(service: Service, body: dict[str, Any], principal: str, action: str) ->
 
 
 def _alias(service: Service, name: str) -> Any:
-    alias = service.store.alias(name)
+    alias = service.store.alias(service.region, name)
     if alias is None:
         raise not_found(f"Alias {alias_arn(service.region, name)} is not found.")
     return alias
+
+
+def _kind(record: KeyRecord) -> tuple[str, str]:
+    """What UpdateAlias keeps: the key's type and its usage."""
+    spec = record.key_spec
+    kind = (
+        "symmetric" if spec == "SYMMETRIC_DEFAULT" else "HMAC" if "HMAC" in spec else "asymmetric"
+    )
+    return kind, record.key_usage
 
 
 def update_alias(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
@@ -35,12 +46,12 @@ def update_alias(service: Service, body: dict[str, Any], principal: str) -> dict
     current = resolve(service.store, service.region, _alias(service, name).key_id)
     service.authorize(current, "kms:UpdateAlias", principal)
     record = alias_target(service, body, principal, "kms:UpdateAlias")
-    if (current.key_spec == "SYMMETRIC_DEFAULT") != (record.key_spec == "SYMMETRIC_DEFAULT"):
+    if _kind(current) != _kind(record):
         raise validation(
-            f"{name}: the new target key must be the same type (symmetric or asymmetric) as "
-            "the current one"
+            f"{name}: the new target key must be of the same type (symmetric, asymmetric or "
+            f"HMAC) and key usage as the current one ({' '.join(_kind(current))})"
         )
-    service.store.retarget_alias(name, record.key_id)
+    service.store.retarget_alias(service.region, name, record.key_id)
     return {}
 
 
@@ -48,7 +59,7 @@ def delete_alias(service: Service, body: dict[str, Any], principal: str) -> dict
     name = alias_name(body)
     record = resolve(service.store, service.region, _alias(service, name).key_id)
     service.authorize(record, "kms:DeleteAlias", principal)
-    service.store.delete_alias(name)
+    service.store.delete_alias(service.region, name)
     return {}
 
 
@@ -66,30 +77,12 @@ def update_key_description(
 
 def list_key_policies(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
     _key(service, body, principal, "kms:ListKeyPolicies")
-    names, extra = page(body, ["default"])
+    names, extra = page(body, ["default"], "ListKeyPolicies")
     return {"PolicyNames": names, **extra}
 
 
-def _tags(body: dict[str, Any]) -> list[tuple[str, str]]:
-    tags = body.get("Tags")
-    if not isinstance(tags, list):
-        raise validation("Tags must be a list of {TagKey, TagValue}")
-    out = []
-    for tag in tags:
-        key = tag.get("TagKey") if isinstance(tag, dict) else None
-        value = tag.get("TagValue") if isinstance(tag, dict) else None
-        if not isinstance(key, str) or not 1 <= len(key) <= 128:
-            raise KmsError("TagException", f"TagKey must be 1 to 128 characters: {key!r}")
-        if not isinstance(value, str) or len(value) > 256:
-            raise KmsError("TagException", f"TagValue of {key} must be at most 256 characters")
-        if key.startswith("aws:"):
-            raise KmsError("TagException", f"Tags beginning with aws: are reserved: {key}")
-        out.append((key, value))
-    return out
-
-
 def tag_resource(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
-    tags = _tags(body)
+    tags = parse_tags(body)
     record = _key(service, body, principal, "kms:TagResource")
     require_not_pending(service.region, record)
     for key, value in tags:
@@ -117,5 +110,5 @@ def list_resource_tags(service: Service, body: dict[str, Any], principal: str) -
     rows = service.store.query(
         "SELECT tag_key, tag_value FROM tags WHERE key_id = ? ORDER BY tag_key", (record.key_id,)
     )
-    tags, extra = page(body, [{"TagKey": k, "TagValue": v} for k, v in rows])
+    tags, extra = page(body, [{"TagKey": k, "TagValue": v} for k, v in rows], "ListResourceTags")
     return {"Tags": tags, **extra}

@@ -22,13 +22,12 @@ from core.kms.local.ops_crypto import (
     ALGORITHM,
     algorithm_for,
     apply_key,
-    ciphertext_key,
-    is_rsa,
+    ciphertext_and_key,
     secret_out,
     symmetric_request,
 )
-from core.kms.local.ops_keys import encryption_algorithms
-from core.kms.local.service import Service, b64, blob, encryption_context, string
+from core.kms.local.service import Service, b64, dry_run, encryption_context
+from core.kms.local.specs import algorithms, is_asymmetric
 from core.kms.local.states import require_usable
 
 
@@ -36,11 +35,11 @@ def get_public_key(service: Service, body: dict[str, Any], principal: str) -> di
     record = resolve(service.store, service.region, body.get("KeyId"))
     service.authorize(record, "kms:GetPublicKey", principal, body=body)
     require_usable(service.region, record)
-    if not is_rsa(record):
+    if not is_asymmetric(record.key_spec):
         raise KmsError(
             "UnsupportedOperationException",
-            f"{service.arn(record)} key usage is ENCRYPT_DECRYPT with key spec "
-            "SYMMETRIC_DEFAULT, which has no public key",
+            f"{service.arn(record)} key usage is {record.key_usage} with key spec "
+            f"{record.key_spec}, which has no public key",
         )
     return {
         "KeyId": service.arn(record),
@@ -48,7 +47,7 @@ def get_public_key(service: Service, body: dict[str, Any], principal: str) -> di
         "CustomerMasterKeySpec": record.key_spec,
         "KeySpec": record.key_spec,
         "KeyUsage": record.key_usage,
-        "EncryptionAlgorithms": encryption_algorithms(record),
+        **algorithms(record),
     }
 
 
@@ -72,6 +71,8 @@ def _pair(
 ) -> tuple[dict[str, Any], bytes, Any]:
     spec = _pair_spec(body)
     record, context, recipient = symmetric_request(service, body, principal, action, with_recipient)
+    require_usable(service.region, record)
+    dry_run(body)
     private = generate_private_key(spec)
     sealed = apply_key(service, record, private, context, ALGORITHM, seal=True)
     out = {
@@ -98,21 +99,25 @@ def generate_data_key_pair_without_plaintext(
 
 
 def re_encrypt(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
-    ciphertext = blob(body, "CiphertextBlob", required=True)
     source_context = encryption_context({"EncryptionContext": body.get("SourceEncryptionContext")})
     target_context = encryption_context(
         {"EncryptionContext": body.get("DestinationEncryptionContext")}
     )
-    source = ciphertext_key(service, ciphertext, string(body, "SourceKeyId"))
-    source_algorithm = algorithm_for(source, body.get("SourceEncryptionAlgorithm"))
+    ciphertext, source = ciphertext_and_key(service, body, "SourceKeyId")
+    source_algorithm = algorithm_for(source, body.get("SourceEncryptionAlgorithm"), service.region)
     target = resolve(service.store, service.region, body.get("DestinationKeyId"))
-    target_algorithm = algorithm_for(target, body.get("DestinationEncryptionAlgorithm"))
+    target_algorithm = algorithm_for(
+        target, body.get("DestinationEncryptionAlgorithm"), service.region
+    )
     service.authorize(
         source, "kms:ReEncryptFrom", principal, encryption_context=source_context, body=body
     )
     service.authorize(
         target, "kms:ReEncryptTo", principal, encryption_context=target_context, body=body
     )
+    require_usable(service.region, source)
+    require_usable(service.region, target)
+    dry_run(body)
     plaintext = apply_key(service, source, ciphertext, source_context, source_algorithm, seal=False)
     sealed = apply_key(service, target, plaintext, target_context, target_algorithm, seal=True)
     return {

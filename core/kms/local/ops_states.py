@@ -20,21 +20,28 @@ DAY = 86400.0
 DEFAULT_WINDOW = 30
 
 
-def _managed(service: Service, body: dict[str, Any], principal: str, action: str) -> KeyRecord:
+def managed_key(
+    service: Service,
+    body: dict[str, Any],
+    principal: str,
+    action: str,
+    conditions: dict[str, str] | None = None,
+) -> KeyRecord:
+    """The key `KeyId` names (key ID or ARN only), authorized for `action`."""
     record = resolve(service.store, service.region, body.get("KeyId"), aliases=False)
-    service.authorize(record, action, principal)
+    service.authorize(record, action, principal, conditions=conditions)
     return record
 
 
 def enable_key(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
-    record = _managed(service, body, principal, "kms:EnableKey")
+    record = managed_key(service, body, principal, "kms:EnableKey")
     require_not_pending(service.region, record)
     service.store.set_state(record.key_id, ENABLED)
     return {}
 
 
 def disable_key(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
-    record = _managed(service, body, principal, "kms:DisableKey")
+    record = managed_key(service, body, principal, "kms:DisableKey")
     require_not_pending(service.region, record)
     service.store.set_state(record.key_id, DISABLED)
     return {}
@@ -52,7 +59,7 @@ def _window(body: dict[str, Any]) -> int:
 
 def schedule_key_deletion(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
     days = _window(body)
-    record = _managed(service, body, principal, "kms:ScheduleKeyDeletion")
+    record = managed_key(service, body, principal, "kms:ScheduleKeyDeletion")
     require_not_pending(service.region, record)
     when = time.time() + days * DAY
     service.store.set_state(record.key_id, PENDING_DELETION, when)
@@ -65,7 +72,7 @@ def schedule_key_deletion(service: Service, body: dict[str, Any], principal: str
 
 
 def cancel_key_deletion(service: Service, body: dict[str, Any], principal: str) -> dict[str, Any]:
-    record = _managed(service, body, principal, "kms:CancelKeyDeletion")
+    record = managed_key(service, body, principal, "kms:CancelKeyDeletion")
     if record.state != PENDING_DELETION:
         raise KmsError(
             "KMSInvalidStateException", f"{service.arn(record)} is not pending deletion."

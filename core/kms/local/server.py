@@ -13,30 +13,33 @@ import json
 import sys
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from core.errors import NitrodeckError
+from core.home import Home
 from core.kms.attested import AttestationRecipientVerifier, RecipientVerifier
-from core.kms.local import ops_crypto, ops_keys, sigv4
+from core.kms.local import model, ops_create, ops_crypto, ops_keys, sigv4
 from core.kms.local.credentials import (
     ADMIN_PROFILE,
     PROFILE,
     REGION,
     Credentials,
-    kms_dir,
     load_keyring,
 )
 from core.kms.local.errors import KmsError
 from core.kms.local.http import HttpLimits, HttpRequest, HttpResponse, HttpServer
+from core.kms.local.last_usage import TRACKED, LastUsage
 from core.kms.local.log import clean_line
-from core.kms.local.operations import MORE_OPERATIONS, Operation
+from core.kms.local.operations import MORE_OPERATIONS, Operation, unsupported_operation
 from core.kms.local.service import Service
 from core.kms.local.store import KmsStore
+from core.kms.local.validation import validate
 
 OPERATIONS: dict[str, Operation] = {
-    "CreateKey": ops_keys.create_key,
+    "CreateKey": ops_create.create_key,
     "DescribeKey": ops_keys.describe_key,
     "ListKeys": ops_keys.list_keys,
     "CreateAlias": ops_keys.create_alias,
@@ -50,6 +53,7 @@ OPERATIONS: dict[str, Operation] = {
     **MORE_OPERATIONS,
 }
 TARGET_PREFIX = "TrentService."
+SWITCH_INTERVAL = 0.0005  # seconds
 CONTENT_TYPE = "application/x-amz-json-1.1"
 
 
@@ -67,8 +71,13 @@ def require_loopback(host: str) -> None:
         )
 
 
-def _response(status: int, body: dict[str, Any], code: str | None = None) -> HttpResponse:
-    headers = [("Content-Type", CONTENT_TYPE), ("x-amzn-RequestId", str(uuid.uuid4()))]
+def _response(
+    status: int, body: dict[str, Any], code: str | None = None, request_id: str | None = None
+) -> HttpResponse:
+    headers = [
+        ("Content-Type", CONTENT_TYPE),
+        ("x-amzn-RequestId", request_id or str(uuid.uuid4())),
+    ]
     if code:
         headers.append(("x-amzn-ErrorType", code))
     return HttpResponse(status, tuple(headers), json.dumps(body).encode())
@@ -96,8 +105,9 @@ class Dispatcher:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         operation = request.headers.get("x-amz-target", "?").removeprefix(TARGET_PREFIX)
+        request_id = str(uuid.uuid4())
         try:
-            response = _response(200, self._handle(request))
+            response = _response(200, self._handle(request, request_id), request_id=request_id)
         except KmsError as error:
             response = _error(error)
         except NitrodeckError as error:
@@ -111,7 +121,7 @@ class Dispatcher:
             self.log(f"{operation[:60]} {response.status}{' ' + code if code else ''}")
         return response
 
-    def _handle(self, request: HttpRequest) -> dict[str, Any]:
+    def _handle(self, request: HttpRequest, request_id: str) -> dict[str, Any]:
         if request.method != "POST":
             raise KmsError("UnknownOperationException", f"method {request.method[:10]!r}")
         path, _, query = request.target.partition("?")
@@ -124,26 +134,39 @@ class Dispatcher:
             body=request.body,
         )
         target = request.headers.get("x-amz-target", "")
-        operation = OPERATIONS.get(target.removeprefix(TARGET_PREFIX))
-        if not target.startswith(TARGET_PREFIX) or operation is None:
-            raise KmsError("UnknownOperationException", f"unknown operation {target!r}")
+        name = target.removeprefix(TARGET_PREFIX)
+        if not target.startswith(TARGET_PREFIX) or name not in model.operation_names():
+            raise KmsError("UnknownOperationException", f"unknown operation {target[:80]!r}")
         try:
             body = json.loads(request.body or b"{}")
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise KmsError("SerializationException", "the request body is not JSON") from None
         if not isinstance(body, dict):
             raise KmsError("SerializationException", "the request body must be a JSON object")
-        return operation(self.service, body, signer.principal)
+        validate(name, body)
+        operation = OPERATIONS.get(name)
+        if operation is None:
+            raise unsupported_operation(name)
+        service = replace(self.service, region=sigv4.scope_region(request.headers))
+        answer = operation(service, body, signer.principal)
+        if name in TRACKED and service.last_usage is not None:
+            for field in ("KeyId", "SourceKeyId"):
+                if isinstance(answer.get(field), str):
+                    key_id = answer[field].rsplit("/", 1)[-1]
+                    service.last_usage.note(key_id, name, request_id)
+        return answer
 
 
 class LocalKms:
-    """The local KMS: a store under `directory` and an HTTP server on loopback."""
+    """The local KMS of `home`: a store under `directory` (default: the home's `kms/`) and an
+    HTTP server on loopback; it trusts the AWS root and the root of `home`'s simulator."""
 
     def __init__(
         self,
         *,
         host: str = "127.0.0.1",
         port: int = 0,
+        home: Home,
         directory: Path | None = None,
         verifier: RecipientVerifier | None = None,
         anchors: list[Path] | None = None,
@@ -153,17 +176,19 @@ class LocalKms:
         limits: HttpLimits | None = None,
     ) -> None:
         require_loopback(host)
-        directory = directory or kms_dir()
+        directory = directory or home.kms_dir
         self.credentials_path = directory / "credentials"
         keyring = load_keyring(self.credentials_path)
         self.credentials = keyring[PROFILE]
         self.admin_credentials = keyring[ADMIN_PROFILE]
         self.region = region
         self._store = KmsStore(directory)
+        self._last_usage = LastUsage(self._store)
         service = Service(
             self._store,
-            verifier or AttestationRecipientVerifier(anchors or [], max_document_age),
+            verifier or AttestationRecipientVerifier(home, anchors or [], max_document_age),
             region,
+            self._last_usage,
         )
         dispatch = Dispatcher(service, list(keyring.values()), log)
         try:
@@ -194,7 +219,12 @@ class LocalKms:
         return self
 
     def serve_forever(self) -> None:
-        """Serve in this thread until interrupted."""
+        """Serve in this thread until interrupted.
+
+        In its own process the server hands the GIL over more often than Python's 5 ms default:
+        a worker checking a document's signature must not keep the connection loop from
+        reading the next request for that long."""
+        sys.setswitchinterval(SWITCH_INTERVAL)
         try:
             self._server.serve_forever()
         finally:
@@ -204,6 +234,7 @@ class LocalKms:
         if not self._closed:
             self._closed = True
             self._server.shutdown()
+            self._last_usage.flush()
             self._store.close()
 
     def __enter__(self) -> LocalKms:

@@ -19,6 +19,7 @@ from core.kms.grants import allowing_grant, child_refusal
 from core.kms.local import grant_store
 from core.kms.local.errors import KmsError, access_denied, validation
 from core.kms.local.keys import key_arn
+from core.kms.local.last_usage import LastUsage
 from core.kms.local.store import KeyRecord, KmsStore
 from core.kms.policy import evaluate
 
@@ -30,6 +31,7 @@ class Service:
     store: KmsStore
     verifier: RecipientVerifier
     region: str
+    last_usage: LastUsage | None = None
 
     def arn(self, record: KeyRecord) -> str:
         return key_arn(self.region, record.key_id)
@@ -44,13 +46,15 @@ class Service:
         encryption_context: Mapping[str, str] | None = None,
         body: Mapping[str, Any] | None = None,
         child_grant: Mapping[str, Any] | None = None,
+        conditions: Mapping[str, str] | None = None,
     ) -> None:
         """Evaluate the key policy, then the key's grants; AccessDeniedException if neither allows.
 
         An explicit Deny in the policy wins over any grant. `body` carries `GrantTokens`, which
         are checked for form only: this store is consistent at once, so no token is needed.
         `child_grant` is the grant a CreateGrant asks for: a grant-given CreateGrant must cover it
-        (`core.kms.grants.child_fits`).
+        (`core.kms.grants.child_fits`). `conditions` are the operation's own condition keys
+        (e.g. `kms:SigningAlgorithm`).
         """
         grant_tokens(body or {})
         context = request_context(
@@ -59,6 +63,8 @@ class Service:
             resource=self.arn(record),
             pcrs=recipient.pcrs if recipient else None,
             encryption_context=encryption_context,
+            extra=conditions,
+            grant=child_grant,
         )
         decision = evaluate(record.policy, context)
         why = None
@@ -155,3 +161,13 @@ def string(body: Mapping[str, Any], name: str, default: str | None = None) -> st
     if value is not None and not isinstance(value, str):
         raise validation(f"{name} must be a string")
     return value
+
+
+def dry_run(body: Mapping[str, Any]) -> None:
+    """With `DryRun: true`, stop once every check has passed, changing nothing (AWS's 412)."""
+    if body.get("DryRun") is True:
+        raise KmsError(
+            "DryRunOperationException",
+            "The request would have succeeded, but the DryRun option is set.",
+            status=412,
+        )

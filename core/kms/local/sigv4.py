@@ -6,6 +6,7 @@ signed headers, the body hash) with the secret of the access key named in the cr
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -22,6 +23,7 @@ _AUTH = re.compile(
     r"AWS4-HMAC-SHA256\s+Credential=(?P<credential>[^,\s]+),\s*"
     r"SignedHeaders=(?P<headers>[^,\s]+),\s*Signature=(?P<signature>[0-9a-f]{64})$"
 )
+REGION = re.compile(r"([a-z]+-){2,3}\d+")
 MISMATCH = (
     "The request signature we calculated does not match the signature you provided. "
     "Check your AWS Secret Access Key and signing method. "
@@ -70,11 +72,18 @@ def signature(
     to_sign = "\n".join(
         [ALGORITHM, amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()]
     )
+    return hmac.new(_signing_key(secret, scope), to_sign.encode(), hashlib.sha256).hexdigest()
+
+
+@functools.lru_cache(maxsize=32)
+def _signing_key(secret: str, scope: str) -> bytes:
+    """The derived key of one secret and credential scope (a day and region): the same for
+    every request a client signs that day, so derived once."""
     date, region, service, terminator = scope.split("/")
     key = _hmac(("AWS4" + secret).encode(), date)
     for part in (region, service, terminator):
         key = _hmac(key, part)
-    return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    return key
 
 
 def verify(
@@ -106,7 +115,11 @@ def verify(
         raise KmsError(
             "UnrecognizedClientException", "The security token included in the request is invalid."
         )
-    if scope.count("/") != 3 or not scope.endswith("/kms/aws4_request"):
+    if (
+        scope.count("/") != 3
+        or not scope.endswith("/kms/aws4_request")
+        or not REGION.fullmatch(scope.split("/")[1])
+    ):
         raise KmsError(
             "InvalidSignatureException",
             f"Credential should be scoped to a valid region and the service kms, found {scope!r}.",
@@ -142,3 +155,11 @@ def verify(
     if not hmac.compare_digest(expected, match["signature"]):
         raise KmsError("InvalidSignatureException", MISMATCH)
     return signer
+
+
+def scope_region(headers: Mapping[str, str]) -> str:
+    """The region in the credential scope of a request `verify` has accepted."""
+    match = _AUTH.match(headers.get("authorization", "").strip())
+    if match is None:
+        raise KmsError("IncompleteSignatureException", "no credential scope")
+    return match["credential"].split("/")[2]

@@ -20,6 +20,16 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from core.home import create_private_file, ensure_private_dir, file_lock, lock_path
 from core.kms.local.master import check_master_key, load_master_key
 
+ALIASES = """
+CREATE TABLE IF NOT EXISTS aliases (
+    name TEXT NOT NULL,
+    key_id TEXT NOT NULL REFERENCES keys(key_id) ON DELETE CASCADE,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    region TEXT NOT NULL DEFAULT 'us-east-1',
+    PRIMARY KEY (region, name)
+);
+"""
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS keys (
     key_id TEXT PRIMARY KEY,
@@ -34,27 +44,50 @@ CREATE TABLE IF NOT EXISTS tags (
     tag_value TEXT NOT NULL,
     PRIMARY KEY (key_id, tag_key)
 );
+CREATE TABLE IF NOT EXISTS key_materials (
+    key_id TEXT NOT NULL REFERENCES keys(key_id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    material BLOB NOT NULL,
+    created REAL NOT NULL,
+    kind TEXT NOT NULL,
+    PRIMARY KEY (key_id, version)
+);
+CREATE TABLE IF NOT EXISTS key_last_usage (
+    key_id TEXT PRIMARY KEY REFERENCES keys(key_id) ON DELETE CASCADE,
+    operation TEXT NOT NULL,
+    at REAL NOT NULL,
+    request_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS usage_tracking (id INTEGER PRIMARY KEY CHECK (id = 1), started REAL);
 CREATE TABLE IF NOT EXISTS grants (
     grant_id TEXT PRIMARY KEY,
     key_id TEXT NOT NULL REFERENCES keys(key_id) ON DELETE CASCADE,
     body TEXT NOT NULL,
     created REAL NOT NULL
 );
-CREATE TABLE IF NOT EXISTS aliases (
-    name TEXT PRIMARY KEY,
-    key_id TEXT NOT NULL REFERENCES keys(key_id) ON DELETE CASCADE,
-    created REAL NOT NULL,
-    updated REAL NOT NULL
-);
 """
+# Aliases were unique by name alone before keys had a region: copied into ALIASES (us-east-1).
+ALIASES_V1 = f"""
+ALTER TABLE aliases RENAME TO aliases_v1;
+{ALIASES}
+INSERT INTO aliases (name, key_id, created, updated) SELECT * FROM aliases_v1;
+DROP TABLE aliases_v1;
+"""
+ALIAS_FIELDS = "name, key_id, created, updated"
 # Columns added after the first release: (name, SQL definition); added on open when missing.
 KEY_COLUMNS = (
     ("state", "TEXT NOT NULL DEFAULT 'Enabled'"),
     ("deletion_date", "REAL"),
     ("key_spec", "TEXT NOT NULL DEFAULT 'SYMMETRIC_DEFAULT'"),
     ("key_usage", "TEXT NOT NULL DEFAULT 'ENCRYPT_DECRYPT'"),
+    ("region", "TEXT NOT NULL DEFAULT 'us-east-1'"),
+    ("rotation_period", "INTEGER"),
+    ("next_rotation", "REAL"),
 )
-KEY_FIELDS = "key_id, created, description, policy, state, deletion_date, key_spec, key_usage"
+KEY_FIELDS = (
+    "key_id, created, description, policy, state, deletion_date, key_spec, key_usage, region, "
+    "rotation_period, next_rotation"
+)
 ENABLED, DISABLED, PENDING_DELETION = "Enabled", "Disabled", "PendingDeletion"
 
 
@@ -68,6 +101,9 @@ class KeyRecord:
     deletion_date: float | None = None
     key_spec: str = "SYMMETRIC_DEFAULT"
     key_usage: str = "ENCRYPT_DECRYPT"
+    region: str = "us-east-1"
+    rotation_period: int | None = None  # days; None: automatic rotation is off
+    next_rotation: float | None = None
 
 
 @dataclass(frozen=True)
@@ -94,11 +130,14 @@ class KmsStore:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=FULL")
                 self._db.execute("PRAGMA foreign_keys=ON")
-                self._db.executescript(SCHEMA)
+                self._db.executescript(SCHEMA + ALIASES)
                 have = {row[1] for row in self._db.execute("PRAGMA table_info(keys)")}
                 for name, definition in KEY_COLUMNS:
                     if name not in have:
                         self._db.execute(f"ALTER TABLE keys ADD COLUMN {name} {definition}")
+                aliases = {row[1] for row in self._db.execute("PRAGMA table_info(aliases)")}
+                if "region" not in aliases:
+                    self._db.executescript(f"BEGIN IMMEDIATE;{ALIASES_V1}COMMIT;")
                 has_keys = self._db.execute("SELECT 1 FROM keys LIMIT 1").fetchone() is not None
                 self._master = AESGCM(load_master_key(directory, has_keys=has_keys))
                 check_master_key(self._db, self._master, directory / "master.key")
@@ -129,20 +168,46 @@ class KmsStore:
         *,
         key_spec: str = "SYMMETRIC_DEFAULT",
         key_usage: str = "ENCRYPT_DECRYPT",
+        region: str = "us-east-1",
+        tags: list[tuple[str, str]] | None = None,
     ) -> KeyRecord:
-        """Store a new Enabled key; `material` (AES key or PKCS#8 DER) is sealed first."""
-        nonce = os.urandom(12)
-        sealed = nonce + self._master.encrypt(nonce, material, key_id.encode())
+        """Store a new Enabled key with its tags, in one transaction; `material` (AES key,
+        HMAC key or PKCS#8 DER) is sealed first."""
+        sealed = self.seal(material, key_id.encode())
         created = time.time()
         with self._lock:
-            self._db.execute(
-                "INSERT INTO keys (key_id, created, description, policy, material, key_spec, "
-                "key_usage) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (key_id, created, description, policy, sealed, key_spec, key_usage),
-            )
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute(
+                    "INSERT INTO keys (key_id, created, description, policy, material, key_spec, "
+                    "key_usage, region) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (key_id, created, description, policy, sealed, key_spec, key_usage, region),
+                )
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO tags VALUES (?, ?, ?)",
+                    [(key_id, k, v) for k, v in tags or ()],
+                )
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
         return KeyRecord(
-            key_id, created, description, policy, key_spec=key_spec, key_usage=key_usage
+            key_id,
+            created,
+            description,
+            policy,
+            key_spec=key_spec,
+            key_usage=key_usage,
+            region=region,
         )
+
+    def seal(self, material: bytes, label: bytes) -> bytes:
+        """`material` sealed under the master key, bound to `label` (the key id)."""
+        nonce = os.urandom(12)
+        return nonce + self._master.encrypt(nonce, material, label)
+
+    def unseal(self, sealed: bytes, label: bytes) -> bytes:
+        return self._master.decrypt(sealed[:12], sealed[12:], label)
 
     def _earliest_deletion(self) -> float | None:
         (earliest,) = self._db.execute(
@@ -161,7 +226,7 @@ class KmsStore:
         gone = f"SELECT key_id FROM keys WHERE state = '{PENDING_DELETION}' AND deletion_date <= ?"
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
-            for table in ("aliases", "tags", "grants"):
+            for table in ("aliases", "tags", "grants", "key_materials", "key_last_usage"):
                 self._db.execute(f"DELETE FROM {table} WHERE key_id IN ({gone})", (now,))
             count = self._db.execute(
                 "DELETE FROM keys WHERE state = ? AND deletion_date <= ?", (PENDING_DELETION, now)
@@ -194,13 +259,14 @@ class KmsStore:
             (sealed,) = self._db.execute(
                 "SELECT material FROM keys WHERE key_id = ?", (key_id,)
             ).fetchone()
-        return self._master.decrypt(sealed[:12], sealed[12:], key_id.encode())
+        return self.unseal(sealed, key_id.encode())
 
-    def keys(self) -> list[KeyRecord]:
+    def keys(self, region: str) -> list[KeyRecord]:
         self.purge_expired()
         with self._lock:
             rows = self._db.execute(
-                f"SELECT {KEY_FIELDS} FROM keys ORDER BY created, key_id"
+                f"SELECT {KEY_FIELDS} FROM keys WHERE region = ? ORDER BY created, key_id",
+                (region,),
             ).fetchall()
         return [KeyRecord(*row) for row in rows]
 
@@ -208,38 +274,45 @@ class KmsStore:
         with self._lock:
             self._db.execute("UPDATE keys SET policy = ? WHERE key_id = ?", (policy, key_id))
 
-    def add_alias(self, name: str, key_id: str) -> bool:
-        """Create an alias; False if the name is taken."""
+    def add_alias(self, region: str, name: str, key_id: str) -> bool:
+        """Create an alias in `region`; False if the name is taken there."""
         now = time.time()
         with self._lock:
             try:
                 self._db.execute(
-                    "INSERT INTO aliases VALUES (?, ?, ?, ?)", (name, key_id, now, now)
+                    f"INSERT INTO aliases ({ALIAS_FIELDS}, region) VALUES (?, ?, ?, ?, ?)",
+                    (name, key_id, now, now, region),
                 )
             except sqlite3.IntegrityError:
                 return False
         return True
 
-    def retarget_alias(self, name: str, key_id: str) -> bool:
+    def retarget_alias(self, region: str, name: str, key_id: str) -> bool:
         return (
             self.execute(
-                "UPDATE aliases SET key_id = ?, updated = ? WHERE name = ?",
-                (key_id, time.time(), name),
+                "UPDATE aliases SET key_id = ?, updated = ? WHERE region = ? AND name = ?",
+                (key_id, time.time(), region, name),
             )
             == 1
         )
 
-    def delete_alias(self, name: str) -> bool:
-        return self.execute("DELETE FROM aliases WHERE name = ?", (name,)) == 1
+    def delete_alias(self, region: str, name: str) -> bool:
+        sql = "DELETE FROM aliases WHERE region = ? AND name = ?"
+        return self.execute(sql, (region, name)) == 1
 
-    def alias(self, name: str) -> AliasRecord | None:
+    def alias(self, region: str, name: str) -> AliasRecord | None:
         self.purge_expired()
         with self._lock:
-            row = self._db.execute("SELECT * FROM aliases WHERE name = ?", (name,)).fetchone()
+            row = self._db.execute(
+                f"SELECT {ALIAS_FIELDS} FROM aliases WHERE region = ? AND name = ?",
+                (region, name),
+            ).fetchone()
         return AliasRecord(*row) if row else None
 
-    def aliases(self) -> list[AliasRecord]:
+    def aliases(self, region: str) -> list[AliasRecord]:
         self.purge_expired()
         with self._lock:
-            rows = self._db.execute("SELECT * FROM aliases ORDER BY name").fetchall()
+            rows = self._db.execute(
+                f"SELECT {ALIAS_FIELDS} FROM aliases WHERE region = ? ORDER BY name", (region,)
+            ).fetchall()
         return [AliasRecord(*row) for row in rows]

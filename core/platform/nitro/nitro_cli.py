@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from core.errors import NitrodeckError
-from core.platform.errors import NitroCliError
+from core.nitro_errors import NitroCliError
 
 RUN_TIMEOUT = 600.0
 QUICK_TIMEOUT = 60.0

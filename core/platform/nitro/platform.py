@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from core.checks import Check
 from core.errors import NitrodeckError
+from core.home import Home
+from core.nitro_errors import NitroCliCode, NitroCliError
 from core.platform import rules
 from core.platform.allocator import plan_allocation
 from core.platform.base import (
@@ -26,7 +28,6 @@ from core.platform.base import (
     PoolState,
     RunRequest,
 )
-from core.platform.errors import NitroCliCode, NitroCliError
 from core.platform.nitro import allocator, sysfs, vsock
 from core.platform.nitro.console import open_console
 from core.platform.nitro.host import HostIdentity, host_info, read_identity
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from core.kms.target import KmsTarget
 
 
-class NitroPlatform:
+class NitroPlatform(rules.FindsEnclaves):
     """A real parent instance (or a fixture tree of one, with a nitro-cli stand-in)."""
 
     name = "nitro"
@@ -52,7 +53,7 @@ class NitroPlatform:
         from core.attestation.trust import aws_root_anchor
         from core.platform.trust import choose_anchor
 
-        return choose_anchor(choice, own=aws_root_anchor)
+        return choose_anchor(choice, own=aws_root_anchor, home=self.home)
 
     def kms_target(self) -> KmsTarget | None:
         """None: its default KMS is reachable from this machine as it is."""
@@ -65,7 +66,10 @@ class NitroPlatform:
         cli: NitroCli | None = None,
         imds: ImdsClient | None = None,
         connector: vsock.Connector | None = None,
+        home: Home | None = None,
     ) -> None:
+        self.home = home
+        """The operator's home: the simulator root `--trust sim` names (None: there is none)."""
         self.sysroot = sysroot or SysRoot()
         self._cli = cli
         self._imds = imds
@@ -180,13 +184,6 @@ class NitroPlatform:
                 fix="check the nitro-cli version (nitro-cli --version)",
             )
         return [parse_enclave(item) for item in items]
-
-    def find_enclave(
-        self, *, enclave_id: str | None = None, enclave_name: str | None = None
-    ) -> EnclaveInfo:
-        return rules.find_enclave(
-            self.describe_enclaves(), enclave_id=enclave_id, enclave_name=enclave_name
-        )
 
     def terminate_enclave(
         self,

@@ -24,7 +24,7 @@ from types import FrameType
 from typing import Any
 
 from core.home import ensure_private_dir
-from core.platform.errors import NitroCliCode, NitroCliError
+from core.nitro_errors import NitroCliCode, NitroCliError
 from core.platform.sim import payload as pl
 from core.platform.sim.console import ConsoleWriter, mark_ended
 from core.platform.sim.layout import HEARTBEAT_PORT, Layout
@@ -137,6 +137,7 @@ class Supervisor:
 
             handle = start_nsm(
                 self.nsm_path,
+                home=self.layout.home,
                 measurements={k: v for k, v in row.image.items() if k.startswith("PCR")},
                 debug=row.debug,
                 enclave_uid=row.slot_uid,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+from core.nitro_errors import NitroCliCode, NitroCliError
 from core.platform.base import SavedConsole
-from core.platform.errors import NitroCliCode, NitroCliError
 from core.platform.sim.console import ENDED
 from core.platform.sim.layout import Layout
 

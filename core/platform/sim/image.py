@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import NitrodeckError
-from core.platform.errors import NitroCliCode, NitroCliError
+from core.nitro_errors import NitroCliCode, NitroCliError
 
 PCR_KEYS = ("PCR0", "PCR1", "PCR2", "PCR8")
 

@@ -48,11 +48,11 @@ def get_profile(name: str | None) -> Profile:
 
 
 class SimInstance:
-    """The state of one profile's simulated instance under `nitrodeck_home()/sim/<profile>`."""
+    """The state of one profile's simulated instance under `<home>/sim/<profile>`."""
 
-    def __init__(self, profile: Profile, layout: Layout | None = None) -> None:
+    def __init__(self, profile: Profile, layout: Layout) -> None:
         self.profile = profile
-        self.layout = layout or Layout.for_profile(profile.name)
+        self.layout = layout
         self.state = SimState(self.layout.db)
         self.topology = {c.cpu: c for c in profile.topology()}
         with self.state.transaction():

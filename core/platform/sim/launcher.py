@@ -24,14 +24,15 @@ from pathlib import Path
 from typing import Any
 
 from core.home import ensure_private_dir, write_private_file
+from core.nitro_errors import EnclaveProcessError, NitroCliCode, NitroCliError
 from core.platform import rules
 from core.platform.base import MIB, EnclaveInfo, RunRequest
-from core.platform.errors import EnclaveProcessError, NitroCliCode, NitroCliError
+from core.platform.run_rules import PoolNow, plan_run
 from core.platform.sim.console import ENDED
 from core.platform.sim.enclave_process import BOOT_ERROR, LAUNCH
 from core.platform.sim.image import ImageFacts, image_facts, unpack_image, verify_image
 from core.platform.sim.instance import SimInstance, row_info
-from core.platform.sim.layout import HEARTBEAT_PORT, SUN_PATH_MAX
+from core.platform.sim.layout import HEARTBEAT_PORT, SUN_PATH_MAX, Layout
 from core.platform.sim.state import EnclaveRow
 from core.platform.sim.vsock import listen, remove_socket
 from core.processes import process_alive, process_ctime
@@ -46,31 +47,22 @@ def boot_timeout(eif_size: int, memory_mib: int) -> float:
 
 
 def reserve(instance: SimInstance, request: RunRequest, facts: ImageFacts) -> EnclaveRow:
-    """Check the request against the pool and record the enclave (state STARTING).
-
-    nitro-cli's enclave process checks the CPUs against the pool (E20-E22) before the memory
-    against the image (E26), so a request wrong in both fails here as there.
-    """
+    """Check the request against the pool (`plan_run`: run-enclave's rules in nitro-cli's
+    order) and record the enclave (state STARTING)."""
     state = instance.state
     with state.transaction():
         instance._reap_locked()
         _config, pool, node = instance.pool_record()
         rows = state.enclaves()
-        used = {c for r in rows for c in r.cpus}
-        count = request.cpu_count or 0
-        if request.cpu_ids is not None:
-            rules.check_cpu_ids(request.cpu_ids, pool)
-        elif count > len(pool):
-            rules.check_cpu_count(count, pool)
-        rules.check_memory(request.memory_mib, facts.size)
-        if request.cpu_ids is not None:
-            rules.check_cpus_free(request.cpu_ids, used)
-            rules.check_full_cores(request.cpu_ids, instance.topology)
-            cpus = tuple(sorted(request.cpu_ids))
-        else:
-            rules.check_cpu_count(count, pool)
-            cpus = rules.pick_cpus(count, pool, used, instance.topology)
-        regions = rules.allocate_regions(request.memory_mib, free_pages(instance, node, rows))
+        now = PoolNow(
+            cpus=pool,
+            used_cpus={c for r in rows for c in r.cpus},
+            topology=instance.topology,
+            free_pages=free_pages(instance, node, rows),
+            cids={r.cid for r in rows},
+        )
+        plan = plan_run(request, facts.size, now)  # raises the first broken rule
+        cpus, regions = plan.cpus, plan.regions
         cid = _cid(instance, request.enclave_cid, rows)
         base = request.enclave_name or rules.default_name(request.eif_path)
         name = rules.unique_name(base, {r.name for r in rows})
@@ -86,7 +78,7 @@ def reserve(instance: SimInstance, request: RunRequest, facts: ImageFacts) -> En
             cid=cid,
             cpus=cpus,
             memory_mib=request.memory_mib,
-            regions=tuple(regions),
+            regions=regions,
             debug=request.debug_mode,
             eif_path=str(request.eif_path.resolve()),
             state="STARTING",
@@ -112,14 +104,9 @@ def free_pages(instance: SimInstance, node: int | None, rows: list[EnclaveRow]) 
 
 
 def _cid(instance: SimInstance, wanted: int | None, rows: list[EnclaveRow]) -> int:
+    """The CID asked for (`plan_run` checked it is free), else the next free one from 16."""
     taken = {r.cid for r in rows}
     if wanted is not None:
-        if wanted in taken:
-            raise NitroCliError(
-                NitroCliCode.IoctlFailure,
-                detail=f"The enclave CID {wanted} is already used by a running enclave",
-                fix="pick another --enclave-cid, or omit it to get one assigned",
-            )
         return wanted
     cid = int(instance.state.get_meta("next_cid") or rules.MIN_CID_AUTO)
     while cid in taken or cid in (0, 1, 2, 3) or cid >= rules.U32_MAX:
@@ -132,7 +119,7 @@ def run_enclave(
     instance: SimInstance, request: RunRequest, timeout: float | None = None
 ) -> EnclaveInfo:
     """The whole launch; on any failure the reservation and its files are released."""
-    rules.check_cid(request.enclave_cid)
+    rules.check_cid(request.enclave_cid)  # an argument: checked before the file is opened
     facts = image_facts(request.eif_path)
     row = reserve(instance, request, facts)
     layout = instance.layout
@@ -160,7 +147,7 @@ def run_enclave(
     try:
         _prepare_image(request.eif_path, layout.image_dir(row.slot_hex))
         server = listen(listener_path)
-        supervisor_pid = _spawn(layout.root, row.slot_uid)
+        supervisor_pid = _spawn(layout, row.slot_uid)
         limit = timeout if timeout is not None else boot_timeout(facts.size, request.memory_mib)
         _await_heartbeat(server, supervisor_pid, directory, limit)
         with instance.state.transaction():  # from now on the supervisor answers for it
@@ -204,9 +191,10 @@ def prune_ended(enclaves_dir: Path, keep: int = KEEP_ENDED) -> None:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def _spawn(root: Path, slot_uid: int) -> int:
+def _spawn(layout: Layout, slot_uid: int) -> int:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "core.platform.sim.supervisor", str(root), str(slot_uid)],
+        [sys.executable, "-m", "core.platform.sim.supervisor", str(layout.root), str(slot_uid)],
+        env=layout.home.child_env(),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -1,4 +1,4 @@
-"""Where one simulated instance keeps its files (all under `nitrodeck_home()/sim/<profile>`).
+"""Where one simulated instance keeps its files (all under `<home>/sim/<profile>`).
 
 Socket paths stay short on purpose: a Unix socket path is limited to 107 bytes.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.home import nitrodeck_home
+from core.home import Home
 
 HEARTBEAT_PORT = 9000
 SUN_PATH_MAX = 107
@@ -17,10 +17,12 @@ SUN_PATH_MAX = 107
 @dataclass(frozen=True)
 class Layout:
     root: Path
+    home: Home
+    """The home the instance belongs to: its PKI, and the environment of its child processes."""
 
     @classmethod
-    def for_profile(cls, profile: str) -> Layout:
-        return cls(nitrodeck_home() / "sim" / profile)
+    def for_profile(cls, profile: str, home: Home) -> Layout:
+        return cls(home.sim_dir(profile), home)
 
     @property
     def db(self) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
-from core.home import nitrodeck_home
+from core.home import Home
 
 
 class Closable(Protocol):
@@ -15,6 +15,7 @@ class Closable(Protocol):
 def start_nsm(
     socket_path: Path,
     *,
+    home: Home,
     measurements: dict[str, str],
     debug: bool,
     instance_id: str,
@@ -22,7 +23,8 @@ def start_nsm(
     enclave_uid: int,
     region: str,
 ) -> Closable:
-    """Start the enclave's NSM: PCRs from its EIF, its debug flag, the parent's identity."""
+    """Start the enclave's NSM: PCRs from its EIF, its debug flag, the parent's identity,
+    certified by the PKI of the instance's `home`."""
     from core.nsm.device import SimulatedNsm
     from core.nsm.pki import SimPki
     from core.nsm.server import start_nsm_server
@@ -30,7 +32,7 @@ def start_nsm(
     pcrs: dict[int, bytes] = {}
     for key, value in measurements.items():
         pcrs[int(key[3:])] = bytes.fromhex(value)
-    pki: Any = SimPki.load_or_create(nitrodeck_home())
+    pki: Any = SimPki.load_or_create(home.path)
     device = SimulatedNsm(
         pki,
         measurements=pcrs,

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.checks import Check
+from core.home import Home
+from core.nitro_errors import NitroCliCode, NitroCliError
 from core.platform import rules
 from core.platform.base import (
     ConsoleStream,
@@ -22,10 +24,10 @@ from core.platform.base import (
     RunRequest,
     SavedConsole,
 )
-from core.platform.errors import NitroCliCode, NitroCliError
 from core.platform.sim import history, launcher, vsock
 from core.platform.sim.console import FileConsoleStream
 from core.platform.sim.instance import SimInstance, get_profile, row_info
+from core.platform.sim.layout import Layout
 from core.processes import process_alive
 
 if TYPE_CHECKING:
@@ -35,8 +37,8 @@ if TYPE_CHECKING:
 TERMINATE_WAIT = 5.0
 
 
-class SimPlatform:
-    """The embedded simulator; state under `nitrodeck_home()/sim/<profile>`.
+class SimPlatform(rules.FindsEnclaves):
+    """The embedded simulator; state under `<home>/sim/<profile>` of the `home` it is given.
 
     Its enclaves attest under the simulator's own root and decrypt with the local KMS; it keeps
     the consoles of debug enclaves after they exit (`ConsoleHistory`).
@@ -52,15 +54,18 @@ class SimPlatform:
         from core.attestation.trust import sim_root_anchor
         from core.platform.trust import choose_anchor
 
-        return choose_anchor(choice, own=sim_root_anchor)
+        return choose_anchor(choice, own=lambda: sim_root_anchor(self.home), home=self.home)
 
     def kms_target(self) -> KmsTarget | None:
         """None: its default KMS is reachable from this machine as it is."""
         return None
 
-    def __init__(self, profile: str | None = None, *, boot_timeout: float | None = None) -> None:
+    def __init__(
+        self, profile: str | None = None, *, home: Home, boot_timeout: float | None = None
+    ) -> None:
         self.profile = get_profile(profile)
-        self.instance = SimInstance(self.profile)
+        self.home = home
+        self.instance = SimInstance(self.profile, Layout.for_profile(self.profile.name, home))
         self.layout = self.instance.layout
         self.boot_timeout = boot_timeout
 
@@ -96,13 +101,6 @@ class SimPlatform:
 
     def describe_enclaves(self) -> list[EnclaveInfo]:
         return [row_info(r) for r in self.instance.live_rows() if r.state != "STARTING"]
-
-    def find_enclave(
-        self, *, enclave_id: str | None = None, enclave_name: str | None = None
-    ) -> EnclaveInfo:
-        return rules.find_enclave(
-            self.describe_enclaves(), enclave_id=enclave_id, enclave_name=enclave_name
-        )
 
     def terminate_enclave(
         self,

@@ -36,10 +36,12 @@ def main(argv: list[str]) -> int:
     daemonize(os.path.join(directory, "supervisor.log"))
     from pathlib import Path
 
+    from core.home import Home
     from core.platform.sim.enclave_process import Supervisor
     from core.platform.sim.layout import Layout
 
-    return Supervisor(Layout(Path(root)), slot).run()
+    # A process entry, so an edge: the launcher set $NITRODECK_HOME to the instance's home.
+    return Supervisor(Layout(Path(root), Home.resolve()), slot).run()
 
 
 if __name__ == "__main__":

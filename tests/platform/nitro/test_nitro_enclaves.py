@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from nitro_fixtures import write_program
 
+from core.nitro_errors import EnclaveProcessError, NitroCliError
 from core.platform.base import RunRequest
-from core.platform.errors import EnclaveProcessError, NitroCliError
 from core.platform.nitro.nitro_cli import NitroCli, find_nitro_cli
 from core.platform.nitro.platform import NitroPlatform
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from nitro_fixtures import HostState
 
+from core.home import Home
 from core.platform.base import PoolConfig
 from core.platform.nitro import sysfs
 from core.platform.nitro.platform import NitroPlatform
@@ -98,12 +99,12 @@ def test_shared_rules_decide_the_same_on_sim_and_on_the_fixture(
 def test_nitro_is_the_default_where_the_device_exists(
     make_root: MakeRoot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from core.platform import select
+    from core.platform import local, select
 
     root = make_root()
     monkeypatch.delenv("NITRODECK_PLATFORM", raising=False)
     monkeypatch.setenv("NITRODECK_SYSROOT", str(root.root))
-    assert select.default_platform_name() == "nitro"
-    assert select.open_platform().name == "nitro"
+    assert local.default_platform_name() == "nitro"
+    assert select.open_platform(home=Home.resolve()).name == "nitro"
     root.path("dev/nitro_enclaves").unlink()
-    assert select.default_platform_name() == "sim"
+    assert local.default_platform_name() == "sim"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from fake_imds import FakeImds
 
+from core.home import Home
 from core.kms.target import resolve_target
 from core.platform.nitro.host import read_identity
 from core.platform.nitro.imds import ImdsClient, ImdsUnavailable, endpoint
@@ -80,6 +81,7 @@ def test_aws_kms_takes_the_instance_region_when_none_is_configured(
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    assert resolve_target(None, local=False).region == "eu-west-1"
+    assert resolve_target(None, local=False, home=Home.resolve()).region == "eu-west-1"
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-west-2")
-    assert resolve_target(None, local=False).region is None  # boto3's own chain decides
+    # boto3's own chain decides
+    assert resolve_target(None, local=False, home=Home.resolve()).region is None

@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None, platform: str | None = None) -> int:
     (`platform`, else `$NITRODECK_PLATFORM`, else what this machine is)."""
     import os
 
-    from core.platform.select import default_platform_name
+    from core.platform.local import default_platform_name
 
     words = list(sys.argv[1:] if argv is None else argv)
     if (platform or os.environ.get("NITRODECK_PLATFORM") or default_platform_name()) == "nitro":

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.errors import NitrodeckError
-from core.home import nitrodeck_home
-from core.platform.errors import DOCS_LINK, NitroCliCode, NitroCliError, code_name, detailed_info
+from core.home import Home
+from core.nitro_errors import DOCS_LINK, NitroCliCode, NitroCliError, code_name, detailed_info
 
 DEFAULT_LOGS = "/var/log/nitro_enclaves"
 _FILE_OP = re.compile(r"File: '([^']*)', failing operation: '([^']*)'")
@@ -32,7 +32,7 @@ def logs_dir() -> tuple[Path, str]:
     root = os.environ.get("NITRODECK_SYSROOT")
     if root:
         return Path(root) / DEFAULT_LOGS.lstrip("/"), DEFAULT_LOGS
-    own = nitrodeck_home() / "sim" / "nitro_cli_logs"
+    own = Home.resolve() / "sim" / "nitro_cli_logs"  # nitro-cli mode's own process: an edge
     return own, str(own)
 
 

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 from core.errors import NitrodeckError
+from core.nitro_errors import NitroCliCode, NitroCliError
 from core.platform.base import Platform, RunRequest
-from core.platform.errors import NitroCliCode, NitroCliError
 from core.platform.shapes import describe_json, run_json, terminate_json
 from tui.cli.nitro_cli import blocks
 from tui.cli.nitro_cli.clap import Values
@@ -26,9 +26,12 @@ BEFORE_ALLOCATING = frozenset({19, 20, 21, 22, 23, 24, 26, 28, 59})
 
 
 def _platform() -> Platform:
-    from core.platform.select import open_local_platform
+    from core.home import Home
+    from core.platform.local import open_local_platform
 
-    return open_local_platform("sim")
+    # nitro-cli mode runs as a process of its own (it stands in for nitro-cli), whose home is
+    # its environment: an edge.
+    return open_local_platform("sim", home=Home.resolve())
 
 
 def run_enclave(values: Values) -> int:

@@ -6,7 +6,7 @@ The texts are data (`core/platform/nitro_cli_errors.json`, `explain`); a code it
 
 from __future__ import annotations
 
-from core.platform.errors import EXPLAINED
+from core.nitro_errors import EXPLAINED
 
 
 def explain_text(code: str) -> str:

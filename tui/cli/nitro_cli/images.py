@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import NitrodeckError
-from core.platform.errors import NitroCliCode, NitroCliError
+from core.nitro_errors import NitroCliCode, NitroCliError
 from tui.cli.nitro_cli.clap import Values
 from tui.cli.output import print_json, progress
 

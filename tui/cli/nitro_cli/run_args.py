@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from core.platform.errors import NitroCliCode, NitroCliError
+from core.nitro_errors import NitroCliCode, NitroCliError
 from tui.cli.nitro_cli.clap import Values
 
 U32 = (1 << 32) - 1

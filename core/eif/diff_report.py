@@ -1,11 +1,70 @@
-"""Words and JSON for an `EifDiff`: the sentence that says why PCRs moved."""
+"""What an EIF diff found (`EifDiff`) and the words and JSON for it: the sentence that says
+why PCRs moved. `core.eif.diff` computes one; this module only describes it."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-if TYPE_CHECKING:
-    from core.eif.diff import EifDiff, RamdiskDiff
+from core.eif.measure import Measurements
+
+
+@dataclass(frozen=True)
+class EntryChange:
+    path: str
+    fields: dict[str, tuple[Any, Any]]
+
+    @property
+    def timestamp_only(self) -> bool:
+        return set(self.fields) == {"mtime"}
+
+
+@dataclass
+class RamdiskDiff:
+    name: str
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: list[EntryChange] = field(default_factory=list)
+    unreadable: str | None = None  # why the members could not be compared (not a cpio, …)
+
+    def content_changes(self) -> list[EntryChange]:
+        return [change for change in self.changed if not change.timestamp_only]
+
+    def timestamp_changes(self) -> list[EntryChange]:
+        return [change for change in self.changed if change.timestamp_only]
+
+
+@dataclass(frozen=True)
+class SectionDiff:
+    name: str
+    status: str  # "same", "changed", "added", "removed"
+    measured: bool
+    size_a: int | None
+    size_b: int | None
+
+
+@dataclass
+class EifDiff:
+    a: Path
+    b: Path
+    measurements_a: Measurements
+    measurements_b: Measurements
+    sections: list[SectionDiff]
+    ramdisks: list[RamdiskDiff]
+    metadata: list[tuple[str, Any, Any]]
+
+    @property
+    def moved(self) -> list[str]:
+        return self.measurements_a.moved(self.measurements_b)
+
+    def explanation(self) -> str:
+        """One or two sentences on why the PCRs moved (or why they did not)."""
+        return explain(self)
+
+    def to_json(self) -> dict[str, Any]:
+        return diff_json(self)
+
 
 _ROLE = {"ramdisk 0": "the bootstrap ramdisk", "ramdisk 1": "the customer ramdisk"}
 

@@ -1,5 +1,8 @@
 """nitro-cli's error table (E00–E60) and the exception that carries one.
 
+At the bottom of `core`, beside `core.errors`: the EIF engine, the platforms and the
+explanations all raise these codes, so none of them reaches up into a platform for them.
+
 The codes are the ordinals of nitro-cli's `NitroCliErrorEnum`, so the exit status of a failing
 command is the E-number, exactly as scripts written for nitro-cli expect. The texts are nitro-cli
 1.5.0's `get_detailed_info` strings, kept as data in `nitro_cli_errors.json` (which records the
@@ -86,7 +89,7 @@ class NitroCliCode(IntEnum):
 
 def _load_table() -> dict[str, Any]:
     """`nitro_cli_errors.json`: nitro-cli 1.5's table as data, one source for code and tests."""
-    text = resources.files("core.platform").joinpath(TABLE_RESOURCE).read_text(encoding="utf-8")
+    text = resources.files("core").joinpath(TABLE_RESOURCE).read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 
