@@ -1,6 +1,7 @@
-"""Regenerate `screenshots/<screen>.svg` (and `.png` when rsvg-convert exists) from the real app.
+"""Regenerate `screenshots/<size>/<screen>.svg` (and `.png` with rsvg-convert) from the real app.
 
-Deterministic (two runs give identical files): 120×36, a frozen clock, the frozen demo platform
+Two sizes: 80x24, the terminal everything is laid out for first, and 120x40.
+Deterministic (two runs give identical files): a frozen clock, the frozen demo platform
 and KMS, a fixed scratch home shown as `~`, an isolated config, no cursor blink, no wall-clock
 times, temporary paths or random ids on screen. Run with `make screenshots`, then look at the PNGs.
 """
@@ -20,7 +21,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "screenshots"
-SIZE = (120, 36)
+# Each size: its directory under screenshots/ and its terminal (the PNG is 10 px per column).
+SIZES: dict[str, tuple[int, int]] = {"80x24": (80, 24), "120x40": (120, 40)}
 CONSOLE = b"".join(
     f"[{n * 0.013:9.6f}] init[1]: step {n}: {'mounted /proc' if n % 7 else 'nsm: ready'}\n".encode()
     for n in range(400)
@@ -156,23 +158,33 @@ def make_app() -> Any:
     )
 
 
-async def shoot(name: str, steps: list[Step]) -> Path:
+async def shoot(name: str, steps: list[Step], size: tuple[int, int], out: Path) -> Path:
     app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         for step in steps:
             await step(pilot)
-        path = app.save_screenshot(filename=f"{name}.svg", path=str(OUT))
+        path = app.save_screenshot(filename=f"{name}.svg", path=str(out))
     return Path(path)
 
 
-def to_png(svg: Path) -> Path | None:
+def to_png(svg: Path, columns: int) -> Path | None:
     converter = shutil.which("rsvg-convert")
     if converter is None:
         return None
     png = svg.with_suffix(".png")
-    subprocess.run([converter, "-w", "1200", str(svg), "-o", str(png)], check=True)
+    subprocess.run([converter, "-w", str(columns * 10), str(svg), "-o", str(png)], check=True)
     return png
+
+
+def clear_output() -> None:
+    """Start empty, so a screen dropped from SHOTS (or the old single size) leaves nothing stale."""
+    for old in OUT.glob("*"):
+        if old.is_file() and old.suffix in (".svg", ".png"):
+            old.unlink()
+    for label in SIZES:
+        shutil.rmtree(OUT / label, ignore_errors=True)
+        (OUT / label).mkdir(parents=True)
 
 
 def main() -> int:
@@ -188,7 +200,7 @@ def main() -> int:
     os.environ["NITRODECK_HOME"] = str(home)
     home.mkdir(parents=True)
     os.chdir(home)
-    OUT.mkdir(exist_ok=True)
+    clear_output()
     from core.demo_images import build_demo_images
 
     build_demo_images(images_dir())
@@ -197,10 +209,11 @@ def main() -> int:
 
     stage_document(home)
     try:
-        for name, steps in {**SHOTS, **TRUST_SHOTS}.items():
-            svg = asyncio.run(shoot(name, steps))
-            png = to_png(svg)
-            print(f"{svg.relative_to(ROOT)}" + (f" + {png.name}" if png else ""))
+        for label, size in SIZES.items():
+            for name, steps in {**SHOTS, **TRUST_SHOTS}.items():
+                svg = asyncio.run(shoot(name, steps, size, OUT / label))
+                png = to_png(svg, size[0])
+                print(f"{svg.relative_to(ROOT)}" + (f" + {png.name}" if png else ""))
     finally:
         os.chdir(ROOT)
         shutil.rmtree(scratch, ignore_errors=True)

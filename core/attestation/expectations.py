@@ -144,7 +144,11 @@ def load_policy_file(path: Path) -> dict[str, Any]:
     try:
         policy: Any = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise UsageError(f"cannot read the key policy: {error.strerror}", where=str(path)) from None
+        raise UsageError(
+            f"cannot read the key policy: {error.strerror}",
+            where=str(path),
+            fix="name a key policy JSON file, e.g. from `nitrodeck kms get-key-policy --key-id K`",
+        ) from None
     except (ValueError, UnicodeDecodeError) as error:
         raise UsageError(f"the key policy is not JSON: {error}", where=str(path)) from None
     if not isinstance(policy, dict):

@@ -64,7 +64,11 @@ def read_fleet_file(path: Path, contexts: Mapping[str, Target] | None = None) ->
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as error:
-        raise UsageError(f"cannot read the fleet file: {error.strerror}", where=str(path)) from None
+        raise UsageError(
+            f"cannot read the fleet file: {error.strerror}",
+            where=str(path),
+            fix="name a file with one member per line (`web-1 ssh://ec2-user@10.0.0.5`)",
+        ) from None
     members = []
     for number, line in enumerate(lines, 1):
         words = line.split("#", 1)[0].split()

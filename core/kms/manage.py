@@ -68,7 +68,9 @@ def change_state(kms: Any, key_id: str, change: str, *, days: int | None = None)
         raise UsageError(f"unknown key state change {change!r}", fix=f"use one of {CHANGES}")
     if days is not None and not 7 <= days <= 30:
         raise UsageError(
-            f"the waiting period must be 7 to 30 days, not {days}", where="--pending-window-in-days"
+            f"the waiting period must be 7 to 30 days, not {days}",
+            where="--pending-window-in-days",
+            fix="pass 7 to 30 (AWS's range; 30 when omitted); cancel-key-deletion undoes it",
         )
     arn = key_state(kms, key_id).arn
     with kms_errors(kms):

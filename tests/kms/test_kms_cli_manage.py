@@ -86,3 +86,14 @@ def test_commands_act_as_the_key_administrator(
         cli_kms.client().disable_key(KeyId=key)  # the decrypting principal may not
     assert _run(cli_kms, "disable-key", "--key-id", key, "--yes", "--json") == 0
     assert json.loads(capsys.readouterr().out)["KeyState"] == "Disabled"
+
+
+def test_a_waiting_period_out_of_range_says_the_range(
+    cli_kms: KmsUnderTest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = cli_kms.client().create_key()["KeyMetadata"]["KeyId"]
+    args = ["schedule-key-deletion", "--key-id", key, "--pending-window-in-days", "3", "--yes"]
+    assert _run(cli_kms, *args) == 2
+    err = capsys.readouterr().err
+    assert "must be 7 to 30 days, not 3" in err and "\n  fix: pass 7 to 30" in err
+    assert cli_kms.client().describe_key(KeyId=key)["KeyMetadata"]["KeyState"] == "Enabled"

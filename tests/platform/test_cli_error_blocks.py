@@ -29,6 +29,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
         ["eif", "pcr", "--input", "missing.bin"],
         ["kms", "decrypt", "--enclave-name", "x", "--ciphertext-file", "missing.enc", "--json"],
         ["run-enclave", "--eif-path", "missing.eif", "--memory", "512", "--cpu-count", "2"],
+        ["run-enclave", "--config", "missing.json"],
+        ["eif", "pcr", "--signing-certificate", "missing.pem"],
     ],
 )
 def test_a_missing_file_is_the_same_e19_block_everywhere(
@@ -44,6 +46,30 @@ def test_a_missing_file_is_the_same_e19_block_everywhere(
     assert "missing." in err  # which file
     assert "\n\nFor more details, please visit https://docs.aws.amazon.com/enclaves/" in err
     assert "\nfix: check " in err
+    assert "Errno" not in err  # the OS's words, not Python's repr of them
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["attestation", "verify", "doc.cose", "--policy", "missing.json"],
+        ["fleet", "status", "--fleet-file", "missing.txt"],
+    ],
+)
+def test_an_unreadable_option_file_says_its_fix(
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """These refused a missing file with the OS's words alone: no fix line."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "doc.cose").write_bytes(b"\x84")
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (2, "")
+    assert "missing." in err and "No such file or directory" in err
+    assert len(err.split("\n  fix: ")) == 2, err  # one fix, after the error
+    assert "Traceback" not in err
 
 
 def test_memory_0_states_one_minimum(

@@ -75,7 +75,7 @@ async def test_start_check_hint_and_reset_from_the_view(make_app, wait, nitrodec
             await pilot.press("y")
             await wait(pilot)
             assert screen.table.all_rows["pool-busy"][2] == "started"
-            assert "started: the symptom is above" in _panel(screen)
+            assert "started: the symptom is below" in _panel(screen)
             await pilot.press("c")
             await wait(pilot)
             assert "✗ the pool holds ≥ 1024 MiB" in _panel(screen)

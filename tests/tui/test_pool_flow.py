@@ -11,10 +11,12 @@ from textual.widgets import Input
 
 from core.agent.demo import build_demo_image
 from core.home import Home
+from core.platform.base import RunRequest
 from core.platform.sim.platform import SimPlatform
 from tui.engine.access import PlatformHolder
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.pool import PoolScreen
+from tui.widgets.poller import Poller
 
 
 @pytest.fixture
@@ -132,3 +134,29 @@ async def test_fit_answers_for_the_unsaved_edit_and_a_command_asks_first(
         await pilot.press("n")
         await wait(pilot)
         assert app.screen is screen
+
+
+async def test_the_plan_is_judged_again_when_the_pool_or_its_enclaves_change(
+    make_app: Any, wait: Any, sim: SimPlatform, tmp_path: Path
+) -> None:
+    """Terminated from a shell, the enclave was gone from the pool's picture, but the plan still
+    refused the settings naming it ('Running now: demo') until a field was edited."""
+    eif = tmp_path / "demo.eif"
+    build_demo_image(eif)
+    sim.run_enclave(RunRequest(eif_path=eif, memory_mib=64, cpu_count=2, enclave_name="demo"))
+    app = make_app(platform=PlatformHolder.of(sim))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait(pilot)
+        await app.push_screen(PoolScreen(image_dir=tmp_path))
+        await wait(pilot)
+        screen = app.screen
+        assert isinstance(screen, PoolScreen)
+        screen.query_one("#pool-cpu-count", Input).value = "4"
+        await wait(pilot)
+        assert screen.plan is not None and not screen.plan.ok
+        assert any("Running now: demo" in v for v in screen.plan.violations)
+        sim.terminate_enclave(all_enclaves=True)
+        screen.query_one("#pool-poller", Poller).poll_now()
+        for _ in range(4):
+            await wait(pilot)
+        assert screen.plan is not None and screen.plan.ok, screen.plan.violations

@@ -12,7 +12,6 @@ import argparse
 import shlex
 from pathlib import Path
 
-from core.eif.errors import EifError
 from core.errors import UsageError
 from tui.cli.output import print_json, progress
 
@@ -31,6 +30,7 @@ def _describe(args: argparse.Namespace) -> int:
 
 def _pcr(args: argparse.Namespace) -> int:
     from core.eif.measure import pcr8_of_certificate, pcr_of_file
+    from core.input_files import read_input
 
     if (args.input is None) == (args.signing_certificate is None):
         raise UsageError("give exactly one of --input FILE or --signing-certificate PEM")
@@ -38,10 +38,7 @@ def _pcr(args: argparse.Namespace) -> int:
         print_json({"PCR": pcr_of_file(Path(args.input))})
         return 0
     path = Path(args.signing_certificate)
-    try:
-        pem = path.read_bytes()
-    except OSError as error:
-        raise EifError(f"cannot read the certificate: {error.strerror}", path=path) from error
+    pem = read_input(path, "--signing-certificate")  # E19, as every unreadable named file
     print_json({"PCR8": pcr8_of_certificate(pem, source=path)})
     return 0
 

@@ -21,6 +21,8 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen #confirm-target { width: 100%; margin-bottom: 1; color: $warning; }
     ConfirmScreen Horizontal { height: auto; align-horizontal: right; }
     ConfirmScreen Button { margin-left: 2; }
+    /* At 80 columns a lasting error toast covered the answer buttons; it shows again after. */
+    ConfirmScreen Toast { display: none; }
     """
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),

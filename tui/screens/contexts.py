@@ -101,20 +101,15 @@ class ContextsScreen(ListScreen):
             ],
             note="An ssh:// parent runs nitrodeck there; a directory is a simulator home here.",
             ok="Save",
+            check=lambda values: new_target(values["name"], values["where"]),
         )
         self.app.push_screen(form, answered)
 
     def _add(self, name: str, where: str) -> None:
-        from core.errors import UsageError
         from tui.contexts import save_context
 
         def save() -> Target:
-            if not name or not where:
-                raise UsageError("a context needs a name and where it is", where="ctx add")
-            remote = "://" in where  # a URL is a host (only ssh:// is accepted); else a home
-            target = Target(
-                name=name, host=where if remote else None, home=None if remote else where
-            )
+            target = new_target(name, where)
             save_context(target)
             return target
 
@@ -123,6 +118,26 @@ class ContextsScreen(ListScreen):
             self.query_one("#list-poller", Poller).poll_now()
 
         self.run_job(save, saved, group="ctx-add")
+
+
+def new_target(name: str, where: str) -> Target:
+    """The context the add form describes, refused (naming its field) before anything is saved:
+    a URL is a host (only ssh:// is accepted), anything else a simulator home."""
+    from core.errors import UsageError
+    from core.remote.ssh import parse_ssh_url
+    from tui.contexts import LOCAL
+
+    if not name or not where:
+        raise UsageError("a context needs a name and where it is", where="name, where")
+    if name == LOCAL:
+        raise UsageError("`local` is built in and cannot be redefined", where="name")
+    if "://" not in where:
+        return Target(name=name, home=where)
+    try:
+        parse_ssh_url(where)
+    except UsageError as error:
+        raise UsageError(error.what, where="where", fix=error.fix) from None
+    return Target(name=name, host=where)
 
 
 def make_screen() -> ContextsScreen:

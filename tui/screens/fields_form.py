@@ -1,12 +1,13 @@
 """A small dialog form over the one form behaviour (`KeepsEdits`): a title, a few labelled
 fields, Cancel and OK. Used where a view asks for more than a yes (the KMS view's Pin).
 
-Dismisses with the fields' values by key, or None when left; `ctrl+s` or enter submits.
+Dismisses with the fields' values by key, or None when left; `ctrl+s` or enter submits. A
+`check` refuses values in the form itself (its error under the fields, what was typed kept).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich.text import Text
 from textual import on
@@ -17,6 +18,8 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Static
 
+from core.errors import NitrodeckError
+from tui.engine.errors import error_markup
 from tui.widgets.form_keys import KeepsEdits
 
 Field = tuple[str, str, str, str]
@@ -46,9 +49,12 @@ class FieldsForm(KeepsEdits, ModalScreen[dict[str, str] | None]):
         note: str = "",
         ok: str = "OK",
         suggestions: Sequence[str] = (),
+        check: Callable[[dict[str, str]], object] | None = None,
     ) -> None:
-        """`suggestions` complete the first field as it is typed (e.g. image paths)."""
+        """`suggestions` complete the first field as it is typed (e.g. image paths); `check`
+        raises a NitrodeckError for values the form must not be left with."""
         super().__init__()
+        self.check = check
         self.title_text = title
         self.fields = list(fields)
         self.note = note
@@ -89,7 +95,16 @@ class FieldsForm(KeepsEdits, ModalScreen[dict[str, str] | None]):
 
     @on(Input.Submitted)
     def action_submit(self) -> None:
-        self.dismiss(self.values())
+        values = self.values()
+        if self.check is not None:
+            try:
+                self.check(values)
+            except NitrodeckError as error:
+                note = self.query_one("#fields-note", Static)
+                note.update(error_markup(error))
+                self.show_result(note)
+                return
+        self.dismiss(values)
 
     def leave_form(self) -> None:
         self.dismiss(None)

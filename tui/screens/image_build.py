@@ -17,10 +17,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Log, ProgressBar, Static
+from textual.widgets import Button, Input, Label, ProgressBar, RichLog, Static
 
 from core.eif import Measurements, build_eif
 from core.errors import NitrodeckError
+from core.home import display_path
 from tui.engine.errors import error_markup, run_job
 from tui.presenters.long_values import folded
 from tui.widgets.form_keys import KeepsEdits
@@ -37,8 +38,9 @@ class BuildScreen(KeepsEdits, ModalScreen[Path | None]):
     BuildScreen #build-fields { grid-size: 2; grid-columns: 12 1fr; grid-rows: auto;
         height: auto; margin-top: 1; }
     BuildScreen #build-fields Label { color: $text-muted; }
-    BuildScreen Log { height: 4; margin-top: 1; background: $panel; display: none; }
-    BuildScreen Log.-active { display: block; }
+    BuildScreen RichLog { height: 4; margin-top: 1; background: $panel; display: none;
+        overflow-x: hidden; }
+    BuildScreen RichLog.-active { display: block; }
     BuildScreen ProgressBar { margin-top: 1; }
     BuildScreen #build-result { margin-top: 1; height: auto; }
     BuildScreen #build-buttons { dock: bottom; height: auto; align-horizontal: right; }
@@ -83,8 +85,11 @@ class BuildScreen(KeepsEdits, ModalScreen[Path | None]):
                         id="build-cmd",
                     )
                 yield ProgressBar(total=None, show_eta=False, id="build-progress")
-                yield Log(id="build-log")
-                yield Static(f"writes to {escape(str(self.output_dir))}/", id="build-result")
+                # Wrapped: a progress line wider than the dialog (80 columns) is read whole.
+                yield RichLog(wrap=True, markup=False, highlight=False, id="build-log")
+                yield Static(
+                    f"writes to {escape(display_path(self.output_dir))}/", id="build-result"
+                )
             with Horizontal(id="build-buttons"):
                 yield Button("Close", compact=True, id="build-close")
                 yield Button("Build", compact=True, id="build-go", variant="primary")
@@ -124,16 +129,16 @@ class BuildScreen(KeepsEdits, ModalScreen[Path | None]):
             return
         self.query_one("#build-go", Button).disabled = True
         self.query_one(ProgressBar).display = True
-        self.query_one(Log).add_class("-active")
+        self.query_one(RichLog).add_class("-active")
         self._result("building…")
         self.remember_form()
         self._build(Path(source).expanduser(), self._value("name"), self._value("version"), cmd)
 
     def _build(self, source: Path, name: str, version: str, cmd: list[str] | None) -> None:
-        log = self.query_one(Log)
+        log = self.query_one(RichLog)
 
         def progress(message: str) -> None:
-            self.app.call_from_thread(log.write_line, message)
+            self.app.call_from_thread(log.write, message)
 
         stem = re.sub(r"[^A-Za-z0-9._-]+", "_", name or source.stem) or "image"
         output = self.output_dir / f"{stem}{'-' + version if version else ''}.eif"
@@ -160,7 +165,7 @@ class BuildScreen(KeepsEdits, ModalScreen[Path | None]):
             for k, v in measurements.to_json().items()
             if k != "HashAlgorithm"
         )
-        self._result(f"[b green]✓ built {escape(str(path))}[/]\n{escape(pcrs)}")
+        self._result(f"[b green]✓ built {escape(display_path(path))}[/]\n{escape(pcrs)}")
 
     def _failed(self, markup: str) -> None:
         self._finished()

@@ -114,7 +114,7 @@ class LabsScreen(ListScreen):
 
     def _started(self, name: str) -> str:
         self.runner.start(name)
-        return "started: the symptom is above; h for a hint, c to check your fix"
+        return "started: the symptom is below; h for a hint, c to check your fix"
 
     def action_hint(self) -> None:
         name = self.table.cursor_key

@@ -34,6 +34,11 @@ class PoolSnapshot:
     enclaves: Sequence[EnclaveInfo]
 
 
+def plan_inputs(snapshot: PoolSnapshot) -> tuple[object, ...]:
+    """What a plan's verdict depends on besides the settings: the pool and who runs in it."""
+    return (snapshot.pool, sorted(enclave.enclave_id for enclave in snapshot.enclaves))
+
+
 class PoolScreen(KeepsEdits, NitrodeckScreen):
     crumb = "pool"
     ABOUT = (
@@ -58,7 +63,7 @@ class PoolScreen(KeepsEdits, NitrodeckScreen):
     }
     PoolScreen .pool-row { height: auto; padding: 0 1; }
     PoolScreen .pool-row Label { width: auto; padding: 0 1 0 2; color: $text-muted; }
-    PoolScreen .pool-row Input { width: 14; }
+    PoolScreen .pool-row Input { width: 1fr; max-width: 14; }  /* all three inside 80 columns */
     PoolScreen .pool-row Select { width: 40; }
     PoolScreen #pool-plan, PoolScreen #pool-fit { height: auto; padding: 0 1 1 1; }
     PoolScreen .pool-title { padding: 0 1; color: $accent; text-style: bold; }
@@ -108,7 +113,7 @@ class PoolScreen(KeepsEdits, NitrodeckScreen):
         )
 
     def _show(self, snapshot: PoolSnapshot) -> None:
-        self.snapshot = snapshot
+        previous, self.snapshot = self.snapshot, snapshot
         self.query_one("#pool-topology-table", Static).update(
             topology_table(snapshot.host, snapshot.pool, snapshot.enclaves)
         )
@@ -122,6 +127,8 @@ class PoolScreen(KeepsEdits, NitrodeckScreen):
             self._set("pool-cpu-count", config.cpu_count)
             self._set("pool-cpu-pool", config.cpu_pool)
             self.remember_form()
+        elif previous is not None and plan_inputs(previous) != plan_inputs(snapshot):
+            self._edited()  # the plan judged the pool and enclaves as they were: judge again
         self.action_fit()
 
     def _set(self, widget_id: str, value: object) -> None:

@@ -31,6 +31,8 @@ class NarrationScreen(ModalScreen[bool]):
         border: tall $accent;
         background: $panel;
     }
+    /* Toasts (the tour preparing its story) go to the top: at the bottom they hid the caption. */
+    NarrationScreen ToastRack { dock: top; align: right top; margin-bottom: 0; margin-top: 2; }
     """
 
     def __init__(self, text: str, number: int, total: int, delay: float) -> None:

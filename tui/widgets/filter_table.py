@@ -134,7 +134,7 @@ class FilterTable(DataTable[str | Text]):
         needle = self.filter_text.lower()
         wanted = {key: cells for key, cells in self._rows.items() if matches(cells, needle)}
         stats = DeltaStats()
-        cursor_key = self.cursor_key
+        cursor_key, cursor_row = self.cursor_key, self.cursor_row
         with self.app.batch_update():
             for key in [key for key in self._shown if key not in wanted]:
                 self.remove_row(key)
@@ -154,6 +154,16 @@ class FilterTable(DataTable[str | Text]):
             if self.shown_keys != list(wanted):
                 self._restore_order(list(wanted.values()), cursor_key)
         self.last_delta = stats
+        self._announce_new_row(cursor_key, cursor_row)
+
+    def _announce_new_row(self, before_key: str | None, before_row: int) -> None:
+        """Another row under an unmoved cursor (a filter or a refresh removed the rows above
+        it) is a highlight too: DataTable only announces moves, so a detail pane kept showing
+        a row no longer listed."""
+        key = self.cursor_key
+        if key is not None and key != before_key and self.cursor_row == before_row:
+            row_key = self.ordered_rows[self.cursor_row].key
+            self.post_message(self.RowHighlighted(self, self.cursor_row, row_key))
 
     def _styled(self, column: str, text: str) -> Text:
         """Cells are Text, never markup: a `[` in an image name or a path stays literal."""

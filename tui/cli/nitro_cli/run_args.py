@@ -101,9 +101,11 @@ def read_config(path: str, attach: bool) -> RunArgs:
         with open(path, encoding="utf-8") as stream:
             text = stream.read()
     except (OSError, UnicodeDecodeError) as error:
+        why = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
         raise NitroCliError(
             NitroCliCode.FileOperationFailure,
-            detail=f"File: '{path}', failing operation: 'Open'. ({error})",
+            detail=f"File: '{path}', failing operation: 'Open'. ({why})",
+            fix="check --config: the file must exist and be readable JSON",
         ) from error
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicates)
