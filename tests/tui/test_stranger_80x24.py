@@ -42,6 +42,29 @@ async def test_palette_key_owns_the_footers_last_column(make_app: Any, wait: Any
         assert line.endswith("▏^p palette"), repr(line[-14:])
 
 
+@pytest.mark.parametrize("view", ["enclaves", "images", "kms", "labs"])
+async def test_footer_shows_whole_keys_only(make_app: Any, wait: Any, view: str) -> None:
+    """The footer clipped its last key to a fragment at 80 columns (`esc Back / Fi▏^p palette`):
+    each key it shows is whole, the keys that do not fit are hidden, and widening shows them."""
+    from textual.widgets._footer import FooterKey
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await wait(pilot)
+        app.run_command(view)
+        await wait(pilot)
+        keys = list(app.screen.query(FooterKey))
+        palette = next(key for key in keys if key.has_class("-command-palette"))
+        shown_keys = [key for key in keys if key.display and key is not palette]
+        assert shown_keys and any(not key.display for key in keys), "nothing to fit at 80"
+        for key in shown_keys:
+            assert key.region.right <= palette.region.x, f"{key.key_display} is cut"
+            assert f"{key.key_display} {key.description}" in bottom_line(app)
+        await pilot.resize_terminal(200, 40)
+        await wait(pilot)
+        assert all(key.display for key in app.screen.query(FooterKey))
+
+
 async def test_build_progress_lines_wrap_inside_the_dialog(
     make_app: Any, wait: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -25,6 +25,7 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen, describe
 from tui.widgets.breadcrumbs import Breadcrumbs
 from tui.widgets.command_bar import CommandBar
+from tui.widgets.fitting_footer import FittingFooter
 from tui.widgets.header_bar import HeaderBar
 
 # App-level keys worth listing in help even though Textual hides them from the footer.
@@ -69,7 +70,7 @@ class NitrodeckScreen(Screen[None]):
         yield Breadcrumbs()
         yield from self.compose_body()
         yield CommandBar(app.command_words())
-        yield Footer(compact=self.app.size.width < WIDE)
+        yield FittingFooter(compact=self.app.size.width < WIDE)
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
