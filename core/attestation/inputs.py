@@ -20,6 +20,7 @@ from pathlib import Path
 from core.attestation.document import OPTIONAL_FIELD_MAX
 from core.attestation.errors import AttestationError
 from core.errors import UsageError
+from core.input_files import InputFileError
 
 COSE_FIRST_BYTES = (0x84, 0xD2)
 _HEX = re.compile(rb"(?:0x)?([0-9a-fA-F]+)")
@@ -74,11 +75,12 @@ def decode_document_input(data: bytes) -> bytes:
 
 
 def read_document(source: str) -> bytes:
-    """The raw document from a file (or `-` for stdin), in any of the accepted encodings."""
+    """The raw document from a file (or `-` for stdin), in any of the accepted encodings; a file
+    that cannot be read is E19, as in every command."""
     try:
         data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except OSError as error:
-        raise AttestationError(
+        raise InputFileError(
             f"cannot read the document: {error.strerror}",
             where=source,
             fix="name a file holding the document (raw, base64 or hex), or - for stdin",

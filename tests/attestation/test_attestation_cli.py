@@ -114,14 +114,17 @@ def test_bad_options_exit_2(
     assert message in err
 
 
-def test_unreadable_documents_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreadable_documents_exit_2_and_missing_files_e19(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     garbage = tmp_path / "garbage.bin"
     garbage.write_bytes(b"\x00\x01\x02")
     code, out, err = run(capsys, "verify", str(garbage))
     assert (code, out) == (2, "")
     assert "not an attestation document" in err and "Traceback" not in err
-    code, _, err = run(capsys, "show", str(tmp_path / "missing.cose"))
-    assert code == 2 and "cannot read the document" in err
+    code, out, err = run(capsys, "show", str(tmp_path / "missing.cose"))
+    assert (code, out) == (19, "")
+    assert "[ E19 ]" in err and "cannot read the document" in err and "fix:" in err
 
 
 def test_expect_eif_uses_core_eif_measurements(
