@@ -12,17 +12,24 @@ figures are medians of wall time and of CPU (user + system, from the child's rus
   remote nitrodeck) is compared too. Skipped, saying why, where sshd is not installed.
 
 What a remote command does to start fast: ssh is spawned before the command's modules load
-(`core.remote.early`), with the client's hello written at once; `serve --stdio` says hello
-before loading argparse, the codec or the platform. What remains is two interpreters importing
-in series with the SSH session: the far one's imports (~50 ms of CPU: dataclasses, the platform
-types, the simulator) happen after sshd has started it and nothing can overlap them.
+(`core.remote.early`; before argparse too when the global options are plain `--host/--platform/
+--profile`), with the client's hello written at once; `serve --stdio` says hello before loading
+argparse, the codec or the platform, loads only what listing the simulator's enclaves needs (not
+its console, history, vsock or allocator), and ends without the interpreter's teardown once every
+call has answered. The client loads neither run-enclave's flow nor its rules for describe.
 
-Measured 6 Dec 2026 on the shared 2-core machine (load average 2.8–4.5), three runs of 15
-rounds after merging main: describe-enclaves 74–81 ms of CPU; serve --stdio to hello 22–30 ms
-wall; ssh true 351–362 ms wall / 195–203 ms CPU; remote describe 1.45×/1.49×/1.53× wall
-(median 1.49×) and 1.77×/1.80×/1.86× CPU. Before these changes, same machine: 1.93× wall,
-1.81× CPU (load 3.5). The 1.3× target is still missed: the ssh session here runs root's
-`.bashrc` (pyenv init), which both sides pay, and the far interpreter's imports are serial.
+Measured 6 Dec 2026 on the shared 2-core machine (load average 0.5–1.0), three runs of 15
+rounds: describe-enclaves 67–71 ms of CPU; ssh true 305–343 ms wall / 199–208 ms CPU; remote
+describe 1.34×/1.33×/1.39× wall (median 1.34×; 103–129 ms more than ssh true) and
+1.60×/1.61×/1.66× CPU (median 1.61×). The code before these changes, same hour and load
+(0.8–1.6), three runs: 1.35×/1.53×/1.38× wall (138–178 ms more) and 1.79×/1.71×/1.91× CPU. The
+1.3× target is still missed, by ~0.04× (~15 ms at these ssh times). Where the remaining ~110 ms
+of wall go (timestamps on the far side, 8 runs): the far command starts 40–75 ms later than `ssh
+true`'s (the client's interpreter and imports before it spawns ssh, ~25 ms of CPU, then its
+remaining imports compete with ssh, sshd and the far shell's pyenv `.bashrc` for the 2 cores);
+the far nitrodeck runs 57–75 ms from exec to exit (interpreter ~10 ms, imports for the first
+answer ~35 ms: dataclasses and `core.platform.base`, sqlite3, the error table, the simulator's
+state); then ~13 ms until the client has exited.
 """
 
 from __future__ import annotations

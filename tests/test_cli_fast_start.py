@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("textual", "rich", "boto3", "botocore", "cryptography", "importlib.metadata")
 
 
-def loaded_by(tmp_path: Path, *args: str, stdin: bytes = b"") -> set[str]:
+def loaded_by(
+    tmp_path: Path, *args: str, stdin: bytes = b"", extra_env: dict[str, str] | None = None
+) -> set[str]:
     """The modules a real `nitrodeck ARGS` process has loaded when it is done."""
     out = tmp_path / "modules.json"
     code = (
@@ -37,6 +41,7 @@ def loaded_by(tmp_path: Path, *args: str, stdin: bytes = b"") -> set[str]:
     }
     for name in ("NITRODECK_HOST", "NITRODECK_CONTEXT"):
         env.pop(name, None)
+    env.update(extra_env or {})
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, input=stdin, capture_output=True
     )
@@ -67,6 +72,76 @@ def test_serve_imports_the_remote_server_and_no_platform_until_asked(tmp_path: P
     assert heavy(modules) == []
     assert not {"core.platform.sim.platform", "core.platform.nitro.platform"} & modules
     assert not {f"tui.cli.{group}" for group in GROUPS if group != "serve"} & modules
+
+
+# What listing the simulator's enclaves does not need, on either end of a remote command: the
+# allocator, the console's files and watcher, the console history, vsock, the enclave agent's
+# transport, run-enclave's flow and rules.
+NOT_FOR_DESCRIBE = (
+    "core.platform.allocator",
+    "core.platform.sim.console",
+    "core.platform.sim.inotify",
+    "core.platform.sim.history",
+    "core.platform.sim.vsock",
+    "core.platform.sim.launcher",
+    "enclave_agent.transport",
+    "core.flows.run",
+    "core.platform.run_rules",
+)
+
+
+def describe_call() -> bytes:
+    """A client's hello and a describe-enclaves call, framed, then the end of its input."""
+    return b"".join(
+        len(payload).to_bytes(4, "big") + payload
+        for payload in (
+            protocol.hello_payload({"platform": "sim", "profile": None}),
+            codec.dumps({"t": "call", "id": 1, "m": "platform.describe_enclaves"}),
+        )
+    )
+
+
+def test_serve_answers_before_it_exits_early(tmp_path: Path) -> None:
+    # serve --stdio skips the interpreter's teardown: the answer to a call still running when
+    # stdin ends must go out anyway, and the exit handlers must still run.
+    done = subprocess.run(
+        [sys.executable, "-m", "tui", "serve", "--stdio"],
+        cwd=ROOT,
+        env={**os.environ, "NITRODECK_HOME": str(tmp_path / "home")},
+        input=describe_call(),
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    out = io.BytesIO(done.stdout)
+    protocol.check_hello(codec.loads(framing.read_frame(out) or b""), where="test")
+    assert codec.loads(framing.read_frame(out) or b"") == {"t": "ok", "id": 1, "v": []}
+    assert framing.read_frame(out) is None
+
+
+def test_serve_answers_describe_enclaves_without_what_it_does_not_need(tmp_path: Path) -> None:
+    calls = describe_call()
+    loaded_by(tmp_path, "serve", "--stdio", stdin=calls)  # a fresh instance applies its pool
+    modules = loaded_by(tmp_path, "serve", "--stdio", stdin=calls)
+    assert "core.platform.sim.platform" in modules  # the simulator was opened and asked
+    assert sorted(modules & set(NOT_FOR_DESCRIBE)) == []
+
+
+SERVE_HERE = (
+    "import runpy, sys; sys.argv = ['nitrodeck', 'serve', '--stdio']; "
+    "runpy.run_module('tui', run_name='__main__')"
+)
+
+
+def test_remote_describe_enclaves_loads_only_what_it_prints(tmp_path: Path) -> None:
+    ssh = shlex.join([sys.executable, "-c", SERVE_HERE])  # "ssh" runs the server right here
+    modules = loaded_by(
+        tmp_path, "--host", "ssh://h", "describe-enclaves", extra_env={"NITRODECK_SSH_COMMAND": ssh}
+    )
+    assert "core.remote.platform" in modules  # the enclaves came over the wire
+    assert "core.platform.sim.platform" not in modules
+    assert sorted(modules & set(NOT_FOR_DESCRIBE)) == []
+    assert heavy(modules) == []
 
 
 # Loaded by the server only after its hello: the argument parser, the platform, the codec's

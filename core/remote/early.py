@@ -47,9 +47,13 @@ def _key(argv: list[str], options: dict[str, Any]) -> str:
 
 
 def prestart(argv: list[str], options: dict[str, Any]) -> None:
-    """Start the session `argv` (with this process's environment) for a connection to adopt."""
+    """Start the session `argv` (with this process's environment) for a connection to adopt,
+    unless it is already started."""
+    key = _key(argv, options)
+    if key in _started:
+        return
     with contextlib.suppress(OSError):  # no ssh here: the command's own connection says so
-        _started[_key(argv, options)] = spawn(argv, None, options)
+        _started[key] = spawn(argv, None, options)
 
 
 def adopt(

@@ -37,10 +37,8 @@ def fake_ssh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return log
 
 
-def test_a_failed_command_leaves_no_early_session(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fake_ssh(tmp_path, monkeypatch)
+def spawned(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
+    """Every session `early.spawn` starts from now on, in order."""
     started: list[subprocess.Popen[bytes]] = []
     real_spawn = early.spawn
 
@@ -49,6 +47,14 @@ def test_a_failed_command_leaves_no_early_session(
         return started[-1]
 
     monkeypatch.setattr(early, "spawn", spawn)
+    return started
+
+
+def test_a_failed_command_leaves_no_early_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_ssh(tmp_path, monkeypatch)
+    started = spawned(monkeypatch)
     with pytest.raises(SystemExit):
         main(["--host", "ssh://h", "describe-enclaves", "--no-such-flag"])
     assert len(started) == 1  # started before the arguments were checked
@@ -75,3 +81,57 @@ def test_the_command_uses_the_early_session_and_its_hello_goes_first(
     sent = codec.loads(bytes.fromhex(first.removeprefix("first ")))
     # Sent before any answer from the far end, carrying the command's options.
     assert sent == {**protocol.hello(), "options": {"platform": None, "profile": "m5.xlarge"}}
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["--host", "ssh://h", "describe-enclaves"],
+        ["--host=ssh://u@h:2222", "--profile", "m5.xlarge", "describe-enclaves", "--metadata"],
+        ["--platform", "sim", "--host", "ssh://h", "console", "--enclave-id", "i-1"],
+        ["describe-enclaves"],
+        [],
+    ],
+)
+def test_the_hand_read_global_options_are_argparse_s(words: list[str]) -> None:
+    # ssh starts before argparse loads only where reading the options by hand gives argparse's
+    # answer: the same host, context, platform and profile, and the same command words.
+    from tui.cli.main import _plain_globals, _quick_parse
+
+    plain = _plain_globals(words)
+    assert plain is not None
+    known, rest = _quick_parse(words)
+    names = ("remote_host", "target_context", "platform", "profile")
+    assert [getattr(plain[0], n) for n in names] == [getattr(known, n) for n in names]
+    assert plain[1] == rest
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["--ho", "ssh://h", "describe-enclaves"],  # argparse's abbreviation
+        ["--host", "ssh://a", "--host", "ssh://b", "describe-enclaves"],
+        ["--host", "--profile", "describe-enclaves"],
+        ["--context", "prod", "describe-enclaves"],
+        ["--read-only", "--host", "ssh://h", "describe-enclaves"],
+        ["--platform", "vm", "describe-enclaves"],
+        ["--host"],
+    ],
+)
+def test_other_global_options_are_left_to_argparse(words: list[str]) -> None:
+    from tui.cli.main import _plain_globals
+
+    assert _plain_globals(words) is None
+
+
+def test_an_early_session_is_started_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The hand-read options start it, then argparse's reading asks again: one ssh, not two.
+    started = spawned(monkeypatch)
+    argv = [sys.executable, "-c", "import sys; sys.stdin.buffer.read()"]
+    try:
+        early.prestart(argv, {"platform": None})
+        early.prestart(argv, {"platform": None})
+    finally:
+        early.discard()
+    assert len(started) == 1
+    assert started[0].poll() is not None

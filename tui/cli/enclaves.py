@@ -11,15 +11,15 @@ import argparse
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from core.flows.run import run_enclave
 from core.nitro_errors import NitroCliCode, NitroCliError
-from core.platform import rules
-from core.platform.base import ConsoleHistory, ConsoleStream, Platform, RunRequest
 from core.platform.select import open_platform
 from core.platform.shapes import describe_json, run_json, terminate_json
 from tui.cli.output import cli_home, print_json, progress
+
+if TYPE_CHECKING:  # run-enclave's flow and rules load in its handler: describe needs neither
+    from core.platform.base import ConsoleStream, Platform, RunRequest
 
 CONFIG_KEYS = (
     "eif_path",
@@ -109,6 +109,9 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
 
 def build_request(args: argparse.Namespace) -> tuple[RunRequest, bool]:
     """The RunRequest and whether to attach the console, with nitro-cli's E01/E02/E03."""
+    from core.platform import rules
+    from core.platform.base import RunRequest
+
     s = _settings(args)
     if s["cpu_ids"] is not None and s["cpu_count"] is not None:
         raise NitroCliError(NitroCliCode.ConflictingArgument, "cpu-ids", "cpu-count")
@@ -134,6 +137,8 @@ def build_request(args: argparse.Namespace) -> tuple[RunRequest, bool]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from core.flows.run import run_enclave
+
     request, attach = build_request(args)
     platform = platform_of(args)
     info = run_enclave(platform, request, lambda step: progress(step.detail)).info
@@ -196,6 +201,8 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 
 def _console_target(platform: Platform, args: argparse.Namespace) -> tuple[str, int]:
+    from core.platform.base import ConsoleHistory
+
     try:
         info = platform.find_enclave(enclave_id=args.enclave_id, enclave_name=args.enclave_name)
         return info.enclave_id, info.cid

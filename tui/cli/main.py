@@ -223,6 +223,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(words: list[str]) -> int:
+    early = _plain_globals(words)
+    if early is not None:  # no need to load argparse before ssh starts
+        _start_remote_early(*early)
     known, rest = _quick_parse(words)
     _start_remote_early(known, rest)
     parser: argparse.ArgumentParser | None = None
@@ -266,6 +269,33 @@ def _run(words: list[str]) -> int:
     except BrokenPipeError:
         # The reader went away (e.g. `| head`); nothing left to say.
         return 0
+
+
+# The global options `_plain_globals` reads by hand, each with its value, as argparse spells them.
+_PLAIN = {"--host": "remote_host", "--platform": "platform", "--profile": "profile"}
+
+
+def _plain_globals(words: list[str]) -> tuple[argparse.Namespace, list[str]] | None:
+    """What `_quick_parse` returns, when `words` start with only the global options a remote
+    command's session depends on, written in full (`--host URL`, `--platform=sim`, …); else None,
+    and argparse reads them (abbreviations, odd values) before the session starts."""
+    from types import SimpleNamespace
+
+    found: dict[str, str | None] = dict.fromkeys(_PLAIN.values())
+    found["target_context"] = None
+    index = 0
+    while index < len(words) and words[index].startswith("-"):
+        flag, equals, value = words[index].partition("=")
+        if not equals:
+            index += 1
+            value = words[index] if index < len(words) else "-"
+        if flag not in _PLAIN or value.startswith("-") or found[_PLAIN[flag]] is not None:
+            return None
+        found[_PLAIN[flag]] = value
+        index += 1
+    if found["platform"] not in (None, "sim", "nitro"):
+        return None
+    return SimpleNamespace(**found), words[index:]  # type: ignore[return-value]
 
 
 def _start_remote_early(known: argparse.Namespace, rest: list[str]) -> None:

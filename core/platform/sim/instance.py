@@ -2,7 +2,9 @@
 
 A fresh instance starts with the allocator's shipped defaults applied (512 MiB, 2 CPUs), like a
 real instance with nitro-enclaves-allocator.service enabled. Dead supervisors are found by pid
-and create time (`reap`) and their resources freed under the write lock.
+and create time (`reap`) and their resources freed under the write lock. The allocator and the
+console's files load where a pool is planned or an enclave ends: listing enclaves (what a remote
+`describe-enclaves` asks first) needs neither.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import signal
 from dataclasses import asdict
 
 from core.errors import NitrodeckError
-from core.platform.allocator import SHIPPED_DEFAULTS, plan_allocation
 from core.platform.base import (
     AllocatorError,
     EnclaveInfo,
@@ -24,7 +25,6 @@ from core.platform.base import (
     PoolPlan,
     PoolState,
 )
-from core.platform.sim.console import mark_ended
 from core.platform.sim.layout import Layout
 from core.platform.sim.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from core.platform.sim.state import EnclaveRow, SimState
@@ -62,6 +62,8 @@ class SimInstance:
         self.state.set_meta("region", os.environ.get("NITRODECK_SIM_REGION", DEFAULT_REGION))
         self.state.set_meta("role_arn", os.environ.get("NITRODECK_SIM_ROLE_ARN", DEFAULT_ROLE_ARN))
         self.state.set_meta("next_cid", "16")
+        from core.platform.allocator import SHIPPED_DEFAULTS, plan_allocation
+
         plan = plan_allocation(
             SHIPPED_DEFAULTS, self.host_info(), {}, self.profile.hugepage_capacity_mib(), 0
         )
@@ -131,6 +133,8 @@ class SimInstance:
         )
 
     def plan_pool(self, config: PoolConfig) -> PoolPlan:
+        from core.platform.allocator import plan_allocation
+
         running = [row.name or row.enclave_id for row in self.live_rows()]
         return plan_allocation(
             config,
@@ -142,6 +146,8 @@ class SimInstance:
 
     def apply_pool(self, config: PoolConfig) -> PoolPlan:
         """Apply under the write lock so no launch slips in between the check and the change."""
+        from core.platform.allocator import plan_allocation
+
         with self.state.transaction():
             self._reap_locked()
             plan = plan_allocation(
@@ -184,6 +190,7 @@ class SimInstance:
         if row.payload_pid:
             with contextlib.suppress(OSError):
                 os.killpg(row.payload_pid, signal.SIGKILL)
+        from core.platform.sim.console import mark_ended
         from core.platform.sim.enclave_process import release_files  # the supervisor's module
 
         release_files(self.layout, row)

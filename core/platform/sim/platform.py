@@ -1,4 +1,8 @@
-"""`SimPlatform`: the `Platform` interface on the simulated parent instance."""
+"""`SimPlatform`: the `Platform` interface on the simulated parent instance.
+
+Its console, console history and vsock modules load in the methods that use them, so opening
+it to list enclaves (a remote `describe-enclaves`, served over ssh) loads only the instance.
+"""
 
 from __future__ import annotations
 
@@ -24,8 +28,6 @@ from core.platform.base import (
     RunRequest,
     SavedConsole,
 )
-from core.platform.sim import history, vsock
-from core.platform.sim.console import FileConsoleStream
 from core.platform.sim.instance import SimInstance, get_profile, row_info
 from core.platform.sim.layout import Layout
 from core.processes import process_alive
@@ -140,6 +142,8 @@ class SimPlatform(rules.FindsEnclaves):
         self, enclave_id: str, *, follow: bool = True, history: bool = False
     ) -> ConsoleStream:
         """A running debug enclave's console (E44 otherwise); `history` also finds ended ones."""
+        from core.platform.sim.console import FileConsoleStream
+
         row = next((r for r in self.instance.live_rows() if r.enclave_id == enclave_id), None)
         if row is not None:
             rules.check_console_allowed(row_info(row))
@@ -162,15 +166,21 @@ class SimPlatform(rules.FindsEnclaves):
 
     # console history (the ConsoleHistory ability) -----------------------------------
     def saved_consoles(self) -> list[SavedConsole]:
+        from core.platform.sim import history
+
         return history.saved_consoles(self.layout)
 
     def saved_console(
         self, *, enclave_id: str | None = None, enclave_name: str | None = None
     ) -> SavedConsole:
+        from core.platform.sim import history
+
         return history.saved_console(self.layout, enclave_id=enclave_id, enclave_name=enclave_name)
 
     # vsock ----------------------------------------------------------------------------
     def connect_vsock(self, cid: int, port: int, timeout: float | None = None) -> socket.socket:
+        from core.platform.sim import vsock
+
         return vsock.connect(self.layout.host_uds(cid), cid, port, timeout)
 
     def console_path(self, enclave_id: str) -> Path:
