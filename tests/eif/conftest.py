@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from eif_support import SYNTHETIC_SECTIONS, RootfsFactory, SignerFactory
+from pem_pairs import write_self_signed
 
 from core.eif.writer import write_eif
 
@@ -49,34 +47,13 @@ def make_signer(tmp_path: Path) -> SignerFactory:
         valid_from: datetime | None = None,
         valid_until: datetime | None = None,
     ) -> tuple[Path, Path]:
-        key = ec.generate_private_key(curve or ec.SECP384R1())
-        now = datetime.now(UTC)
-        name = x509.Name(
-            [
-                x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
-                x509.NameAttribute(NameOID.COMMON_NAME, "nitrodeck test signer"),
-            ]
+        return write_self_signed(
+            tmp_path,
+            ec.generate_private_key(curve or ec.SECP384R1()),
+            country="US",
+            valid_from=valid_from,
+            valid_until=valid_until,
+            stem=str(next(counter)),
         )
-        certificate = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(valid_from or now - timedelta(days=1))
-            .not_valid_after(valid_until or now + timedelta(days=30))
-            .sign(key, hashes.SHA384())
-        )
-        number = next(counter)
-        cert_path, key_path = tmp_path / f"cert{number}.pem", tmp_path / f"key{number}.pem"
-        cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-        key_path.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-        return cert_path, key_path
 
     return make

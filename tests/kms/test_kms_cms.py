@@ -12,9 +12,9 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 from hypothesis import given
 from hypothesis import strategies as st
+from pem_pairs import write_self_signed
 
 from core.errors import NitrodeckError
 from core.kms.cms import assemble_enveloped, build_ciphertext_for_recipient, subject_key_identifier
@@ -146,31 +146,14 @@ def test_corrupted_real_blob_never_crashes(vectors: Path, position: int, flip: i
 
 
 def _self_signed(key: rsa.RSAPrivateKey, directory: Path) -> tuple[Path, Path]:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "enclave ephemeral key")])
-    import datetime as dt
-
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
+    """A certificate for `key` with its subject key identifier, as OpenSSL's CMS tools want."""
+    return write_self_signed(
+        directory,
+        key,
+        name="enclave ephemeral key",
+        extensions=[x509.SubjectKeyIdentifier.from_public_key(key.public_key())],
+        digest=hashes.SHA256(),
     )
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
 
 
 def _openssl_encrypt(tmp_path: Path, plaintext: bytes, *, keyid: bool) -> rsa.RSAPrivateKey:
