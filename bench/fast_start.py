@@ -18,6 +18,10 @@ argparse, the codec or the platform, loads only what listing the simulator's enc
 its console, history, vsock or allocator), and ends without the interpreter's teardown once every
 call has answered. The client loads neither run-enclave's flow nor its rules for describe.
 
+After the client too skipped its teardown (`tui.cli.main`, a process that spoke to a remote
+engine), four runs at load 0.6–0.9: remote describe 1.29×/1.31×/1.31×/1.29× wall (median 1.30×),
+1.49–1.63× CPU; ssh true 284–305 ms wall.
+
 Measured 6 Dec 2026 on the shared 2-core machine (load average 0.5–1.0), three runs of 15
 rounds: describe-enclaves 67–71 ms of CPU; ssh true 305–343 ms wall / 199–208 ms CPU; remote
 describe 1.34×/1.33×/1.39× wall (median 1.34×; 103–129 ms more than ssh true) and

@@ -209,3 +209,33 @@ def test_a_command_builds_only_its_own_group() -> None:
         n for n, (m, _) in COMMANDS.items() if m == "enclaves"
     )
     assert parser.parse_args(["describe-enclaves"]).handler is not None
+
+
+def test_a_remote_command_skips_teardown_but_not_its_output_or_exit_code(tmp_path: Path) -> None:
+    """A real process that spoke to a remote engine ends without the interpreter's teardown
+    (`exit_now`): its answer and its error block still come out whole, and it exits with the
+    command's own code (0, or the error's), not one the fast exit chose."""
+    env = {
+        **os.environ,
+        "NITRODECK_HOME": str(tmp_path / "home"),
+        "NITRODECK_CONFIG": str(tmp_path / "config.json"),
+        "NITRODECK_SSH_COMMAND": shlex.join([sys.executable, "-c", SERVE_HERE]),
+    }
+    for name in ("NITRODECK_HOST", "NITRODECK_CONTEXT"):
+        env.pop(name, None)
+
+    def nitrodeck(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "tui", "--host", "ssh://h", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    listed = nitrodeck("describe-enclaves")
+    assert (listed.returncode, json.loads(listed.stdout)) == (0, []), listed.stderr
+    refused = nitrodeck("terminate-enclave", "--enclave-name", "nope")
+    assert refused.returncode != 0 and refused.stdout == ""
+    assert "[ E" in refused.stderr and "fix:" in refused.stderr, refused.stderr

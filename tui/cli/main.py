@@ -217,9 +217,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return nitro_cli_main(words if named else words[1:])
     try:
-        return _run(words)
+        code = _run(words)
     finally:
-        _end_remote_sessions()
+        remote = _end_remote_sessions()
+    if argv is None and remote:  # a process of its own that spoke to a remote engine
+        from tui.cli.serve import exit_now
+
+        exit_now(code)  # its answer is out: skip the interpreter's teardown the caller waits for
+    return code
 
 
 def _run(words: list[str]) -> int:
@@ -318,9 +323,10 @@ def _start_remote_early(known: argparse.Namespace, rest: list[str]) -> None:
     early.prestart(ssh_argv(url), {"platform": known.platform, "profile": known.profile})
 
 
-def _end_remote_sessions() -> None:
+def _end_remote_sessions() -> bool:
     """Close what a command left open on remote engines and forget its target (a caller that
-    runs several commands in one process, like the tests, starts each from this machine)."""
+    runs several commands in one process, like the tests, starts each from this machine);
+    True when the command spoke to a remote engine."""
     started = sys.modules.get("core.remote.early")
     if started is not None:
         started.discard()
@@ -330,6 +336,7 @@ def _end_remote_sessions() -> None:
     select = sys.modules.get("core.platform.select")
     if select is not None:
         select.set_target(None)
+    return connection is not None
 
 
 def print_root_cause(error: NitrodeckError) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from core.errors import UsageError
 
@@ -61,18 +61,20 @@ def serve_stdio() -> int:
     return 0  # not reached
 
 
-def exit_now(code: int, writer: IO[bytes]) -> None:
-    """End the process as soon as its work is done: every call's thread has finished, the exit
-    handlers have run and stdout/stderr are flushed, but the interpreter's teardown (freeing every
-    module, ~10 ms that the client's ssh waits for after the last answer) is skipped."""
+def exit_now(code: int, writer: IO[bytes] | None = None) -> NoReturn:
+    """End the process as soon as its work is done: every thread it started has finished, the
+    exit handlers have run and `writer`, stdout and stderr are flushed and closed, but the
+    interpreter's teardown (freeing every module, ~10 ms that the far end's ssh, or the
+    operator, waits for after the last answer) is skipped."""
     import atexit
     import threading
 
     for thread in threading.enumerate():
         if thread is not threading.current_thread() and not thread.daemon:
             thread.join()  # a call still answering (its frame goes out before the end)
-    with contextlib.suppress(OSError):
-        writer.close()
+    if writer is not None:
+        with contextlib.suppress(OSError):
+            writer.close()
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):
