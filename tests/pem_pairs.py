@@ -45,8 +45,9 @@ def write_self_signed(
         .not_valid_before(valid_from or now - timedelta(days=1))
         .not_valid_after(valid_until or now + timedelta(days=30))
     )
-    for extension in extensions:
-        builder = builder.add_extension(extension, critical=False)
+    for extension in extensions:  # a CA's basic constraints are critical (RFC 5280 4.2.1.9)
+        critical = isinstance(extension, x509.BasicConstraints)
+        builder = builder.add_extension(extension, critical=critical)
     certificate = builder.sign(key, digest or hashes.SHA384())
     cert_path, key_path = directory / f"cert{stem}.pem", directory / f"key{stem}.pem"
     cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))

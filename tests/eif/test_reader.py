@@ -133,10 +133,9 @@ def signed_image(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """A real built-and-signed image (gzip cpio ramdisks, CBOR signature) to fuzz."""
     from datetime import UTC, datetime, timedelta
 
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
+    from pem_pairs import write_self_signed
 
     from core.eif import build_eif, sign_eif
 
@@ -145,28 +144,14 @@ def signed_image(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     (base / "root" / "app" / "main.py").write_text("print('hi')\n")
     (base / "root" / "link").symlink_to("app/main.py")
     _, output = build_eif(output=base / "x.eif", rootfs=base / "root", cmd=["/app/main.py"])
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fuzz")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=1))
-        .sign(key, hashes.SHA256())
+    cert, key = write_self_signed(
+        base,
+        ec.generate_private_key(ec.SECP256R1()),
+        name="fuzz",
+        valid_until=datetime.now(UTC) + timedelta(days=1),
+        digest=hashes.SHA256(),
     )
-    (base / "c.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (base / "k.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    sign_eif(output, base / "c.pem", base / "k.pem")
+    sign_eif(output, cert, key)
     return output.read_bytes()
 
 

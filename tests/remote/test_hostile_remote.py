@@ -172,30 +172,14 @@ def test_rollout_refuses_a_root_the_remote_offers(
 @pytest.fixture
 def forged_root(tmp_path: Path) -> Path:
     """A self-made root certificate, as an attacker would sign forged documents with."""
-    from datetime import UTC, datetime, timedelta
-
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
+    from pem_pairs import write_self_signed
 
-    key = ec.generate_private_key(ec.SECP384R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "aws.nitro-enclaves")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA384())
+    ca = x509.BasicConstraints(ca=True, path_length=None)
+    cert, _ = write_self_signed(
+        tmp_path, name="aws.nitro-enclaves", extensions=[ca], stem="-forged"
     )
-    path = tmp_path / "forged-root.pem"
-    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return path
+    return cert
 
 
 def test_the_attest_view_asks_the_operator_for_a_remote_simulators_root(
