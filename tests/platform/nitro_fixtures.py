@@ -16,6 +16,16 @@ from pathlib import Path
 X86 = (2048, 1048576)
 ARM64 = (64, 2048, 32768, 1048576)
 PARENT_RESERVE_MIB = 1024
+# nitro-cli 1.5's `run-enclave` JSON, its fields in its order (both modes print it so).
+RUN_ENCLAVE_FIELDS = [
+    "EnclaveName",
+    "EnclaveID",
+    "ProcessID",
+    "EnclaveCID",
+    "NumberOfCPUs",
+    "CPUIDs",
+    "MemoryMiB",
+]
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from nitro_fixtures import RUN_ENCLAVE_FIELDS
 
 from tui.cli.main import main
 from tui.cli.nitro_cli import simulated
@@ -268,15 +269,7 @@ def test_enclave_lifecycle_prints_nitro_clis_lines(
     )
     assert code == 0
     started = json.loads(out)
-    assert list(started) == [
-        "EnclaveName",
-        "EnclaveID",
-        "ProcessID",
-        "EnclaveCID",
-        "NumberOfCPUs",
-        "CPUIDs",
-        "MemoryMiB",
-    ]
+    assert list(started) == RUN_ENCLAVE_FIELDS
     assert err == (
         "Start allocating memory...\nStarted enclave with enclave-cid: "
         f"{started['EnclaveCID']}, memory: 512 MiB, cpu-ids: [1, 5]\n"

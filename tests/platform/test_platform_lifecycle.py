@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from nitro_fixtures import RUN_ENCLAVE_FIELDS
 
 from core.eif import read_eif
 from core.nitro_errors import EnclaveProcessError, NitroCliError
@@ -80,15 +81,7 @@ def test_full_lifecycle_from_the_command_line(
     )
     assert code == 0, err
     started = json.loads(out)
-    assert list(started) == [
-        "EnclaveName",
-        "EnclaveID",
-        "ProcessID",
-        "EnclaveCID",
-        "NumberOfCPUs",
-        "CPUIDs",
-        "MemoryMiB",
-    ]
+    assert list(started) == RUN_ENCLAVE_FIELDS
     assert started["EnclaveName"] == "printer" and started["EnclaveCID"] == 16
     # the pool holds one 1 GiB page: the 256 MiB request gets all of it, as on Nitro
     assert started["CPUIDs"] == [1, 5] and started["MemoryMiB"] == 1024
