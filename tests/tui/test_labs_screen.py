@@ -6,10 +6,10 @@ import asyncio
 import os
 import threading
 from pathlib import Path
-from typing import Any
 
 import pytest
 from textual.widgets import Static
+from tui_fakes import open_labs
 
 from core.home import Home
 from core.labs.catalog import LABS
@@ -22,15 +22,6 @@ def _panel(screen: LabsScreen) -> str:
     return str(screen.query_one("#lab-text", Static).render())
 
 
-async def _open_labs(app: Any, pilot: Any, wait: Any) -> LabsScreen:
-    await wait(pilot)
-    app.run_command("labs")
-    await wait(pilot)
-    screen = app.screen
-    assert isinstance(screen, LabsScreen)
-    return screen
-
-
 def _select(screen: LabsScreen, name: str) -> None:
     screen.table.move_cursor(row=[lab.name for lab in LABS].index(name))
 
@@ -38,11 +29,7 @@ def _select(screen: LabsScreen, name: str) -> None:
 async def test_labs_lists_every_lab_with_its_story(make_app, wait) -> None:
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait(pilot)
-        app.run_command("labs")
-        await wait(pilot)
-        screen = app.screen
-        assert isinstance(screen, LabsScreen)
+        screen = await open_labs(app, pilot, wait)
         assert list(screen.table.all_rows) == [lab.name for lab in LABS]
         assert screen.sub_title == f"0/{len(LABS)} solved"
         assert "symptom: Nothing is broken yet" in _panel(screen)
@@ -68,7 +55,7 @@ async def test_start_check_hint_and_reset_from_the_view(make_app, wait, nitrodec
     app = make_app()
     try:
         async with app.run_test(size=(120, 36)) as pilot:
-            screen = await _open_labs(app, pilot, wait)
+            screen = await open_labs(app, pilot, wait)
             _select(screen, "pool-busy")
             await pilot.press("s")
             assert isinstance(app.screen, ConfirmScreen)
@@ -123,7 +110,7 @@ async def test_lab_actions_leave_the_apps_home_and_platform_alone(
     lab_home = nitrodeck_home / "labs" / "pool-busy"
     try:
         async with app.run_test(size=(120, 36)) as pilot:
-            screen = await _open_labs(app, pilot, wait)
+            screen = await open_labs(app, pilot, wait)
             before = dict(os.environ)
             _select(screen, "pool-busy")
             with EnvWatch() as watch:

@@ -11,7 +11,7 @@ from typing import Any
 
 from screens2_fakes import FixedKms, FixedPlatform
 from textual.widgets import Footer, Input, Static
-from tui_fakes import burst, shown
+from tui_fakes import burst, open_labs, shown
 
 from core.kms.frozen import DEBUG_MODE, KEYS, denied
 from tui.commands import NitrodeckCommands
@@ -22,7 +22,6 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.doctor import DoctorScreen
 from tui.screens.kms import KmsScreen
 from tui.screens.kms_decrypt import DecryptScreen
-from tui.screens.labs import LabsScreen
 from tui.widgets.breadcrumbs import Breadcrumbs
 from tui.widgets.form_grid import FormGrid
 
@@ -36,11 +35,7 @@ def footer_keys(app: Any) -> list[str]:
 async def test_labs_check_result_is_on_screen(make_app: Any, wait: Any) -> None:
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:
-        await wait(pilot)
-        app.run_command("labs")
-        await wait(pilot)
-        screen = app.screen
-        assert isinstance(screen, LabsScreen)
+        screen = await open_labs(app, pilot, wait)
         name = screen.table.cursor_key
         assert name is not None
         screen._done(name, "not yet\n✗ no enclave named lab is running")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from screens2_fakes import FixedKms, FixedPlatform
 from textual.widgets import Button, Input, RichLog, Static
-from tui_fakes import shown
+from tui_fakes import open_labs, shown
 
 from core.errors import NitrodeckError
 from tui.engine.kms_access import KmsAccess
@@ -16,7 +16,6 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.fields_form import FieldsForm
 from tui.screens.image_build import BuildScreen
 from tui.screens.kms import KmsScreen
-from tui.screens.labs import LabsScreen
 from tui.screens.tour import NarrationScreen
 from tui.widgets.prompt_bar import PromptQuestion
 
@@ -144,11 +143,7 @@ async def test_filtering_to_one_lab_shows_that_lab(make_app: Any, wait: Any) -> 
     happy-path (the row the cursor was on), and `s` then asked to start grant-bypass."""
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:
-        await wait(pilot)
-        app.run_command("labs")
-        await wait(pilot)
-        screen = app.screen
-        assert isinstance(screen, LabsScreen)
+        screen = await open_labs(app, pilot, wait)
         assert screen.table.cursor_key == "happy-path"
         await pilot.press("slash", *"grant", "enter")
         await wait(pilot)

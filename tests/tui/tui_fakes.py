@@ -6,6 +6,7 @@ import shutil
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from textual import events
 from textual.app import App
@@ -13,6 +14,7 @@ from textual.widget import Widget
 
 from core.demo_images import build_demo_images
 from tui.bindings import dangerous
+from tui.screens.labs import LabsScreen
 from tui.screens.list_screen import ListScreen
 
 
@@ -72,3 +74,13 @@ def shown(widget: Widget) -> bool:
 
 SIZES = ((80, 24), (120, 40))
 """Every view is shot at the smallest supported terminal and at a roomy one."""
+
+
+async def open_labs(app: Any, pilot: Any, wait: Any) -> LabsScreen:
+    """The app settled, then `:labs` opened: its screen."""
+    await wait(pilot)
+    app.run_command("labs")
+    await wait(pilot)
+    screen = app.screen
+    assert isinstance(screen, LabsScreen)
+    return screen
