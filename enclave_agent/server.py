@@ -22,6 +22,10 @@ from typing import Any
 from enclave_agent import protocol
 from enclave_agent.ops import AgentOps, OpError
 
+# How long a full agent looks for an idle client to close before refusing a new one: covers the
+# moment between a reply leaving and its connection being marked idle, not a busy client.
+ADMIT_GRACE = 0.05
+
 
 def console(line: str) -> None:
     """The enclave console is the process's stdout."""
@@ -74,9 +78,7 @@ class AgentServer:
                 if self._stop.is_set():
                     break
                 raise
-            if not self._slots.acquire(blocking=False) and not (
-                self._evict_idle() and self._slots.acquire(timeout=1.0)
-            ):
+            if not self._slots.acquire(blocking=False) and not self._admit_by_eviction():
                 self._refuse(conn)
                 continue
             threading.Thread(target=self._run, args=(conn,), daemon=True).start()
@@ -96,6 +98,17 @@ class AgentServer:
         for conn in conns:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
+
+    def _admit_by_eviction(self) -> bool:
+        """A slot for a new client by closing an idle one. A client just answered is marked idle
+        a moment after its reply has left (its thread then loops to read), so a client that
+        connects on the heels of a reply looks again for `ADMIT_GRACE` s before it is refused."""
+        deadline = time.monotonic() + ADMIT_GRACE
+        while not self._evict_idle():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.005)
+        return self._slots.acquire(timeout=1.0)
 
     def _evict_idle(self) -> bool:
         """Close the connection that has waited longest for its next request, if it has waited
