@@ -108,6 +108,8 @@ class Poller(Widget, Generic[T]):
         if state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             return
         self._busy = False
+        if self._closing or self._pruning or not self.is_attached:
+            return  # its screen is being taken down: what the result would fill may be gone
         self.runs += 1
         if state is WorkerState.SUCCESS:
             self.failures = 0
